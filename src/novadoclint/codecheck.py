@@ -482,8 +482,10 @@ def _check_yaml(lexer: str, text: str) -> tuple[CodeProblem, ...]:
         for _ in yaml.compose_all(text, Loader=yaml.SafeLoader):
             pass
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
         lines = text.splitlines()
+        mark = err.problem_mark or err.context_mark
+        if mark and mark.line >= len(lines) and err.context_mark:
+            mark = err.context_mark  # "<stream end>": point at what was left open
         lineno = _clamp(mark.line + 1 if mark else 1, lines)
         if ELISION_LINE_RE.match(_line_at(lines, lineno)):
             return ()
