@@ -85,6 +85,8 @@ FIRING: list[tuple[str, str, tuple[int, ...], str]] = [
     ("xml", "<a>\n  <b x='1' x='2'/>\n</a>", (2,), "xml syntax error: duplicate attribute"),
     ("xml", "<a>&nbsp;</a>", (1,), "xml syntax error: undefined entity"),
     ("xml", "\n\n<a>\n<b>\n</a>", (5,), "mismatched tag"),
+    ("xml", "<a>\n<b>\n...\n</a>\n", (4,), "mismatched tag"),
+    ("yaml", "a:\n  ...\n  b: [1\n", (3,), "yaml syntax error"),
 ]
 
 # (lexer, text): must give nothing
@@ -122,6 +124,8 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("json", '{\n  "servers": [\n    {"id": 1},\n    ...\n  ]\n}'),
     ("json", '{\n  "a": 1\n  // ...\n}'),
     ("json", '["...", "…"]'),
+    ("json", '{\n  "code": 500,\n  "details": [snip]\n}'),
+    ("json", '{ $CONSUMER_UUID: {\n    "generation": $RP_GEN,\n    "user_id": ${USER}\n  }\n}'),
     ("json", '{"a": 1}\n{"b": 2}\n'),  # request and response in one block
     ("json", '{"tpl": {{ value }}}'),
     ("json-object", '{"a": "http://x/y"}'),
@@ -136,6 +140,7 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("yaml", "name: {{ name }}\n{% if x %}\nx: 1\n{% endif %}\n"),
     ("yaml", "a:\n  - 1\n  ...\n"),
     ("yaml", "a: ...\nb: …\n"),
+    ("yaml", "a:\n  b: 1\n  ...\n  c: 2\n"),
     ("yaml", '"os_compute_api:servers:create": "rule:admin_or_owner"\n'),
     # ini
     ("ini", "debug = True\n"),

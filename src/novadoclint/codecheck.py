@@ -85,10 +85,10 @@ _JS_ALIASES = frozenset({"javascript", "js"})
 # A line that only stands for omitted content.
 ELISION_LINE_RE = re.compile(
     r"^\s*(?:\.{3}|…|\"\.{3}\"|\"…\"|\.{3},|…,|\"\.{3}\",|"
-    r"(?:#|//|;)\s*(?:\.{3}|…)|\[\.{3}\]|\(\.{3}\)|<snip>)\s*$"
+    r"(?:#|//|;)\s*(?:\.{3}|…)|\[\.{3}\]|\(\.{3}\)|[\[<(]snip[\]>)])\s*$"
 )
 # ``...`` or ``…`` anywhere in a line.
-ELISION_RE = re.compile(r"\.{3}|…")
+ELISION_RE = re.compile(r"\.{3}|…|[\[<(]snip[\]>)]")
 # ``<server id>``-style placeholder for a value the reader fills in.
 PLACEHOLDER_RE = re.compile(r"<[A-Za-z_][\w .:/-]*>")
 # Template markup (Jinja and friends): such text is not the final syntax.
@@ -144,7 +144,18 @@ def check_code(lexer: str, text: str, *, check_shell: bool = False) -> tuple[Cod
     if family == "bash":
         return _check_bash(text) if check_shell else ()
     checker = _CHECKERS.get(family)
-    return checker(lexer.strip().lower(), text) if checker else ()
+    if checker is None:
+        return ()
+    name = lexer.strip().lower()
+    problems = checker(name, text)
+    if problems and family != "pycon":  # in pycon a bare "..." is a continuation prompt
+        lines = text.splitlines()
+        if any(ELISION_LINE_RE.match(line) for line in lines):
+            # An error caused by an elision line disappears once it is blanked;
+            # a real error remains, on the same line since line count is kept.
+            blanked = ["" if ELISION_LINE_RE.match(line) else line for line in lines]
+            problems = checker(name, "\n".join(blanked) + "\n")
+    return problems
 
 
 def lexer_known(name: str) -> bool:
@@ -341,8 +352,8 @@ JSON_TOKEN_RE = re.compile(
     (?P<ws>\s+)
   | (?P<str>"(?:[^"\\\n]|\\.)*")
   | (?P<comment>//[^\n]*|/\*.*?\*/)
-  | (?P<eli>\.{3}|…)
-  | (?P<ph><[A-Za-z_][\w .:/-]*>)
+  | (?P<eli>\.{3}|…|[\[<(]snip[\]>)])
+  | (?P<ph><[A-Za-z_][\w .:/-]*>|\$\{?[A-Za-z_]\w*\}?)
   | (?P<punct>[{}\[\]:,])
   | (?P<other>[^\s{}\[\]:,"]+)
   | (?P<bad>.)
@@ -370,9 +381,10 @@ def _blank(token_text: str) -> str:
 def _remove_elisions(tokens: list[list[str]], *, javascript: bool) -> None:
     """Rewrite elisions and placeholders in place so only real JSON errors remain.
 
-    ``"k": ...`` and ``"k": <id>`` become ``null``; ``...`` items are dropped
-    with one adjacent comma (``[1, 2, ...]`` -> ``[1, 2]``); ``"..."`` as an
-    object member is dropped likewise.  For JavaScript, comments go too.
+    ``"k": ...``, ``"k": <id>`` and ``"k": $VAR`` become ``null``; a placeholder
+    key (``{$UUID: {...}}``) becomes a string; ``...``/``[snip]`` items are
+    dropped with one adjacent comma (``[1, 2, ...]`` -> ``[1, 2]``); ``"..."``
+    as an object member is dropped likewise.  For JavaScript, comments go too.
     """
     significant = [i for i, t in enumerate(tokens) if t[0] not in ("ws", "comment")]
     if javascript:
@@ -407,6 +419,9 @@ def _remove_elisions(tokens: list[list[str]], *, javascript: bool) -> None:
             if not (in_object and prev_text in ("{", ",") and next_text in (",", "}", "")):
                 continue
         elif kind not in ("eli", "ph"):
+            continue
+        if kind == "ph" and in_object and prev_text in ("{", ",") and next_text == ":":
+            tokens[index][1] = '"' + "k" * max(0, len(value) - 2) + '"'  # placeholder key
             continue
         if prev_text == ":" or (kind == "ph" and not in_object):
             tokens[index][1] = "null".ljust(len(value))
