@@ -249,6 +249,8 @@ def test_python2_block_reported_once() -> None:
 def test_columns() -> None:
     assert check_code("python", "x = (1,\n")[0].column == 5
     assert check_code("pycon", ">>> x = (1,\n")[0].column == 9
+    assert check_code("pycon", '>>> print "x"\n')[0].column == 5
+    assert check_code("python", 'if x:\n    print "x"\n')[0].column == 5
     assert check_code("json", '{"a": 1 "b": 2}')[0].column == 9
     assert check_code("json", "[\n  1,\n  2,\n]") == (
         CodeProblem(3, 4, "json syntax error: trailing comma"),

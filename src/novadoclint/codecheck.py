@@ -84,10 +84,10 @@ _JS_ALIASES = frozenset({"javascript", "js"})
 
 # A line that only stands for omitted content.
 ELISION_LINE_RE = re.compile(
-    r"^\s*(?:\.{3}|…|\"\.{3}\"|\"…\"|\.{3},|…,|\"\.{3}\",|"
+    r"^\s*(?:\.{3,}|…|\"\.{3}\"|\"…\"|\.{3,},|…,|\"\.{3}\",|"
     r"(?:#|//|;)\s*(?:\.{3}|…)|\[\.{3}\]|\(\.{3}\)|[\[<(]snip[\]>)])\s*$"
 )
-# ``...`` or ``…`` anywhere in a line.
+# ``...``, ``…`` or ``[snip]`` anywhere in a line.
 ELISION_RE = re.compile(r"\.{3}|…|[\[<(]snip[\]>)]")
 # ``<server id>``-style placeholder for a value the reader fills in.
 PLACEHOLDER_RE = re.compile(r"<[A-Za-z_][\w .:/-]*>")
@@ -200,6 +200,12 @@ PY2_FEATURES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"`"), "backtick repr"),
     (re.compile(r"(?<![\w])[uU][rR][\"']"), "'ur' string prefix"),
 )
+# Syntax newer than some supported interpreters: PEP 695 generics and ``type``
+# aliases (3.12), PEP 701 f-strings (3.12), ``except*`` (3.11).
+NEWER_PYTHON_RE = re.compile(
+    r"^\s*type\s+\w+\s*(?:\[.*\])?\s*=|^\s*(?:async\s+)?def\s+\w+\s*\[|^\s*class\s+\w+\s*\["
+    r"|(?<![\w])(?:[rR]?[fF]|[fF][rR])[\"']|^\s*except\s*\*"
+)
 # The message CPython gives for a Python 2 print/exec statement.
 PY2_MESSAGE_RE = re.compile(r"Missing parentheses in call to '(print|exec)'")
 
@@ -280,7 +286,8 @@ def _python_problem(source: str) -> tuple[CodeProblem | None, bool]:
     line = _line_at(lines, lineno)
     what = _python2_feature(line, err)
     if what is not None:
-        return CodeProblem(lineno, 1, f"python 2 syntax, not valid python 3: {what}"), True
+        column = len(line) - len(line.lstrip()) + 1
+        return CodeProblem(lineno, column, f"python 2 syntax, not valid python 3: {what}"), True
     if ELISION_RE.search(line) or ELISION_LINE_RE.match(line):
         err = None
     for variant in _elision_variants(lines):
@@ -295,6 +302,8 @@ def _python_problem(source: str) -> tuple[CodeProblem | None, bool]:
     line = _line_at(lines, lineno)
     if _elision_or_placeholder(line):
         return None, False
+    if sys.version_info < (3, 12) and NEWER_PYTHON_RE.search(line):
+        return None, False  # may be valid for a newer grammar than the one running
     column = err.offset if err.offset and err.offset > 0 else 1
     return CodeProblem(lineno, column, f"python syntax error: {_lower_first(err.msg)}"), False
 
@@ -336,7 +345,7 @@ def _check_pycon(lexer: str, text: str) -> tuple[CodeProblem, ...]:
         index = problem.line - 1
         mapped = CodeProblem(
             numbers[index],
-            problem.column + prompt_widths[index] if problem.column > 1 else 1,
+            problem.column + prompt_widths[index],
             problem.message,
         )
         if py2:
