@@ -1,0 +1,5 @@
+"""``python -m novadoclint``."""
+
+from novadoclint.cli import main
+
+raise SystemExit(main())

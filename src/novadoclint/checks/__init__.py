@@ -1,0 +1,20 @@
+"""The rule registry: every rule module, and the tuple of all rules they define.
+
+No plugin discovery and no global dict: adding a rule module means adding it
+to MODULES (a test fails when a module under checks/ is missing here).
+"""
+
+from __future__ import annotations
+
+from novadoclint.checks import internal, references, style, syntax
+from novadoclint.registry import Rule
+
+MODULES = (internal, syntax, style, references)
+
+ALL_RULES: tuple[Rule, ...] = tuple(
+    sorted(
+        (obj for module in MODULES for obj in vars(module).values() if isinstance(obj, Rule)),
+        key=lambda r: r.id,
+    )
+)
+RULES_BY_ID = {r.id: r for r in ALL_RULES}

@@ -1,0 +1,215 @@
+"""reStructuredText syntax as docutils reports it, read the way Sphinx reads it."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+from novadoclint.context import Context, ParsedDoc
+from novadoclint.findings import Hit, Location, Severity
+from novadoclint.index import FactsIndex
+from novadoclint.parse import Message
+from novadoclint.registry import Phase, rule
+from novadoclint.vocabulary import providers_of_directive, providers_of_role
+
+UNKNOWN_DIRECTIVE_RE = re.compile(r'^Unknown directive type "([^"]+)"')
+UNKNOWN_ROLE_RE = re.compile(r'^Unknown interpreted text role "([^"]+)"')
+# Follow-ups docutils adds to an unknown role or directive: one finding is enough.
+ECHO_RE = re.compile(r'^(No (directive|role) entry for|Trying "[^"]+" as canonical)')
+QUOTED_RE = re.compile(r'"([^"]+)"')
+SPHINX_LEVEL = 2  # Sphinx shows WARNING and above; INFO stays quiet
+
+
+def _location(doc: ParsedDoc, ctx: Context, message: Message) -> Location:
+    """A message's place: its own file (an included one, maybe) and line."""
+    path = doc.path
+    if message.source and not message.source.startswith("<"):
+        rel = os.path.relpath(os.path.abspath(message.source), ctx.srcdir)
+        path = rel.replace(os.sep, "/")
+    line = message.line or _guess_line(doc, message.text)
+    return Location(path, max(line, 1))
+
+
+def _guess_line(doc: ParsedDoc, text: str) -> int:
+    """Transforms report some messages without a line: find the name they quote."""
+    match = QUOTED_RE.search(text)
+    if match:
+        needle = match.group(1)
+        for number, line in enumerate(doc.lines, 1):
+            if needle in line:
+                return number
+    return 1
+
+
+def _extension_hint(ctx: Context) -> str:
+    unknown = ctx.vocabulary.unknown_extensions
+    if not unknown:
+        return ""
+    names = ", ".join(unknown)
+    return (
+        f"; conf.py enables extensions novadoclint cannot read ({names}): "
+        "declare what they add in extra-directives / extra-roles"
+    )
+
+
+def _sentence(text: str) -> str:
+    """A docutils message in our style: one line, lowercase start, no final period."""
+    first = text.strip().splitlines()[0].rstrip(".:") if text.strip() else text
+    return first[:1].lower() + first[1:]
+
+
+@rule("rst-syntax", Severity.ERROR, Phase.FILE, tags={"syntax"})
+def rst_syntax(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
+    """Reports reStructuredText errors and warnings docutils raises, as Sphinx shows them.
+
+    ## Why is this bad?
+    Sphinx prints these as warnings and renders the broken markup as literal text
+    or drops it; with `-W` the whole docs build fails, late, after minutes.
+    Only what Sphinx itself would report is reported: directives and roles that
+    Sphinx or an enabled extension provides are known, and absolute include
+    paths are read from the source dir, as Sphinx reads them.
+
+    ## Example
+    ```rst
+    Title
+    ===
+
+    * a list item
+    continued without indentation
+    ```
+
+    ## Use instead
+    ```rst
+    Title
+    =====
+
+    * a list item
+      continued with indentation
+    ```
+    """
+    for message in doc.messages:
+        if message.level < SPHINX_LEVEL:
+            continue
+        text = message.text
+        if UNKNOWN_DIRECTIVE_RE.match(text) or UNKNOWN_ROLE_RE.match(text) or ECHO_RE.match(text):
+            continue
+        yield Hit(_location(doc, ctx, message), _sentence(text))
+
+
+@rule("unknown-directive", Severity.ERROR, Phase.FILE, tags={"syntax"})
+def unknown_directive(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
+    """Reports directives that neither docutils, Sphinx nor an enabled extension provides.
+
+    ## Why is this bad?
+    Sphinx drops the whole block and warns `Unknown directive type`; usually the
+    extension that provides it is not enabled in conf.py, or the name is misspelt.
+    The message names the extension (and its package) when novadoclint knows one.
+
+    ## Example
+    ```rst
+    .. seqdiag::
+
+       seqdiag { a -> b; }
+    ```
+
+    ## Use instead
+    ```rst
+    .. note::
+
+       Enable ``sphinxcontrib.seqdiag`` in conf.py before using ``seqdiag``.
+    ```
+    """
+    for message in doc.messages:
+        match = UNKNOWN_DIRECTIVE_RE.match(message.text)
+        if match:
+            name = match.group(1)
+            hint = _provider_hint(name, providers_of_directive(name))
+            yield Hit(
+                _location(doc, ctx, message),
+                f"unknown directive type {name!r}{hint}{_extension_hint(ctx)}",
+            )
+
+
+@rule("unknown-role", Severity.ERROR, Phase.FILE, tags={"syntax"})
+def unknown_role(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
+    """Reports roles that neither docutils, Sphinx nor an enabled extension provides.
+
+    ## Why is this bad?
+    Sphinx renders the text as a red "problematic" node and warns
+    `Unknown interpreted text role`; usually a typo or a missing extension.
+
+    ## Example
+    ```rst
+    See :refs:`install`.
+    ```
+
+    ## Use instead
+    ```rst
+    See :ref:`install`.
+    ```
+    """
+    for message in doc.messages:
+        match = UNKNOWN_ROLE_RE.match(message.text)
+        if match:
+            name = match.group(1)
+            hint = _provider_hint(name, providers_of_role(name))
+            yield Hit(
+                _location(doc, ctx, message),
+                f"unknown interpreted text role {name!r}{hint}{_extension_hint(ctx)}",
+            )
+
+
+def _provider_hint(name: str, providers: tuple[object, ...]) -> str:
+    if not providers:
+        return ""
+    first = providers[0]
+    ext, package = getattr(first, "extension", "?"), getattr(first, "package", "?")
+    return f"; {name} is provided by {ext} (package {package}), which conf.py does not enable"
+
+
+@rule("encoding", Severity.ERROR, Phase.FILE, tags={"syntax"})
+def encoding(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
+    """Reports a source file that is not valid UTF-8.
+
+    ## Why is this bad?
+    Sphinx reads sources as UTF-8 and stops with a UnicodeDecodeError on the
+    first bad byte, so nothing of the page is built. The rest of the tree is
+    still linted; the file itself is linted with the bad bytes replaced.
+
+    ## Example
+    ```rst
+    .. A file saved as Latin-1: "caf\\xe9" is one byte, not valid UTF-8.
+    ```
+
+    ## Use instead
+    ```rst
+    .. The same file saved as UTF-8.
+    ```
+    """
+    if doc.decode_error is not None:
+        offset, line, reason = doc.decode_error
+        yield Hit(Location(doc.path, line), f"not valid UTF-8 at byte {offset}: {reason}")
+
+
+@rule("conf-syntax", Severity.ERROR, Phase.TREE, tags={"syntax"})
+def conf_syntax(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """Reports a conf.py that cannot be read; the run goes on with Sphinx's defaults.
+
+    ## Why is this bad?
+    Sphinx cannot build at all. novadoclint reads conf.py with `ast` (it never
+    runs it), so it can still lint the pages, but extensions and settings are unknown.
+
+    ## Example
+    ```rst
+    .. conf.py: extensions = ['sphinx.ext.todo'
+    ```
+
+    ## Use instead
+    ```rst
+    .. conf.py: extensions = ['sphinx.ext.todo']
+    ```
+    """
+    problem = ctx.sphinx.problem
+    if problem is not None:
+        yield Hit(Location("conf.py", problem.line, problem.column), problem.message)

@@ -1,0 +1,180 @@
+"""Command line: argparse -> settings; run the engine; render; exit code. Nothing else.
+
+Exit codes: 0 nothing at or above the fail level, 1 findings at or above it,
+2 usage or configuration error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from novadoclint import __version__, data, explain
+from novadoclint.checks import ALL_RULES
+from novadoclint.engine import lint
+from novadoclint.findings import Severity
+from novadoclint.project import ProjectError
+from novadoclint.registry import matches
+from novadoclint.report import FORMATS
+from novadoclint.settings import ConfigError, names
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="novadoclint",
+        description="A fast, Sphinx-aware linter for reStructuredText documentation trees.",
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="Sphinx source dir (the folder holding conf.py) or files inside one; "
+        "default: doc/source if it exists, else the current folder",
+    )
+    parser.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    parser.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help="comma-separated rule ids, patterns (link-*), tags or 'all' to run instead of "
+        "the defaults",
+    )
+    parser.add_argument(
+        "--extend-select",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help="rules to run in addition to the defaults (e.g. rules disabled by default)",
+    )
+    parser.add_argument(
+        "--ignore", action="append", default=[], metavar="RULES", help="rules not to run"
+    )
+    parser.add_argument("--config", metavar="FILE", help="a .novadoclint.toml or pyproject.toml")
+    parser.add_argument(
+        "--profile", metavar="NAME", help="a policy profile shipped in rules/ (e.g. nova)"
+    )
+    parser.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes")
+    parser.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "info"],
+        help="lowest severity that makes the exit code 1 (default: warning)",
+    )
+    parser.add_argument("--list-rules", action="store_true", help="list rules and exit")
+    parser.add_argument("--explain", metavar="RULE", help="document a rule ('all' for every rule)")
+    parser.add_argument("--no-color", action="store_true", help="never colour the output")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log diagnostics to stderr")
+    parser.add_argument("--version", action="version", version=f"novadoclint {__version__}")
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    known = {r.id for r in ALL_RULES}
+    for key in ("select", "extend_select", "ignore"):
+        values = names(getattr(args, key))
+        for value in values:
+            if not any(matches(r, value) for r in ALL_RULES) and value not in known:
+                raise UsageError(f"--{key.replace('_', '-')}: no rule matches {value!r}")
+        if values:
+            overrides[key] = values
+    if args.profile:
+        if args.profile not in data.profiles():
+            raise UsageError(
+                f"--profile: unknown profile {args.profile!r} "
+                f"(shipped: {', '.join(data.profiles()) or 'none'})"
+            )
+        overrides["profile"] = args.profile
+    if args.jobs is not None:
+        if args.jobs < 1:
+            raise UsageError("--jobs must be at least 1")
+        overrides["jobs"] = args.jobs
+    if args.fail_on:
+        overrides["fail_on"] = Severity.parse(args.fail_on)
+    return overrides
+
+
+def _default_paths() -> list[Path]:
+    candidate = Path("doc/source")
+    return [candidate] if candidate.is_dir() else [Path(".")]
+
+
+def _explain(name: str, fmt: str) -> str:
+    rules = list(ALL_RULES) if name == "all" else [r for r in ALL_RULES if r.id == name]
+    if not rules:
+        raise UsageError(f"--explain: unknown rule {name!r} (see --list-rules)")
+    if fmt == "json":
+        return explain.explain_json(rules) + "\n"
+    return "\n".join(explain.explain(r) for r in rules)
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="novadoclint: %(message)s",
+    )
+    try:
+        if args.list_rules:
+            _write(explain.list_rules(ALL_RULES), args.output)
+            return EXIT_OK
+        if args.explain:
+            _write(_explain(args.explain, args.format), args.output)
+            return EXIT_OK
+        overrides = _overrides(args)
+        paths = [Path(p) for p in args.paths] or _default_paths()
+        config = Path(args.config) if args.config else None
+        run = lint(paths, config=config, overrides=overrides, on_project=_warn_no_conf)
+    except (UsageError, ConfigError, ProjectError) as exc:
+        print(f"novadoclint: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERNAL
+    except Exception as exc:
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        print(
+            f"novadoclint: internal error: {type(exc).__name__}: {exc} "
+            "(run with --verbose for details)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+    color = (
+        not args.no_color
+        and not args.output
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+    )
+    _write(FORMATS[args.format](run, color), args.output)
+    fail_on = overrides.get("fail_on", Severity.WARNING)
+    if any(f.rule == "internal-error" for f in run.findings):
+        return EXIT_INTERNAL
+    return EXIT_FINDINGS if any(f.severity >= fail_on for f in run.findings) else EXIT_OK
+
+
+def _warn_no_conf(project: Any, settings: Any) -> None:
+    if project.conf.path is None:
+        print(
+            f"novadoclint: warning: no conf.py in {os.path.relpath(project.srcdir)} or above; "
+            "linting with Sphinx's defaults",
+            file=sys.stderr,
+        )

@@ -1,0 +1,335 @@
+"""collect(): one walk over a parsed doctree, producing the document's DocFacts.
+
+Pure: reads the doctree and the recording nodes :mod:`novadoclint.parse` left,
+never the file system (paths are resolved as strings; existence is phase 2's
+business, or the parser's for includes it had to read).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from docutils import nodes
+
+from novadoclint.facts import (
+    Directive as DirectiveFact,
+)
+from novadoclint.facts import (
+    DocFacts,
+    Image,
+    Include,
+    Label,
+    Link,
+    Ref,
+    Section,
+    Suppression,
+    TocEntry,
+    TocTree,
+)
+from novadoclint.parse import Parsed, directive_record, include_record, xref
+
+URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+SUPPRESS_RE = re.compile(r"^novadoclint:\s*(disable|disable-file)\s*=\s*([\w\s,*-]+)$")
+TOC_ENTRY_RE = re.compile(r"^(.+?)\s*<(.+)>$")
+WHITESPACE_RE = re.compile(r"\s+")
+# Recorded directives whose content only FILE rules read (code): keep facts small.
+CONTENT_FREE = frozenset({"code-block", "sourcecode", "code", "highlight"})
+EVERYWHERE = 10**9
+
+
+def normalise_label(name: str) -> str:
+    """Sphinx's label normalisation (docutils.nodes.fully_normalize_name)."""
+    return WHITESPACE_RE.sub(" ", name.strip().lower())
+
+
+@dataclass
+class _Walk:
+    """Mutable state of one walk; the result is frozen into DocFacts."""
+
+    srcdir: str
+    docpath: str  # the document's own path, relative to srcdir
+    lines: list[str]
+    extlinks: Mapping[str, Any]
+    sections: list[Section] = field(default_factory=list)
+    refs: list[Ref] = field(default_factory=list)
+    toctrees: list[TocTree] = field(default_factory=list)
+    includes: list[Include] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    directives: list[DirectiveFact] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
+
+    def rel(self, source: str | None) -> str:
+        if not source or source.startswith("<"):
+            return self.docpath
+        path = os.path.relpath(os.path.abspath(source), self.srcdir)
+        return path.replace(os.sep, "/")
+
+    def column(self, path: str, line: int, text: str) -> int:
+        if path != self.docpath or not 0 < line <= len(self.lines) or not text:
+            return 1
+        found = self.lines[line - 1].find(text.splitlines()[0])
+        return found + 1 if found >= 0 else 1
+
+
+def collect(
+    parsed: Parsed,
+    docname: str,
+    docpath: str,
+    srcdir: str,
+    lines: list[str],
+    *,
+    extlinks: Mapping[str, Any] | None = None,
+) -> DocFacts:
+    doctree = parsed.doctree
+    walk = _Walk(srcdir, docpath, lines, extlinks or {})
+    _visit(doctree, walk, section=-1, level=0, in_list=False)
+    metadata = _metadata(doctree)
+    return DocFacts(
+        docname=docname,
+        path=docpath,
+        title=walk.sections[0].title if walk.sections else None,
+        orphan=any(k == "orphan" for k, _ in metadata),
+        metadata=metadata,
+        sections=tuple(walk.sections),
+        labels=_labels(parsed, walk),
+        refs=tuple(walk.refs),
+        toctrees=tuple(walk.toctrees),
+        includes=tuple(walk.includes),
+        images=tuple(walk.images),
+        links=tuple(walk.links),
+        directives=tuple(walk.directives),
+        suppressions=tuple(walk.suppressions),
+        dependencies=tuple(sorted({walk.rel(p) for p in parsed.dependencies})),
+    )
+
+
+def _line_of(node: nodes.Node) -> int:
+    current: nodes.Node | None = node
+    while current is not None:
+        line = getattr(current, "line", None)
+        if line:
+            return int(line)
+        current = current.parent
+    return 1
+
+
+def _source_of(node: nodes.Node) -> str | None:
+    current: nodes.Node | None = node
+    while current is not None:
+        source = getattr(current, "source", None)
+        if source:
+            return str(source)
+        current = current.parent
+    return None
+
+
+def _visit(node: nodes.Element, walk: _Walk, section: int, level: int, in_list: bool) -> None:
+    for child in node.children:
+        if isinstance(child, nodes.section):
+            title = child.next_node(nodes.title)
+            title_line = max(_line_of(title) - 1, 1) if title is not None else _line_of(child)
+            walk.sections.append(
+                Section(
+                    title=title.astext() if title is not None else "",
+                    level=level + 1,
+                    path=walk.rel(_source_of(title or child)),
+                    line=title_line,
+                    ids=tuple(child["ids"]),
+                    parent=section,
+                )
+            )
+            _visit(child, walk, len(walk.sections) - 1, level + 1, in_list)
+            continue
+        if isinstance(child, nodes.Element):
+            _record(child, walk, section)
+            _visit(child, walk, section, level, in_list or isinstance(child, nodes.list_item))
+
+
+def _record(node: nodes.Element, walk: _Walk, section: int) -> None:
+    if isinstance(node, xref):
+        _record_xref(node, walk, section)
+    elif isinstance(node, directive_record):
+        _record_directive(node, walk, section)
+    elif isinstance(node, include_record):
+        path = walk.rel(node.source)
+        target = node["target"]
+        resolved = _resolve_file(walk, path, target)
+        walk.includes.append(
+            Include("include", target, resolved, path, node.line or 1, node["found"])
+        )
+    elif isinstance(node, nodes.image):
+        _record_image(node, walk)
+    elif isinstance(node, nodes.reference) and "refuri" in node:
+        uri = node["refuri"]
+        if URL_RE.match(uri) and not uri.startswith("mailto:"):
+            path, line = walk.rel(_source_of(node)), _line_of(node)
+            kind = "standalone" if node.astext() == uri and "name" not in node else "inline"
+            walk.links.append(Link(uri, path, line, walk.column(path, line, uri), kind))
+    elif isinstance(node, nodes.target) and "refuri" in node and node.get("names"):
+        uri = node["refuri"]
+        if URL_RE.match(uri):
+            path, line = walk.rel(_source_of(node)), _line_of(node)
+            walk.links.append(Link(uri, path, line, walk.column(path, line, uri), "target"))
+    elif isinstance(node, nodes.comment):
+        _record_suppression(node, walk)
+
+
+def _record_xref(node: xref, walk: _Walk, section: int) -> None:
+    path, line = walk.rel(node.source), node.line or _line_of(node)
+    role, target = node["role"], node["target"]
+    column = walk.column(path, line, node.rawsource)
+    in_list = any(isinstance(a, nodes.list_item) for a in _ancestors(node))
+    walk.refs.append(Ref(role, target, node["title"], path, line, column, section, in_list))
+    if role in walk.extlinks:
+        pattern = walk.extlinks[role]
+        base = pattern[0] if isinstance(pattern, (list, tuple)) and pattern else pattern
+        if isinstance(base, str):
+            url = base % target if "%s" in base else base + target
+            walk.links.append(Link(url, path, line, column, "extlink"))
+    elif role == "download" and URL_RE.match(target):
+        walk.links.append(Link(target, path, line, column, "download"))
+
+
+def _ancestors(node: nodes.Node) -> Iterator[nodes.Node]:
+    current = node.parent
+    while current is not None:
+        yield current
+        current = current.parent
+
+
+def _record_directive(node: directive_record, walk: _Walk, section: int) -> None:
+    name: str = node["name"]
+    path, line = walk.rel(node.source), node.line or _line_of(node)
+    options = dict(node["options"])
+    content: str = node["content"]
+    content_line: int = node["content_line"]
+    if name == "toctree":
+        walk.toctrees.append(
+            TocTree(
+                path,
+                line,
+                section,
+                glob="glob" in options,
+                hidden="hidden" in options,
+                entries=tuple(_toc_entries(content, content_line)),
+            )
+        )
+    elif name == "literalinclude" and node["arguments"]:
+        target = node["arguments"][0]
+        resolved = _resolve_file(walk, path, target)
+        walk.includes.append(Include(name, target, resolved, path, line, found=True))
+    kept = "" if name in CONTENT_FREE else content
+    walk.directives.append(
+        DirectiveFact(
+            name, node["arguments"], node["options"], kept, path, line, content_line, section
+        )
+    )
+
+
+def _toc_entries(content: str, first_line: int) -> Iterator[TocEntry]:
+    for offset, raw in enumerate(content.splitlines()):
+        entry = raw.strip()
+        if not entry:
+            continue
+        match = TOC_ENTRY_RE.match(entry)
+        title, target = (match.group(1), match.group(2)) if match else (None, entry)
+        yield TocEntry(title, target.strip(), first_line + offset)
+
+
+def _resolve_file(walk: _Walk, path: str, target: str) -> str:
+    """A file argument as Sphinx reads it: absolute from the source dir, else from the file."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+
+
+def _record_image(node: nodes.image, walk: _Walk) -> None:
+    uri: str = node["uri"]
+    parent = node.parent
+    directive = "figure" if isinstance(parent, nodes.figure) else "image"
+    source = _source_of(node)
+    path, line = walk.rel(source), _line_of(node)
+    if URL_RE.match(uri):
+        walk.links.append(Link(uri, path, line, walk.column(path, line, uri), "image"))
+        return
+    walk.images.append(Image(directive, uri, path, line, alt="alt" in node))
+
+
+def _record_suppression(node: nodes.comment, walk: _Walk) -> None:
+    match = SUPPRESS_RE.match(node.astext().strip())
+    if not match:
+        return
+    rules = frozenset(r.strip() for r in match.group(2).split(",") if r.strip())
+    path, line = walk.rel(_source_of(node)), _line_of(node)
+    if match.group(1) == "disable-file":
+        walk.suppressions.append(Suppression(rules, path, 1, EVERYWHERE))
+        return
+    last = EVERYWHERE
+    following = node.next_node(descend=False, siblings=True)
+    if following is not None:
+        after = following.next_node(descend=False, siblings=True)
+        if after is not None and _line_of(after) > line:
+            last = _line_of(after) - 1
+    walk.suppressions.append(Suppression(rules, path, line, last))
+
+
+def _metadata(doctree: nodes.document) -> tuple[tuple[str, str], ...]:
+    """The leading field list, which Sphinx reads as document metadata."""
+    for child in doctree.children:
+        if isinstance(child, (nodes.comment, nodes.target, nodes.substitution_definition)):
+            continue
+        if isinstance(child, (nodes.field_list, nodes.docinfo)):
+            return tuple(
+                (f[0].astext().strip().lower(), f[1].astext().strip())
+                for f in child.children
+                if isinstance(f, nodes.field) and len(f.children) == 2
+            )
+        break
+    return ()
+
+
+def _labels(parsed: Parsed, walk: _Walk) -> tuple[Label, ...]:
+    """Explicit internal targets, as Sphinx's std domain records labels."""
+    doctree = parsed.doctree
+    section_index = {id(_section_node(doctree, s)): i for i, s in enumerate(walk.sections)}
+    labels = []
+    for name, (source, line) in parsed.target_lines.items():
+        labelid = doctree.nameids.get(name)
+        node = doctree.ids.get(labelid) if labelid else None
+        if node is None or "refuri" in node or isinstance(node, (nodes.footnote, nodes.citation)):
+            continue
+        if isinstance(node, nodes.target) and "refid" in node:
+            node = doctree.ids.get(node["refid"], node)
+        titled, title = False, ""
+        if isinstance(node, nodes.section):
+            title_node = node.next_node(nodes.title)
+            titled, title = True, title_node.astext() if title_node is not None else ""
+        elif isinstance(node, (nodes.rubric, nodes.table, nodes.figure, nodes.literal_block)):
+            caption = node.next_node(nodes.caption) or node.next_node(nodes.title)
+            if isinstance(node, nodes.rubric):
+                titled, title = True, node.astext()
+            elif caption is not None:
+                titled, title = True, caption.astext()
+        enclosing = _enclosing_section(node)
+        section = section_index.get(id(enclosing), -1) if enclosing is not None else -1
+        labels.append(Label(name, walk.rel(source), line, section, titled, title))
+    return tuple(sorted(labels, key=lambda label: (label.path, label.line, label.name)))
+
+
+def _section_node(doctree: nodes.document, section: Section) -> nodes.Node | None:
+    return doctree.ids.get(section.ids[0]) if section.ids else None
+
+
+def _enclosing_section(node: nodes.Node) -> nodes.Node | None:
+    current: nodes.Node | None = node
+    while current is not None:
+        if isinstance(current, nodes.section):
+            return current
+        current = current.parent
+    return None

@@ -1,0 +1,251 @@
+"""The pipeline: discover, phase 1 (parallel), index, phase 2, finalise.
+
+Reads like a table of contents (flake8's Application): every step lives in its
+own module; this one only wires them and guards each rule so that a crash
+becomes an ``internal-error`` finding and the other rules still run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from novadoclint import data, parse, vocabulary
+from novadoclint.checks import ALL_RULES
+from novadoclint.collect import collect
+from novadoclint.context import Context, ParsedDoc
+from novadoclint.facts import DocFacts, Suppression, empty_facts
+from novadoclint.findings import Finding, Hit, Location, Run, Severity
+from novadoclint.index import FactsIndex
+from novadoclint.project import Project, find_srcdir, load_project
+from novadoclint.registry import Phase, Rule, matches
+from novadoclint.settings import Settings, load, path_ignored
+
+log = logging.getLogger(__name__)
+
+SERIAL_BELOW = 8  # files: a pool costs more than it saves
+ALWAYS = frozenset({"internal-error", "file-unreadable"})
+
+RuleHit = tuple[str, Hit]
+
+
+@dataclass(frozen=True)
+class Phase1Result:
+    facts: DocFacts
+    hits: tuple[RuleHit, ...]
+
+
+def is_selected(rule: Rule, settings: Settings) -> bool:
+    if rule.id in ALWAYS:
+        return True
+    if any(matches(rule, p) for p in settings.ignore):
+        return any(p == rule.id for p in (*settings.select, *settings.extend_select))
+    if settings.select:
+        return any(matches(rule, p) for p in (*settings.select, *settings.extend_select))
+    return rule.enabled or any(matches(rule, p) for p in settings.extend_select)
+
+
+def run_guarded(rule: Rule, path: str, *args: Any) -> list[RuleHit]:
+    """Run one rule; an exception becomes an internal-error finding."""
+    try:
+        return [(rule.id, hit) for hit in rule.check(*args)]
+    except Exception as exc:
+        log.debug("rule %s crashed on %s", rule.id, path, exc_info=True)
+        message = f"rule {rule.id} crashed on {path}: {type(exc).__name__}: {exc}"
+        return [("internal-error", Hit(Location(path, 1), message))]
+
+
+def phase1_file(ctx: Context, rule_ids: tuple[str, ...], item: tuple[str, str]) -> Phase1Result:
+    """Read, parse, collect and run the file rules on one document.
+
+    Rules travel to workers by id: a Rule holds its function, which pickles by name.
+    """
+    rules = [r for r in ALL_RULES if r.id in rule_ids]
+    docname, path = item
+    absolute = os.path.join(ctx.srcdir, path)
+    try:
+        raw = Path(absolute).read_bytes()
+    except OSError as exc:
+        hit = Hit(Location(path, 1), f"cannot read {path}: {exc.strerror or exc}")
+        return Phase1Result(empty_facts(docname, path), (("file-unreadable", hit),))
+    decode_error = None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        decode_error = (exc.start, line, exc.reason)
+        text = raw.decode("utf-8", "replace")
+    conf = ctx.sphinx
+    try:
+        parsed = parse.parse(
+            text,
+            absolute,
+            ctx.srcdir,
+            language=conf.get("language") or "en",
+            prolog=_text_setting(conf.get("rst_prolog")),
+            epilog=_text_setting(conf.get("rst_epilog")),
+        )
+        lines = text.splitlines()
+        extlinks = conf.get("extlinks") if isinstance(conf.get("extlinks"), dict) else {}
+        facts = collect(parsed, docname, path, ctx.srcdir, lines, extlinks=extlinks)
+    except Exception as exc:
+        log.debug("parsing %s failed", path, exc_info=True)
+        hit = Hit(Location(path, 1), f"parsing {path} crashed: {type(exc).__name__}: {exc}")
+        return Phase1Result(empty_facts(docname, path), (("internal-error", hit),))
+    doc = ParsedDoc(
+        docname, path, raw, text, lines, parsed.doctree, parsed.messages, facts, decode_error
+    )
+    hits: list[RuleHit] = []
+    for rule in rules:
+        hits.extend(run_guarded(rule, path, doc, ctx))
+    return Phase1Result(facts, tuple(hits))
+
+
+def _text_setting(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def run_phase1(ctx: Context, items: Sequence[tuple[str, str]], jobs: int) -> list[Phase1Result]:
+    """Phase 1 over every document: in a process pool, or inline for small runs."""
+    rule_ids = tuple(r.id for r in ALL_RULES if r.phase is Phase.FILE)
+    work = partial(phase1_file, ctx, rule_ids)
+    if jobs > 1 and len(items) >= SERIAL_BELOW:
+        try:
+            chunksize = max(1, len(items) // (jobs * 4))
+            with ProcessPoolExecutor(
+                max_workers=jobs, initializer=parse.install, initargs=(ctx.vocabulary,)
+            ) as pool:
+                return list(pool.map(work, items, chunksize=chunksize))
+        except (OSError, PermissionError) as exc:  # flake8's serial fallback
+            log.warning("cannot start worker processes (%s); running serially", exc)
+    with parse.namespace(ctx.vocabulary):
+        return [work(item) for item in items]
+
+
+def lint_project(
+    project: Project, settings: Settings, *, only_paths: frozenset[str] | None = None
+) -> tuple[list[Finding], int]:
+    """Lint one Sphinx source dir; findings carry paths relative to the source dir."""
+    confdir = project.srcdir if project.conf.path else None
+    vocab = vocabulary.build(
+        project.conf,
+        confdir,
+        extra_directives=settings.extra_directives,
+        extra_roles=settings.extra_roles,
+    )
+    policy = data.load(settings.profile) if settings.profile else {}
+    ctx = Context(str(project.srcdir), settings, project.conf, vocab, policy)
+    items = sorted(project.docs.items())
+    jobs = settings.jobs or os.cpu_count() or 1
+    results = run_phase1(ctx, items, jobs)
+    index = FactsIndex(
+        str(project.srcdir),
+        project.conf,
+        {r.facts.docname: r.facts for r in results},
+        project.files,
+    )
+    hits: list[RuleHit] = [h for r in results for h in r.hits]
+    for rule in ALL_RULES:
+        if rule.phase is Phase.TREE and is_selected(rule, settings):
+            hits.extend(run_guarded(rule, "conf.py", index, ctx))
+    findings = finalise(hits, index, settings, ALL_RULES)
+    if only_paths is not None:
+        docpaths = {d.docname: d.path for d in index.docs.values()}
+        findings = [
+            f
+            for f in findings
+            if f.path in only_paths or (f.cause is not None and docpaths.get(f.cause) in only_paths)
+        ]
+    return findings, len(items)
+
+
+def finalise(
+    hits: Iterable[RuleHit], index: FactsIndex, settings: Settings, rules: Iterable[Rule]
+) -> list[Finding]:
+    """Stamp id and severity, apply suppressions and selection, sort and dedupe."""
+    by_id = {r.id: r for r in rules}
+    overrides = dict(settings.severity)
+    suppressions = _suppressions(index.docs.values())
+    selected = {rid: is_selected(r, settings) for rid, r in by_id.items()}
+    findings = set()
+    for rule_id, hit in hits:
+        if not selected.get(rule_id, True):
+            continue
+        at = hit.at
+        if path_ignored(settings, at.path, rule_id) or _suppressed(suppressions, at, rule_id):
+            continue
+        severity = overrides.get(
+            rule_id, by_id[rule_id].severity if rule_id in by_id else Severity.ERROR
+        )
+        findings.add(
+            Finding(at.path, at.line, at.column, rule_id, severity, hit.message, hit.cause)
+        )
+    return sorted(findings)
+
+
+def _suppressions(docs: Iterable[DocFacts]) -> dict[str, list[Suppression]]:
+    found: dict[str, list[Suppression]] = {}
+    for doc in docs:
+        for s in doc.suppressions:
+            found.setdefault(s.path, []).append(s)
+    return found
+
+
+def _suppressed(suppressions: dict[str, list[Suppression]], at: Location, rule_id: str) -> bool:
+    return any(
+        s.first_line <= at.line <= s.last_line and (rule_id in s.rules or "all" in s.rules)
+        for s in suppressions.get(at.path, ())
+    )
+
+
+def lint(
+    paths: Sequence[Path],
+    *,
+    config: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    on_project: Callable[[Project, Settings], None] | None = None,
+) -> Run:
+    """Lint the Sphinx projects the paths belong to; paths in findings are cwd-relative."""
+    groups: dict[Path, tuple[bool, set[str] | None]] = {}
+    for path in paths:
+        srcdir, has_conf = find_srcdir(path)
+        files = groups.get(srcdir, (has_conf, set()))[1]
+        if path.is_dir() and path.resolve() == srcdir:
+            files = None
+        elif files is not None:
+            files.add(os.path.relpath(path.resolve(), srcdir).replace(os.sep, "/"))
+        groups[srcdir] = (has_conf, files)
+    all_findings: list[Finding] = []
+    total = 0
+    for srcdir, (has_conf, files) in sorted(groups.items()):
+        settings = load(srcdir, config=config, overrides=overrides)
+        project = load_project(srcdir, has_conf)
+        if on_project is not None:
+            on_project(project, settings)
+        found, count = lint_project(
+            project, settings, only_paths=frozenset(files) if files is not None else None
+        )
+        total += count
+        base = os.path.relpath(srcdir)
+        all_findings.extend(_relative(f, base) for f in found)
+    srcdir_shown = os.path.relpath(next(iter(sorted(groups)))) if groups else "."
+    return Run(srcdir_shown, total, tuple(sorted(all_findings)))
+
+
+def _relative(finding: Finding, base: str) -> Finding:
+    path = os.path.normpath(os.path.join(base, finding.path)).replace(os.sep, "/")
+    return Finding(
+        path,
+        finding.line,
+        finding.column,
+        finding.rule,
+        finding.severity,
+        finding.message,
+        finding.cause,
+    )

@@ -1,0 +1,143 @@
+"""Phase-1 records: everything a cross-document rule may need from one document.
+
+Only tuples, str, int and bool, frozen: hashable, picklable by construction,
+cheap to cache and to send back from a worker process. Every located fact
+carries the path of the file its markup sits in (an included file, not the
+including document, when it came through ``.. include::``) and the index of
+its enclosing section in ``DocFacts.sections`` (-1 before the first section).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FACTS_VERSION = 1  # bump on any change below (Sphinx's ENV_VERSION habit)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    title: str
+    level: int  # 1 for the document title
+    path: str
+    line: int
+    ids: tuple[str, ...]
+    parent: int  # index of the enclosing section, -1 for top level
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """An explicit target (``.. _name:``); Sphinx's std-domain label."""
+
+    name: str  # normalised as Sphinx does: lowercased, whitespace folded
+    path: str
+    line: int
+    section: int
+    titled: bool  # sits right before a section, so :ref: may omit the title
+    title: str  # the section title when titled
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A cross-reference role (``:doc:``, ``:ref:``, ``:download:``, domain roles...)."""
+
+    role: str
+    target: str  # raw target, prefixes (~ !) kept
+    title: str | None  # explicit title, if given
+    path: str
+    line: int
+    column: int
+    section: int
+    in_list_item: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TocEntry:
+    title: str | None
+    target: str  # raw: unresolved, glob patterns kept
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class TocTree:
+    path: str
+    line: int
+    section: int
+    glob: bool
+    hidden: bool
+    entries: tuple[TocEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Include:
+    """``include`` or ``literalinclude``; ``found`` tells whether the file was read."""
+
+    directive: str
+    target: str  # as written
+    resolved: str  # posix path relative to the source dir ("../" allowed), or absolute
+    path: str
+    line: int
+    found: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    directive: str  # image, figure
+    target: str
+    path: str
+    line: int
+    alt: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    url: str
+    path: str
+    line: int
+    column: int
+    kind: str  # inline, standalone, target, image, download, extlink
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """A directive novadoclint records (non-docutils): name, arguments, options, content."""
+
+    name: str
+    arguments: tuple[str, ...]
+    options: tuple[tuple[str, str], ...]
+    content: str
+    path: str
+    line: int
+    content_line: int  # line of the first content line (0 when no content)
+    section: int
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    rules: frozenset[str]
+    path: str
+    first_line: int
+    last_line: int  # inclusive; a large number for disable-file
+
+
+@dataclass(frozen=True, slots=True)
+class DocFacts:
+    docname: str
+    path: str
+    title: str | None
+    orphan: bool
+    metadata: tuple[tuple[str, str], ...]
+    sections: tuple[Section, ...]
+    labels: tuple[Label, ...]
+    refs: tuple[Ref, ...]
+    toctrees: tuple[TocTree, ...]
+    includes: tuple[Include, ...]
+    images: tuple[Image, ...]
+    links: tuple[Link, ...]
+    directives: tuple[Directive, ...]
+    suppressions: tuple[Suppression, ...]
+    dependencies: tuple[str, ...]  # files read while parsing (includes), relative to srcdir
+
+
+def empty_facts(docname: str, path: str) -> DocFacts:
+    """Facts of a document that could not be read or parsed: it exists, nothing more."""
+    return DocFacts(docname, path, None, False, (), (), (), (), (), (), (), (), (), (), ())

@@ -1,0 +1,314 @@
+"""The only docutils glue: settings, the run's vocabulary, one parse per file.
+
+Known directives and roles are registered into docutils' registries inside a
+save-and-restore namespace (Sphinx's ``docutils_namespace`` idea). Recording
+directives and roles leave small custom nodes in the doctree that
+:mod:`novadoclint.collect` reads: mark now, resolve later. Nothing here writes
+anywhere but into the doctree.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, ClassVar
+
+import docutils.statemachine
+from docutils import frontend, nodes, utils
+from docutils.parsers.rst import Directive, DirectiveError, Parser, directives, roles, states
+from docutils.parsers.rst.directives.misc import Include
+from docutils.transforms import misc, references
+
+from novadoclint.vocabulary import Kind, Vocabulary
+
+TITLE_TARGET_RE = re.compile(r"^(.+?)\s*(?<!\x00)<(.*?)>$", re.DOTALL)
+SPHINX_SUBSTITUTIONS = ("version", "release", "today", "translation progress")
+TRANSFORMS = (
+    references.Substitutions,
+    references.PropagateTargets,
+    references.AnonymousHyperlinks,
+    references.IndirectHyperlinks,
+    references.Footnotes,
+    references.ExternalTargets,
+    references.InternalTargets,
+    references.DanglingReferences,
+    misc.Transitions,
+)
+# Directives whose rst content may hold sections (Sphinx: nested_parse_with_titles).
+TITLED_BODIES = frozenset({"only", "ifconfig"})
+
+
+class xref(nodes.Inline, nodes.TextElement):
+    """A cross-reference role, to be resolved in phase 2 (Sphinx's pending_xref)."""
+
+
+class directive_record(nodes.Element):
+    """A non-docutils directive with its arguments, options and raw content."""
+
+
+class include_record(nodes.Element):
+    """An ``include`` directive: what it named and whether the file was read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A docutils system message, located in the file it concerns."""
+
+    level: int  # 1 info, 2 warning, 3 error, 4 severe
+    text: str
+    source: str | None
+    line: int | None
+
+
+@dataclass
+class Parsed:
+    doctree: nodes.document
+    messages: list[Message]
+    dependencies: list[str]  # files read or looked for while parsing, as docutils names them
+    target_lines: dict[str, tuple[str | None, int]]  # explicit target name -> (source, line)
+
+
+class AnyOptions(dict[str, Any]):
+    """An option_spec that accepts every option: we check names, not option lists."""
+
+    def __missing__(self, key: str) -> Any:
+        return directives.unchanged
+
+
+class RecordingDirective(Directive):
+    """Records a directive; parses its content as rst when ``body`` is set."""
+
+    required_arguments = 0
+    optional_arguments = 64
+    final_argument_whitespace = True
+    has_content = True
+    option_spec: ClassVar[dict[str, Any]] = AnyOptions()
+    body: ClassVar[bool] = False
+
+    def run(self) -> list[nodes.Node]:
+        node = directive_record(self.block_text)
+        node.source, node.line = self.state_machine.get_source_and_line(self.lineno)
+        node["name"] = self.name
+        node["arguments"] = tuple(self.arguments)
+        node["options"] = tuple((k, str(v)) for k, v in self.options.items())
+        node["content"] = "\n".join(self.content)
+        node["content_line"] = 0
+        if self.content:
+            _, node["content_line"] = self.state_machine.get_source_and_line(
+                self.content_offset + 1
+            )
+            if self.body:
+                self.state.nested_parse(
+                    self.content, self.content_offset, node, match_titles=self.name in TITLED_BODIES
+                )
+        return [node]
+
+
+class BodyDirective(RecordingDirective):
+    body = True
+
+
+class OpaqueDirective(RecordingDirective):
+    body = False
+
+
+class RecordingInclude(Include):
+    """docutils' include (absolute paths from the source dir via ``root_prefix``), recorded."""
+
+    def run(self) -> list[nodes.Node]:
+        record = include_record(self.block_text)
+        record.source, record.line = self.state_machine.get_source_and_line(self.lineno)
+        record["target"] = self.arguments[0]
+        settings = self.state.document.settings
+        before = set(settings.record_dependencies.list)
+        try:
+            result = super().run()
+        except DirectiveError as error:
+            text = str(error.msg)
+            if "Problems with" in text and ("No such file" in text or "Errno 2" in text):
+                record["found"] = False  # include-missing reports it, with generated-file rules
+                return [record]
+            raise
+        record["found"] = True
+        added = [p for p in settings.record_dependencies.list if p not in before]
+        record["file"] = added[0] if added else ""
+        return [record, *result]
+
+
+def xref_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    """A Sphinx cross-reference: ``target`` or ``title <target>``."""
+    text = utils.unescape(text, restore_backslashes=True)
+    match = TITLE_TARGET_RE.match(text)
+    title, target = (match.group(1), match.group(2)) if match else (None, text)
+    node = xref(rawtext, utils.unescape(title or target))
+    node.source, node.line = inliner.reporter.get_source_and_line(lineno)
+    node["role"] = name.lower()
+    node["target"] = target.strip()
+    node["title"] = title
+    return [node], []
+
+
+def text_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    return [nodes.literal(rawtext, utils.unescape(text))], []
+
+
+def _register(vocabulary: Vocabulary) -> None:
+    directive_class = {Kind.BODY: BodyDirective, Kind.OPAQUE: OpaqueDirective}
+    for name, kind, _ in vocabulary.directives:
+        directives.register_directive(name, directive_class[kind])
+    directives.register_directive("include", RecordingInclude)
+    role_function = {Kind.XREF: xref_role, Kind.TEXT: text_role}
+    for name, kind, _ in vocabulary.roles:
+        roles.register_local_role(name, role_function[kind])  # type: ignore[arg-type]
+
+
+def install(vocabulary: Vocabulary) -> None:
+    """Register the vocabulary for a worker process's lifetime (pool initializer)."""
+    _register(vocabulary)
+
+
+@contextmanager
+def namespace(vocabulary: Vocabulary) -> Iterator[None]:
+    """Register the vocabulary for the duration of a block, then restore docutils."""
+    saved = dict(directives._directives), dict(roles._roles)  # type: ignore[attr-defined]
+    try:
+        _register(vocabulary)
+        yield
+    finally:
+        directives._directives.clear()  # type: ignore[attr-defined]
+        directives._directives.update(saved[0])  # type: ignore[attr-defined]
+        roles._roles.clear()  # type: ignore[attr-defined]
+        roles._roles.update(saved[1])  # type: ignore[attr-defined]
+
+
+@cache
+def _base_settings(language: str) -> frontend.Values:
+    """docutils settings, built once per process: building them is slow."""
+    settings = frontend.get_default_settings(Parser)
+    overrides = {
+        "report_level": 5,
+        "halt_level": 5,
+        "warning_stream": False,
+        "traceback": True,
+        "file_insertion_enabled": True,
+        "raw_enabled": True,
+        "input_encoding": "utf-8-sig",
+        "doctitle_xform": False,
+        "sectsubtitle_xform": False,
+        "smart_quotes": False,
+        "pep_references": None,
+        "rfc_references": None,
+        "language_code": language,
+        "auto_id_prefix": "id",
+        "character_level_inline_markup": False,
+        "line_length_limit": 1_000_000,
+    }
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    return settings
+
+
+def parse(
+    text: str,
+    source_path: str,
+    srcdir: str,
+    *,
+    language: str = "en",
+    prolog: str = "",
+    epilog: str = "",
+) -> Parsed:
+    """Parse one document as Sphinx would read it, collecting every system message."""
+    settings = copy.copy(_base_settings(language))
+    settings.root_prefix = srcdir
+    settings.record_dependencies = utils.DependencyList()
+    document = utils.new_document(source_path, settings)
+    document.reporter.stream = None  # type: ignore[assignment]
+    messages: list[Message] = []
+
+    def observe(msg: nodes.system_message) -> None:
+        paragraph = msg.children[0].astext() if msg.children else msg.astext()
+        messages.append(Message(msg["level"], paragraph, msg.get("source"), msg.get("line")))
+
+    document.reporter.attach_observer(observe)
+    for name in SPHINX_SUBSTITUTIONS:
+        definition = nodes.substitution_definition(name, name)
+        document.note_substitution_def(definition, name)
+
+    parser = Parser()
+    parser.setup_parse(text, document)
+    lines = _input_lines(text, source_path, settings.tab_width, prolog, epilog)
+    state_machine = states.RSTStateMachine(
+        state_classes=parser.state_classes, initial_state=parser.initial_state
+    )
+    state_machine.run(lines, document, inliner=parser.inliner)
+    roles._roles.pop("", None)  # type: ignore[attr-defined]  # a default-role directive's effect
+    parser.finish_parse()
+    target_lines = _explicit_targets(document)
+    document.transformer.add_transforms(list(TRANSFORMS))
+    document.transformer.apply_transforms()
+    return Parsed(document, messages, list(settings.record_dependencies.list), target_lines)
+
+
+def _explicit_targets(document: nodes.document) -> dict[str, tuple[str | None, int]]:
+    """Where each ``.. _name:`` sits: transforms later move its names to the section."""
+    found: dict[str, tuple[str | None, int]] = {}
+    for target in document.findall(nodes.target):
+        if "refuri" in target or not target.get("names"):
+            continue
+        for name in target["names"]:
+            if document.nametypes.get(name):
+                found.setdefault(name, (target.source, target.line or 1))
+    return found
+
+
+def _input_lines(
+    text: str, source_path: str, tab_width: int, prolog: str, epilog: str
+) -> docutils.statemachine.StringList:
+    """The document's lines, with rst_prolog/rst_epilog around them as Sphinx adds them.
+
+    Each line keeps its own source and offset, so every message and fact keeps
+    the document's own line numbers.
+    """
+    body = docutils.statemachine.string2lines(text, tab_width, convert_whitespace=True)
+    lines = docutils.statemachine.StringList(body, source_path)
+    if prolog:
+        extra = docutils.statemachine.string2lines(prolog, tab_width, convert_whitespace=True)
+        at = _after_docinfo(body)
+        lines.insert(at, docutils.statemachine.StringList(["", *extra, ""], "<rst_prolog>"))  # type: ignore[arg-type]
+    if epilog:
+        extra = docutils.statemachine.string2lines(epilog, tab_width, convert_whitespace=True)
+        lines.append(docutils.statemachine.StringList(["", *extra], "<rst_epilog>"))  # type: ignore[arg-type]
+    return lines
+
+
+DOCINFO_RE = re.compile(r"^:\w+:.*?")
+
+
+def _after_docinfo(lines: list[str]) -> int:
+    """Sphinx inserts the prolog after the leading field list (``:orphan:`` and the like)."""
+    count = 0
+    for line in lines:
+        if not DOCINFO_RE.match(line):
+            break
+        count += 1
+    return count

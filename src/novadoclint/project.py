@@ -1,0 +1,139 @@
+"""Find the Sphinx source dir and discover its documents as Sphinx does.
+
+Sphinx's rules: documents are files with a ``source_suffix`` under the source
+dir, minus ``exclude_patterns``, ``templates_path`` and the HTML asset paths,
+matched with Sphinx's own glob dialect (``**`` crosses folders, ``*`` does not).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from novadoclint.sphinxconf import SphinxConf, read_conf
+
+SPHINX_EXCLUDES = ("**/_sources", ".#*", "**/.#*", "*.lproj/**")
+
+
+class ProjectError(Exception):
+    """A PATH that cannot be linted (missing, not a folder or file)."""
+
+
+@dataclass(frozen=True)
+class Project:
+    srcdir: Path  # absolute
+    conf: SphinxConf
+    docs: Mapping[str, str]  # docname -> path relative to srcdir (posix)
+    files: frozenset[str]  # every file under srcdir, relative posix
+
+    @cached_property
+    def docname_of(self) -> Mapping[str, str]:
+        return {path: name for name, path in self.docs.items()}
+
+
+def translate_pattern(pattern: str) -> str:
+    """Sphinx's glob (sphinx.util.matching._translate_pattern) as a regex."""
+    i, n, res = 0, len(pattern), ""
+    while i < n:
+        c = pattern[i]
+        i += 1
+        if c == "*":
+            if i < n and pattern[i] == "*":
+                i += 1
+                res += ".*"
+            else:
+                res += "[^/]*"
+        elif c == "?":
+            res += "[^/]"
+        elif c == "[":
+            j = i
+            if j < n and pattern[j] == "!":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            while j < n and pattern[j] != "]":
+                j += 1
+            if j >= n:
+                res += "\\["
+            else:
+                stuff = pattern[i:j].replace("\\", "\\\\")
+                i = j + 1
+                if stuff[0] == "!":
+                    stuff = "^/" + stuff[1:]
+                elif stuff[0] == "^":
+                    stuff = "\\" + stuff
+                res += f"[{stuff}]"
+        else:
+            res += re.escape(c)
+    return res + "$"
+
+
+def compile_matchers(patterns: Iterable[str]) -> list[re.Pattern[str]]:
+    return [re.compile(translate_pattern(p)) for p in patterns]
+
+
+def find_srcdir(path: Path) -> tuple[Path, bool]:
+    """The folder holding conf.py at or above ``path``; (folder, has_conf)."""
+    if not path.exists():
+        raise ProjectError(f"{path}: no such file or directory")
+    start = path.resolve() if path.is_dir() else path.resolve().parent
+    for folder in (start, *start.parents):
+        if (folder / "conf.py").is_file():
+            return folder, True
+    return start, False
+
+
+def walk_files(srcdir: Path) -> list[str]:
+    """Every file under srcdir (relative posix paths), following links without looping."""
+    seen: set[tuple[int, int]] = set()
+    found: list[str] = []
+    for root, dirs, files in os.walk(srcdir, followlinks=True):
+        try:
+            stat = os.stat(root)
+        except OSError:
+            dirs[:] = []
+            continue
+        key = (stat.st_dev, stat.st_ino)
+        if key in seen:  # a symlink loop or a second link to the same folder
+            dirs[:] = []
+            continue
+        seen.add(key)
+        dirs.sort()
+        rel_root = os.path.relpath(root, srcdir)
+        for name in sorted(files):
+            rel = name if rel_root == "." else os.path.join(rel_root, name)
+            found.append(rel.replace(os.sep, "/"))
+    return found
+
+
+def load_project(srcdir: Path, has_conf: bool) -> Project:
+    conf = read_conf(srcdir / "conf.py") if has_conf else SphinxConf(None)
+    files = walk_files(srcdir)
+    excludes = [
+        *SPHINX_EXCLUDES,
+        *conf.strings("exclude_patterns"),
+        *conf.strings("templates_path"),
+        *conf.strings("html_static_path"),
+        *conf.strings("html_extra_path"),
+    ]
+    matchers = compile_matchers(excludes)
+    suffixes = conf.source_suffixes
+    docs: dict[str, str] = {}
+    for rel in files:
+        suffix = next((s for s in suffixes if rel.endswith(s)), None)
+        if suffix is None or any(m.match(rel) for m in matchers):
+            continue
+        if any(m.match(prefix) for m in matchers for prefix in _parents(rel)):
+            continue
+        docs.setdefault(rel[: -len(suffix)], rel)
+    return Project(srcdir, conf, docs, frozenset(files))
+
+
+def _parents(rel: str) -> Iterable[str]:
+    parts = rel.split("/")
+    for i in range(1, len(parts)):
+        yield "/".join(parts[:i])

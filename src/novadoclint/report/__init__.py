@@ -1,0 +1,12 @@
+"""Formatters: each a pure ``render(run, *, color) -> str``, keyed by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from novadoclint.findings import Run
+from novadoclint.report import json_format, text
+
+Formatter = Callable[[Run, bool], str]
+
+FORMATS: dict[str, Formatter] = {"text": text.render, "json": json_format.render}

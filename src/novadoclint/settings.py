@@ -1,0 +1,254 @@
+"""Settings: novadoclint's config files, doc8's config, and the command line, merged.
+
+Sources, later ones winning: ``[doc8]`` / ``[tool.doc8]`` (style options only, so a
+project's doc8 configuration keeps working), ``[tool.novadoclint]`` in
+pyproject.toml or ``.novadoclint.toml``, then command-line options.
+"""
+
+from __future__ import annotations
+
+import configparser
+import fnmatch
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from novadoclint.findings import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+DOC8_FILES = ("doc8.ini", ".config/doc8.ini", "tox.ini", "pep8.ini", "setup.cfg", "pyproject.toml")
+CONFIG_KEYS = frozenset(
+    {
+        "select",
+        "ignore",
+        "extend-select",
+        "severity",
+        "per-path-ignores",
+        "extra-directives",
+        "extra-roles",
+        "generated-files",
+        "profile",
+        "fail-on",
+        "jobs",
+        "exclude",
+        "check-shell",
+        "linkcheck",
+    }
+)
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; cli exits 2 with it."""
+
+    def __init__(self, path: str | Path | None, line: int | None, message: str) -> None:
+        self.path, self.line, self.message = str(path) if path else None, line, message
+        where = f"{self.path}:{line}: " if self.path and line else f"{self.path}: " if path else ""
+        super().__init__(f"{where}{message}")
+
+
+@dataclass(frozen=True)
+class Doc8Options:
+    max_line_length: int = 79
+    allow_long_titles: bool = False
+    ignore: frozenset[str] = frozenset()
+    ignore_path_errors: tuple[tuple[str, frozenset[str]], ...] = ()
+    sphinx: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ()  # empty: the rules enabled by default
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    extra_directives: tuple[str, ...] = ()
+    extra_roles: tuple[str, ...] = ()
+    generated_files: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    profile: str | None = None
+    fail_on: Severity = Severity.WARNING
+    jobs: int = 0  # 0: all cores
+    check_shell: bool = False
+    linkcheck: Mapping[str, Any] = field(default_factory=dict)
+    doc8: Doc8Options = Doc8Options()
+    config_path: str | None = None
+
+
+def _tuple(value: Any, key: str, path: Path) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(path, _line_of_key(path, key), f"{key!r} must be a list of strings")
+
+
+def _line_of_key(path: Path, key: str) -> int | None:
+    """tomllib gives no line numbers: find the key in the text."""
+    try:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip().startswith((key, f'"{key}"')):
+                return number
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            loaded: dict[str, Any] = tomllib.load(f)
+            return loaded
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, getattr(exc, "lineno", None), f"invalid TOML: {exc}") from None
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest .novadoclint.toml, or pyproject.toml with [tool.novadoclint], upwards."""
+    for folder in (start, *start.parents):
+        candidate = folder / ".novadoclint.toml"
+        if candidate.is_file():
+            return candidate
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and "novadoclint" in read_toml(candidate).get("tool", {}):
+            return candidate
+    return None
+
+
+def novadoclint_table(path: Path) -> dict[str, Any]:
+    data = read_toml(path)
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("novadoclint", {})
+        return table if isinstance(table, dict) else {}
+    nested = data.get("tool", {}).get("novadoclint")
+    return nested if isinstance(nested, dict) else data
+
+
+def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings:
+    unknown = set(table) - CONFIG_KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        known = ", ".join(sorted(CONFIG_KEYS))
+        raise ConfigError(path, _line_of_key(path, key), f"unknown key {key!r} (known: {known})")
+    changes: dict[str, Any] = {"config_path": str(path)}
+    for key in ("select", "ignore", "extend-select", "extra-directives", "extra-roles"):
+        if key in table:
+            changes[key.replace("-", "_")] = _tuple(table[key], key, path)
+    for key in ("generated-files", "exclude"):
+        if key in table:
+            changes[key.replace("-", "_")] = _tuple(table[key], key, path)
+    if "severity" in table:
+        try:
+            changes["severity"] = tuple(
+                (rule, Severity.parse(level)) for rule, level in dict(table["severity"]).items()
+            )
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(path, _line_of_key(path, "severity"), str(exc)) from None
+    if "per-path-ignores" in table:
+        value = table["per-path-ignores"]
+        if not isinstance(value, dict):
+            line = _line_of_key(path, "per-path-ignores")
+            raise ConfigError(path, line, "'per-path-ignores' must be a table of glob = [rules]")
+        changes["per_path_ignores"] = tuple(
+            (glob, _tuple(rules, "per-path-ignores", path)) for glob, rules in value.items()
+        )
+    if "profile" in table:
+        changes["profile"] = str(table["profile"])
+    if "fail-on" in table:
+        try:
+            changes["fail_on"] = Severity.parse(str(table["fail-on"]))
+        except ValueError as exc:
+            raise ConfigError(path, _line_of_key(path, "fail-on"), str(exc)) from None
+    if "jobs" in table:
+        changes["jobs"] = int(table["jobs"])
+    if "check-shell" in table:
+        changes["check_shell"] = bool(table["check-shell"])
+    if "linkcheck" in table:
+        changes["linkcheck"] = dict(table["linkcheck"])
+    return replace(base, **changes)
+
+
+def read_doc8(start: Path) -> Doc8Options:
+    """doc8's own config search: the first file with a non-empty [doc8] section wins."""
+    for folder in (start, *start.parents):
+        for name in DOC8_FILES:
+            path = folder / name
+            if not path.is_file():
+                continue
+            section = _doc8_section(path)
+            if section:
+                return _doc8_options(section)
+    return Doc8Options()
+
+
+def _doc8_section(path: Path) -> dict[str, Any]:
+    try:
+        if path.suffix == ".toml":
+            table = read_toml(path).get("tool", {}).get("doc8", {})
+            return {k.replace("-", "_"): v for k, v in table.items()}
+        parser = configparser.RawConfigParser()
+        parser.read(path, encoding="utf-8")
+        if not parser.has_section("doc8"):
+            return {}
+        return {k.replace("-", "_"): v for k, v in parser.items("doc8")}
+    except (configparser.Error, UnicodeDecodeError, ConfigError):
+        return {}
+
+
+def _doc8_options(section: Mapping[str, Any]) -> Doc8Options:
+    def items(value: Any) -> list[str]:
+        if isinstance(value, list):
+            return [str(v).strip() for v in value]
+        return [v.strip() for v in str(value).replace("\n", ",").split(",") if v.strip()]
+
+    options = Doc8Options()
+    if "max_line_length" in section:
+        options = replace(options, max_line_length=int(section["max_line_length"]))
+    if "allow_long_titles" in section:
+        value = section["allow_long_titles"]
+        flag = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+        options = replace(options, allow_long_titles=flag)
+    if "ignore" in section:
+        options = replace(options, ignore=frozenset(items(section["ignore"])))
+    if "ignore_path_errors" in section:
+        pairs = []
+        for item in items(section["ignore_path_errors"]):
+            path, _, codes = item.partition(";")
+            pairs.append((path.strip(), frozenset(c.strip() for c in codes.split(";") if c)))
+        options = replace(options, ignore_path_errors=tuple(pairs))
+    return options
+
+
+def load(
+    srcdir: Path, *, config: Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Settings for a source dir: doc8's config, then ours, then the command line."""
+    settings = Settings(doc8=read_doc8(srcdir))
+    path = config if config is not None else find_config(srcdir)
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(path, None, "config file not found")
+        settings = from_table(novadoclint_table(path), path, settings)
+    return replace(settings, **(overrides or {}))
+
+
+def path_ignored(settings: Settings, path: str, rule: str) -> bool:
+    for glob, rules in settings.per_path_ignores:
+        if fnmatch.fnmatch(path, glob) and any(fnmatch.fnmatchcase(rule, r) for r in rules):
+            return True
+    for glob, codes in settings.doc8.ignore_path_errors:
+        if (path == glob or path.endswith("/" + glob.lstrip("./"))) and rule in codes:
+            return True
+    return False
+
+
+def names(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
