@@ -426,7 +426,8 @@ def _funcparserlib_problem(module: Any, exc: BaseException, source: _Source) -> 
         match = pattern.search(detail) or pattern.search(str(exc))
         if match:
             line, column = int(match.group(1)), int(match.group(2))
-            return DiagramProblem(*source.to_text_lc(line, column), _lower_first(str(exc)))
+            message = _lower_first(_FPL_PLACE.sub("", str(exc)))
+            return DiagramProblem(*source.to_text_lc(line, column), message)
     return DiagramProblem(*source.to_text(len(source.parsed)), _lower_first(str(exc)))
 
 
@@ -573,11 +574,52 @@ def _dot_source(directive: str, text: str, name: str | None) -> _Source:
     return _Source(text, text, 0, 0, len(text))
 
 
-def _dot_parse(source: _Source) -> list[Any]:
+def _dot_parse(parsed: str) -> list[Any]:
     """Parse with pydot's grammar, the whole input (trailing junk is an error)."""
     grammar = _module(_DOT_PARSER_MODULE).GraphParser.parser
     with _dot_lock():
-        return list(grammar.parse_string(source.parsed, parse_all=True))
+        return list(grammar.parse_string(parsed, parse_all=True))
+
+
+def _dot_deepest_error(parsed: str, exc: Any) -> tuple[int, str]:
+    """Offset and message of the error, looked for inside the block it names.
+
+    pyparsing backtracks: a mistake inside ``subgraph x { ... }`` makes the
+    whole block fail, and the error names its ``{`` ("expected '}', found
+    '{'").  The block's content is then parsed on its own, as the body of a
+    graph, with the same grammar, and the error found there (recursively)
+    is the author's.  A block that parses on its own keeps the outer error.
+    """
+    loc = int(exc.loc)
+    message = str(exc)
+    exception_type = _module("pyparsing").ParseException
+    while parsed.startswith("{", loc):
+        close = _dot_matching_brace(parsed, loc)
+        if close is None:
+            break
+        prefix = "graph {"
+        try:
+            _dot_parse(f"{prefix}{parsed[loc + 1 : close]}}}")
+        except exception_type as inner:
+            inner_loc = int(inner.loc) - len(prefix)
+            if not 0 <= inner_loc < close - loc - 1:
+                break
+            loc, message = loc + 1 + inner_loc, str(inner)
+        else:
+            break
+    return loc, message
+
+
+def _dot_matching_brace(text: str, opening: int) -> int | None:
+    """Offset of the ``}`` closing the ``{`` at ``opening``, strings and comments skipped."""
+    depth = 0
+    for kind, value, offset in _dot_lexemes(text[opening:]):
+        if kind != "punct" or value not in "{}":
+            continue
+        depth += 1 if value == "{" else -1
+        if depth == 0:
+            return opening + offset
+    return None
 
 
 def _dot_syntax(directive: str, text: str, name: str | None) -> tuple[DiagramProblem, ...]:
@@ -591,9 +633,9 @@ def _dot_syntax(directive: str, text: str, name: str | None) -> tuple[DiagramPro
     source = _dot_source(directive, text, name)
     exception_type = _module("pyparsing").ParseException
     try:
-        graphs = _dot_parse(source)
+        graphs = _dot_parse(source.parsed)
     except exception_type as exc:
-        return (_dot_problem(exc, source, name),)
+        return (_dot_problem(*_dot_deepest_error(source.parsed, exc), source, name),)
     kinds = {graph.get_type() for graph in graphs}
     if len(kinds) != 1:
         # Several graphs of both kinds in one source: which operator Graphviz
@@ -621,13 +663,13 @@ def _dot_edge_op_problem(text: str, *, directed: bool) -> tuple[DiagramProblem, 
     return ()
 
 
-def _dot_problem(exc: Any, source: _Source, name: str | None) -> DiagramProblem:
+def _dot_problem(loc: int, error: str, source: _Source, name: str | None) -> DiagramProblem:
     """Describe a pyparsing error in the reader's terms, at the caller's position."""
-    message = _PYPARSING_LOCATION.sub("", str(exc))
+    message = _PYPARSING_LOCATION.sub("", error)
     for grammar_name, shown in _DOT_EXPECTED_NAMES.items():
         message = re.sub(rf"(?<![\w']){re.escape(grammar_name)}(?![\w'])", shown, message)
     message = _lower_first(message)
-    inner = source.offset_in_slice(int(exc.loc))
+    inner = source.offset_in_slice(loc)
     if inner < 0:
         shown_name = name if name is not None else "G"
         return DiagramProblem(0, 0, f"graph name {shown_name!r} is not a valid DOT id: {message}")
@@ -655,7 +697,7 @@ def _dot_undeclared(directive: str, text: str, name: str | None) -> tuple[Diagra
     """Compare node statements with edge endpoints in pydot's graph objects."""
     source = _dot_source(directive, text, name)
     try:
-        graphs = _dot_parse(source)
+        graphs = _dot_parse(source.parsed)
     except Exception:
         return ()
     missing: dict[str, list[str]] = {}
