@@ -605,6 +605,8 @@ def _dot_deepest_error(parsed: str, exc: Any) -> tuple[int, str]:
             if not 0 <= inner_loc < close - loc - 1:
                 break
             loc, message = loc + 1 + inner_loc, str(inner)
+        except Exception:
+            break
         else:
             break
     return loc, message
@@ -636,6 +638,10 @@ def _dot_syntax(directive: str, text: str, name: str | None) -> tuple[DiagramPro
         graphs = _dot_parse(source.parsed)
     except exception_type as exc:
         return (_dot_problem(*_dot_deepest_error(source.parsed, exc), source, name),)
+    except Exception:
+        # A crash inside pydot's parse actions (pydot 4.0.0 failed on node
+        # statements with a port) says nothing about the document.
+        return ()
     kinds = {graph.get_type() for graph in graphs}
     if len(kinds) != 1:
         # Several graphs of both kinds in one source: which operator Graphviz
@@ -669,6 +675,9 @@ def _dot_problem(loc: int, error: str, source: _Source, name: str | None) -> Dia
     for grammar_name, shown in _DOT_EXPECTED_NAMES.items():
         message = re.sub(rf"(?<![\w']){re.escape(grammar_name)}(?![\w'])", shown, message)
     message = _lower_first(message)
+    if not message or message.startswith(","):
+        # pyparsing 3.1.0 and 3.1.1 leave the "Expected ..." part empty.
+        message = f"syntax error{message}"
     inner = source.offset_in_slice(loc)
     if inner < 0:
         shown_name = name if name is not None else "G"
