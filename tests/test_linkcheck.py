@@ -35,10 +35,12 @@ class Handler(BaseHTTPRequestHandler):
     """Records every request, then dispatches on the path to the server's route table."""
 
     server: LocalServer
+    protocol_version = "HTTP/1.1"  # keep-alive, so connection reuse can be observed
 
     def _dispatch(self) -> None:
         path = urlsplit(self.path).path
-        self.server.record(self.command, path, {k.lower(): v for k, v in self.headers.items()})
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.server.record(self.command, path, headers, self.client_address[1])
         route = self.server.routes.get(path)
         if route is None:
             self.reply(404, b"<p>not here</p>")
@@ -80,6 +82,7 @@ class LocalServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.routes: dict[str, Route] = {}
         self.log: list[tuple[str, str, dict[str, str]]] = []
+        self.client_ports: list[int] = []
         self.lock = threading.Lock()
         self.inflight = 0
         self.max_inflight = 0
@@ -95,9 +98,10 @@ class LocalServer(ThreadingHTTPServer):
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def record(self, method: str, path: str, headers: dict[str, str]) -> None:
+    def record(self, method: str, path: str, headers: dict[str, str], client_port: int) -> None:
         with self.lock:
             self.log.append((method, path, headers))
+            self.client_ports.append(client_port)
 
     def hits(self, path: str | None = None) -> list[str]:
         """Methods of the requests received (for *path*, or all), in arrival order."""
@@ -631,6 +635,53 @@ def test_per_host_limit(server: LocalServer) -> None:
     assert server.max_inflight <= 2
 
 
+def test_connections_are_reused(server: LocalServer) -> None:
+    """One worker, one pooled session: HEADs, small bodies and redirects share a connection."""
+    server.routes["/temp"] = lambda h: h.redirect(302, "/ok")
+    server.routes["/nohead"] = lambda h: h.reply(405 if h.command == "HEAD" else 200)
+    urls = [server.url(f"/ok?{n}") for n in range(5)] + [
+        server.url(p) for p in ("/temp", "/nohead")
+    ]
+    results = check_links(urls, opts(workers=1))
+    assert all(r.status is LinkStatus.OK for r in results.values())
+    assert len(server.client_ports) == 9
+    assert len(set(server.client_ports)) == 1
+
+
+def test_rate_limit_holds_back_the_whole_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a 429 every request to that host waits; other hosts do not (fake clock)."""
+    sleeps: list[float] = []
+
+    class FakeTime:
+        now = 100.0
+
+        @classmethod
+        def monotonic(cls) -> float:
+            return cls.now
+
+        @classmethod
+        def sleep(cls, seconds: float) -> None:
+            sleeps.append(seconds)
+            cls.now += seconds
+
+        @classmethod
+        def time(cls) -> float:
+            return 1_700_000_000.0 + cls.now
+
+    monkeypatch.setattr(linkcheck, "time", FakeTime)
+    checker = linkcheck._Checker(opts(), None)
+    checker._hold_host("busy.example", 7.0)
+    with checker._host_slot("quiet.example"):
+        pass
+    assert sleeps == []
+    with checker._host_slot("busy.example"):
+        pass
+    assert sleeps == [7.0]
+    with checker._host_slot("busy.example"):
+        pass
+    assert sleeps == [7.0]
+
+
 def test_options_are_validated() -> None:
     with pytest.raises(ValueError):
         LinkCheckOptions(timeout=0)
@@ -658,6 +709,27 @@ def test_cache_hit_makes_no_request(server: LocalServer, tmp_path: Path) -> None
     second = check_links(urls, opts(use_cache=True), cache=cache)
     assert len(server.hits()) == count
     assert second == first
+
+
+def test_two_runs_at_once_share_a_cache(server: LocalServer, tmp_path: Path) -> None:
+    server.routes["/page"] = lambda h: h.reply(200, page_with("a"))
+    urls = [server.url(f"/ok?{n}") for n in range(20)] + [server.url("/page#a")]
+    outcomes: list[dict[str, LinkResult]] = []
+
+    def run() -> None:
+        outcomes.append(check_links(urls, opts(use_cache=True), cache=DiskCache("t", tmp_path)))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 2
+    assert outcomes[0] == outcomes[1]
+    assert all(r.status is LinkStatus.OK for r in outcomes[0].values())
+    count = len(server.hits())
+    assert check_links(urls, opts(use_cache=True), cache=DiskCache("t", tmp_path)) == outcomes[0]
+    assert len(server.hits()) == count
 
 
 def test_cache_ttl_expiry(server: LocalServer, tmp_path: Path) -> None:

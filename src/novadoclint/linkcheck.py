@@ -83,6 +83,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_CODES = frozenset({301, 308})
 _CHUNK_SIZE = 64 * 1024
+#: Bodies up to this size are read to the end so their connection can be reused.
+_DRAIN_LIMIT = 64 * 1024
 #: Sphinx's linkcheck sends the same Accept header; some servers answer differently without it.
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 #: Bumped when the cached record shape or its meaning changes.
@@ -449,20 +451,28 @@ class _Checker:
 
         if todo:
             workers = min(self._options.workers, len(todo))
+            pool = ThreadPoolExecutor(workers, thread_name_prefix="novadoclint-link")
             try:
-                with ThreadPoolExecutor(workers, thread_name_prefix="novadoclint-link") as pool:
-                    futures = {
-                        pool.submit(self._check_page, fetch_url, anchors): fetch_url
-                        for fetch_url, anchors in todo.items()
-                    }
-                    for future in as_completed(futures):
-                        fetch_url = futures[future]
-                        for anchor, result in future.result().items():
-                            self._cache_put(fetch_url, anchor, result)
-                            for url in plan[fetch_url][anchor]:
-                                results[url] = dataclasses.replace(result, url=url)
+                futures = {
+                    pool.submit(self._check_page, fetch_url, anchors): fetch_url
+                    for fetch_url, anchors in todo.items()
+                }
+                for future in as_completed(futures):
+                    fetch_url = futures[future]
+                    for anchor, result in future.result().items():
+                        self._cache_put(fetch_url, anchor, result)
+                        for url in plan[fetch_url][anchor]:
+                            results[url] = dataclasses.replace(result, url=url)
+            except BaseException:
+                # Ctrl-C: do not start the queued checks; the running ones end at their timeout.
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            else:
+                pool.shutdown()
             finally:
-                for session in self._sessions:
+                with self._lock:
+                    sessions, self._sessions = self._sessions, []
+                for session in sessions:
                     session.close()
         return {url: results[url] for url in unique}
 
@@ -663,7 +673,7 @@ class _Checker:
                     if target is None:
                         return self._summarise(method, response, chain, permanent_code, wanted)
                 finally:
-                    response.close()
+                    _release(method, response)
             if permanent_code is None and response.status_code in _PERMANENT_CODES:
                 permanent_code = response.status_code
             if len(chain) > MAX_REDIRECTS:
@@ -896,6 +906,22 @@ class _Checker:
             return
         record = (result.status.value, result.message, result.code, result.final_url)
         self._cache.put(self._cache_key(fetch_url, anchor), record, ttl=ttl)
+
+
+def _release(method: str, response: requests.Response) -> None:
+    """Give the connection back to the session's pool when that is cheap, else drop it.
+
+    A HEAD response or a short body is drained so the keep-alive connection can be reused;
+    a long body that the anchor search abandoned is not downloaded just to save a reconnect.
+    """
+    try:
+        length = response.headers.get("Content-Length", "")
+        if method == "HEAD" or (length.isdigit() and int(length) <= _DRAIN_LIMIT):
+            _ = response.content
+    except (requests.RequestException, OSError, RuntimeError):  # RuntimeError: already read
+        pass
+    finally:
+        response.close()
 
 
 def _join(fetch_url: str, anchor: str | None) -> str:
