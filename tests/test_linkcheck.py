@@ -314,6 +314,14 @@ def test_redirect_loop(server: LocalServer) -> None:
     assert len(server.hits()) == 2 * (linkcheck.MAX_REDIRECTS + 1)
 
 
+def test_redirect_to_malformed_location_is_broken(server: LocalServer) -> None:
+    server.routes["/bad"] = lambda h: h.redirect(302, "http://[::1/oops")
+    result = check_one(server.url("/bad"))
+    assert result.status is LinkStatus.BROKEN
+    assert "invalid redirect location" in result.message
+    assert "Invalid IPv6 URL" in result.message
+
+
 def test_redirect_to_other_scheme_is_unchecked(server: LocalServer) -> None:
     server.routes["/ftp"] = lambda h: h.redirect(302, "ftp://example.invalid/file")
     result = check_one(server.url("/ftp"))

@@ -688,9 +688,9 @@ class _Checker:
 
     def _guard(self, url: str, *, redirected: bool) -> str:
         """Refuse URLs the service must not fetch; return the host key for per-host limits."""
-        parts = urlsplit(url)
         where = f"redirect to {url}: " if redirected else ""
         try:
+            parts = urlsplit(url)
             port = parts.port
         except ValueError as exc:
             raise _Final(LinkStatus.BROKEN, f"{where}invalid URL: {exc}", final_url=url) from exc
@@ -756,15 +756,24 @@ class _Checker:
                 self._host_not_before[host] = until
 
     def _send(self, method: str, url: str, host: str) -> requests.Response:
+        """One request, no redirects followed; records a 429's Retry-After for the host."""
         headers = self._headers.for_url(url)
-        response = self._session().request(
-            method,
-            url,
-            headers=headers,
-            timeout=(self._connect_timeout, self._options.timeout),
-            allow_redirects=False,
-            stream=True,
-        )
+        try:
+            response = self._session().request(
+                method,
+                url,
+                headers=headers,
+                timeout=(self._connect_timeout, self._options.timeout),
+                allow_redirects=False,
+                stream=True,
+            )
+        except ValueError as exc:
+            if isinstance(exc, requests.RequestException):
+                raise
+            # requests parses a redirect's Location even with allow_redirects=False (to offer
+            # Response.next); *url* itself already passed urlsplit in the guard.
+            message = f"invalid redirect location from {url}: {exc}"
+            raise _Final(LinkStatus.BROKEN, message) from exc
         if response.status_code == 429:
             delay = _parse_retry_after(
                 response.headers.get("Retry-After"),
@@ -782,7 +791,11 @@ class _Checker:
         location = self._session().get_redirect_target(response)
         if not location:
             return None
-        target = requests.utils.requote_uri(urljoin(current, location))
+        try:
+            target = requests.utils.requote_uri(urljoin(current, location))
+        except ValueError as exc:  # e.g. a malformed IPv6 host in Location
+            message = f"invalid redirect location {location!r}: {exc}"
+            raise _Final(LinkStatus.BROKEN, message, code=response.status_code) from exc
         return target.partition("#")[0]
 
     def _summarise(
