@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -184,7 +184,7 @@ def finalise(
             rule_id, by_id[rule_id].severity if rule_id in by_id else Severity.ERROR
         )
         findings.add(
-            Finding(at.path, at.line, at.column, rule_id, severity, hit.message, hit.cause)
+            Finding(at.path, at.line, at.column, rule_id, hit.message, severity, hit.cause)
         )
     return sorted(findings)
 
@@ -240,12 +240,4 @@ def lint(
 
 def _relative(finding: Finding, base: str) -> Finding:
     path = os.path.normpath(os.path.join(base, finding.path)).replace(os.sep, "/")
-    return Finding(
-        path,
-        finding.line,
-        finding.column,
-        finding.rule,
-        finding.severity,
-        finding.message,
-        finding.cause,
-    )
+    return replace(finding, path=path)

@@ -54,8 +54,8 @@ class Finding:
     line: int
     column: int
     rule: str
+    message: str  # compared too: two messages at one place are two findings
     severity: Severity = field(compare=False)
-    message: str = field(compare=False)
     cause: str | None = field(default=None, compare=False)
 
     def render(self) -> str:

@@ -40,6 +40,7 @@ TRANSFORMS = (
 )
 # Directives whose rst content may hold sections (Sphinx: nested_parse_with_titles).
 TITLED_BODIES = frozenset({"only", "ifconfig"})
+VERSION_CHANGES = frozenset({"versionadded", "versionchanged", "deprecated", "versionremoved"})
 
 
 class xref(nodes.Inline, nodes.TextElement):
@@ -111,6 +112,22 @@ class RecordingDirective(Directive):
 class BodyDirective(RecordingDirective):
     body = True
 
+    def run(self) -> list[nodes.Node]:
+        result = super().run()
+        record = result[0]
+        if self.name in VERSION_CHANGES and len(self.arguments) > 1:
+            # Sphinx parses the text after the version as inline markup.
+            inline, messages = self.state.inline_text(self.arguments[1], self.lineno)
+            assert isinstance(record, nodes.Element)
+            record.extend([*inline, *messages])
+        return result
+
+
+class AdmonitionDirective(BodyDirective):
+    """No argument: text on the directive line is content, as for docutils' note."""
+
+    optional_arguments = 0
+
 
 class OpaqueDirective(RecordingDirective):
     body = False
@@ -173,7 +190,11 @@ def text_role(
 
 
 def _register(vocabulary: Vocabulary) -> None:
-    directive_class = {Kind.BODY: BodyDirective, Kind.OPAQUE: OpaqueDirective}
+    directive_class = {
+        Kind.BODY: BodyDirective,
+        Kind.ADMONITION: AdmonitionDirective,
+        Kind.OPAQUE: OpaqueDirective,
+    }
     for name, kind, _ in vocabulary.directives:
         directives.register_directive(name, directive_class[kind])
     directives.register_directive("include", RecordingInclude)

@@ -20,6 +20,7 @@ from novadoclint.sphinxconf import SphinxConf
 
 class Kind(str, enum.Enum):
     BODY = "body"  # directive content is rst
+    ADMONITION = "admonition"  # content is rst, and so is the text on the directive line
     OPAQUE = "opaque"  # directive content is data
     XREF = "xref"  # role: cross-reference
     TEXT = "text"  # role: formatting only
@@ -52,7 +53,7 @@ def _table() -> Mapping[str, Any]:
 
 def providers_of_directive(name: str) -> tuple[Provider, ...]:
     """Every known extension providing a directive: for "enable X" hints."""
-    return _providers(name, ("body_directives", "opaque_directives"))
+    return _providers(name, ("admonitions", "body_directives", "opaque_directives"))
 
 
 def providers_of_role(name: str) -> tuple[Provider, ...]:
@@ -85,6 +86,8 @@ def build(
     unknown: list[str] = []
 
     def add(entry: Mapping[str, Any], provider: str) -> None:
+        for name in entry.get("admonitions", ()):
+            directives.setdefault(name, (Kind.ADMONITION, provider))
         for name in entry.get("body_directives", ()):
             directives.setdefault(name, (Kind.BODY, provider))
         for name in entry.get("opaque_directives", ()):

@@ -90,14 +90,14 @@ def d000(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
 
     ## Example
     ```rst
-    Title
-    ===
+    * a list item
+    continued without indentation
     ```
 
     ## Use instead
     ```rst
-    Title
-    =====
+    * a list item
+      continued with indentation
     ```
     """
     yield from _run("D000", doc, ctx)

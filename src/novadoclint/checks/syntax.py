@@ -21,14 +21,17 @@ QUOTED_RE = re.compile(r'"([^"]+)"')
 SPHINX_LEVEL = 2  # Sphinx shows WARNING and above; INFO stays quiet
 
 
-def _location(doc: ParsedDoc, ctx: Context, message: Message) -> Location:
-    """A message's place: its own file (an included one, maybe) and line."""
+def _location(doc: ParsedDoc, ctx: Context, message: Message, needle: str = "") -> Location:
+    """A message's place: its own file (an included one, maybe), line, and column of needle."""
     path = doc.path
     if message.source and not message.source.startswith("<"):
         rel = os.path.relpath(os.path.abspath(message.source), ctx.srcdir)
         path = rel.replace(os.sep, "/")
-    line = message.line or _guess_line(doc, message.text)
-    return Location(path, max(line, 1))
+    line = max(message.line or _guess_line(doc, message.text), 1)
+    column = 1
+    if needle and path == doc.path and line <= len(doc.lines):
+        column = doc.lines[line - 1].lower().find(needle.lower()) + 1 or 1
+    return Location(path, line, column)
 
 
 def _guess_line(doc: ParsedDoc, text: str) -> int:
@@ -55,7 +58,7 @@ def _extension_hint(ctx: Context) -> str:
 
 def _sentence(text: str) -> str:
     """A docutils message in our style: one line, lowercase start, no final period."""
-    first = text.strip().splitlines()[0].rstrip(".:") if text.strip() else text
+    first = " ".join(line.strip() for line in text.strip().splitlines()).rstrip(".")
     return first[:1].lower() + first[1:]
 
 
@@ -126,7 +129,7 @@ def unknown_directive(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             name = match.group(1)
             hint = _provider_hint(name, providers_of_directive(name))
             yield Hit(
-                _location(doc, ctx, message),
+                _location(doc, ctx, message, ".. "),
                 f"unknown directive type {name!r}{hint}{_extension_hint(ctx)}",
             )
 
@@ -155,7 +158,7 @@ def unknown_role(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             name = match.group(1)
             hint = _provider_hint(name, providers_of_role(name))
             yield Hit(
-                _location(doc, ctx, message),
+                _location(doc, ctx, message, f":{name}:"),
                 f"unknown interpreted text role {name!r}{hint}{_extension_hint(ctx)}",
             )
 

@@ -1,0 +1,175 @@
+"""The command line end to end: exit codes, formats, --explain, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from harness import FIXTURES
+
+from novadoclint.cli import main
+
+SAMPLE = FIXTURES / "sample"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def make_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_sample_text_output(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(SAMPLE.parent.parent)
+    code, out, _ = run(capsys, "--jobs", "1", "fixtures/sample")
+    assert code == 1
+    expected = (SAMPLE / "expected.txt").read_text(encoding="utf-8")
+    lines = out.splitlines()
+    assert [line.removeprefix("fixtures/sample/") for line in lines[:-1]] == expected.splitlines()
+    assert lines[-1] == "5 files checked, 4 findings (2 errors, 2 warnings)"
+
+
+def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--format", "json", "--jobs", "1", str(SAMPLE))
+    data = json.loads(out)
+    assert code == 1
+    assert data["version"] == 1
+    assert data["tool"]["name"] == "novadoclint"
+    assert data["summary"]["files"] == 5
+    assert data["summary"]["findings"] == len(data["findings"]) == 4
+    first = data["findings"][0]
+    assert set(first) == {"path", "line", "column", "rule", "severity", "message"}
+    assert data["findings"] == sorted(
+        data["findings"], key=lambda f: (f["path"], f["line"], f["column"], f["rule"])
+    )
+
+
+def test_fail_on_and_select(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "--fail-on", "error", "--select", "D001,D002", str(SAMPLE))[0] == 0
+    assert run(capsys, "--select", "D001", str(SAMPLE))[0] == 1
+    code, out, _ = run(capsys, "--ignore", "D*,doc-ref-missing,unknown-directive", str(SAMPLE))
+    assert code == 0
+    assert "no problems found" in out
+
+
+def test_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    code, out, _ = run(capsys, "--format", "json", "--output", str(target), str(SAMPLE))
+    assert code == 1 and out == ""
+    assert json.loads(target.read_text())["summary"]["findings"] == 4
+
+
+def test_jobs_do_not_change_output(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {"conf.py": "extensions = []\n"}
+    pages = [f"p{i}" for i in range(12)]
+    files["index.rst"] = "Index\n=====\n\n.. toctree::\n\n" + "".join(f"   {p}\n" for p in pages)
+    for i, p in enumerate(pages):
+        files[f"{p}.rst"] = (
+            f"P{i}\n{'=' * (len(str(i)) + 1)}\n\nSee :doc:`p{i + 1}` and :doc:`nope{i}`.\n"
+        )
+    tree = make_tree(tmp_path, files)
+    serial = run(capsys, "--jobs", "1", str(tree))
+    parallel = run(capsys, "--jobs", "2", str(tree))
+    assert serial == parallel
+    assert serial[1].count("doc-ref-missing") == 13
+
+
+def test_list_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--list-rules")
+    assert code == 0 and "Enabled by default:" in out and "doc-ref-missing" in out
+    code, out, _ = run(capsys, "--explain", "doc-ref-missing")
+    assert code == 0
+    assert out.startswith("doc-ref-missing (error, cross-document, enabled by default)")
+    assert "Why is this bad?" in out and "Use instead" in out
+    code, out, _ = run(capsys, "--explain", "all", "--format", "json")
+    assert code == 0 and {r["id"] for r in json.loads(out)} >= {"rst-syntax", "D001"}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--explain", "no-such-rule"], "unknown rule 'no-such-rule'"),
+        (["--select", "no-such-rule"], "no rule matches 'no-such-rule'"),
+        (["/no/such/path"], "no such file or directory"),
+        (["--jobs", "0"], "--jobs must be at least 1"),
+        (["--profile", "nope"], "unknown profile 'nope'"),
+    ],
+)
+def test_usage_errors_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_bad_config_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    tree = make_tree(
+        tmp_path,
+        {
+            "conf.py": "",
+            "index.rst": "Index\n=====\n",
+            ".novadoclint.toml": "select = ['D001']\nbogus = 1\n",
+        },
+    )
+    code, _, err = run(capsys, str(tree))
+    assert code == 2
+    assert ".novadoclint.toml:2: unknown key 'bogus'" in err
+    (tree / ".novadoclint.toml").write_text("select = [\n")
+    code, _, err = run(capsys, str(tree))
+    assert code == 2 and "invalid TOML" in err
+
+
+def test_bad_input_is_reported_and_the_rest_linted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    tree = make_tree(
+        tmp_path,
+        {
+            "conf.py": "extensions = ['sphinx.ext.todo'\n",
+            "index.rst": "Index\n=====\n\nSee :doc:`missing`.\n",
+            "empty.rst": "",
+            "latin1.rst": b"Caf\xe9\n====\n",
+            "binary.rst": bytes(range(256)),
+            "unreadable.rst": "Unreadable\n==========\n",
+        },
+    )
+    os.chmod(tree / "unreadable.rst", 0)
+    before = sorted(p.name for p in tree.rglob("*"))
+    code, out, err = run(capsys, "--jobs", "1", str(tree))
+    os.chmod(tree / "unreadable.rst", 0o644)
+    assert code == 1
+    assert "Traceback" not in out + err
+    assert "conf-syntax" in out and "doc-ref-missing" in out
+    assert "latin1.rst:1:1: error encoding not valid UTF-8 at byte 3" in out
+    if os.geteuid() != 0:  # root reads everything
+        assert "file-unreadable" in out
+    assert sorted(p.name for p in tree.rglob("*")) == before  # nothing written in the tree
+
+
+def test_directory_without_conf(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    tree = make_tree(tmp_path, {"index.rst": "Index\n=====\n\nText.\n"})
+    code, out, err = run(capsys, str(tree))
+    assert code == 0
+    assert "no conf.py" in err and "1 files checked" in out
+
+
+def test_single_file_reports_only_that_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(SAMPLE / "reference" / "index.rst"))
+    assert code == 1
+    assert "reference/index.rst" in out and "configure.rst" not in out
