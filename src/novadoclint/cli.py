@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["error", "warning", "info"],
         help="lowest severity that makes the exit code 1 (default: warning)",
     )
+    parser.add_argument(
+        "--check-shell",
+        action="store_true",
+        help="also check bash/sh code blocks without prompts with `bash -n`",
+    )
     parser.add_argument("--list-rules", action="store_true", help="list rules and exit")
     parser.add_argument("--explain", metavar="RULE", help="document a rule ('all' for every rule)")
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
@@ -101,6 +106,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")
         overrides["jobs"] = args.jobs
+    if args.check_shell:
+        overrides["check_shell"] = True
     if args.fail_on:
         overrides["fail_on"] = Severity.parse(args.fail_on)
     return overrides

@@ -16,13 +16,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from novadoclint import data, parse, vocabulary
+from novadoclint import parse, vocabulary
 from novadoclint.checks import ALL_RULES
 from novadoclint.collect import collect
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.facts import DocFacts, Suppression, empty_facts
 from novadoclint.findings import Finding, Hit, Location, Run, Severity
 from novadoclint.index import FactsIndex
+from novadoclint.policy import load_policy
 from novadoclint.project import Project, find_srcdir, load_project
 from novadoclint.registry import Phase, Rule, matches
 from novadoclint.settings import Settings, load, path_ignored
@@ -139,7 +140,7 @@ def lint_project(
         extra_directives=settings.extra_directives,
         extra_roles=settings.extra_roles,
     )
-    policy = data.load(settings.profile) if settings.profile else {}
+    policy = load_policy(settings.profile)
     ctx = Context(str(project.srcdir), settings, project.conf, vocab, policy)
     items = sorted(project.docs.items())
     jobs = settings.jobs or os.cpu_count() or 1

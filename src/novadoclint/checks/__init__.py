@@ -6,10 +6,38 @@ to MODULES (a test fails when a module under checks/ is missing here).
 
 from __future__ import annotations
 
-from novadoclint.checks import internal, references, style, syntax
+from novadoclint.checks import (
+    codeblocks,
+    diagrams,
+    files,
+    images,
+    internal,
+    links,
+    markup,
+    placement,
+    redirects,
+    references,
+    style,
+    syntax,
+    toctree,
+)
 from novadoclint.registry import Rule
 
-MODULES = (internal, syntax, style, references)
+MODULES = (
+    internal,
+    syntax,
+    style,
+    markup,
+    codeblocks,
+    references,
+    toctree,
+    placement,
+    files,
+    images,
+    redirects,
+    links,
+    diagrams,
+)
 
 ALL_RULES: tuple[Rule, ...] = tuple(
     sorted(

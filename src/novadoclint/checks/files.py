@@ -1,0 +1,3 @@
+"""Rules for files the documents name: includes, literal includes, images, downloads."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules for images: formats the HTML builder can show, alt text, image files nothing uses."""
+
+from __future__ import annotations

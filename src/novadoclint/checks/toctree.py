@@ -1,0 +1,3 @@
+"""Rules for toctree entries, orphan documents, documents listed twice."""
+
+from __future__ import annotations
