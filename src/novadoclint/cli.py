@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="lowest severity that makes the exit code 1 (default: warning)",
     )
     parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write novadoclint's caches (parsed files, link results) "
+        "under $XDG_CACHE_HOME/novadoclint",
+    )
+    parser.add_argument(
         "--check-shell",
         action="store_true",
         help="also check bash/sh code blocks without prompts with `bash -n`",
@@ -106,6 +112,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")
         overrides["jobs"] = args.jobs
+    if args.no_cache:
+        overrides["cache"] = False
     if args.check_shell:
         overrides["check_shell"] = True
     if args.fail_on:

@@ -76,6 +76,7 @@ class Settings:
     fail_on: Severity = Severity.WARNING
     jobs: int = 0  # 0: all cores
     check_shell: bool = False
+    cache: bool = True  # --no-cache: neither read nor write any cache (facts, link results)
     linkcheck: Mapping[str, Any] = field(default_factory=dict)
     doc8: Doc8Options = Doc8Options()
     config_path: str | None = None
