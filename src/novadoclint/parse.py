@@ -79,6 +79,9 @@ class AnyOptions(dict[str, Any]):
     def __missing__(self, key: str) -> Any:
         return directives.unchanged
 
+    def __bool__(self) -> bool:  # docutils parses options only when option_spec is truthy
+        return True
+
 
 class RecordingDirective(Directive):
     """Records a directive; parses its content as rst when ``body`` is set."""
