@@ -30,3 +30,11 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present")
     return CORPUS
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests never read or write the user's cache directory."""
+    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

@@ -21,6 +21,7 @@ from novadoclint.checks import ALL_RULES
 from novadoclint.collect import collect
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.facts import DocFacts, Suppression, empty_facts
+from novadoclint.factscache import FactsCache
 from novadoclint.findings import Finding, Hit, Location, Run, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.policy import load_policy
@@ -114,8 +115,7 @@ def _text_setting(value: object) -> str:
 
 def run_phase1(ctx: Context, items: Sequence[tuple[str, str]], jobs: int) -> list[Phase1Result]:
     """Phase 1 over every document: in a process pool, or inline for small runs."""
-    rule_ids = tuple(r.id for r in ALL_RULES if r.phase is Phase.FILE)
-    work = partial(phase1_file, ctx, rule_ids)
+    work = partial(phase1_file, ctx, file_rule_ids())
     if jobs > 1 and len(items) >= SERIAL_BELOW:
         try:
             chunksize = max(1, len(items) // (jobs * 4))
@@ -127,6 +127,25 @@ def run_phase1(ctx: Context, items: Sequence[tuple[str, str]], jobs: int) -> lis
             log.warning("cannot start worker processes (%s); running serially", exc)
     with parse.namespace(ctx.vocabulary):
         return [work(item) for item in items]
+
+
+def run_phase1_cached(
+    ctx: Context, items: Sequence[tuple[str, str]], jobs: int
+) -> list[Phase1Result]:
+    """Phase 1 through the facts cache: only documents whose bytes changed are parsed."""
+    if not ctx.settings.cache:
+        return run_phase1(ctx, items, jobs)
+    cache = FactsCache(ctx, file_rule_ids())
+    found = {item: cache.lookup(item[1]) for item in items}
+    misses = [item for item, result in found.items() if result is None]
+    for item, result in zip(misses, run_phase1(ctx, misses, jobs), strict=True):
+        cache.store(item[1], result)
+        found[item] = result
+    return [r for r in found.values() if r is not None]
+
+
+def file_rule_ids() -> tuple[str, ...]:
+    return tuple(r.id for r in ALL_RULES if r.phase is Phase.FILE)
 
 
 def lint_project(
@@ -144,7 +163,7 @@ def lint_project(
     ctx = Context(str(project.srcdir), settings, project.conf, vocab, policy)
     items = sorted(project.docs.items())
     jobs = settings.jobs or os.cpu_count() or 1
-    results = run_phase1(ctx, items, jobs)
+    results = run_phase1_cached(ctx, items, jobs)
     index = FactsIndex(
         str(project.srcdir),
         project.conf,
