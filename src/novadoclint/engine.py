@@ -180,7 +180,8 @@ def lint_project(
         findings = [
             f
             for f in findings
-            if f.path in only_paths or (f.cause is not None and docpaths.get(f.cause) in only_paths)
+            if _within(f.path, only_paths)
+            or (f.cause is not None and _within(docpaths.get(f.cause, ""), only_paths))
         ]
     return findings, len(items)
 
@@ -242,20 +243,33 @@ def lint(
             files.add(os.path.relpath(path.resolve(), srcdir).replace(os.sep, "/"))
         groups[srcdir] = (has_conf, files)
     all_findings: list[Finding] = []
-    total = 0
+    checked: list[str] = []
     for srcdir, (has_conf, files) in sorted(groups.items()):
         settings = load(srcdir, config=config, overrides=overrides)
         project = load_project(srcdir, has_conf)
         if on_project is not None:
             on_project(project, settings)
-        found, count = lint_project(
+        found, _ = lint_project(
             project, settings, only_paths=frozenset(files) if files is not None else None
         )
-        total += count
         base = os.path.relpath(srcdir)
         all_findings.extend(_relative(f, base) for f in found)
+        checked.extend(
+            _relative_path(base, p)
+            for p in sorted(project.docs.values())
+            if files is None or _within(p, files)
+        )
     srcdir_shown = os.path.relpath(next(iter(sorted(groups)))) if groups else "."
-    return Run(srcdir_shown, total, tuple(sorted(all_findings)))
+    return Run(srcdir_shown, len(checked), tuple(sorted(all_findings)), tuple(checked))
+
+
+def _within(path: str, scopes: Iterable[str]) -> bool:
+    """A path is one of the given files, or inside one of the given folders."""
+    return any(path == s or path.startswith(s.rstrip("/") + "/") or s == "." for s in scopes)
+
+
+def _relative_path(base: str, path: str) -> str:
+    return os.path.normpath(os.path.join(base, path)).replace(os.sep, "/")
 
 
 def _relative(finding: Finding, base: str) -> Finding:

@@ -69,3 +69,4 @@ class Run:
     srcdir: str  # the Sphinx source dir, relative to the working directory
     files: int
     findings: tuple[Finding, ...]
+    checked: tuple[str, ...] = ()  # the documents linted, relative to the working directory
