@@ -1,0 +1,86 @@
+"""SARIF 2.1.0: code-scanning dashboards and editors.
+
+Rule metadata comes from the same RuleDoc as --explain. Result locations are
+relative URIs against a ``SRCROOT`` base id, so annotations survive checkout
+paths that differ between the run and the viewer.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from novadoclint import __version__
+from novadoclint.checks import ALL_RULES
+from novadoclint.explain import explain
+from novadoclint.findings import Run, Severity
+from novadoclint.registry import Rule
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": "".join(part.title() for part in rule.id.split("-")),
+        "shortDescription": {"text": rule.doc.summary},
+        "fullDescription": {"text": rule.doc.why},
+        "help": {"text": explain(rule), "markdown": _markdown(rule)},
+        "defaultConfiguration": {"level": LEVELS[rule.severity], "enabled": rule.enabled},
+        "properties": {"tags": sorted(rule.tags), "phase": rule.phase.value},
+    }
+
+
+def _markdown(rule: Rule) -> str:
+    doc = rule.doc
+    parts = [doc.summary, "## Why is this bad?", doc.why]
+    if doc.options:
+        parts += ["## Options", doc.options]
+    parts += ["## Example", doc.example, "## Use instead", doc.use_instead]
+    return "\n\n".join(parts)
+
+
+def as_dict(run: Run) -> dict[str, Any]:
+    index = {rule.id: i for i, rule in enumerate(ALL_RULES)}
+    results = []
+    for f in run.findings:
+        result: dict[str, Any] = {
+            "ruleId": f.rule,
+            "level": LEVELS[f.severity],
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.path, "uriBaseId": "SRCROOT"},
+                        "region": {"startLine": f.line, "startColumn": f.column},
+                    }
+                }
+            ],
+        }
+        if f.rule in index:
+            result["ruleIndex"] = index[f.rule]
+        results.append(result)
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "novadoclint",
+                        "version": __version__,
+                        "informationUri": "https://opendev.org/",
+                        "rules": [_rule(r) for r in ALL_RULES],
+                    }
+                },
+                "originalUriBaseIds": {"SRCROOT": {"uri": Path.cwd().as_uri() + "/"}},
+                "results": results,
+            }
+        ],
+    }
+
+
+def render(run: Run, color: bool = False) -> str:
+    return json.dumps(as_dict(run), indent=2) + "\n"
