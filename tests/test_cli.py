@@ -7,9 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from harness import FIXTURES
 
 from novadoclint.cli import main
+
+from harness import FIXTURES
 
 SAMPLE = FIXTURES / "sample"
 

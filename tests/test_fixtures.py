@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from harness import FIXTURES, lint_case, render_expected
 
 CASES = sorted(p.parent for p in FIXTURES.rglob("expected.txt"))

@@ -6,12 +6,12 @@ import pkgutil
 import re
 from pathlib import Path
 
-from harness import FIXTURES
-
 import novadoclint.checks as checks_pkg
 from novadoclint import explain
 from novadoclint.checks import ALL_RULES, MODULES
 from novadoclint.registry import RULE_ID_RE
+
+from harness import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE_RULES = {"internal-error", "file-unreadable"}  # emitted by the engine itself

@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
-from harness import lint_case
 
 from novadoclint.checks import ALL_RULES
 from novadoclint.registry import Phase, Rule, RuleDoc
+
+from harness import lint_case
 
 FILE_MARK_RE = re.compile(r"^\.\. file: (\S+)\s*$", re.MULTILINE)
 CONF_RE = re.compile(r"^\.\. conf\.py: (.*)$", re.MULTILINE)
