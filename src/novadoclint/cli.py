@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from novadoclint import __version__, data, explain
+from novadoclint import __version__, baseline, data, explain
 from novadoclint.checks import ALL_RULES
 from novadoclint.engine import lint
 from novadoclint.findings import Severity
@@ -82,6 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--check-shell",
         action="store_true",
         help="also check bash/sh code blocks without prompts with `bash -n`",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="do not report findings recorded in FILE (matched by path, rule and message)",
+    )
+    parser.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="record every current finding in FILE and exit 0",
     )
     parser.add_argument("--list-rules", action="store_true", help="list rules and exit")
     parser.add_argument("--explain", metavar="RULE", help="document a rule ('all' for every rule)")
@@ -173,6 +183,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    if args.write_baseline:
+        baseline.write(run, Path(args.write_baseline))
+        print(
+            f"novadoclint: wrote {len(run.findings)} findings to {args.write_baseline}",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    if args.baseline:
+        try:
+            run = baseline.apply(run, Path(args.baseline))
+        except ConfigError as exc:
+            print(f"novadoclint: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     color = (
         not args.no_color
         and not args.output

@@ -1,0 +1,67 @@
+"""Baselines: adopt the linter on a tree with existing findings, fail only on new ones.
+
+An entry matches a finding by path, rule and message, never by line, so edits
+elsewhere in a file do not break it. Entries count: a baseline holding one
+``doc-ref-missing`` for a page absorbs one such finding, not every future one.
+Paths are stored relative to the baseline file's folder, so the file works
+from any working directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+from novadoclint.findings import Finding, Run
+from novadoclint.settings import ConfigError
+
+BASELINE_VERSION = 1
+Key = tuple[str, str, str]
+
+
+def _key(finding: Finding, base: Path) -> Key:
+    path = os.path.relpath(os.path.abspath(finding.path), base).replace(os.sep, "/")
+    return (path, finding.rule, finding.message)
+
+
+def write(run: Run, path: Path) -> None:
+    base = path.resolve().parent
+    entries = [
+        {"path": p, "rule": r, "message": m}
+        for p, r, m in sorted(_key(f, base) for f in run.findings)
+    ]
+    data = {"version": BASELINE_VERSION, "tool": "novadoclint", "findings": entries}
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def read(path: Path) -> Counter[Key]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read baseline: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise ConfigError(path, line, f"baseline is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION:
+        raise ConfigError(path, None, f"not a novadoclint baseline (version {BASELINE_VERSION})")
+    try:
+        return Counter((e["path"], e["rule"], e["message"]) for e in data["findings"])
+    except (KeyError, TypeError):
+        raise ConfigError(path, None, "baseline entries need path, rule and message") from None
+
+
+def apply(run: Run, path: Path) -> Run:
+    """The run without the findings the baseline already knows."""
+    known = read(path)
+    base = path.resolve().parent
+    kept = []
+    for finding in run.findings:
+        key = _key(finding, base)
+        if known[key] > 0:
+            known[key] -= 1
+        else:
+            kept.append(finding)
+    return replace(run, findings=tuple(kept))
