@@ -39,6 +39,7 @@ CONFIG_KEYS = frozenset(
         "exclude",
         "check-shell",
         "linkcheck",
+        "redirect-tests",
     }
 )
 
@@ -78,6 +79,7 @@ class Settings:
     check_shell: bool = False
     cache: bool = True  # --no-cache: neither read nor write any cache (facts, link results)
     linkcheck: Mapping[str, Any] = field(default_factory=dict)
+    redirect_tests: str | None = None  # whereto test file, relative to the source dir
     doc8: Doc8Options = Doc8Options()
     config_path: str | None = None
 
@@ -162,7 +164,10 @@ def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings
             (glob, _tuple(rules, "per-path-ignores", path)) for glob, rules in value.items()
         )
     if "profile" in table:
-        changes["profile"] = str(table["profile"])
+        profile = str(table["profile"])  # a policy name, or a .toml path relative to the config
+        changes["profile"] = str(path.parent / profile) if profile.endswith(".toml") else profile
+    if "redirect-tests" in table:
+        changes["redirect_tests"] = str(table["redirect-tests"])
     if "fail-on" in table:
         try:
             changes["fail_on"] = Severity.parse(str(table["fail-on"]))
