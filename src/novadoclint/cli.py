@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="FILE", help="a .novadoclint.toml or pyproject.toml")
     parser.add_argument(
-        "--profile", metavar="NAME", help="a policy profile shipped in rules/ (e.g. nova)"
+        "--profile",
+        metavar="NAME",
+        help="a policy profile shipped in rules/ (e.g. nova), or a policy .toml file",
     )
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes")
     parser.add_argument(
@@ -112,12 +114,17 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         if values:
             overrides[key] = values
     if args.profile:
-        if args.profile not in data.profiles():
+        if args.profile.endswith(".toml"):  # a user's own policy file
+            if not Path(args.profile).is_file():
+                raise UsageError(f"--profile: no such policy file {args.profile!r}")
+            overrides["profile"] = str(Path(args.profile).resolve())
+        elif args.profile not in data.profiles():
             raise UsageError(
                 f"--profile: unknown profile {args.profile!r} "
                 f"(shipped: {', '.join(data.profiles()) or 'none'})"
             )
-        overrides["profile"] = args.profile
+        else:
+            overrides["profile"] = args.profile
     if args.jobs is not None:
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")
