@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from docutils import nodes
 
 from novadoclint.facts import DocFacts
 from novadoclint.parse import Message
+from novadoclint.policy import Policy
 from novadoclint.settings import Settings
 from novadoclint.sphinxconf import SphinxConf
 from novadoclint.vocabulary import Vocabulary
@@ -22,7 +22,7 @@ class Context:
     settings: Settings
     sphinx: SphinxConf
     vocabulary: Vocabulary
-    policy: dict[str, Any] = field(default_factory=dict)  # the active profile from rules/
+    policy: Policy | None = None  # the active placement profile (--profile)
 
 
 @dataclass

@@ -1,15 +1,182 @@
-"""Placement policies (``rules/<profile>.toml``): which sections an index page has.
+"""Placement policies: which sections an index page has and where each page goes.
 
-Loaded once per run by the engine and handed to rules through ``Context.policy``.
+A profile is a TOML file, shipped in ``rules/<name>.toml`` (``--profile nova``)
+or given by path (``--profile my-policy.toml``). It is read and checked once
+per run by the engine, here, so a broken policy stops the run with the file and
+line (``ConfigError``, exit 2) instead of surfacing as rule findings; rules
+read the typed result from ``Context.policy``.
+
+The format::
+
+    [[index]]
+    page = "reference/index"     # the index page (a docname)
+    folder = "reference"         # optional; default: the page's folder
+    elsewhere = ["i18n"]         # optional: documents of the folder other pages place
+
+    [[index.section]]            # one per section, in the order of the page
+    title = "Internals"
+    documents = ["rpc", "scheduling"]   # relative to the folder; "/x" is absolute;
+                                        # fnmatch patterns ("guides/*") allowed
 """
 
 from __future__ import annotations
 
+import fnmatch
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from novadoclint import data
+from novadoclint.settings import ConfigError, _line_of_key, read_toml
+
+TOP_KEYS = frozenset({"index"})
+INDEX_KEYS = frozenset({"page", "folder", "elsewhere", "section"})
+SECTION_KEYS = frozenset({"title", "documents"})
+PATTERN_CHARS = frozenset("*?[")
 
 
-def load_policy(profile: str | None) -> dict[str, Any]:
-    """The policy of a profile shipped in rules/, or {} when no profile is active."""
-    return data.load(profile) if profile else {}
+@dataclass(frozen=True, slots=True)
+class SectionPolicy:
+    title: str
+    documents: tuple[str, ...]  # docnames (absolute, no leading "/") or fnmatch patterns
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPolicy:
+    page: str  # docname of the index page
+    folder: str  # docnames under "<folder>/" must be placed ("" for the whole tree)
+    sections: tuple[SectionPolicy, ...]
+    elsewhere: tuple[str, ...]  # docnames or patterns other pages place
+
+    def home(self, docname: str) -> str | None:
+        """The section title the policy gives a document, or None.
+
+        Exact names win over patterns; among patterns the first declared wins.
+        """
+        for section in self.sections:
+            if docname in section.documents:
+                return section.title
+        for section in self.sections:
+            if any(_is_pattern(p) and fnmatch.fnmatchcase(docname, p) for p in section.documents):
+                return section.title
+        return None
+
+    def placed_elsewhere(self, docname: str) -> bool:
+        return any(
+            docname == p or (_is_pattern(p) and fnmatch.fnmatchcase(docname, p))
+            for p in self.elsewhere
+        )
+
+    def in_folder(self, docname: str) -> bool:
+        return docname != self.page and (not self.folder or docname.startswith(self.folder + "/"))
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    source: str  # how messages name the policy: "rules/nova.toml" or the file's name
+    indexes: tuple[IndexPolicy, ...]
+
+
+def _is_pattern(name: str) -> bool:
+    return not PATTERN_CHARS.isdisjoint(name)
+
+
+def is_policy_path(profile: str) -> bool:
+    """A profile ending in .toml is a user's policy file; anything else names a shipped one."""
+    return profile.endswith(".toml")
+
+
+def load_policy(profile: str | None) -> Policy | None:
+    """The active policy, or None without a profile; ConfigError on a bad policy file."""
+    if not profile:
+        return None
+    if is_policy_path(profile):
+        path = Path(profile)
+        if not path.is_file():
+            raise ConfigError(path, None, "policy file not found")
+        return parse_policy(read_toml(path), path, path.name)
+    path = data.rules_dir() / f"{profile}.toml"
+    if profile not in data.profiles():
+        shipped = ", ".join(data.profiles()) or "none"
+        raise ConfigError(None, None, f"unknown profile {profile!r} (shipped: {shipped})")
+    return parse_policy(read_toml(path), path, f"rules/{profile}.toml")
+
+
+def parse_policy(table: Mapping[str, Any], path: Path, source: str) -> Policy:
+    """Check a parsed policy file; tomllib has no line numbers, so errors find the key."""
+    _check_keys(table, TOP_KEYS, path)
+    indexes = table.get("index", [])
+    if not isinstance(indexes, list) or not all(isinstance(i, dict) for i in indexes):
+        raise ConfigError(path, _line_of_key(path, "index"), "'index' must be [[index]] tables")
+    return Policy(source, tuple(_index(entry, path) for entry in indexes))
+
+
+def _index(entry: Mapping[str, Any], path: Path) -> IndexPolicy:
+    _check_keys(entry, INDEX_KEYS, path)
+    page = entry.get("page")
+    if not isinstance(page, str) or not page.strip("/ "):
+        line = _line_of_key(path, "page") or _line_of_key(path, "[[index]]")
+        raise ConfigError(path, line, "each [[index]] needs page = \"<docname>\"")
+    page = _docname(page.strip(), "")
+    folder = entry.get("folder", posixpath.dirname(page))
+    if not isinstance(folder, str):
+        raise ConfigError(path, _line_of_key(path, "folder"), "'folder' must be a string")
+    folder = folder.strip("/ ")
+    sections = entry.get("section", [])
+    if not isinstance(sections, list) or not sections:
+        line = _line_of_key(path, "page")
+        raise ConfigError(path, line, f"index page {page!r} needs [[index.section]] tables")
+    parsed = tuple(_section(s, folder, path) for s in sections)
+    titles = [s.title for s in parsed]
+    for title in titles:
+        if titles.count(title) > 1:
+            line = _line_of_text(path, title)
+            raise ConfigError(path, line, f"section {title!r} is declared twice for {page!r}")
+    elsewhere = _names(entry.get("elsewhere", []), "elsewhere", folder, path)
+    return IndexPolicy(page, folder, parsed, elsewhere)
+
+
+def _section(entry: Any, folder: str, path: Path) -> SectionPolicy:
+    if not isinstance(entry, dict):
+        raise ConfigError(path, _line_of_key(path, "section"), "'section' must be tables")
+    _check_keys(entry, SECTION_KEYS, path)
+    title = entry.get("title")
+    if not isinstance(title, str) or not title.strip():
+        line = _line_of_key(path, "title") or _line_of_key(path, "[[index.section]]")
+        raise ConfigError(path, line, "each [[index.section]] needs title = \"<heading>\"")
+    documents = _names(entry.get("documents", []), "documents", folder, path)
+    return SectionPolicy(" ".join(title.split()), documents)
+
+
+def _names(value: Any, key: str, folder: str, path: Path) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(path, _line_of_key(path, key), f"{key!r} must be a list of docnames")
+    return tuple(_docname(v.strip(), folder) for v in value)
+
+
+def _docname(name: str, folder: str) -> str:
+    """Names are relative to the folder unless they start with "/", as in a toctree."""
+    if name.startswith("/"):
+        return posixpath.normpath(name[1:])
+    return posixpath.normpath(posixpath.join(folder, name)) if folder else posixpath.normpath(name)
+
+
+def _check_keys(table: Mapping[str, Any], known: Iterable[str], path: Path) -> None:
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        key = unknown[0]
+        names = ", ".join(sorted(known))
+        raise ConfigError(path, _line_of_key(path, key), f"unknown key {key!r} (known: {names})")
+
+
+def _line_of_text(path: Path, text: str) -> int | None:
+    """The line of the second occurrence of a quoted value (a duplicated title)."""
+    seen = 0
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if f'"{text}"' in line or f"'{text}'" in line:
+            seen += 1
+            if seen == 2:
+                return number
+    return None
