@@ -287,10 +287,24 @@ def parse(
     state_machine.run(lines, document, inliner=parser.inliner)
     roles._roles.pop("", None)  # type: ignore[attr-defined]  # a default-role directive's effect
     parser.finish_parse()
+    _target_lines(document, lines)
     target_lines = _explicit_targets(document)
     document.transformer.add_transforms(list(TRANSFORMS))
     document.transformer.apply_transforms()
     return Parsed(document, messages, list(settings.record_dependencies.list), target_lines)
+
+
+def _target_lines(document: nodes.document, lines: docutils.statemachine.StringList) -> None:
+    """Give targets the line in their own file.
+
+    docutils sets a target's line to its offset in the input with included files spliced
+    in, so every target after an ``include`` had a wrong line; the input list maps it back.
+    """
+    for target in document.findall(nodes.target):
+        if target.line and 0 < target.line <= len(lines):
+            source, offset = lines.info(target.line - 1)
+            if source == target.source and isinstance(offset, int):
+                target.line = offset + 1
 
 
 def _explicit_targets(document: nodes.document) -> dict[str, tuple[str | None, int]]:
