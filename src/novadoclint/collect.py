@@ -12,7 +12,6 @@ import posixpath
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from docutils import nodes
 
@@ -32,8 +31,15 @@ from novadoclint.facts import (
     TocTree,
 )
 from novadoclint.parse import Parsed, directive_record, include_record, xref
+from novadoclint.sphinxconf import SphinxConf
 
 URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+# Meant as an absolute URL, but docutils takes it for a relative one: a lost or mistyped
+# colon after the scheme, a lost scheme, or no scheme at all before "www.".
+BOTCHED_URL_RE = re.compile(r"^(?:(?:https?|ftp)(?:/|;/)|://|www\.[^/\s]+\.[a-z]{2,})", re.I)
+# openstackdocstheme's <project>-doc roles (ext.py, _setup_link_roles); "latest" unless
+# .gitreview names a stable branch, which conf.py cannot tell us.
+OPENSTACK_DOCS_URL = "https://docs.openstack.org/{}/latest/%s"
 SUPPRESS_RE = re.compile(r"^novadoclint:\s*(disable|disable-file)\s*=\s*([\w\s,*-]+)$")
 TOC_ENTRY_RE = re.compile(r"^(.+?)\s*<(.+)>$")
 WHITESPACE_RE = re.compile(r"\s+")
@@ -54,7 +60,9 @@ class _Walk:
     srcdir: str
     docpath: str  # the document's own path, relative to srcdir
     lines: list[str]
-    extlinks: Mapping[str, Any]
+    extlinks: Mapping[str, str]  # role -> URL pattern (see extlink_patterns)
+    written: frozenset[str] = frozenset()  # URLs written in targets of the document's files
+    taken: dict[tuple[int, int], str] = field(default_factory=dict)  # place -> URL located
     sections: list[Section] = field(default_factory=list)
     refs: list[Ref] = field(default_factory=list)
     toctrees: list[TocTree] = field(default_factory=list)
@@ -76,6 +84,31 @@ class _Walk:
         found = self.lines[line - 1].find(text.splitlines()[0])
         return found + 1 if found >= 0 else 1
 
+    def locate(self, path: str, line: int, span: int, url: str, *needles: str) -> tuple[int, int]:
+        """The line and column of a link: docutils gives inline nodes their paragraph's line.
+
+        Searches the span for the first needle, skipping places already claimed by another
+        occurrence of the same URL, so two links to one URL in a paragraph stay apart.
+        """
+        if path != self.docpath:
+            return line, 1
+        last = min(line + max(span, 1), len(self.lines))
+        for needle in needles:
+            needle = needle.splitlines()[0] if needle else ""
+            first: tuple[int, int] | None = None
+            for number in range(max(line, 1), last + 1):
+                start = self.lines[number - 1].find(needle) if needle else -1
+                while start >= 0:
+                    place = (number, start + 1)
+                    if self.taken.get(place) != url:
+                        self.taken[place] = url
+                        return place
+                    first = first or place
+                    start = self.lines[number - 1].find(needle, start + 1)
+            if first is not None:
+                return first
+        return line, 1
+
 
 def collect(
     parsed: Parsed,
@@ -84,10 +117,15 @@ def collect(
     srcdir: str,
     lines: list[str],
     *,
-    extlinks: Mapping[str, Any] | None = None,
+    extlinks: Mapping[str, str] | None = None,
 ) -> DocFacts:
     doctree = parsed.doctree
     walk = _Walk(srcdir, docpath, lines, extlinks or {})
+    walk.written = frozenset(
+        target["refuri"]
+        for target in doctree.findall(nodes.target)
+        if "refuri" in target and not _generated(_source_of(target))
+    )
     _visit(doctree, walk, section=-1, level=0, in_list=False)
     metadata = _metadata(doctree)
     return DocFacts(
@@ -166,16 +204,9 @@ def _record(node: nodes.Element, walk: _Walk, section: int) -> None:
     elif isinstance(node, nodes.image):
         _record_image(node, walk)
     elif isinstance(node, nodes.reference) and "refuri" in node:
-        uri = node["refuri"]
-        if URL_RE.match(uri) and not uri.startswith("mailto:"):
-            path, line = walk.rel(_source_of(node)), _line_of(node)
-            kind = "standalone" if node.astext() == uri and "name" not in node else "inline"
-            walk.links.append(Link(uri, path, line, walk.column(path, line, uri), kind))
-    elif isinstance(node, nodes.target) and "refuri" in node and node.get("names"):
-        uri = node["refuri"]
-        if URL_RE.match(uri):
-            path, line = walk.rel(_source_of(node)), _line_of(node)
-            walk.links.append(Link(uri, path, line, walk.column(path, line, uri), "target"))
+        _record_reference(node, walk)
+    elif isinstance(node, nodes.target) and "refuri" in node:
+        _record_target(node, walk)
     elif isinstance(node, nodes.comment):
         _record_suppression(node, walk)
 
@@ -186,14 +217,96 @@ def _record_xref(node: xref, walk: _Walk, section: int) -> None:
     column = walk.column(path, line, node.rawsource)
     in_list = any(isinstance(a, nodes.list_item) for a in _ancestors(node))
     walk.refs.append(Ref(role, target, node["title"], path, line, column, section, in_list))
-    if role in walk.extlinks:
-        pattern = walk.extlinks[role]
-        base = pattern[0] if isinstance(pattern, (list, tuple)) and pattern else pattern
-        if isinstance(base, str):
-            url = base % target if "%s" in base else base + target
-            walk.links.append(Link(url, path, line, column, "extlink"))
-    elif role == "download" and URL_RE.match(target):
-        walk.links.append(Link(target, path, line, column, "download"))
+    if role in walk.extlinks or (role == "download" and URL_RE.match(target)):
+        url = expand_extlink(walk.extlinks[role], target) if role in walk.extlinks else target
+        kind = "download" if role == "download" else "extlink"
+        place = walk.locate(path, line, _span(node), url, node.rawsource)
+        walk.links.append(Link(url, path, *place, kind))
+
+
+def _is_link(uri: str) -> bool:
+    """An external URL, or text meant as one that docutils took for a relative URI."""
+    if URL_RE.match(uri):
+        return not uri.startswith("mailto:")
+    return BOTCHED_URL_RE.match(uri) is not None
+
+
+def _generated(source: str | None) -> bool:
+    """Text Sphinx adds to every document (rst_prolog, rst_epilog): no place to report."""
+    return source is not None and source.startswith("<")
+
+
+def _span(node: nodes.Node) -> int:
+    """How many lines the text block around an inline node covers."""
+    for ancestor in (node, *_ancestors(node)):
+        raw = getattr(ancestor, "rawsource", "")
+        if isinstance(ancestor, nodes.TextElement) and raw and ancestor is not node:
+            return raw.count("\n") + 1
+    return 1
+
+
+def _record_reference(node: nodes.reference, walk: _Walk) -> None:
+    uri, source = node["refuri"], _source_of(node)
+    if not _is_link(uri) or _generated(source):
+        return
+    if getattr(node, "resolved", False) and uri in walk.written:
+        return  # `name`_ or `name`__: the URL is written, and recorded, at its target
+    path = walk.rel(source)
+    kind = "standalone" if node.astext() == uri and "name" not in node else "inline"
+    needle = uri if kind == "standalone" else node.rawsource
+    place = walk.locate(path, _line_of(node), _span(node), uri, needle, uri)
+    walk.links.append(Link(uri, path, *place, kind))
+
+
+def _record_target(node: nodes.target, walk: _Walk) -> None:
+    """``.. _name: URL`` and ``.. __: URL``; embedded ``<URL>`` go with their reference."""
+    uri, source = node["refuri"], _source_of(node)
+    if (
+        not (node.get("names") or node.get("anonymous"))
+        or isinstance(node.parent, nodes.TextElement)  # embedded in `text <URL>`_
+        or getattr(node, "resolved", False)  # an alias: `.. _a: b_`
+        or not _is_link(uri)
+        or _generated(source)
+    ):
+        return
+    path = walk.rel(source)
+    span = node.rawsource.count("\n") + 1
+    place = walk.locate(path, _line_of(node), span, uri, uri, node.rawsource)
+    walk.links.append(Link(uri, path, *place, "target"))
+
+
+def expand_extlink(pattern: str, target: str) -> str:
+    """An extlinks role's URL, as Sphinx builds it: ``%s`` replaced, else target appended."""
+    if "%s" not in pattern:
+        return pattern + target  # the old form: ('https://x/', 'prefix')
+    try:
+        return pattern % target
+    except (TypeError, ValueError):  # a stray % in the pattern: Sphinx would fail here
+        return pattern.replace("%s", target)
+
+
+def extlink_patterns(conf: SphinxConf) -> dict[str, str]:
+    """Role name -> URL pattern, from conf.py's extlinks and openstackdocstheme's projects.
+
+    Both of Sphinx's forms are read: ``role: ('https://x/%s', 'caption %s')`` and the old
+    ``role: ('https://x/', 'prefix')``. openstackdocstheme turns each name in
+    ``openstackdocs_projects`` (or the deprecated ``openstack_projects``, which wins when
+    set) into a ``<name>-doc`` extlinks role.
+    """
+    patterns: dict[str, str] = {}
+    if "openstackdocstheme" in conf.extensions:
+        projects = conf.get("openstack_projects")
+        if projects is None:
+            projects = conf.get("openstackdocs_projects")
+        for project in projects if isinstance(projects, (list, tuple)) else ():
+            if isinstance(project, str):
+                patterns[f"{project}-doc"] = OPENSTACK_DOCS_URL.format(project)
+    configured = conf.get("extlinks")
+    for role, value in configured.items() if isinstance(configured, Mapping) else ():
+        base = value[0] if isinstance(value, (list, tuple)) and value else value
+        if isinstance(role, str) and isinstance(base, str):
+            patterns[role] = base
+    return patterns
 
 
 def _ancestors(node: nodes.Node) -> Iterator[nodes.Node]:
@@ -256,7 +369,9 @@ def _record_image(node: nodes.image, walk: _Walk) -> None:
     source = _source_of(node)
     path, line = walk.rel(source), _line_of(node)
     if URL_RE.match(uri):
-        walk.links.append(Link(uri, path, line, walk.column(path, line, uri), "image"))
+        if not _generated(source):
+            span = node.rawsource.count("\n") + 1
+            walk.links.append(Link(uri, path, *walk.locate(path, line, span, uri, uri), "image"))
         return
     walk.images.append(Image(directive, uri, path, line, alt="alt" in node))
 

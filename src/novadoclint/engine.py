@@ -18,7 +18,7 @@ from typing import Any
 
 from novadoclint import parse, vocabulary
 from novadoclint.checks import ALL_RULES
-from novadoclint.collect import collect
+from novadoclint.collect import collect, extlink_patterns
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.facts import DocFacts, Suppression, empty_facts
 from novadoclint.factscache import FactsCache
@@ -94,7 +94,7 @@ def phase1_file(ctx: Context, rule_ids: tuple[str, ...], item: tuple[str, str]) 
             epilog=_text_setting(conf.get("rst_epilog")),
         )
         lines = text.splitlines()
-        extlinks = conf.get("extlinks") if isinstance(conf.get("extlinks"), dict) else {}
+        extlinks = extlink_patterns(conf)
         facts = collect(parsed, docname, path, ctx.srcdir, lines, extlinks=extlinks)
     except Exception as exc:
         log.debug("parsing %s failed", path, exc_info=True)
