@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import configparser
 import fnmatch
+import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,23 @@ CONFIG_KEYS = frozenset(
         "check-shell",
         "linkcheck",
         "redirect-tests",
+    }
+)
+
+# [tool.novadoclint.linkcheck]: Sphinx's linkcheck_* settings without the prefix, plus
+# https-hosts (link-insecure) and per-host (concurrent requests to one host).
+LINKCHECK_KEYS = frozenset(
+    {
+        "ignore",
+        "anchors",
+        "anchors-ignore",
+        "allowed-redirects",
+        "request-headers",
+        "timeout",
+        "retries",
+        "workers",
+        "per-host",
+        "https-hosts",
     }
 )
 
@@ -78,7 +96,10 @@ class Settings:
     jobs: int = 0  # 0: all cores
     check_shell: bool = False
     cache: bool = True  # --no-cache: neither read nor write any cache (facts, link results)
-    linkcheck: Mapping[str, Any] = field(default_factory=dict)
+    linkcheck: Mapping[str, Any] = field(default_factory=dict)  # validated, see LINKCHECK_KEYS
+    check_links: bool = False  # --check-links: run the network rules
+    allow_private: bool = False  # --allow-private: contact loopback and private addresses
+    refresh: bool = False  # --refresh: check links again, ignoring cached results
     redirect_tests: str | None = None  # whereto test file, relative to the source dir
     doc8: Doc8Options = Doc8Options()
     config_path: str | None = None
@@ -178,8 +199,66 @@ def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings
     if "check-shell" in table:
         changes["check_shell"] = bool(table["check-shell"])
     if "linkcheck" in table:
-        changes["linkcheck"] = dict(table["linkcheck"])
+        changes["linkcheck"] = _linkcheck(table["linkcheck"], path)
     return replace(base, **changes)
+
+
+def _linkcheck(table: Any, path: Path) -> dict[str, Any]:
+    """Check [tool.novadoclint.linkcheck] now, so a typo fails before any request is made."""
+
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(path, _line_of_key(path, key), f"linkcheck.{key}: {message}")
+
+    if not isinstance(table, dict):
+        raise ConfigError(path, _line_of_key(path, "linkcheck"), "'linkcheck' must be a table")
+    unknown = sorted(set(table) - LINKCHECK_KEYS)
+    if unknown:
+        known = ", ".join(sorted(LINKCHECK_KEYS))
+        raise fail(unknown[0], f"unknown key (known: {known})")
+    checked: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in ("ignore", "anchors-ignore", "https-hosts"):
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise fail(key, "must be a list of strings")
+            value = tuple(value)
+        elif key == "anchors":
+            if not isinstance(value, bool):
+                raise fail(key, "must be true or false")
+        elif key in ("timeout", "retries", "workers", "per-host"):
+            low = 0 if key == "retries" else 1
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not number or value < low or (key != "timeout" and not isinstance(value, int)):
+                kind = "a positive number" if key == "timeout" else f"an integer >= {low}"
+                raise fail(key, f"must be {kind}")
+        elif key == "allowed-redirects":
+            if not (isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
+                raise fail(key, "must be a table of source-regex = target-regex")
+            value = tuple(value.items())
+        elif key == "request-headers":
+            if not (
+                isinstance(value, dict)
+                and all(
+                    isinstance(h, dict) and all(isinstance(v, str) for v in h.values())
+                    for h in value.values()
+                )
+            ):
+                raise fail(key, 'must be a table of URL prefix (or "*") = {header = value}')
+            value = tuple((prefix, tuple(h.items())) for prefix, h in value.items())
+        checked[key] = value
+    for key in ("ignore", "anchors-ignore"):
+        for pattern in checked.get(key, ()):
+            _regex(pattern, fail, key)
+    for source, target in checked.get("allowed-redirects", ()):
+        _regex(source, fail, "allowed-redirects")
+        _regex(target, fail, "allowed-redirects")
+    return checked
+
+
+def _regex(pattern: str, fail: Callable[[str, str], ConfigError], key: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise fail(key, f"bad regular expression {pattern!r}: {exc}") from None
 
 
 def read_doc8(start: Path) -> Doc8Options:
