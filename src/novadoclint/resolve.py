@@ -2,46 +2,223 @@
 
 Docnames are posix paths without suffix, relative to the source dir. A
 reference from a document is relative to that document's folder unless it
-starts with ``/`` (sphinx.util.docname_join and the std domain's resolvers).
+starts with ``/`` (``sphinx.util.docname_join``). Files named by directives
+and roles (include, literalinclude, image, download) are relative to the
+*document* being read, even when the markup sits in an included file
+(``BuildEnvironment.relfn2path``). Each function cites the Sphinx code it
+mirrors, so a Sphinx change is a one-place fix here.
 """
 
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import posixpath
-from collections.abc import Collection, Iterable
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from novadoclint.collect import normalise_label
+from novadoclint.project import compile_matchers
+
+WS_RE = re.compile(r"\s+")  # sphinx.util.ws_re
+URL_RE = re.compile(r"(?P<schema>.+)://.*")  # sphinx.util.url_re
+GLOB_RE = re.compile(r".*[*?\[].*")  # sphinx.directives.other.glob_re
+# StandardDomain._virtual_doc_names: toctree entries that name no source file.
+VIRTUAL_DOCS = frozenset({"genindex", "modindex", "search"})
+# StandardDomain.initial_data labels, plus the Python domain's module index
+# (Domain.setup): every project has them, all titled.
+BUILTIN_LABELS = frozenset({"genindex", "modindex", "search", "py-modindex"})
 
 
 def docname_join(basedocname: str, docname: str) -> str:
+    """sphinx.util.docname_join: relative to the base's folder; '/x' is absolute."""
     return posixpath.normpath(posixpath.join("/" + basedocname, "..", docname))[1:]
 
 
 def strip_suffix(target: str, suffixes: Iterable[str]) -> str:
+    """The first matching source suffix removed (toctree entries only, not :doc:)."""
     for suffix in suffixes:
         if suffix and target.endswith(suffix):
             return target[: -len(suffix)]
     return target
 
 
+def xref_disabled(title: str | None, target: str) -> bool:
+    """A role text starting with '!' makes no cross-reference at all (ReferenceRole)."""
+    return (target if title is None else title).startswith("!")
+
+
 def doc_target(fromdoc: str, target: str) -> str:
-    """The docname a :doc: or toctree target names (``~``/``!`` prefixes dropped)."""
-    target = target.lstrip("~!").strip()
-    if target.startswith("/"):
-        return posixpath.normpath(target[1:])
-    return docname_join(fromdoc, target)
+    """The docname a :doc: target names: joined, and nothing stripped (no '~', no suffix)."""
+    return docname_join(fromdoc, WS_RE.sub(" ", target))
 
 
-def resolve_doc(
-    docs: Collection[str], fromdoc: str, target: str, suffixes: Iterable[str] = (".rst",)
-) -> str | None:
-    name = doc_target(fromdoc, strip_suffix(target.lstrip("~!"), suffixes))
+def resolve_doc(docs: Collection[str], fromdoc: str, target: str) -> str | None:
+    """StandardDomain._resolve_doc_xref: the document a :doc: names, or None."""
+    name = doc_target(fromdoc, target)
     return name if name in docs else None
 
 
 def label_target(target: str) -> str:
-    return normalise_label(target.lstrip("~!"))
+    """What a :ref: or :numref: looks up: lowercased, whitespace folded (XRefRole)."""
+    return WS_RE.sub(" ", target.lower())
+
+
+def section_label(docname: str, title: str, *, prefix_document: bool) -> str:
+    """The label sphinx.ext.autosectionlabel gives a section title."""
+    return normalise_label(f"{docname}:{title}" if prefix_document else title)
+
+
+def intersphinx_names(conf_values: Mapping[str, Any], extensions: Sequence[str]) -> frozenset[str]:
+    """Inventory names a ``name:label`` target may point into; '*' when unknowable."""
+    if "sphinx.ext.intersphinx" not in extensions:
+        return frozenset()
+    mapping = conf_values.get("intersphinx_mapping")
+    if not isinstance(mapping, Mapping):
+        return frozenset({"*"})  # computed in conf.py: any prefix may be an inventory
+    return frozenset(k for k in mapping if isinstance(k, str) and "://" not in k)
+
+
+def external_label(target: str, inventories: frozenset[str]) -> bool:
+    """A ``name:label`` target that intersphinx resolves in another project's inventory."""
+    name, sep, _ = target.partition(":")
+    return bool(sep) and ("*" in inventories or name in inventories)
+
+
+@dataclass(frozen=True, slots=True)
+class TocTarget:
+    """One toctree entry as TocTree.parse_content reads it."""
+
+    kind: str  # "doc", "glob", "url" or "self"
+    docname: str  # joined docname (or glob pattern) for doc and glob; the entry otherwise
+
+
+def toc_target(
+    fromdoc: str, title: str | None, target: str, *, glob: bool, suffixes: Iterable[str]
+) -> TocTarget:
+    """sphinx.directives.other.TocTree.parse_content, for one entry."""
+    entry = target if title is None else f"{title} <{target}>"
+    url = URL_RE.match(entry) is not None
+    if glob and title is None and not url and GLOB_RE.match(entry):
+        return TocTarget("glob", docname_join(fromdoc, entry))
+    if url:
+        return TocTarget("url", target)
+    if target == "self":
+        return TocTarget("self", target)
+    return TocTarget("doc", docname_join(fromdoc, strip_suffix(target, suffixes)))
+
+
+def glob_docs(pattern: str, docs: Iterable[str]) -> list[str]:
+    """sphinx.util.matching.patfilter: docnames a toctree glob matches, sorted."""
+    (matcher,) = compile_matchers([pattern])
+    return sorted(d for d in docs if matcher.match(d))
+
+
+def excluded(path: str, patterns: Iterable[str]) -> bool:
+    """sphinx.util.matching.Matcher: exclude_patterns, '**/x' also matching 'x'."""
+    pats = list(patterns)
+    pats += [p[3:] for p in pats if p.startswith("**/")]
+    return any(m.match(path) for m in compile_matchers(pats))
+
+
+def relfn2path(target: str, docpath: str) -> str:
+    """BuildEnvironment.relfn2path: a file argument, relative to the source dir.
+
+    Absolute ('/x') means from the source dir; otherwise from the folder of the
+    document being read (``docpath``), not of an included file. The result may
+    start with '../' when it leaves the source dir.
+    """
+    if target.startswith(("/", "\\")):
+        return posixpath.normpath(target.lstrip("/\\")) or "."
+    return posixpath.normpath(posixpath.join(posixpath.dirname(docpath), target))
+
+
+def path2doc(path: str, suffixes: Iterable[str]) -> str | None:
+    """Project.path2doc: the docname a source-dir-relative path would have."""
+    for suffix in suffixes:
+        if suffix and path.endswith(suffix):
+            return path[: -len(suffix)]
+    return None
+
+
+def is_remote(uri: str) -> bool:
+    """Images and downloads Sphinx leaves to the browser (asset collectors)."""
+    return "://" in uri or uri.startswith("data:")
+
+
+def wildcard_candidates(path: str, files: Iterable[str]) -> list[str]:
+    """Files an image path ending in '.*' may stand for (ImageCollector.collect_candidates)."""
+    stem = path[:-1]  # 'foo.' of 'foo.*'
+    return sorted(f for f in files if f.startswith(stem) and "/" not in f[len(stem) :])
+
+
+def generated_paths(
+    conf_values: Mapping[str, Any], extensions: Iterable[str], table: Mapping[str, Any]
+) -> frozenset[str]:
+    """Files known extensions write into the source dir at build time.
+
+    ``table`` is rules/extensions.toml's ``extension`` table; each enabled
+    entry's ``generates`` list says which setting names the output and what
+    suffix the extension appends (oslo_config.sphinxconfiggen,
+    oslo_policy.sphinxpolicygen: a base name, or (input, base name) pairs
+    whose base defaults to the input file's stem).
+    """
+    found: set[str] = set()
+    for ext in extensions:
+        for spec in table.get(ext, {}).get("generates", ()):
+            value = conf_values.get(spec["setting"])
+            suffix = spec.get("suffix", "")
+            if spec.get("pairs") and isinstance(value, (list, tuple)):
+                for pair in value:
+                    if isinstance(pair, (list, tuple)) and len(pair) == 2:
+                        source, base = pair
+                        if not isinstance(base, str) and isinstance(source, str):
+                            base = posixpath.splitext(posixpath.basename(source))[0]
+                        if isinstance(base, str) and base:
+                            found.add(posixpath.normpath(base + suffix))
+            elif isinstance(value, str) and value and not spec.get("pairs"):
+                found.add(posixpath.normpath(value + suffix))
+            elif value is None and spec.get("default") and spec.get("when") in conf_values:
+                found.add(str(spec["default"]))
+    return frozenset(found)
+
+
+def matches_any(path: str, globs: Iterable[str]) -> bool:
+    """A source-dir-relative path against user globs (settings.generated_files)."""
+    return any(fnmatch.fnmatchcase(path, g.lstrip("/")) for g in globs)
+
+
+def warning_suppressed(conf_values: Mapping[str, Any], kind: str, subtype: str) -> bool:
+    """conf.py's ``suppress_warnings`` silences this Sphinx warning (is_suppressed_warning)."""
+    value = conf_values.get("suppress_warnings", ())
+    wanted = {kind, f"{kind}.*", f"{kind}.{subtype}"}
+    return isinstance(value, (list, tuple, set)) and any(v in wanted for v in value)
+
+
+def nitpick_ignored(conf_values: Mapping[str, Any], role: str, target: str) -> bool:
+    """``nitpick_ignore`` / ``nitpick_ignore_regex`` cover a missing std reference.
+
+    Sphinx consults them only when ``nitpicky`` is on (ReferencesResolver.warn_missing_reference);
+    a std role matches with or without its ``std:`` prefix.
+    """
+    if not conf_values.get("nitpicky"):
+        return False
+    local = role.removeprefix("std:")
+    kinds = {local, f"std:{local}"}
+    wanted = {(kind, target) for kind in kinds}
+    pairs = conf_values.get("nitpick_ignore") or ()
+    if any(isinstance(p, (list, tuple)) and tuple(p) in wanted for p in pairs):
+        return True
+    for pair in conf_values.get("nitpick_ignore_regex") or ():
+        if isinstance(pair, (list, tuple)) and len(pair) == 2:
+            try:
+                if any(re.fullmatch(pair[0], k) for k in kinds) and re.fullmatch(pair[1], target):
+                    return True
+            except (re.error, TypeError):
+                continue
+    return False
 
 
 def did_you_mean(wanted: str, candidates: Iterable[str]) -> str:

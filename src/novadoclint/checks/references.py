@@ -1,14 +1,44 @@
-"""Cross-references between documents: :doc: targets, :ref: labels."""
+"""Cross-references between documents: :doc: targets, :ref: and :numref: labels."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from novadoclint.context import Context
+from novadoclint.facts import Label, Ref
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.registry import Phase, rule
-from novadoclint.resolve import did_you_mean, resolve_doc
+from novadoclint.resolve import (
+    BUILTIN_LABELS,
+    did_you_mean,
+    external_label,
+    intersphinx_names,
+    label_target,
+    nitpick_ignored,
+    resolve_doc,
+    warning_suppressed,
+    xref_disabled,
+)
+
+DOC_ROLES = frozenset({"doc", "std:doc"})
+REF_ROLES = frozenset({"ref", "std:ref"})
+NUMREF_ROLES = frozenset({"numref", "std:numref"})
+
+
+def _refs(index: FactsIndex, roles: frozenset[str]) -> Iterator[tuple[str, Ref]]:
+    """(docname, ref) for every enabled reference of these roles, in document order."""
+    for docname in sorted(index.docs):
+        for ref in index.docs[docname].refs:
+            if ref.role in roles and not xref_disabled(ref.title, ref.target):
+                yield docname, ref
+
+
+def _quiet(index: FactsIndex, role: str, target: str) -> bool:
+    """conf.py told Sphinx not to warn about this reference."""
+    values = index.conf.values
+    kind = role.removeprefix("std:")
+    return warning_suppressed(values, "ref", kind) or nitpick_ignored(values, role, target)
 
 
 @rule("doc-ref-missing", Severity.ERROR, Phase.TREE, tags={"references"})
@@ -19,7 +49,8 @@ def doc_ref_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     Sphinx renders it as plain text and logs `unknown document` in a long
     build; readers meet a dead end, and the build fails only where `-W` is set.
     Targets are resolved as Sphinx does: relative to the referring document
-    unless they start with `/`, with `~` and `!` prefixes and explicit titles.
+    unless they start with `/`; a `!` prefix turns the link off. Sphinx strips
+    nothing else: `~page` and `page.rst` name no document.
 
     ## Example
     ```rst
@@ -39,15 +70,241 @@ def doc_ref_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     ==========
     ```
     """
-    suffixes = index.conf.source_suffixes
-    for docname in sorted(index.docs):
-        for ref in index.docs[docname].refs:
-            if ref.role not in ("doc", "std:doc"):
+    for docname, ref in _refs(index, DOC_ROLES):
+        if resolve_doc(index.docs, docname, ref.target) is None:
+            if _quiet(index, ref.role, ref.target):
                 continue
-            if resolve_doc(index.docs, docname, ref.target, suffixes) is None:
-                hint = did_you_mean(ref.target.lstrip("~!/"), index.docs)
-                yield Hit(
-                    Location(ref.path, ref.line, ref.column),
-                    f"unknown document: {ref.target!r}{hint}",
-                    cause=docname,
-                )
+            hint = did_you_mean(_plain_doc(index, ref.target), index.docs)
+            yield Hit(
+                Location(ref.path, ref.line, ref.column),
+                f"unknown document: {ref.target!r}{hint}",
+                cause=docname,
+            )
+
+
+def _plain_doc(index: FactsIndex, target: str) -> str:
+    """The target without what people wrongly add (~, /, a source suffix), for the hint."""
+    plain = target.lstrip("~/")
+    for suffix in index.conf.source_suffixes:
+        plain = plain.removesuffix(suffix)
+    return plain
+
+
+@rule("ref-label-missing", Severity.ERROR, Phase.TREE, tags={"references"})
+def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A `:ref:` or `:numref:` to a label that no document defines.
+
+    ## Why is this bad?
+    Sphinx logs `undefined label` and renders the reference as plain text:
+    the link readers expect is not there. Labels are explicit targets
+    (`.. _name:`) in any document, including those inside `only` blocks and
+    included files, plus section titles when `sphinx.ext.autosectionlabel` is
+    enabled. Targets are compared as Sphinx does: case and runs of whitespace
+    do not matter. A target `name:label` where `name` is an
+    `intersphinx_mapping` key points into another project and is not checked.
+
+    ## Example
+    ```rst
+    .. file: index.rst
+    See :ref:`instal-steps`.
+    .. file: install.rst
+    .. _install-steps:
+
+    Installing
+    ==========
+    ```
+
+    ## Use instead
+    ```rst
+    .. file: index.rst
+    See :ref:`install-steps`.
+    .. file: install.rst
+    .. _install-steps:
+
+    Installing
+    ==========
+    ```
+
+    ## Known problems
+    With `sphinx.ext.intersphinx`, Sphinx also looks up a label without a
+    `name:` prefix in every inventory; such references are reported here,
+    since this project does not define them (write them with the prefix).
+    `:numref:` to a label that exists but sits on no figure, table, code block
+    or section is not reported.
+    """
+    labels = index.all_labels
+    inventories = intersphinx_names(index.conf.values, index.conf.extensions)
+    resolve_self = index.conf.get("intersphinx_resolve_self")
+    for docname, ref in _refs(index, REF_ROLES | NUMREF_ROLES):
+        target = label_target(ref.target)
+        name = _local_name(target, resolve_self)
+        if name in labels or name in BUILTIN_LABELS or _quiet(index, ref.role, target):
+            continue
+        if name == target and external_label(target, inventories):
+            continue
+        hint = did_you_mean(name, labels)
+        yield Hit(
+            Location(ref.path, ref.line, ref.column),
+            f"undefined label: {target!r}{hint}",
+            cause=docname,
+        )
+
+
+def _local_name(target: str, resolve_self: object) -> str:
+    """``intersphinx_resolve_self``: 'thisproject:label' is this project's 'label'."""
+    if isinstance(resolve_self, str) and resolve_self and target.startswith(resolve_self + ":"):
+        return target[len(resolve_self) + 1 :]
+    return target
+
+
+@rule("ref-title-missing", Severity.ERROR, Phase.TREE, tags={"references"})
+def ref_title_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A `:ref:` without a title to a label that is not before a section, figure or table.
+
+    ## Why is this bad?
+    Sphinx takes the link text of `:ref:`label`` from what the label sits on:
+    a section title, a figure or code-block caption, a table title. A label
+    before a plain paragraph or a list has none, so Sphinx logs "Failed to
+    create a cross reference. A title or caption not found" and the link is
+    lost. Give the reference its own text, or move the label before a title.
+
+    ## Example
+    ```rst
+    .. file: index.rst
+    See :ref:`retry-note`.
+    .. file: install.rst
+    Installing
+    ==========
+
+    .. _retry-note:
+
+    Retry when the download fails.
+    ```
+
+    ## Use instead
+    ```rst
+    .. file: index.rst
+    See :ref:`the retry note <retry-note>`.
+    .. file: install.rst
+    Installing
+    ==========
+
+    .. _retry-note:
+
+    Retry when the download fails.
+    ```
+    """
+    labels = index.all_labels
+    for docname, ref in _refs(index, REF_ROLES):
+        if ref.title is not None:
+            continue
+        target = label_target(ref.target)
+        places = labels.get(target)
+        if not places or target in BUILTIN_LABELS or any(label.titled for _, label in places):
+            continue
+        if _quiet(index, ref.role, target):
+            continue
+        yield Hit(
+            Location(ref.path, ref.line, ref.column),
+            "failed to create a cross reference. A title or caption not found: "
+            f"{target!r}; write :ref:`text <{target}>` or put the label before a section title",
+            cause=docname,
+        )
+
+
+@rule("duplicate-label", Severity.WARNING, Phase.TREE, tags={"references"})
+def duplicate_label(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A label defined in two documents (or by two sections, with autosectionlabel).
+
+    ## Why is this bad?
+    Sphinx keeps one of the two and `:ref:` silently links to whichever
+    document it read last, so readers land on the wrong page. It warns
+    "duplicate label" only when the first definition sits before a title;
+    this rule reports every label defined in more than one document. A label
+    in a file that two documents `include` is defined twice too.
+
+    ## Example
+    ```rst
+    .. file: index.rst
+    .. _setup:
+
+    Index
+    =====
+    .. file: install.rst
+    .. _setup:
+
+    Installing
+    ==========
+    ```
+
+    ## Use instead
+    ```rst
+    .. file: index.rst
+    .. _overview:
+
+    Index
+    =====
+    .. file: install.rst
+    .. _setup:
+
+    Installing
+    ==========
+    ```
+    """
+    first: dict[str, tuple[str, Label]] = {}  # the std domain's anonlabels, in read order
+    titled: dict[str, str] = {}  # its labels: name -> docname of the titled definition
+    sections = index.section_labels
+    by_doc: dict[str, list[tuple[str, Label]]] = {}
+    for name, places in sections.items():
+        for docname, label in places:
+            by_doc.setdefault(docname, []).append((name, label))
+    reported: set[tuple[str, str, int]] = set()  # a file included thrice: one finding
+    for docname in sorted(index.docs):
+        for label in index.docs[docname].labels:
+            prior = first.get(label.name)
+            place = (label.name, label.path, label.line)
+            if prior is not None and prior[0] != docname and place not in reported:
+                reported.add(place)
+                yield _duplicate(index, label, prior, docname)
+            first.setdefault(label.name, (docname, label))
+            if label.titled:
+                titled[label.name] = docname
+        for name, label in by_doc.get(docname, ()):
+            if name in titled and not warning_suppressed(
+                index.conf.values, "autosectionlabel", docname
+            ):
+                yield _duplicate(index, label, first[name], docname, section=True)
+            first.setdefault(name, (docname, label))
+            titled[name] = docname
+
+
+def _duplicate(
+    index: FactsIndex,
+    label: Label,
+    prior: tuple[str, Label],
+    docname: str,
+    *,
+    section: bool = False,
+) -> Hit:
+    other_doc, other = prior
+    where, here = index.docs[other_doc].path, index.docs[docname].path
+    if section:
+        hint = "; autosectionlabel labels section titles: rename the section or the other label"
+    elif other.path != label.path:
+        hint = "; rename one of them"
+    elif label.path in (where, here):
+        includer = here if label.path == where else where
+        hint = (
+            f"; {label.path} is a document and is also included by {includer}: "
+            "give files meant for inclusion another suffix (.txt) or no labels"
+        )
+    else:
+        hint = (
+            f"; {label.path} is included by both {where} and {here}: "
+            "keep labels out of files included more than once"
+        )
+    return Hit(
+        Location(label.path, label.line),
+        f"duplicate label {label.name}, other instance in {where}{hint}",
+        cause=docname,
+    )

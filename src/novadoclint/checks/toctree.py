@@ -1,3 +1,290 @@
 """Rules for toctree entries, orphan documents, documents listed twice."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+
+from novadoclint.context import Context
+from novadoclint.findings import Hit, Location, Severity
+from novadoclint.index import FactsIndex, TocLink
+from novadoclint.registry import Phase, rule
+from novadoclint.resolve import GLOB_RE, did_you_mean, warning_suppressed
+
+
+def _at(link: TocLink) -> Location:
+    return Location(link.toctree.path, link.entry.line)
+
+
+@rule("toctree-entry-missing", Severity.ERROR, Phase.TREE, tags={"toctree"})
+def toctree_entry_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A toctree entry that names no document, or a `:glob:` pattern that matches none.
+
+    ## Why is this bad?
+    Sphinx drops the entry from the navigation and logs "toctree contains
+    reference to nonexisting document": the page readers should reach is not
+    in the menu. Entries are resolved as Sphinx does: relative to the document
+    unless they start with `/`, with or without a source suffix, as
+    `Title <target>`. `self`, URLs, `genindex`, `modindex` and `search` are
+    fine. An entry naming a document that `exclude_patterns` leaves out, or the
+    toctree's own document, is reported with that reason.
+
+    ## Example
+    ```rst
+    .. file: index.rst
+    Index
+    =====
+
+    .. toctree::
+
+       instal
+    .. file: install.rst
+    Installing
+    ==========
+    ```
+
+    ## Use instead
+    ```rst
+    .. file: index.rst
+    Index
+    =====
+
+    .. toctree::
+
+       install
+       Python <https://www.python.org>
+    .. file: install.rst
+    Installing
+    ==========
+    ```
+    """
+    values = index.conf.values
+    for link in index.toc_links:
+        status, name = link.status, link.target
+        if status in ("missing", "own") and not warning_suppressed(values, "toc", "not_readable"):
+            yield Hit(_at(link), _missing_message(index, link), cause=link.parent)
+        elif status == "excluded" and not warning_suppressed(values, "toc", "excluded"):
+            yield Hit(
+                _at(link),
+                f"toctree contains reference to excluded document {name!r}; "
+                "exclude_patterns in conf.py leaves it out of the build",
+                cause=link.parent,
+            )
+        elif status == "empty-glob":
+            yield Hit(
+                _at(link),
+                f"toctree glob pattern {link.entry.target!r} didn't match any documents",
+                cause=link.parent,
+            )
+
+
+def _missing_message(index: FactsIndex, link: TocLink) -> str:
+    name = link.target
+    text = f"toctree contains reference to nonexisting document {name!r}"
+    if link.status == "own":
+        return text + "; a toctree cannot list its own document (write 'self')"
+    if not link.toctree.glob and GLOB_RE.match(link.entry.target):
+        return text + "; add the :glob: option to expand a pattern"
+    return text + did_you_mean(name, (d for d in index.docs if d != link.parent))
+
+
+@rule("toctree-duplicate", Severity.WARNING, Phase.TREE, tags={"toctree"})
+def toctree_duplicate(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A document listed twice in one toctree, or in the toctrees of several places.
+
+    ## Why is this bad?
+    A document has one place in the navigation: Sphinx picks one parent for
+    its breadcrumbs and previous/next links and logs "document is referenced in
+    multiple toctrees"; the other entry leads readers to a page whose menu says
+    they are somewhere else. An entry repeated in one toctree ("duplicated entry
+    found in toctree") shows the page twice. Keep one toctree entry per
+    document and link to it from elsewhere with `:doc:`.
+
+    ## Example
+    ```rst
+    .. file: index.rst
+    Index
+    =====
+
+    .. toctree::
+
+       install
+       admin
+
+    .. toctree::
+
+       install
+    .. file: install.rst
+    Installing
+    ==========
+    .. file: admin.rst
+    Admin
+    =====
+    ```
+
+    ## Use instead
+    ```rst
+    .. file: index.rst
+    Index
+    =====
+
+    .. toctree::
+
+       install
+       admin
+
+    See also :doc:`install`.
+    .. file: install.rst
+    Installing
+    ==========
+    .. file: admin.rst
+    Admin
+    =====
+    ```
+    """
+    values = index.conf.values
+    if not warning_suppressed(values, "toc", "duplicate_entry"):
+        for link in index.toc_links:
+            if link.status == "duplicate":
+                yield Hit(
+                    _at(link),
+                    f"duplicated entry found in toctree: {link.target}; remove this entry",
+                    cause=link.parent,
+                )
+    if warning_suppressed(values, "toc", "multiple_toc_parents"):
+        return
+    for child in sorted(index.toc_parents):
+        links = [link for link in index.toc_parents[child] if link.status != "duplicate"]
+        toctrees = {(link.toctree.path, link.toctree.line) for link in links}
+        if len(toctrees) < 2:
+            continue
+        parents = [link.parent for link in links]
+        yield Hit(
+            _at(links[1]),
+            f"document is referenced in multiple toctrees: {parents}, selecting: "
+            f"{max(parents)} <- {child}; keep one entry and link to it elsewhere with :doc:",
+            cause=child,
+        )
+
+
+@rule("orphan-document", Severity.WARNING, Phase.TREE, tags={"toctree"})
+def orphan_document(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A document that no toctree lists, not marked `:orphan:`.
+
+    ## Why is this bad?
+    Sphinx builds the page but nothing in the navigation leads to it, and logs
+    "document isn't included in any toctree". Like Sphinx
+    (`BuildEnvironment.check_consistency`), this skips the root document,
+    documents pulled into others with `include`, and documents whose metadata
+    says `:orphan:`; a toctree in any document counts, even an orphan one
+    (`unreachable-document` checks the stricter path from the root).
+
+    ## Example
+    ```rst
+    .. file: index.rst
+    Index
+    =====
+    .. file: install.rst
+    Installing
+    ==========
+    ```
+
+    ## Use instead
+    ```rst
+    .. file: index.rst
+    Index
+    =====
+
+    .. toctree::
+
+       install
+    .. file: install.rst
+    Installing
+    ==========
+    ```
+    """
+    if warning_suppressed(index.conf.values, "toc", "not_included"):
+        return
+    listed, included = index.toc_parents, index.included_docs
+    for docname in sorted(index.docs):
+        if docname in listed or docname == index.conf.root_doc or docname in included:
+            continue
+        doc = index.docs[docname]
+        if doc.orphan:
+            continue
+        yield Hit(
+            Location(doc.path, 1),
+            "document isn't included in any toctree; "
+            "list it in a toctree or mark it :orphan: at its top",
+            cause=docname,
+        )
+
+
+@rule("unreachable-document", Severity.WARNING, Phase.TREE, enabled=False, tags={"toctree"})
+def unreachable_document(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A document listed only in toctrees that the root document does not lead to.
+
+    ## Why is this bad?
+    Sphinx is content when *some* toctree lists a document, even one on an
+    orphan page, so it stays quiet; yet no path from the front page's
+    navigation reaches it. This stricter variant of `orphan-document` follows
+    the toctrees from `root_doc` (`master_doc`); it skips documents marked
+    `:orphan:` and those pulled in with `include`. Off by default: sites with
+    deliberate side trees (landing pages linked from outside) would see noise.
+
+    ## Example
+    ```rst
+    .. file: index.rst
+    Index
+    =====
+    .. file: extra.rst
+    :orphan:
+
+    Extra
+    =====
+
+    .. toctree::
+
+       install
+    .. file: install.rst
+    Installing
+    ==========
+    ```
+
+    ## Use instead
+    ```rst
+    .. file: index.rst
+    Index
+    =====
+
+    .. toctree::
+
+       install
+    .. file: extra.rst
+    :orphan:
+
+    Extra
+    =====
+
+    See :doc:`install`.
+    .. file: install.rst
+    Installing
+    ==========
+    ```
+    """
+    root = index.conf.root_doc
+    if root not in index.docs:
+        return
+    reachable, included = index.reachable, index.included_docs
+    for docname in sorted(index.toc_parents):
+        if docname in reachable or docname in included or docname not in index.docs:
+            continue
+        doc = index.docs[docname]
+        if doc.orphan:
+            continue
+        parents = sorted({link.parent for link in index.toc_parents[docname]})
+        yield Hit(
+            Location(doc.path, 1),
+            f"document isn't reachable from the root document {root!r}: "
+            f"only toctrees outside the tree list it ({', '.join(parents)})",
+            cause=docname,
+        )
