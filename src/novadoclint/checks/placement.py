@@ -1,3 +1,563 @@
-"""Rules for where pages sit on index pages: section placement policies, bullet lists paired with toctrees."""
+"""Where pages sit on index pages: section placement policies, bullet lists paired with toctrees.
+
+Both rules are pure functions of one index page's facts: which section each
+``:doc:`` list item and each toctree entry sits in (``Ref.section``,
+``TocTree.section``, ``Section.parent``).
+"""
 
 from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from novadoclint.context import Context
+from novadoclint.facts import DocFacts
+from novadoclint.findings import Hit, Location, Severity
+from novadoclint.index import FactsIndex
+from novadoclint.policy import IndexPolicy
+from novadoclint.project import translate_pattern
+from novadoclint.registry import Phase, rule
+from novadoclint.resolve import did_you_mean, doc_target, strip_suffix
+
+DOC_ROLES = frozenset({"doc", "std:doc"})
+GLOB_CHARS = frozenset("*?[")
+INTRO = "the introduction"  # what messages call the text before the first body section
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One mention of a document on an index page: a :doc: list item or a toctree entry."""
+
+    docname: str
+    section: int  # index into DocFacts.sections, -1 before the first section
+    at: Location
+    in_list: bool  # False: a toctree entry
+    hidden: bool = False  # a toctree entry of a :hidden: toctree
+
+
+def entries(doc: DocFacts, suffixes: Sequence[str], docs: Iterable[str]) -> list[Entry]:
+    """The page's :doc: list items and toctree entries, resolved to docnames, in line order.
+
+    Glob entries of a ``:glob:`` toctree expand as Sphinx expands them.
+    """
+    found = [
+        Entry(
+            _docname(doc.docname, ref.target, suffixes),
+            ref.section,
+            Location(ref.path, ref.line, ref.column),
+            in_list=True,
+        )
+        for ref in doc.refs
+        if ref.role in DOC_ROLES and ref.in_list_item
+    ]
+    for toctree in doc.toctrees:
+        for entry in toctree.entries:
+            target = entry.target
+            if target == "self" or "://" in target or target.startswith("mailto:"):
+                continue
+            at = Location(toctree.path, entry.line)
+            if toctree.glob and not GLOB_CHARS.isdisjoint(target):
+                pattern = re.compile(translate_pattern(doc_target(doc.docname, target)))
+                names = sorted(d for d in docs if pattern.match(d) and d != doc.docname)
+            else:
+                names = [_docname(doc.docname, target, suffixes)]
+            found.extend(
+                Entry(name, toctree.section, at, in_list=False, hidden=toctree.hidden)
+                for name in names
+            )
+    return sorted(found, key=lambda e: (e.at, e.in_list))
+
+
+def _docname(page: str, target: str, suffixes: Sequence[str]) -> str:
+    return doc_target(page, strip_suffix(target.lstrip("~!").strip(), suffixes))
+
+
+def doc_hint(wanted: str, docs: Iterable[str]) -> str:
+    """'; did you mean ...?' for a page that moved folders or a near-miss name in its folder.
+
+    resolve.did_you_mean compares whole docnames, so any two pages of one
+    folder look alike; here the file names are compared.
+    """
+    folder, _, tail = wanted.rpartition("/")
+    moved, near = [], []
+    for doc in docs:
+        doc_folder, _, doc_tail = doc.rpartition("/")
+        if doc_tail == tail and tail != "index":
+            moved.append(doc)
+        elif doc_folder == folder:
+            near.append(doc_tail)
+    if moved:
+        return did_you_mean(wanted, moved)
+    close = difflib.get_close_matches(tail, near, n=1, cutoff=0.8)
+    return f"; did you mean {posixpath.join(folder, close[0])!r}?" if close else ""
+
+
+def _title(doc: DocFacts, section: int) -> str:
+    return doc.sections[section].title if section >= 0 else INTRO
+
+
+@rule("index-list-toctree-mismatch", Severity.WARNING, Phase.TREE, tags={"placement"})
+def index_list_toctree_mismatch(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A section of an index page whose `:doc:` list and hidden toctree name different documents.
+
+    Index pages such as nova's `reference/index.rst` pair, in each section, a
+    bullet list of `:doc:` links (what readers see) with a `:hidden:` toctree
+    (what puts the pages in the navigation). A page qualifies when at least
+    one of its sections holds both; then each such section's list and hidden
+    toctree must name the same documents, and a document's list item must sit
+    in the same section as its toctree entry. Pages with visible toctrees, or
+    lists that only cross-link, never qualify.
+
+    ## Why is this bad?
+    A page in the hidden toctree but not in the list is in the sidebar yet
+    invisible on the index page; a page in the list but not in the toctree is
+    missing from the navigation (and from the PDF's structure); a list item in
+    one section whose toctree entry sits in another puts the page under two
+    different headings in the HTML and the navigation.
+
+    ## Example
+    ```rst
+    Reference
+    =========
+
+    Internals
+    ---------
+
+    * :doc:`rpc`: how the services talk to each other
+    * :doc:`scheduling`: where instances land
+
+    .. toctree::
+       :hidden:
+
+       rpc
+       vm-states
+    ```
+
+    ## Use instead
+    ```rst
+    Reference
+    =========
+
+    Internals
+    ---------
+
+    * :doc:`rpc`: how the services talk to each other
+    * :doc:`scheduling`: where instances land
+    * :doc:`vm-states`: the life cycle of an instance
+
+    .. toctree::
+       :hidden:
+
+       rpc
+       scheduling
+       vm-states
+    ```
+    """
+    suffixes = index.conf.source_suffixes
+    for docname in sorted(index.docs):
+        yield from _pairing(index.docs[docname], suffixes, index.docs)
+
+
+def _pairing(doc: DocFacts, suffixes: Sequence[str], docs: Iterable[str]) -> Iterator[Hit]:
+    found = entries(doc, suffixes, docs)
+    listed: dict[str, dict[int, Entry]] = {}
+    in_toc: dict[str, dict[int, Entry]] = {}
+    for entry in found:
+        side = listed if entry.in_list else in_toc
+        current = side.setdefault(entry.docname, {}).get(entry.section)
+        if current is None or (entry.hidden and not current.hidden):
+            side[entry.docname][entry.section] = entry
+    list_sections = {e.section for e in found if e.in_list}
+    paired = {e.section for e in found if e.hidden and e.section in list_sections}
+    if not paired:
+        return
+    for name, by_section in listed.items():
+        tocs = in_toc.get(name, {})
+        for section, item in by_section.items():
+            if section in tocs:
+                continue
+            elsewhere = [s for s in tocs if s not in by_section]
+            here = _title(doc, section)
+            if elsewhere:
+                there = _title(doc, elsewhere[0])
+                yield Hit(
+                    item.at,
+                    f"{name!r} is listed under {here!r} but its toctree entry is under "
+                    f"{there!r}; move the list item or the toctree entry so both sit in one "
+                    "section",
+                    cause=name,
+                )
+            elif section in paired:
+                yield Hit(
+                    item.at,
+                    f"{name!r} is listed under {here!r} but missing from its toctree; add it "
+                    "to the section's toctree or drop the list item",
+                    cause=name,
+                )
+    for name, by_section in in_toc.items():
+        items = listed.get(name, {})
+        if any(s not in by_section for s in items):
+            continue  # a list item in another section: reported above
+        for section, entry in by_section.items():
+            if entry.hidden and section in paired and section not in items:
+                yield Hit(
+                    entry.at,
+                    f"{name!r} is in the toctree of {_title(doc, section)!r} but not in its "
+                    "list; add a list item for it or drop the toctree entry",
+                    cause=name,
+                )
+
+
+@rule("section-placement", Severity.WARNING, Phase.TREE, tags={"placement"})
+def section_placement(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """An index page whose sections or page placement differ from the active policy.
+
+    A policy (`--profile nova`, or a policy file: `--profile my-policy.toml`)
+    declares index pages, their sections in order, and which section places
+    each document of the page's folder. The rule reports an unknown, missing,
+    renamed, duplicated or misordered section heading; a page placed in
+    another section than the policy gives it; a page of the folder placed
+    nowhere; a page placed in two sections or listed twice in one; and policy
+    entries that name no document. A page is placed in a section by a `:doc:`
+    list item or a toctree entry in it (or in one of its subsections).
+    Without an active profile the rule does nothing.
+
+    ## Why is this bad?
+    Index pages such as nova's `reference/index.rst` are the map of a folder:
+    readers expect the internals under "Internals" and the plans under
+    "Forward Looking Plans". Pages filed under the wrong heading, or not
+    filed at all, are hard to find, and reviewers rarely notice.
+
+    ## Options
+    `profile` (config) or `--profile`: a policy shipped in `rules/` (`nova`)
+    or a path to a policy `.toml` file (relative to the config file). The
+    format:
+
+        [[index]]
+        page = "reference/index"   # the index page
+        elsewhere = ["i18n"]       # folder documents other pages place
+
+        [[index.section]]          # one per section, in order
+        title = "Internals"
+        documents = ["rpc", "scheduling"]   # relative to the page's folder
+
+    `folder` (default: the page's folder) sets which documents must be
+    placed; names starting with `/` are absolute; `*` patterns are allowed.
+
+    ## Example
+    ```rst
+    .. file: .novadoclint.toml
+    profile = "policy.toml"
+    .. file: policy.toml
+    [[index]]
+    page = "reference/index"
+
+    [[index.section]]
+    title = "Internals"
+    documents = ["rpc"]
+
+    [[index.section]]
+    title = "Debugging"
+    documents = ["gmr"]
+    .. file: reference/index.rst
+    Reference
+    =========
+
+    Internals
+    ---------
+
+    * :doc:`rpc`: how the services talk to each other
+    * :doc:`gmr`: dump a running service's state
+
+    Debugging
+    ---------
+
+    Nothing yet.
+    .. file: reference/rpc.rst
+    RPC
+    ===
+    .. file: reference/gmr.rst
+    Guru meditation reports
+    =======================
+    ```
+
+    ## Use instead
+    ```rst
+    .. file: .novadoclint.toml
+    profile = "policy.toml"
+    .. file: policy.toml
+    [[index]]
+    page = "reference/index"
+
+    [[index.section]]
+    title = "Internals"
+    documents = ["rpc"]
+
+    [[index.section]]
+    title = "Debugging"
+    documents = ["gmr"]
+    .. file: reference/index.rst
+    Reference
+    =========
+
+    Internals
+    ---------
+
+    * :doc:`rpc`: how the services talk to each other
+
+    Debugging
+    ---------
+
+    * :doc:`gmr`: dump a running service's state
+    .. file: reference/rpc.rst
+    RPC
+    ===
+    .. file: reference/gmr.rst
+    Guru meditation reports
+    =======================
+    ```
+    """
+    if ctx.policy is None:
+        return
+    for page in ctx.policy.indexes:
+        yield from _check_index(index, page, ctx.policy.source)
+
+
+def _check_index(index: FactsIndex, page: IndexPolicy, source: str) -> Iterator[Hit]:
+    doc = index.docs.get(page.page)
+    if doc is None:
+        suffix = next(iter(index.conf.source_suffixes), ".rst")
+        yield Hit(
+            Location(page.page + suffix, 1),
+            f"{source} describes index page {page.page!r}, which is no document"
+            f"{doc_hint(page.page, index.docs)}",
+        )
+        return
+    body = _body_sections(doc)
+    declared = [s.title for s in page.sections]
+    title_line = doc.sections[0].line if doc.sections else 1
+    if not body:
+        yield Hit(
+            Location(doc.path, title_line),
+            f"{page.page!r} has no sections; {source} declares {_quoted(declared)}",
+        )
+        return
+    names = _section_names(doc, body, declared, source)
+    yield from names.hits
+    heading = {title: doc.sections[s].line for s, title in names.mapped.items()}
+    yield from _missing_sections(doc, page, heading, title_line, source)
+    yield from _misordered(doc, names.mapped, declared, source)
+    yield from _placements(index, doc, page, names.mapped, body, heading, source)
+    yield from _stale_names(index, doc, page, heading, title_line, source)
+
+
+def _body_sections(doc: DocFacts) -> list[int]:
+    """The sections a policy describes: those under the page title (or the top level)."""
+    tops = [i for i, s in enumerate(doc.sections) if s.parent == -1]
+    if len(tops) == 1:
+        return [i for i, s in enumerate(doc.sections) if s.parent == tops[0]]
+    return tops
+
+
+@dataclass
+class _Names:
+    mapped: dict[int, str]  # body section index -> the declared title it stands for
+    hits: list[Hit]
+
+
+def _section_names(doc: DocFacts, body: list[int], declared: list[str], source: str) -> _Names:
+    """Match headings to declared titles; report duplicates, renames and unknowns."""
+    names = _Names({}, [])
+    unknown: list[int] = []
+    for s in body:
+        title = " ".join(doc.sections[s].title.split())
+        at = Location(doc.sections[s].path, doc.sections[s].line)
+        if title not in declared:
+            unknown.append(s)
+        elif title in names.mapped.values():
+            names.hits.append(Hit(at, f"section {title!r} appears twice; merge the two"))
+        else:
+            names.mapped[s] = title
+    missing = [t for t in declared if t not in names.mapped.values()]
+    for s in unknown:
+        title = doc.sections[s].title
+        at = Location(doc.sections[s].path, doc.sections[s].line)
+        close = difflib.get_close_matches(title, missing, n=1, cutoff=0.6)
+        if close:
+            missing.remove(close[0])
+            names.mapped[s] = close[0]
+            message = f"section {title!r} should be titled {close[0]!r} as {source} declares it"
+        else:
+            message = (
+                f"unknown section {title!r}; {source} declares only {_quoted(declared)} for "
+                f"{doc.docname!r}"
+            )
+        names.hits.append(Hit(at, message))
+    return names
+
+
+def _missing_sections(
+    doc: DocFacts, page: IndexPolicy, heading: dict[str, int], title_line: int, source: str
+) -> Iterator[Hit]:
+    titles = [s.title for s in page.sections]
+    for i, title in enumerate(titles):
+        if title in heading:
+            continue
+        later = [heading[t] for t in titles[i + 1 :] if t in heading]
+        line = later[0] if later else title_line
+        where = f"after {titles[i - 1]!r}" if i else "first"
+        yield Hit(
+            Location(doc.path, line),
+            f"missing section {title!r}: {source} declares it {where}; add the heading",
+        )
+
+
+def _misordered(
+    doc: DocFacts, mapped: dict[int, str], declared: list[str], source: str
+) -> Iterator[Hit]:
+    """Sections outside the longest run already in the declared order are out of order."""
+    order = sorted(mapped)  # section indices are in page order
+    ranks = [declared.index(mapped[s]) for s in order]
+    keep = _longest_increasing(ranks)
+    for position, s in enumerate(order):
+        if position in keep:
+            continue
+        rank = ranks[position]
+        where = f"after {declared[rank - 1]!r}" if rank else f"before {declared[1]!r}"
+        section = doc.sections[s]
+        yield Hit(
+            Location(section.path, section.line),
+            f"section {mapped[s]!r} is out of order; {source} puts it {where}",
+        )
+
+
+def _longest_increasing(values: list[int]) -> set[int]:
+    """Positions of one longest strictly increasing subsequence (quadratic: a handful of sections)."""
+
+    def rank(chain: list[int]) -> tuple[int, int]:  # longer first, then lower last value
+        return (len(chain), -values[chain[-1]])
+
+    best: list[list[int]] = []
+    for i, value in enumerate(values):
+        chains = [c for c in best if values[c[-1]] < value]
+        best.append([*(max(chains, key=rank) if chains else []), i])
+    longest: list[int] = max(best, key=rank) if best else []
+    return set(longest)
+
+
+def _placements(
+    index: FactsIndex,
+    doc: DocFacts,
+    page: IndexPolicy,
+    mapped: dict[int, str],
+    body: list[int],
+    heading: dict[str, int],
+    source: str,
+) -> Iterator[Hit]:
+    body_set = set(body)
+    by_doc: dict[str, dict[str, list[Entry]]] = {}
+    for entry in entries(doc, index.conf.source_suffixes, index.docs):
+        name = entry.docname
+        if name == page.page or not (page.in_folder(name) or page.home(name)):
+            continue
+        label = _label(doc, entry.section, body_set, mapped)
+        by_doc.setdefault(name, {}).setdefault(label, []).append(entry)
+    for name, by_label in sorted(by_doc.items()):
+        yield from _placed(name, by_label, page, source)
+    title_line = doc.sections[0].line if doc.sections else 1
+    for name in sorted(index.docs):
+        if name in by_doc or not page.in_folder(name) or page.placed_elsewhere(name):
+            continue
+        home = page.home(name)
+        if home is None:
+            message = (
+                f"{name!r} is placed in no section of {page.page!r} and {source} gives it "
+                "none; place it and name it in the policy, or list it under 'elsewhere'"
+            )
+        else:
+            message = (
+                f"{name!r} is placed in no section of {page.page!r}; add it under {home!r} "
+                f"as {source} places it"
+            )
+        yield Hit(Location(doc.path, heading.get(home or "", title_line)), message, cause=name)
+
+
+def _label(doc: DocFacts, section: int, body: set[int], mapped: dict[int, str]) -> str:
+    """The body section (by its declared title when known) a section index belongs to."""
+    while section >= 0 and section not in body:
+        section = doc.sections[section].parent
+    if section < 0:
+        return INTRO
+    return mapped.get(section, " ".join(doc.sections[section].title.split()))
+
+
+def _placed(
+    name: str, by_label: dict[str, list[Entry]], page: IndexPolicy, source: str
+) -> Iterator[Hit]:
+    labels = sorted(by_label, key=lambda label: by_label[label][0].at)
+    first = {label: by_label[label][0].at for label in labels}
+    if page.placed_elsewhere(name):
+        yield Hit(
+            first[labels[0]],
+            f"{name!r} is placed under {labels[0]!r} but {source} says another page places "
+            "it; remove it here or take it out of 'elsewhere'",
+            cause=name,
+        )
+        return
+    home = page.home(name)
+    keep = home if home in by_label else labels[0]
+    if home is None:
+        yield Hit(
+            first[keep],
+            f"{name!r} is placed under {keep!r} but {source} gives it no section; add it "
+            "to that section's documents",
+            cause=name,
+        )
+    elif keep != home:
+        message = f"move {name!r} from {keep!r} to {home!r} as {source} places it"
+        yield Hit(first[keep], message, cause=name)
+    for label in labels:
+        if label != keep:
+            why = f" as {source} places it under {home!r}" if keep == home else ""
+            yield Hit(
+                first[label],
+                f"{name!r} is placed twice, under {keep!r} and {label!r}; remove it from "
+                f"{label!r}{why}",
+                cause=name,
+            )
+        items = [e for e in by_label[label] if e.in_list]
+        if len(items) > 1:
+            yield Hit(items[1].at, f"{name!r} is listed twice under {label!r}; drop one")
+
+
+def _stale_names(
+    index: FactsIndex,
+    doc: DocFacts,
+    page: IndexPolicy,
+    heading: dict[str, int],
+    title_line: int,
+    source: str,
+) -> Iterator[Hit]:
+    """Policy entries naming no document: the policy went stale when a page moved."""
+    for section in page.sections:
+        for name in section.documents:
+            if GLOB_CHARS.isdisjoint(name) and name not in index.docs:
+                yield Hit(
+                    Location(doc.path, heading.get(section.title, title_line)),
+                    f"stale policy: {source} places {name!r} under {section.title!r}, but it "
+                    f"is no document{doc_hint(name, index.docs)}",
+                )
+    for name in page.elsewhere:
+        if GLOB_CHARS.isdisjoint(name) and name not in index.docs:
+            yield Hit(
+                Location(doc.path, title_line),
+                f"stale policy: {source} lists {name!r} under 'elsewhere', but it is no "
+                f"document{doc_hint(name, index.docs)}",
+            )
+
+
+def _quoted(titles: Sequence[str]) -> str:
+    return ", ".join(repr(t) for t in titles)
