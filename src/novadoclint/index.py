@@ -178,9 +178,10 @@ class FactsIndex:
 
     @cached_property
     def generated_files(self) -> frozenset[str]:
-        """Files enabled extensions write into the source dir at build time."""
+        """Files (or fnmatch globs) enabled extensions write into the source dir when building."""
         table = data.load("extensions").get("extension", {})
-        return resolve.generated_paths(self.conf.values, self.conf.extensions, table)
+        conf = self.conf
+        return resolve.generated_paths(conf.values, conf.unknown, conf.extensions, table)
 
     def exists(self, path: str) -> bool:
         """A path relative to the source dir ("../" allowed) names an existing file."""

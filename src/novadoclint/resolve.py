@@ -15,7 +15,7 @@ import difflib
 import fnmatch
 import posixpath
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,34 +155,51 @@ def wildcard_candidates(path: str, files: Iterable[str]) -> list[str]:
 
 
 def generated_paths(
-    conf_values: Mapping[str, Any], extensions: Iterable[str], table: Mapping[str, Any]
+    conf_values: Mapping[str, Any],
+    unknown: Collection[str],
+    extensions: Iterable[str],
+    table: Mapping[str, Any],
 ) -> frozenset[str]:
-    """Files known extensions write into the source dir at build time.
+    """Files (or fnmatch globs) known extensions write into the source dir at build time.
 
     ``table`` is rules/extensions.toml's ``extension`` table; each enabled
     entry's ``generates`` list says which setting names the output and what
     suffix the extension appends (oslo_config.sphinxconfiggen,
     oslo_policy.sphinxpolicygen: a base name, or (input, base name) pairs
-    whose base defaults to the input file's stem).
+    whose base defaults to the input file's stem). A setting conf.py computes
+    (``unknown``) may name any file with that suffix.
     """
     found: set[str] = set()
     for ext in extensions:
         for spec in table.get(ext, {}).get("generates", ()):
-            value = conf_values.get(spec["setting"])
-            suffix = spec.get("suffix", "")
-            if spec.get("pairs") and isinstance(value, (list, tuple)):
-                for pair in value:
-                    if isinstance(pair, (list, tuple)) and len(pair) == 2:
-                        source, base = pair
-                        if not isinstance(base, str) and isinstance(source, str):
-                            base = posixpath.splitext(posixpath.basename(source))[0]
-                        if isinstance(base, str) and base:
-                            found.add(posixpath.normpath(base + suffix))
-            elif isinstance(value, str) and value and not spec.get("pairs"):
+            setting, suffix = spec["setting"], spec.get("suffix", "")
+            when = spec.get("when")
+            if setting in unknown or (when is not None and when in unknown):
+                found.add("*" + suffix)
+                continue
+            if when is not None and when not in conf_values:
+                continue  # the extension writes nothing without its input setting
+            value = conf_values.get(setting)
+            if spec.get("pairs"):
+                found.update(_pair_outputs(value, suffix))
+            elif isinstance(value, str) and value:
                 found.add(posixpath.normpath(value + suffix))
-            elif value is None and spec.get("default") and spec.get("when") in conf_values:
+            elif value is None and spec.get("default"):
                 found.add(str(spec["default"]))
     return frozenset(found)
+
+
+def _pair_outputs(value: object, suffix: str) -> Iterator[str]:
+    """(input, base) pairs: base + suffix, base defaulting to the input's stem."""
+    if not isinstance(value, (list, tuple)):
+        return
+    for pair in value:
+        if isinstance(pair, (list, tuple)) and len(pair) == 2:
+            source, base = pair
+            if not isinstance(base, str) and isinstance(source, str):
+                base = posixpath.splitext(posixpath.basename(source))[0]
+            if isinstance(base, str) and base:
+                yield posixpath.normpath(base + suffix)
 
 
 def matches_any(path: str, globs: Iterable[str]) -> bool:

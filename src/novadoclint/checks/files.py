@@ -23,11 +23,13 @@ DOWNLOAD_ROLES = frozenset({"download", "std:download"})
 
 def _generated(index: FactsIndex, ctx: Context, path: str) -> bool:
     """Written at build time by an enabled extension, or declared in generated-files."""
-    return path in index.generated_files or matches_any(path, ctx.settings.generated_files)
+    generated = index.generated_files
+    return path in generated or matches_any(path, (*generated, *ctx.settings.generated_files))
 
 
 def _hint(index: FactsIndex, path: str) -> str:
-    return did_you_mean(path, (*index.files, *index.generated_files))
+    generated = (g for g in index.generated_files if "*" not in g)
+    return did_you_mean(path, (*index.files, *generated))
 
 
 @rule("include-missing", Severity.ERROR, Phase.TREE, tags={"files"})
