@@ -23,6 +23,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
+TOML_LINE_RE = re.compile(r"\(at line (\d+), column \d+\)")
 DOC8_FILES = ("doc8.ini", ".config/doc8.ini", "tox.ini", "pep8.ini", "setup.cfg", "pyproject.toml")
 CONFIG_KEYS = frozenset(
     {
@@ -132,7 +133,10 @@ def read_toml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, getattr(exc, "lineno", None), f"invalid TOML: {exc}") from None
+        # .lineno exists from Python 3.14; before, the line is only in the text
+        found = TOML_LINE_RE.search(str(exc))
+        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
+        raise ConfigError(path, line, f"invalid TOML: {exc}") from None
 
 
 def find_config(start: Path) -> Path | None:
