@@ -10,6 +10,7 @@ anywhere but into the doctree.
 from __future__ import annotations
 
 import copy
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +42,11 @@ TRANSFORMS = (
 # Directives whose rst content may hold sections (Sphinx: nested_parse_with_titles).
 TITLED_BODIES = frozenset({"only", "ifconfig"})
 VERSION_CHANGES = frozenset({"versionadded", "versionchanged", "deprecated", "versionremoved"})
+# Diagram directives whose argument names the file Sphinx draws from: a dependency.
+DIAGRAM_FILE_DIRECTIVES = frozenset(
+    {"blockdiag", "seqdiag", "actdiag", "nwdiag", "rackdiag", "packetdiag"}
+    | {"graphviz", "mermaid", "uml"}
+)
 
 
 class xref(nodes.Inline, nodes.TextElement):
@@ -109,7 +115,19 @@ class RecordingDirective(Directive):
                 self.state.nested_parse(
                     self.content, self.content_offset, node, match_titles=self.name in TITLED_BODIES
                 )
+        if self.name in DIAGRAM_FILE_DIRECTIVES and self.arguments:
+            _note_dependency(self.state.document, self.arguments[0])
         return [node]
+
+
+def _note_dependency(document: nodes.document, target: str) -> None:
+    """A file the build reads for this document, found as Sphinx's relfn2path does."""
+    settings = document.settings
+    if target.startswith("/"):
+        path = os.path.join(settings.root_prefix, target.lstrip("/"))
+    else:
+        path = os.path.join(os.path.dirname(document["source"]), target)
+    settings.record_dependencies.add(os.path.normpath(path))
 
 
 class BodyDirective(RecordingDirective):
