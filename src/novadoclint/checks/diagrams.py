@@ -1,3 +1,465 @@
-"""Rules for diagram directives: extension enabled and installed, source parses, nodes declared, files exist."""
+"""Rules for diagram directives: extension enabled and installed, source parses, nodes declared, files exist.
+
+The grammars live in :mod:`novadoclint.diagramcheck`; the package requirements in
+:mod:`novadoclint.requirements`. Here they meet the documents: which directive
+holds which source, and where in the ``.rst`` file a problem is.
+"""
 
 from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from novadoclint import diagramcheck, requirements
+from novadoclint.checks.syntax import UNKNOWN_DIRECTIVE_RE
+from novadoclint.context import Context, ParsedDoc
+from novadoclint.facts import Directive
+from novadoclint.findings import Hit, Location, Severity
+from novadoclint.index import FactsIndex
+from novadoclint.parse import DIAGRAM_FILE_DIRECTIVES, Message
+from novadoclint.registry import Phase, rule
+from novadoclint.resolve import did_you_mean, matches_any, relfn2path
+from novadoclint.vocabulary import extension_package, find_module, providers_of_directive
+
+NAMED_GRAPHS = frozenset({"graph", "digraph"})
+# Extensions every Sphinx build has: the builder itself brings them (and Read the
+# Docs installs Sphinx on its own), so naming Sphinx is not required.
+BUILDER_PACKAGES = frozenset({"sphinx"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """A diagram's text and how its lines map onto a file's lines."""
+
+    text: str
+    path: str  # the file the text sits in, relative to the source dir
+    first_line: int  # line of that file holding the text's first line
+    lines: tuple[str, ...] | None  # that file's lines, when known, for columns
+
+
+def _checked(directive: Directive) -> bool:
+    return directive.name in diagramcheck.DIAGRAM_DIRECTIVES and directive.name not in (
+        "mermaid",
+        "uml",
+    )
+
+
+def _graph_name(directive: Directive) -> str | None:
+    if directive.name in NAMED_GRAPHS:
+        return directive.arguments[0] if directive.arguments else None
+    return None
+
+
+def _source(doc: ParsedDoc, ctx: Context, directive: Directive) -> _Source | None:
+    """The text Sphinx would draw: the content, or the file the argument names."""
+    if directive.name in DIAGRAM_FILE_DIRECTIVES and directive.arguments:
+        if directive.content:
+            return None  # Sphinx refuses the directive: diagram-syntax says why
+        path = relfn2path(directive.arguments[0], doc.path)
+        try:
+            raw = Path(ctx.srcdir, path).read_bytes()
+        except OSError:
+            return None  # diagram-file-missing reports it
+        text = raw.decode("utf-8-sig", "replace").replace("\r\n", "\n")
+        return _Source(text, path, 1, tuple(text.split("\n")))
+    lines = tuple(doc.lines) if directive.path == doc.path else None
+    return _Source(directive.content, directive.path, directive.content_line, lines)
+
+
+def _place(source: _Source, directive: Directive, line: int, column: int) -> Location:
+    """A problem's (line, column) in the diagram text, as a place in its file.
+
+    docutils hands the content over dedented; the lost indentation is what the
+    file's line holds before the content's line. Line 0 means the directive's
+    argument (a graph name).
+    """
+    if line == 0:
+        return Location(directive.path, directive.line, 1)
+    file_line = source.first_line + line - 1
+    indent = 0
+    text_lines = source.text.split("\n")
+    if source.lines is not None and 0 < file_line <= len(source.lines) and line <= len(text_lines):
+        written = source.lines[file_line - 1].expandtabs(8).rstrip()
+        indent = max(len(written) - len(text_lines[line - 1].rstrip()), 0)
+    return Location(source.path, file_line, column + indent)
+
+
+def _diagrams(doc: ParsedDoc) -> Iterator[Directive]:
+    return (d for d in doc.facts.directives if _checked(d))
+
+
+@rule("diagram-extension-missing", Severity.ERROR, Phase.FILE, tags={"diagrams", "extensions"})
+def diagram_extension_missing(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
+    """A diagram directive whose extension conf.py does not enable.
+
+    ## Why is this bad?
+    Sphinx does not know the directive: it warns `Unknown directive type` and
+    drops the whole diagram, so readers get nothing where the flow should be,
+    and a `-W` build fails. The message names the extension to add to conf.py's
+    `extensions` and the package that provides it. Covers the blockdiag family
+    (`blockdiag`, `seqdiag`, `actdiag`, `nwdiag`, `rackdiag`, `packetdiag`),
+    Graphviz (`graphviz`, `graph`, `digraph`), `mermaid` and `uml`; other
+    unknown directives are `unknown-directive`'s.
+
+    ## Example
+    ```rst
+    .. conf.py: extensions = ['sphinx.ext.todo']
+    .. seqdiag::
+
+       seqdiag {
+           browser -> server;
+       }
+    ```
+
+    ## Use instead
+    ```rst
+    .. conf.py: extensions = ['sphinx.ext.todo', 'sphinxcontrib.seqdiag']
+    .. seqdiag::
+
+       seqdiag {
+           browser -> server;
+       }
+    ```
+
+    ## Known problems
+    When this rule is ignored, a diagram directive whose extension is missing
+    is reported by no rule: `unknown-directive` leaves these names to this one.
+    """
+    for message in doc.messages:
+        match = UNKNOWN_DIRECTIVE_RE.match(message.text)
+        name = match.group(1).lower() if match else ""
+        if name not in diagramcheck.DIAGRAM_DIRECTIVES:
+            continue
+        providers = providers_of_directive(name)
+        fix = ""
+        if providers:
+            first = providers[0]
+            fix = f"; enable {first.extension!r} in conf.py (package {first.package!r})"
+        unread = ctx.vocabulary.unknown_extensions
+        if unread:
+            fix += f", unless one of {', '.join(unread)} provides it (extra-directives)"
+        yield Hit(
+            _message_location(doc, ctx, message, name), f"unknown directive type {name!r}{fix}"
+        )
+
+
+def _message_location(doc: ParsedDoc, ctx: Context, message: Message, name: str) -> Location:
+    """Where docutils put its message: its own file (maybe an included one), line, column."""
+    path = doc.path
+    if message.source and not message.source.startswith("<"):
+        path = os.path.relpath(os.path.abspath(message.source), ctx.srcdir).replace(os.sep, "/")
+    line = max(message.line or 1, 1)
+    column = 1
+    if path == doc.path and line <= len(doc.lines):
+        found = re.search(rf"\.\.\s+{re.escape(name)}\s*::", doc.lines[line - 1], re.IGNORECASE)
+        column = found.start() + 1 if found else 1
+    return Location(path, line, column)
+
+
+@rule("diagram-syntax", Severity.ERROR, Phase.FILE, tags={"diagrams"})
+def diagram_syntax(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
+    """A diagram whose source does not parse: the build fails when it draws it.
+
+    ## Why is this bad?
+    The diagram is only drawn late in the build, after every page was read; a
+    syntax error then fails the whole build (or leaves a hole in the page). The
+    source is checked with the real grammars: blockdiag's, seqdiag's, actdiag's
+    and nwdiag's own parsers, and pydot's Graphviz grammar (plus Graphviz's own
+    edge-operator rule: `->` only in a digraph, `--` only in a graph). The
+    problem is reported where it is: at its line and column in the `.rst`
+    file, or in the diagram file that the directive names. `mermaid` and `uml`
+    have no Python grammar and are not checked.
+
+    ## Example
+    ```rst
+    .. conf.py: extensions = ['sphinxcontrib.seqdiag']
+    .. seqdiag::
+
+       seqdiag {
+           browser -> server [label = "GET /";
+           browser <-- server;
+       }
+    ```
+
+    ## Use instead
+    ```rst
+    .. conf.py: extensions = ['sphinxcontrib.seqdiag']
+    .. seqdiag::
+
+       seqdiag {
+           browser -> server [label = "GET /"];
+           browser <-- server;
+       }
+    ```
+
+    ## Known problems
+    The parsers are the optional extra `novadoclint[diagrams]`. Without them
+    the rule cannot check and says so plainly, once per document and diagram
+    language: `cannot check seqdiag syntax: package 'seqdiag' is not installed`.
+    Reading a diagram file that a directive names is this rule's only I/O.
+    """
+    unchecked: set[str] = set()
+    for directive in _diagrams(doc):
+        name = directive.name
+        if name in NAMED_GRAPHS and not directive.arguments:
+            yield Hit(
+                Location(directive.path, directive.line),
+                f'error in "{name}" directive: 1 argument(s) required, 0 supplied',
+            )
+            continue
+        if name in DIAGRAM_FILE_DIRECTIVES and directive.arguments and directive.content:
+            yield Hit(
+                Location(directive.path, directive.line),
+                f"{name} directive cannot have both content and a filename argument",
+            )
+            continue
+        if not diagramcheck.parser_available(name):
+            package = diagramcheck.DIAGRAM_PACKAGES[name]
+            if package not in unchecked:
+                unchecked.add(package)
+                yield Hit(
+                    Location(directive.path, directive.line),
+                    f"cannot check {name} syntax: package {package!r} is not installed; "
+                    "install novadoclint[diagrams]",
+                )
+            continue
+        source = _source(doc, ctx, directive)
+        if source is None:
+            continue
+        for problem in diagramcheck.check_diagram_syntax(
+            name, source.text, name=_graph_name(directive)
+        ):
+            yield Hit(
+                _place(source, directive, problem.line, problem.column),
+                f"{name} syntax error: {problem.message}",
+                cause=doc.docname,
+            )
+
+
+@rule("diagram-undeclared-node", Severity.WARNING, Phase.FILE, tags={"diagrams"})
+def diagram_undeclared_node(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
+    """An edge naming a node that a diagram which declares its nodes never declares.
+
+    ## Why is this bad?
+    In blockdiag, seqdiag, actdiag and Graphviz an edge to an unknown name
+    silently creates a new node: a misspelt participant becomes an extra lane
+    in the sequence diagram, and the build succeeds. Only diagrams that declare
+    at least one node explicitly are checked (their author lists the nodes);
+    diagrams that create every node from its edges are left alone, and so are
+    diagrams that do not parse (see `diagram-syntax`).
+
+    ## Example
+    ```rst
+    .. conf.py: extensions = ['sphinxcontrib.seqdiag']
+    .. seqdiag::
+
+       seqdiag {
+           browser; server;
+           browser -> sevrer;
+       }
+    ```
+
+    ## Use instead
+    ```rst
+    .. conf.py: extensions = ['sphinxcontrib.seqdiag']
+    .. seqdiag::
+
+       seqdiag {
+           browser; server;
+           browser -> server;
+       }
+    ```
+
+    ## Known problems
+    Needs the parsers of `novadoclint[diagrams]`; without them it checks
+    nothing (`diagram-syntax` says so). nwdiag, rackdiag and packetdiag are not
+    checked: a peer link to a node on no network is nwdiag's idiom, and the
+    other two have no edges.
+    """
+    for directive in _diagrams(doc):
+        if not diagramcheck.parser_available(directive.name):
+            continue
+        if directive.name in NAMED_GRAPHS and not directive.arguments:
+            continue
+        source = _source(doc, ctx, directive)
+        if source is None:
+            continue
+        for problem in diagramcheck.undeclared_nodes(
+            directive.name, source.text, name=_graph_name(directive)
+        ):
+            yield Hit(
+                _place(source, directive, problem.line, problem.column),
+                problem.message,
+                cause=doc.docname,
+            )
+
+
+@rule("diagram-file-missing", Severity.ERROR, Phase.TREE, tags={"diagrams"})
+def diagram_file_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A diagram directive whose file argument names no file.
+
+    ## Why is this bad?
+    Sphinx warns `External ... file not found or reading it failed` and draws
+    nothing; a `-W` build fails. The file is looked for as Sphinx does: relative
+    to the document (even when the directive sits in an included file), or
+    from the source dir when it starts with `/`. Covers the blockdiag family,
+    `graphviz`, `mermaid` and `uml`.
+
+    ## Example
+    ```rst
+    .. conf.py: extensions = ['sphinx.ext.graphviz']
+    .. file: index.rst
+    .. graphviz:: graphs/state.dot
+    .. file: graphs/states.dot
+    digraph { a -> b; }
+    ```
+
+    ## Use instead
+    ```rst
+    .. conf.py: extensions = ['sphinx.ext.graphviz']
+    .. file: index.rst
+    .. graphviz:: graphs/states.dot
+    .. file: graphs/states.dot
+    digraph { a -> b; }
+    ```
+
+    ## Options
+    `generated-files`: globs (relative to the source dir) of files written at
+    build time; a diagram file matching one is not reported.
+    """
+    by_suffix: dict[str, list[str]] = {}
+    for docname in sorted(index.docs):
+        doc = index.docs[docname]
+        for directive in doc.directives:
+            if directive.name not in DIAGRAM_FILE_DIRECTIVES or not directive.arguments:
+                continue
+            target = directive.arguments[0]
+            path = relfn2path(target, doc.path)
+            if index.exists(path) or path in index.generated_files:
+                continue
+            if matches_any(path, ctx.settings.generated_files):
+                continue
+            if not by_suffix:
+                for file in sorted(index.files):
+                    by_suffix.setdefault(posixpath.splitext(file)[1], []).append(file)
+            hint = _file_hint(target, doc.path, path, by_suffix)
+            yield Hit(
+                Location(directive.path, directive.line),
+                f"external {directive.name} file {target!r} not found or reading it failed{hint}",
+                cause=docname,
+            )
+
+
+def _file_hint(target: str, docpath: str, path: str, by_suffix: dict[str, list[str]]) -> str:
+    """'; did you mean ...' with a file of the same kind, written as the author wrote theirs."""
+    pool = by_suffix.get(posixpath.splitext(path)[1], [])
+    hint = did_you_mean(path, pool)
+    if not hint:
+        return ""
+    found = hint[len("; did you mean '") : -len("'?")]
+    if target.startswith("/"):
+        return f"; did you mean {'/' + found!r}?"
+    return f"; did you mean {posixpath.relpath(found, posixpath.dirname(docpath) or '.')!r}?"
+
+
+@rule("extension-requirement-missing", Severity.WARNING, Phase.TREE, tags={"extensions"})
+def extension_requirement_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """An extension conf.py enables whose package no requirement file of the project names.
+
+    ## Why is this bad?
+    The build works on the author's machine, where the package happens to be
+    installed, and fails with `Could not import extension` for everyone else
+    and in CI. Requirement files are looked for at the project root (the
+    source dir or a parent up to two levels above holding `setup.cfg`,
+    `setup.py`, `pyproject.toml`, `tox.ini` or `.git`): `doc/requirements.txt`,
+    `docs/requirements.txt` and similar, `test-requirements.txt`,
+    `requirements.txt` (the docs build installs the project), the deps of
+    `tox.ini`'s `[testenv]` and docs environments, the docs extra or
+    dependency group and the dependencies in `pyproject.toml`, and
+    `install_requires` and the docs extra in `setup.cfg`; `-r` includes are
+    followed and names compared as PEP 503 normalises them
+    (`sphinxcontrib_seqdiag` is `sphinxcontrib-seqdiag`). Packages come from
+    the extension table in `rules/extensions.toml`. Not reported: local
+    extensions (found on conf.py's `sys.path`), extensions novadoclint has no
+    package for, and Sphinx's own `sphinx.ext.*` (the builder brings them), and
+    nothing at all when the project declares no requirements anywhere.
+
+    ## Example
+    ```rst
+    .. conf.py: extensions = ['sphinx.ext.graphviz', 'sphinxcontrib.seqdiag']
+    .. file: tox.ini
+    [testenv:docs]
+    deps = sphinx
+    .. file: index.rst
+    Index
+    =====
+    ```
+
+    ## Use instead
+    ```rst
+    .. conf.py: extensions = ['sphinx.ext.graphviz', 'sphinxcontrib.seqdiag']
+    .. file: tox.ini
+    [testenv:docs]
+    deps =
+        sphinx
+        sphinxcontrib-seqdiag
+    .. file: index.rst
+    Index
+    =====
+    ```
+
+    ## Known problems
+    Transitive dependencies are not followed: a package another requirement
+    pulls in is reported until it is named itself. The rule reads the
+    project's packaging files and conf.py's text (for the line to report).
+    """
+    conf = ctx.sphinx
+    if conf.path is None or not conf.extensions:
+        return
+    declared = requirements.read(Path(index.srcdir))
+    if declared is None:
+        return
+    search = [*conf.sys_path, index.srcdir]
+    missing: dict[str, list[str]] = {}
+    for ext in dict.fromkeys(conf.extensions):
+        package = extension_package(ext)
+        if package is None or requirements.canonical(package) in BUILDER_PACKAGES:
+            continue
+        if requirements.canonical(package) in declared.names or find_module(ext, search):
+            continue
+        missing.setdefault(package, []).append(ext)
+    if not missing:
+        return
+    text = _read_text(conf.path)
+    where = declared.suggestion
+    for package, extensions in missing.items():
+        line, column = _conf_place(text, extensions[0])
+        named = ", ".join(repr(e) for e in extensions)
+        word = "extension" if len(extensions) == 1 else "extensions"
+        yield Hit(
+            Location("conf.py", line, column),
+            f"package {package!r} ({word} {named}) is named in none of the requirements "
+            f"the docs build installs; add it to {where}",
+        )
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _conf_place(text: str, extension: str) -> tuple[int, int]:
+    """Where conf.py names the extension, else its ``extensions`` line, else line 1."""
+    for pattern in (rf"""(['"]){re.escape(extension)}\1""", r"^\s*extensions\b"):
+        found = re.search(pattern, text, re.MULTILINE)
+        if found:
+            start = found.start() + (len(found.group()) - len(found.group().lstrip()))
+            line = text.count("\n", 0, start) + 1
+            return line, start - (text.rfind("\n", 0, start) + 1) + 1
+    return 1, 1

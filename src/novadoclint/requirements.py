@@ -1,0 +1,250 @@
+"""The Python packages a project declares for building its documentation.
+
+Kept apart from the rules because it reads packaging files, not documents:
+requirement files (following ``-r``), the docs environments of ``tox.ini``, the
+docs extras and dependency groups of ``pyproject.toml`` and ``setup.cfg``, and
+the project's own runtime dependencies (the docs build installs the project).
+Nothing is installed, imported or resolved: names are compared as PEP 503
+normalises them, and what a package pulls in transitively is not known.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+ROOT_MARKERS = ("setup.cfg", "setup.py", "pyproject.toml", "tox.ini", ".git")
+MAX_PARENTS = 2  # doc/source -> doc -> the project root
+# Requirement files, docs-specific ones first: the first that exists is the one a
+# message suggests adding a package to.
+REQUIREMENT_FILES = (
+    "doc/requirements.txt",
+    "docs/requirements.txt",
+    "requirements-docs.txt",
+    "requirements-doc.txt",
+    "doc-requirements.txt",
+    "docs-requirements.txt",
+    "requirements/docs.txt",
+    "requirements/doc.txt",
+    "test-requirements.txt",
+    "requirements.txt",
+)
+# The project's own dependencies: installed for the docs build too, but no place
+# to add a package only the docs need.
+RUNTIME_SOURCES = frozenset(
+    {
+        "requirements.txt",
+        "pyproject.toml [project] dependencies",
+        "pyproject.toml [tool.poetry.dependencies]",
+        "setup.cfg [options] install_requires",
+    }
+)
+NAME_RE = re.compile(r"^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+INCLUDE_RE = re.compile(r"^(?:-r|--requirement)\s*=?\s*(\S+)")
+SEPARATOR_RE = re.compile(r"[-_.]+")
+
+
+def canonical(name: str) -> str:
+    """PEP 503: ``sphinxcontrib_seqdiag`` and ``SphinxContrib.SeqDiag`` are one package."""
+    return SEPARATOR_RE.sub("-", name).lower()
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What a project's packaging files declare, and where it was read."""
+
+    root: Path
+    sources: tuple[str, ...]  # where names came from, relative to root, docs files first
+    names: frozenset[str]  # canonical package names
+
+    @property
+    def suggestion(self) -> str:
+        """Where a docs package belongs: the first docs or test source, not runtime ones."""
+        for source in self.sources:
+            if source not in RUNTIME_SOURCES:
+                return source
+        return REQUIREMENT_FILES[0]
+
+
+def find_root(srcdir: Path) -> Path | None:
+    """The project folder: the source dir or a parent holding a packaging or VCS marker."""
+    for folder in (srcdir, *srcdir.parents[:MAX_PARENTS]):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return None
+
+
+def read(srcdir: Path) -> Requirements | None:
+    """The project's declared packages; None when it declares none anywhere (cannot judge)."""
+    root = find_root(srcdir)
+    if root is None:
+        return None
+    names: set[str] = set()
+    sources: list[str] = []
+    seen: set[Path] = set()
+    for rel in REQUIREMENT_FILES:
+        if _requirement_file(root / rel, names, seen):
+            sources.append(rel)
+    for source, found in (
+        *_tox(root, names, seen),
+        *_pyproject(root),
+        *_setup_cfg(root),
+    ):
+        names.update(found)
+        sources.append(source)
+    if not sources:
+        return None
+    return Requirements(root, tuple(sources), frozenset(names))
+
+
+def _requirement_file(path: Path, names: set[str], seen: set[Path]) -> bool:
+    """Read a pip requirement file and the files it includes; False if it cannot be read."""
+    resolved = path.resolve()
+    if resolved in seen:
+        return True
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    seen.add(resolved)
+    for line in _lines(text):
+        include = INCLUDE_RE.match(line)
+        if include:
+            _requirement_file(path.parent / include.group(1), names, seen)
+        else:
+            names.update(_names([line]))
+    return True
+
+
+def _lines(text: str) -> Iterator[str]:
+    """Requirement lines without comments (``#`` at the start or after a space)."""
+    for raw in text.splitlines():
+        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+        if line:
+            yield line
+
+
+def _names(items: Iterable[str]) -> Iterator[str]:
+    """Package names of requirement specifiers; options, paths and URLs name none."""
+    for item in items:
+        item = item.strip()
+        if not item or item.startswith(("-", "{", ".", "/")) or "://" in item.split("@")[0]:
+            continue
+        match = NAME_RE.match(item)
+        if match:
+            yield canonical(match.group(1))
+
+
+def _is_docs_key(key: object) -> bool:
+    return isinstance(key, str) and canonical(key).startswith("doc")
+
+
+def _tox(root: Path, names: set[str], seen: set[Path]) -> Iterator[tuple[str, set[str]]]:
+    """deps of ``[testenv]`` and of every docs environment, with the files they name."""
+    parser = _ini(root / "tox.ini")
+    if parser is None:
+        return
+    for section in parser.sections():
+        env = section.partition(":")[2]
+        if section != "testenv" and not (section.startswith("testenv:") and "doc" in env):
+            continue
+        deps = parser.get(section, "deps", fallback="")
+        found: set[str] = set()
+        for line in _lines(deps):
+            include = INCLUDE_RE.match(line)
+            if include:
+                target = include.group(1).replace("{toxinidir}", str(root))
+                _requirement_file(root / target, found, seen)
+            else:
+                found.update(_names([line]))
+        if found:
+            yield f"tox.ini [{section}]", found
+
+
+def _ini(path: Path) -> configparser.ConfigParser | None:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            parser.read_file(f)
+    except (OSError, configparser.Error):
+        return None
+    return parser
+
+
+def _setup_cfg(root: Path) -> Iterator[tuple[str, set[str]]]:
+    """``install_requires`` and the docs extras (setuptools' and pbr's spellings)."""
+    parser = _ini(root / "setup.cfg")
+    if parser is None:
+        return
+    install = set(_names(parser.get("options", "install_requires", fallback="").splitlines()))
+    if install:
+        yield "setup.cfg [options] install_requires", install
+    for section in ("options.extras_require", "extras"):
+        if not parser.has_section(section):
+            continue
+        for key, value in parser.items(section):
+            found = set(_names(value.splitlines()))
+            if _is_docs_key(key) and found:
+                yield f"setup.cfg [{section}] {key}", found
+
+
+def _pyproject(root: Path) -> Iterator[tuple[str, set[str]]]:
+    """Runtime dependencies, docs extras and docs dependency groups (PEP 621, 735, Poetry)."""
+    try:
+        with (root / "pyproject.toml").open("rb") as f:
+            data = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError):
+        return
+    project = _table(data.get("project"))
+    runtime = set(_names(_strings(project.get("dependencies"))))
+    if runtime:
+        yield "pyproject.toml [project] dependencies", runtime
+    for key, value in _table(project.get("optional-dependencies")).items():
+        found = set(_names(_strings(value)))
+        if _is_docs_key(key) and found:
+            yield f"pyproject.toml [project.optional-dependencies] {key}", found
+    groups = _table(data.get("dependency-groups"))
+    for key in groups:
+        found = set(_names(_group(groups, key, set())))
+        if _is_docs_key(key) and found:
+            yield f"pyproject.toml [dependency-groups] {key}", found
+    poetry = _table(_table(data.get("tool")).get("poetry"))
+    runtime = {canonical(k) for k in _table(poetry.get("dependencies")) if k != "python"}
+    if runtime:
+        yield "pyproject.toml [tool.poetry.dependencies]", runtime
+    for key, group in _table(poetry.get("group")).items():
+        found = {canonical(k) for k in _table(_table(group).get("dependencies"))}
+        if _is_docs_key(key) and found:
+            yield f"pyproject.toml [tool.poetry.group.{key}.dependencies]", found
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _group(groups: dict[str, Any], key: str, seen: set[str]) -> list[str]:
+    """A PEP 735 group's requirements, with ``{include-group = ...}`` followed."""
+    if key in seen:
+        return []
+    seen.add(key)
+    items = groups.get(key)
+    found = _strings(items)
+    for item in items if isinstance(items, list) else ():
+        included = item.get("include-group") if isinstance(item, dict) else None
+        if isinstance(included, str):
+            found += _group(groups, included, seen)
+    return found
