@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from novadoclint.context import Context, ParsedDoc
+from novadoclint.diagramcheck import DIAGRAM_DIRECTIVES
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.parse import Message
@@ -18,6 +19,7 @@ UNKNOWN_ROLE_RE = re.compile(r'^Unknown interpreted text role "([^"]+)"')
 # Follow-ups docutils adds to an unknown role or directive: one finding is enough.
 ECHO_RE = re.compile(r'^(No (directive|role) entry for|Trying "[^"]+" as canonical)')
 QUOTED_RE = re.compile(r'"([^"]+)"')
+OWNED_ELSEWHERE_RE = re.compile(r"^Unknown target name: ")  # link-target-undefined's
 SPHINX_LEVEL = 2  # Sphinx shows WARNING and above; INFO stays quiet
 
 
@@ -97,6 +99,8 @@ def rst_syntax(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         text = message.text
         if UNKNOWN_DIRECTIVE_RE.match(text) or UNKNOWN_ROLE_RE.match(text) or ECHO_RE.match(text):
             continue
+        if OWNED_ELSEWHERE_RE.match(text):
+            continue
         yield Hit(_location(doc, ctx, message), _sentence(text))
 
 
@@ -109,23 +113,22 @@ def unknown_directive(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     extension that provides it is not enabled in conf.py, or the name is misspelt.
     The message names the extension (and its package) when novadoclint knows one.
 
+    Diagram directives (`seqdiag`, `graphviz`...) are `diagram-extension-missing`'s.
+
     ## Example
     ```rst
-    .. seqdiag::
-
-       seqdiag { a -> b; }
+    .. automodule:: nova.compute
     ```
 
     ## Use instead
     ```rst
-    .. note::
-
-       Enable ``sphinxcontrib.seqdiag`` in conf.py before using ``seqdiag``.
+    .. conf.py: extensions = ['sphinx.ext.autodoc']
+    .. automodule:: nova.compute
     ```
     """
     for message in doc.messages:
         match = UNKNOWN_DIRECTIVE_RE.match(message.text)
-        if match:
+        if match and match.group(1).lower() not in DIAGRAM_DIRECTIVES:
             name = match.group(1)
             hint = _provider_hint(name, providers_of_directive(name))
             yield Hit(
