@@ -46,6 +46,8 @@ WHITESPACE_RE = re.compile(r"\s+")
 # Recorded directives whose content only FILE rules read (code): keep facts small.
 CONTENT_FREE = frozenset({"code-block", "sourcecode", "code", "highlight"})
 EVERYWHERE = 10**9
+# Code blocks are enumerable: a :caption: titles the label before them.
+CODE_BLOCKS = frozenset({"code-block", "sourcecode", "code", "literalinclude"})
 
 
 def normalise_label(name: str) -> str:
@@ -421,20 +423,39 @@ def _labels(parsed: Parsed, walk: _Walk) -> tuple[Label, ...]:
             continue
         if isinstance(node, nodes.target) and "refid" in node:
             node = doctree.ids.get(node["refid"], node)
-        titled, title = False, ""
-        if isinstance(node, nodes.section):
-            title_node = node.next_node(nodes.title)
-            titled, title = True, title_node.astext() if title_node is not None else ""
-        elif isinstance(node, (nodes.rubric, nodes.table, nodes.figure, nodes.literal_block)):
-            caption = node.next_node(nodes.caption) or node.next_node(nodes.title)
-            if isinstance(node, nodes.rubric):
-                titled, title = True, node.astext()
-            elif caption is not None:
-                titled, title = True, caption.astext()
+        title = _label_title(node)
         enclosing = _enclosing_section(node)
         section = section_index.get(id(enclosing), -1) if enclosing is not None else -1
-        labels.append(Label(name, walk.rel(source), line, section, titled, title))
+        labels.append(Label(name, walk.rel(source), line, section, title is not None, title or ""))
     return tuple(sorted(labels, key=lambda label: (label.path, label.line, label.name)))
+
+
+def _label_title(node: nodes.Element) -> str | None:
+    """The text ``:ref:`label``` shows, None for an anonymous-only label (std domain).
+
+    Sphinx's StandardDomain.process_doc: a section's title, a rubric, a figure's
+    or code block's caption, a table's title, a definition term, a field name,
+    or the caption of a toctree inside the labelled element.
+    """
+    if isinstance(node, nodes.section):
+        title_node = node.next_node(nodes.title)
+        return title_node.astext() if title_node is not None else ""
+    if isinstance(node, nodes.rubric):
+        return node.astext()
+    if isinstance(node, (nodes.table, nodes.figure, nodes.literal_block)):
+        caption = node.next_node(nodes.caption) or node.next_node(nodes.title)
+        return caption.astext() if caption is not None else None
+    if isinstance(node, (nodes.definition_list, nodes.field_list)) and node.children:
+        node = node.children[0]  # type: ignore[assignment]
+    if isinstance(node, (nodes.definition_list_item, nodes.field)) and node.children:
+        first = node.children[0]
+        return first.astext() if isinstance(first, (nodes.term, nodes.field_name)) else None
+    if isinstance(node, directive_record) and node["name"] in CODE_BLOCKS:
+        return dict(node["options"]).get("caption") or None
+    for record in node.findall(directive_record):
+        if record["name"] == "toctree" and dict(record["options"]).get("caption"):
+            return str(dict(record["options"])["caption"])
+    return None
 
 
 def _section_node(doctree: nodes.document, section: Section) -> nodes.Node | None:
