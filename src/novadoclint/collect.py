@@ -36,7 +36,7 @@ from novadoclint.sphinxconf import SphinxConf
 URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 # Meant as an absolute URL, but docutils takes it for a relative one: a lost or mistyped
 # colon after the scheme, a lost scheme, or no scheme at all before "www.".
-BOTCHED_URL_RE = re.compile(r"^(?:(?:https?|ftp)(?:/|;/)|://|www\.[^/\s]+\.[a-z]{2,})", re.I)
+BOTCHED_URL_RE = re.compile(r"^(?:(?:https?|ftp);?//|://|www\.[^/\s]+\.[a-z]{2,})", re.I)
 # openstackdocstheme's <project>-doc roles (ext.py, _setup_link_roles); "latest" unless
 # .gitreview names a stable branch, which conf.py cannot tell us.
 OPENSTACK_DOCS_URL = "https://docs.openstack.org/{}/latest/%s"
@@ -290,7 +290,8 @@ def expand_extlink(pattern: str, target: str) -> str:
 def extlink_patterns(conf: SphinxConf) -> dict[str, str]:
     """Role name -> URL pattern, from conf.py's extlinks and openstackdocstheme's projects.
 
-    Both of Sphinx's forms are read: ``role: ('https://x/%s', 'caption %s')`` and the old
+    extlinks count only with sphinx.ext.extlinks enabled, as in Sphinx; both of its forms
+    are read: ``role: ('https://x/%s', 'caption %s')`` and the old
     ``role: ('https://x/', 'prefix')``. openstackdocstheme turns each name in
     ``openstackdocs_projects`` (or the deprecated ``openstack_projects``, which wins when
     set) into a ``<name>-doc`` extlinks role.
@@ -303,7 +304,7 @@ def extlink_patterns(conf: SphinxConf) -> dict[str, str]:
         for project in projects if isinstance(projects, (list, tuple)) else ():
             if isinstance(project, str):
                 patterns[f"{project}-doc"] = OPENSTACK_DOCS_URL.format(project)
-    configured = conf.get("extlinks")
+    configured = conf.get("extlinks") if "sphinx.ext.extlinks" in conf.extensions else None
     for role, value in configured.items() if isinstance(configured, Mapping) else ():
         base = value[0] if isinstance(value, (list, tuple)) and value else value
         if isinstance(role, str) and isinstance(base, str):
