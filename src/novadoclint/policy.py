@@ -22,8 +22,9 @@ The format::
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,15 +111,16 @@ def parse_policy(table: Mapping[str, Any], path: Path, source: str) -> Policy:
     indexes = table.get("index", [])
     if not isinstance(indexes, list) or not all(isinstance(i, dict) for i in indexes):
         raise ConfigError(path, _line_of_key(path, "index"), "'index' must be [[index]] tables")
-    return Policy(source, tuple(_index(entry, path) for entry in indexes))
+    counter = itertools.count()  # numbers the [[index.section]] tables in file order
+    return Policy(source, tuple(_index(entry, n, counter, path) for n, entry in enumerate(indexes)))
 
 
-def _index(entry: Mapping[str, Any], path: Path) -> IndexPolicy:
+def _index(entry: Mapping[str, Any], n: int, counter: Iterator[int], path: Path) -> IndexPolicy:
     _check_keys(entry, INDEX_KEYS, path)
     page = entry.get("page")
     if not isinstance(page, str) or not page.strip("/ "):
-        line = _line_of_key(path, "page") or _line_of_key(path, "[[index]]")
-        raise ConfigError(path, line, "each [[index]] needs page = \"<docname>\"")
+        line = _table_line(path, "[[index]]", n)
+        raise ConfigError(path, line, 'each [[index]] needs page = "<docname>"')
     page = _docname(page.strip(), "")
     folder = entry.get("folder", posixpath.dirname(page))
     if not isinstance(folder, str):
@@ -128,7 +130,7 @@ def _index(entry: Mapping[str, Any], path: Path) -> IndexPolicy:
     if not isinstance(sections, list) or not sections:
         line = _line_of_key(path, "page")
         raise ConfigError(path, line, f"index page {page!r} needs [[index.section]] tables")
-    parsed = tuple(_section(s, folder, path) for s in sections)
+    parsed = tuple(_section(s, next(counter), folder, path) for s in sections)
     titles = [s.title for s in parsed]
     for title in titles:
         if titles.count(title) > 1:
@@ -138,14 +140,14 @@ def _index(entry: Mapping[str, Any], path: Path) -> IndexPolicy:
     return IndexPolicy(page, folder, parsed, elsewhere)
 
 
-def _section(entry: Any, folder: str, path: Path) -> SectionPolicy:
+def _section(entry: Any, n: int, folder: str, path: Path) -> SectionPolicy:
     if not isinstance(entry, dict):
         raise ConfigError(path, _line_of_key(path, "section"), "'section' must be tables")
     _check_keys(entry, SECTION_KEYS, path)
     title = entry.get("title")
     if not isinstance(title, str) or not title.strip():
-        line = _line_of_key(path, "title") or _line_of_key(path, "[[index.section]]")
-        raise ConfigError(path, line, "each [[index.section]] needs title = \"<heading>\"")
+        line = _table_line(path, "[[index.section]]", n)
+        raise ConfigError(path, line, 'each [[index.section]] needs title = "<heading>"')
     documents = _names(entry.get("documents", []), "documents", folder, path)
     return SectionPolicy(" ".join(title.split()), documents)
 
@@ -169,6 +171,17 @@ def _check_keys(table: Mapping[str, Any], known: Iterable[str], path: Path) -> N
         key = unknown[0]
         names = ", ".join(sorted(known))
         raise ConfigError(path, _line_of_key(path, key), f"unknown key {key!r} (known: {names})")
+
+
+def _table_line(path: Path, header: str, n: int) -> int | None:
+    """The line of the n-th (0-based) ``[[header]]``: which table lacks a required key."""
+    seen = 0
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip().startswith(header):
+            if seen == n:
+                return number
+            seen += 1
+    return None
 
 
 def _line_of_text(path: Path, text: str) -> int | None:

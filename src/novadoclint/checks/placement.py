@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import posixpath
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -18,9 +17,8 @@ from novadoclint.facts import DocFacts
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.policy import IndexPolicy
-from novadoclint.project import translate_pattern
 from novadoclint.registry import Phase, rule
-from novadoclint.resolve import did_you_mean, doc_target, strip_suffix
+from novadoclint.resolve import did_you_mean, doc_target, glob_docs, toc_target, xref_disabled
 
 DOC_ROLES = frozenset({"doc", "std:doc"})
 GLOB_CHARS = frozenset("*?[")
@@ -41,38 +39,37 @@ class Entry:
 def entries(doc: DocFacts, suffixes: Sequence[str], docs: Iterable[str]) -> list[Entry]:
     """The page's :doc: list items and toctree entries, resolved to docnames, in line order.
 
-    Glob entries of a ``:glob:`` toctree expand as Sphinx expands them.
+    Names resolve as Sphinx resolves them (resolve.py); glob entries of a
+    ``:glob:`` toctree expand to the documents they match.
     """
     found = [
         Entry(
-            _docname(doc.docname, ref.target, suffixes),
+            doc_target(doc.docname, ref.target),
             ref.section,
             Location(ref.path, ref.line, ref.column),
             in_list=True,
         )
         for ref in doc.refs
-        if ref.role in DOC_ROLES and ref.in_list_item
+        if ref.role in DOC_ROLES and ref.in_list_item and not xref_disabled(ref.title, ref.target)
     ]
+    others = [d for d in docs if d != doc.docname]  # a glob never matches its own page
     for toctree in doc.toctrees:
         for entry in toctree.entries:
-            target = entry.target
-            if target == "self" or "://" in target or target.startswith("mailto:"):
+            target = toc_target(
+                doc.docname, entry.title, entry.target, glob=toctree.glob, suffixes=suffixes
+            )
+            if target.kind == "glob":
+                names = glob_docs(target.docname, others)
+            elif target.kind == "doc":
+                names = [target.docname]
+            else:
                 continue
             at = Location(toctree.path, entry.line)
-            if toctree.glob and not GLOB_CHARS.isdisjoint(target):
-                pattern = re.compile(translate_pattern(doc_target(doc.docname, target)))
-                names = sorted(d for d in docs if pattern.match(d) and d != doc.docname)
-            else:
-                names = [_docname(doc.docname, target, suffixes)]
             found.extend(
                 Entry(name, toctree.section, at, in_list=False, hidden=toctree.hidden)
                 for name in names
             )
     return sorted(found, key=lambda e: (e.at, e.in_list))
-
-
-def _docname(page: str, target: str, suffixes: Sequence[str]) -> str:
-    return doc_target(page, strip_suffix(target.lstrip("~!").strip(), suffixes))
 
 
 def doc_hint(wanted: str, docs: Iterable[str]) -> str:
