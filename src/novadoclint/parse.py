@@ -155,13 +155,22 @@ class OpaqueDirective(RecordingDirective):
 
 
 class RecordingInclude(Include):
-    """docutils' include (absolute paths from the source dir via ``root_prefix``), recorded."""
+    """docutils' include (absolute paths from the source dir via ``root_prefix``), recorded.
+
+    A relative path is read from the *document's* folder, even in an included
+    file, as Sphinx's include does (``BuildEnvironment.relfn2path``); docutils
+    alone would read it from the including file's folder.
+    """
 
     def run(self) -> list[nodes.Node]:
         record = include_record(self.block_text)
         record.source, record.line = self.state_machine.get_source_and_line(self.lineno)
-        record["target"] = self.arguments[0]
+        record["target"] = target = self.arguments[0]
         settings = self.state.document.settings
+        if not target.startswith(("/", "<")) and settings.root_prefix:
+            docdir = os.path.dirname(os.path.abspath(self.state.document["source"]))
+            rel = os.path.relpath(os.path.join(docdir, target), settings.root_prefix)
+            self.arguments[0] = "/" + rel.replace(os.sep, "/")
         before = set(settings.record_dependencies.list)
         try:
             result = super().run()
