@@ -1,0 +1,283 @@
+"""External links as a whole: where each URL occurs, whether it is well-formed, how to check it.
+
+The link rules and the engine's network phase share these, so they live apart from both:
+:func:`link_places` deduplicates the tree's URLs keeping every place, :func:`malformed`
+says what is wrong with a URL's syntax (the offline rule reports it, and the network phase
+never sends such a URL), and :func:`check` turns conf.py's ``linkcheck_*`` settings and
+``[tool.novadoclint.linkcheck]`` into one :class:`~novadoclint.linkcheck.LinkCheckOptions`
+and asks :mod:`novadoclint.linkcheck` about every URL worth a request.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from docutils.utils import urischemes
+
+from novadoclint.cache import DiskCache
+from novadoclint.facts import Link
+from novadoclint.index import FactsIndex
+from novadoclint.linkcheck import LinkCheckOptions, LinkResult, check_links
+from novadoclint.settings import ConfigError, Settings
+from novadoclint.sphinxconf import SphinxConf
+
+Place = tuple[str, Link]  # (docname, link): the document whose change causes a finding
+LinkResults = Mapping[str, LinkResult]
+
+CACHE_NAMESPACE = "links-1"
+# Schemes docutils knows, plus what documentation commonly links to besides.
+KNOWN_SCHEMES = frozenset(urischemes.schemes) | {
+    "ircs",
+    "sftp",
+    "ftps",
+    "git+ssh",
+    "git+https",
+    "svn+ssh",
+    "ws",
+    "wss",
+    "rsync",
+    "smb",
+    "xmpp",
+    "matrix",
+    "slack",
+    "spotify",
+    "vnc",
+    "spice",
+    "rbd",
+    "iscsi",
+    "s3",
+    "javascript",
+}
+# Schemes whose URLs name a host: scheme://host[:port]/...
+HOST_SCHEMES = frozenset(
+    {"http", "https", "ftp", "ftps", "sftp", "ssh", "git", "irc", "ircs", "ws", "wss", "svn"}
+    | {"telnet", "gopher", "nntp", "ldap", "rsync", "smb", "git+ssh", "git+https", "svn+ssh"}
+)
+LIKELY_SCHEMES = ("http", "https", "ftp", "file", "irc", "git", "ssh", "mailto")
+SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+LABEL_RE = re.compile(r"^(?!-)[\w-]{1,63}(?<!-)$")  # \w: letters of any script, digits, _
+SPACE_RE = re.compile(r"[\s\x00-\x1f\x7f]")
+BOTCHED = (
+    (re.compile(r"^(https?|ftp)//", re.I), "missing ':' after the scheme", r"\1://"),
+    (re.compile(r"^(https?|ftp);//?", re.I), "';' instead of ':' after the scheme", r"\1://"),
+    (re.compile(r"^://"), "missing scheme", "https://"),
+    (re.compile(r"^(?=www\.)", re.I), "no scheme, so it is a relative link", "https://"),
+)
+# Hosts known to serve everything over https (link-insecure); config adds more.
+HTTPS_HOSTS = frozenset(
+    {
+        "docs.openstack.org",
+        "specs.openstack.org",
+        "governance.openstack.org",
+        "releases.openstack.org",
+        "wiki.openstack.org",
+        "opendev.org",
+        "review.opendev.org",
+        "github.com",
+        "gitlab.com",
+        "pypi.org",
+        "docs.python.org",
+        "www.python.org",
+        "launchpad.net",
+        "bugs.launchpad.net",
+        "blueprints.launchpad.net",
+        "en.wikipedia.org",
+        "www.rfc-editor.org",
+        "datatracker.ietf.org",
+    }
+)
+
+
+def link_places(index: FactsIndex) -> dict[str, tuple[Place, ...]]:
+    """URL -> every place it is written, each once, in document order; URLs sorted."""
+    found: dict[str, dict[tuple[str, int, int], Place]] = {}
+    for docname in sorted(index.docs):
+        for link in index.docs[docname].links:
+            places = found.setdefault(link.url, {})
+            places.setdefault((link.path, link.line, link.column), (docname, link))
+    return {url: tuple(found[url].values()) for url in sorted(found)}
+
+
+def malformed(url: str) -> tuple[str, str | None] | None:
+    """What is wrong with a URL's syntax, and the likely intended URL; None if well-formed."""
+    for pattern, reason, fix in BOTCHED:
+        if pattern.match(url):
+            return reason, pattern.sub(fix, url, count=1)
+    if SPACE_RE.search(url):
+        return "contains white space or a control character", SPACE_RE.sub(_escape, url)
+    match = SCHEME_RE.match(url)
+    if match is None:
+        return None  # a relative URL: not ours to judge
+    scheme = match.group(1).lower()
+    if scheme not in KNOWN_SCHEMES:
+        close = difflib.get_close_matches(scheme, LIKELY_SCHEMES, n=1, cutoff=0.6)
+        guess = close[0] + url[len(scheme) :] if close else None
+        return f"unknown scheme {scheme!r}", guess
+    if scheme not in HOST_SCHEMES:
+        return None
+    rest = url[len(scheme) + 1 :]
+    if not rest.startswith("//"):
+        fixed = f"{scheme}://{rest.lstrip('/')}"
+        return f"missing '//' after '{scheme}:'", fixed
+    return _authority_problem(url)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return "".join(f"%{b:02X}" for b in match.group(0).encode())
+
+
+def _authority_problem(url: str) -> tuple[str, str | None] | None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # unbalanced [ ], or not an IPv6 address between them
+        netloc = url.split("//", 1)[1].split("/", 1)[0]
+        return f"invalid IPv6 host {netloc.rpartition('@')[2]!r}", None
+    host = parts.hostname
+    if not host:
+        return "empty host", None
+    try:
+        _ = parts.port
+    except ValueError:
+        port = parts.netloc.rpartition(":")[2]
+        if port.isdigit():
+            return f"port {port} out of range (0-65535)", None
+        return f"bad port {port!r}", None
+    if parts.netloc.endswith(":"):
+        return "empty port", url.replace(parts.netloc, parts.netloc[:-1], 1)
+    if "[" in parts.netloc:
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            return f"invalid IPv6 address {host!r}", None
+        return None
+    labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
+    if not all(LABEL_RE.match(label) for label in labels):
+        return f"invalid host name {host!r}", None
+    return None
+
+
+def https_hosts(settings: Settings) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Hosts known to serve https: exact names, and ``*.domain`` suffixes from config."""
+    extra = tuple(settings.linkcheck.get("https-hosts", ()))
+    exact = HTTPS_HOSTS | {h.lower() for h in extra if not h.startswith("*.")}
+    suffixes = tuple(h[1:].lower() for h in extra if h.startswith("*."))
+    return frozenset(exact), suffixes
+
+
+def options(conf: SphinxConf, settings: Settings) -> LinkCheckOptions:
+    """Sphinx's linkcheck_* settings, then ours on top: lists add up, the rest is replaced."""
+    ours = settings.linkcheck
+    where = conf.path
+
+    def sphinx(name: str, kinds: tuple[type, ...]) -> Any:
+        value = conf.get(f"linkcheck_{name}")
+        if value is not None and not isinstance(value, kinds):
+            raise ConfigError(where, None, f"linkcheck_{name} has an unexpected type")
+        return value
+
+    values: dict[str, Any] = {}
+    sphinx_ignore = sphinx("ignore", (list, tuple)) or ()
+    values["ignore"] = (*_strings(sphinx_ignore), *ours.get("ignore", ()))
+    anchors = ours.get("anchors", sphinx("anchors", (bool,)))
+    if anchors is not None:
+        values["anchors"] = anchors
+    sphinx_anchors_ignore = sphinx("anchors_ignore", (list, tuple))
+    if sphinx_anchors_ignore is not None or "anchors-ignore" in ours:
+        base = _strings(sphinx_anchors_ignore) if sphinx_anchors_ignore is not None else ("^!",)
+        values["anchors_ignore"] = (*base, *ours.get("anchors-ignore", ()))
+    redirects = dict(sphinx("allowed_redirects", (dict,)) or {})
+    redirects.update(ours.get("allowed-redirects", ()))
+    values["allowed_redirects"] = tuple(
+        (str(k), str(v)) for k, v in redirects.items() if isinstance(v, str)
+    )
+    headers: dict[str, Any] = dict(sphinx("request_headers", (dict,)) or {})
+    headers.update(dict(ours.get("request-headers", ())))
+    values["headers"] = tuple(
+        (str(prefix), tuple((str(k), str(v)) for k, v in dict(table).items()))
+        for prefix, table in headers.items()
+        if isinstance(table, (dict, tuple))
+    )
+    timeout = ours.get("timeout", sphinx("timeout", (int, float)))
+    if timeout:
+        values["timeout"] = float(timeout)
+    attempts = sphinx("retries", (int,))  # Sphinx counts attempts, we count retries
+    retries = ours.get("retries", None if attempts is None else max(attempts - 1, 0))
+    if retries is not None:
+        values["retries"] = retries
+    workers = ours.get("workers", sphinx("workers", (int,)))
+    if workers:
+        values["workers"] = workers
+    if "per-host" in ours:
+        values["per_host"] = ours["per-host"]
+    rate_limit = sphinx("rate_limit_timeout", (int, float))
+    if rate_limit is not None:
+        values["max_retry_after"] = float(rate_limit)
+    for pattern in (*values["ignore"], *values.get("anchors_ignore", ())):
+        _check_regex(pattern, where)
+    for source, target in values["allowed_redirects"]:
+        _check_regex(source, where)
+        _check_regex(target, where)
+    values.update(
+        allow_private=settings.allow_private, use_cache=settings.cache, refresh=settings.refresh
+    )
+    try:
+        return LinkCheckOptions(**values)
+    except ValueError as exc:
+        raise ConfigError(where, None, f"linkcheck: {exc}") from None
+
+
+def _strings(values: Iterable[Any]) -> tuple[str, ...]:
+    return tuple(v for v in values if isinstance(v, str))
+
+
+def _check_regex(pattern: str, where: str | None) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        message = f"linkcheck: bad regular expression {pattern!r}: {exc}"
+        raise ConfigError(where, None, message) from None
+
+
+def excluded_documents(conf: SphinxConf) -> Callable[[str], bool]:
+    """Sphinx's linkcheck_exclude_documents: docnames (regexes) whose links are not checked."""
+    patterns = []
+    for pattern in _strings(conf.get("linkcheck_exclude_documents") or ()):
+        _check_regex(pattern, conf.path)
+        patterns.append(re.compile(pattern))
+    return lambda docname: any(p.match(docname) for p in patterns)
+
+
+def check(
+    index: FactsIndex,
+    settings: Settings,
+    *,
+    scope: Callable[[str], bool] | None = None,
+) -> dict[str, LinkResult]:
+    """Check every well-formed URL of the tree (or of the places in scope) once.
+
+    Raises ConfigError for settings that cannot work (a bad regex, a header prefix that is
+    no URL), before any request is made.
+    """
+    opts = options(index.conf, settings)
+    skip_doc = excluded_documents(index.conf)
+
+    def wanted(docname: str, link: Link) -> bool:
+        if skip_doc(docname):
+            return False
+        return scope is None or scope(link.path) or scope(index.docs[docname].path)
+
+    urls = [
+        url
+        for url, places in link_places(index).items()
+        if malformed(url) is None and any(wanted(doc, link) for doc, link in places)
+    ]
+    cache = DiskCache(CACHE_NAMESPACE) if settings.cache else None
+    try:
+        return check_links(urls, opts, cache=cache)
+    except (ValueError, re.error) as exc:
+        raise ConfigError(index.conf.path, None, f"linkcheck: {exc}") from None
