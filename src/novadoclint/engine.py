@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from novadoclint import parse, vocabulary
+from novadoclint import linkplan, parse, vocabulary
 from novadoclint.checks import ALL_RULES
 from novadoclint.collect import collect, extlink_patterns
 from novadoclint.context import Context, ParsedDoc
@@ -174,6 +174,8 @@ def lint_project(
     for rule in ALL_RULES:
         if rule.phase is Phase.TREE and is_selected(rule, settings):
             hits.extend(run_guarded(rule, "conf.py", index, ctx))
+    if settings.check_links:
+        hits.extend(run_network(index, ctx, only_paths))
     findings = finalise(hits, index, settings, ALL_RULES)
     if only_paths is not None:
         docpaths = {d.docname: d.path for d in index.docs.values()}
@@ -184,6 +186,21 @@ def lint_project(
             or (f.cause is not None and _within(docpaths.get(f.cause, ""), only_paths))
         ]
     return findings, len(items)
+
+
+def run_network(
+    index: FactsIndex, ctx: Context, only_paths: frozenset[str] | None
+) -> list[RuleHit]:
+    """--check-links: fetch every URL once (cached), then run the selected network rules."""
+    rules = [r for r in ALL_RULES if r.phase is Phase.NETWORK and is_selected(r, ctx.settings)]
+    if not rules:
+        return []
+    scope = None if only_paths is None else (lambda path: _within(path, only_paths))
+    results = linkplan.check(index, ctx.settings, scope=scope)
+    hits: list[RuleHit] = []
+    for rule in rules:
+        hits.extend(run_guarded(rule, "conf.py", index, results, ctx))
+    return hits
 
 
 def finalise(
