@@ -1,3 +1,224 @@
-"""Rules for code blocks: content parses in its language, lexer names Pygments or Sphinx knows."""
+"""Rules for code blocks: content parses in its language, lexer names Pygments or Sphinx knows.
+
+The blocks come from the doctree: ``code-block`` / ``sourcecode`` / ``code``
+(and sphinx.ext.doctest's ``testcode`` / ``doctest``) are recorded directives,
+``::`` literal blocks are docutils nodes whose language is the last
+``highlight`` directive before them, else conf.py's ``highlight_language``.
+The syntax checks themselves live in :mod:`novadoclint.codecheck`.
+"""
 
 from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from docutils import nodes
+
+from novadoclint import parse
+from novadoclint.codecheck import check_code, language_family, lexer_known
+from novadoclint.context import Context, ParsedDoc
+from novadoclint.findings import Hit, Location, Severity
+from novadoclint.registry import Phase, rule
+
+CODE_DIRECTIVES = frozenset({"code-block", "sourcecode", "code"})
+# sphinx.ext.doctest: the directive says the language.
+DOCTEST_DIRECTIVES = {"testcode": "python3", "testsetup": "python3", "testcleanup": "python3"}
+DOCTEST_SESSIONS = frozenset({"doctest"})
+# Sphinx highlights these leniently (or not at all) and never warns: not checked.
+UNCHECKED = frozenset({"", "default", "guess", "none", "text"})
+CONFIG_FILE_NAMES = frozenset({"conf", "config", "configuration", "cnf"})  # mean "ini"
+SPHINX_LEVEL = 2  # nested rst: what Sphinx would print (WARNING and above)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeBlock:
+    """One block of code as Sphinx will highlight it, located in its own file."""
+
+    language: str
+    text: str
+    path: str
+    line: int  # file line of the first content line
+    indent: int  # columns before the content in the file
+    explicit: bool  # the directive names the language (not the highlight default)
+
+
+def _rel(doc: ParsedDoc, ctx: Context, source: str | None) -> str:
+    if not source or source.startswith("<"):
+        return doc.path
+    return os.path.relpath(os.path.abspath(source), ctx.srcdir).replace(os.sep, "/")
+
+
+def _indent(doc: ParsedDoc, path: str, line: int, count: int) -> int:
+    """Columns before a block's content in its file (0 when the file is an included one)."""
+    if path != doc.path:
+        return 0
+    rows = [r for r in doc.lines[line - 1 : line - 1 + count] if r.strip()]
+    return min((len(r) - len(r.lstrip()) for r in rows), default=0)
+
+
+def code_blocks(doc: ParsedDoc, ctx: Context) -> Iterator[CodeBlock]:
+    """Every highlighted block of the document, in document order, with its language."""
+    configured = ctx.sphinx.get("highlight_language")
+    current = configured if isinstance(configured, str) else "default"
+    for node in doc.doctree.findall(_is_block):
+        if isinstance(node, parse.directive_record):
+            name: str = node["name"]
+            arguments: tuple[str, ...] = node["arguments"]
+            if name == "highlight":
+                current = arguments[0] if arguments else current
+                continue
+            if not node["content_line"]:
+                continue
+            if name in CODE_DIRECTIVES:
+                language, explicit = (arguments[0], True) if arguments else (current, False)
+            elif name in DOCTEST_SESSIONS:
+                language, explicit = "pycon", True
+            else:
+                language, explicit = DOCTEST_DIRECTIVES[name], True
+            text: str = node["content"]
+            path, line = _rel(doc, ctx, node.source), node["content_line"]
+        else:
+            assert isinstance(node, nodes.literal_block)
+            if node.rawsource != node.astext():
+                continue  # parsed-literal: Sphinx does not highlight it
+            text = node.astext()
+            language, explicit = current, False
+            path, line = _rel(doc, ctx, node.source), node.line or 1
+        count = text.count("\n") + 1
+        yield CodeBlock(language, text, path, line, _indent(doc, path, line, count), explicit)
+
+
+def _is_block(node: nodes.Node) -> bool:
+    if isinstance(node, parse.directive_record):
+        name = node["name"]
+        return (
+            name in CODE_DIRECTIVES
+            or name == "highlight"
+            or name in DOCTEST_DIRECTIVES
+            or name in DOCTEST_SESSIONS
+        )
+    return isinstance(node, nodes.literal_block)
+
+
+@rule("code-block-syntax", Severity.ERROR, Phase.FILE, tags={"code"})
+def code_block_syntax(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
+    """A code block whose content does not parse in the language it declares.
+
+    ## Why is this bad?
+    Readers copy examples. Sphinx highlights what it can and never says that a
+    Python example misses a comma or a JSON body has a trailing comma, so the
+    mistake ships. Checked: Python (Python 2 is reported as such), Python
+    console sessions, JSON, YAML, INI, TOML, XML and nested reStructuredText;
+    shell scripts with `--check-shell`. Blocks in Sphinx's lenient `default`
+    language (plain `::` blocks when conf.py sets no `highlight_language`)
+    are not checked, as Sphinx does not complain about them either.
+    Elisions (`...`) and placeholders (`<server-id>`) are allowed.
+
+    ## Example
+    ```rst
+    .. code-block:: json
+
+       {
+           "name": "vm1",
+           "flavor": "m1.small",
+       }
+    ```
+
+    ## Use instead
+    ```rst
+    .. code-block:: json
+
+       {
+           "name": "vm1",
+           "flavor": "m1.small"
+       }
+    ```
+
+    ## Options
+    `check-shell = true` (or `--check-shell`) also runs `bash -n` on `bash`,
+    `sh` and `shell` blocks that hold no prompt (a subprocess per block).
+    """
+    check_shell = ctx.settings.check_shell
+    for block in code_blocks(doc, ctx):
+        language = block.language.strip().lower()
+        if language in UNCHECKED:
+            continue
+        if language_family(language) == "rst":
+            yield from _nested_rst(doc, ctx, block)
+            continue
+        for problem in check_code(language, block.text, check_shell=check_shell):
+            message = problem.message
+            if message.startswith("python 2 syntax"):
+                message += "; port it to python 3, or declare the block `python2`"
+            at = Location(block.path, block.line + problem.line - 1, block.indent + problem.column)
+            yield Hit(at, message)
+
+
+def _nested_rst(doc: ParsedDoc, ctx: Context, block: CodeBlock) -> Iterator[Hit]:
+    """An rst example parsed as rst, with the run's vocabulary, located in the file."""
+    source = os.path.join(ctx.srcdir, block.path)
+    parsed = parse.parse(block.text, source, ctx.srcdir)
+    for message in parsed.messages:
+        if message.level < SPHINX_LEVEL or (message.source or source) != source:
+            continue
+        text = " ".join(message.text.split()).rstrip(".")
+        line = block.line + max(message.line or 1, 1) - 1
+        yield Hit(
+            Location(block.path, line, block.indent + 1),
+            f"rst syntax error: {text[:1].lower()}{text[1:]}",
+        )
+
+
+@rule("code-block-lexer-unknown", Severity.ERROR, Phase.FILE, tags={"code"})
+def code_block_lexer_unknown(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
+    """A code block or `highlight` directive naming a lexer neither Pygments nor Sphinx knows.
+
+    ## Why is this bad?
+    Sphinx warns `Pygments lexer name 'x' is not known` and shows the block
+    unhighlighted; with `-W` the build fails. Usually a typo (`pyhton`) or a
+    language name that is not a Pygments alias (`conf`: use `ini`). `none`,
+    `text`, `default` and `guess` are fine: Sphinx accepts them.
+
+    ## Example
+    ```rst
+    .. code-block:: pyhton
+
+       import os
+    ```
+
+    ## Use instead
+    ```rst
+    .. code-block:: python
+
+       import os
+    ```
+    """
+    for node in doc.doctree.findall(parse.directive_record):
+        name = node["name"]
+        arguments: tuple[str, ...] = node["arguments"]
+        if (name not in CODE_DIRECTIVES and name != "highlight") or not arguments:
+            continue
+        language = arguments[0]
+        if lexer_known(language):
+            continue
+        path, line = _rel(doc, ctx, node.source), node.line or 1
+        column = 1
+        if path == doc.path and 0 < line <= len(doc.lines):
+            column = doc.lines[line - 1].find(language) + 1 or 1
+        yield Hit(
+            Location(path, line, column),
+            f"pygments lexer name {language!r} is not known{_closest_lexer(language)}",
+        )
+
+
+def _closest_lexer(language: str) -> str:
+    from pygments.lexers import get_all_lexers
+
+    if language.lower() in CONFIG_FILE_NAMES:
+        return "; did you mean 'ini'?"
+
+    aliases = [a for _, names, *_ in get_all_lexers() for a in names]
+    close = difflib.get_close_matches(language.lower(), aliases, n=1, cutoff=0.7)
+    return f"; did you mean {close[0]!r}?" if close else ""
