@@ -19,9 +19,9 @@ from novadoclint.checks import ALL_RULES
 from novadoclint.engine import lint
 from novadoclint.findings import Severity
 from novadoclint.project import ProjectError
-from novadoclint.registry import matches
+from novadoclint.registry import Phase, matches
 from novadoclint.report import FORMATS
-from novadoclint.settings import ConfigError, names
+from novadoclint.settings import ConfigError, Settings, names
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -81,6 +81,22 @@ def build_parser() -> argparse.ArgumentParser:
         "under $XDG_CACHE_HOME/novadoclint",
     )
     parser.add_argument(
+        "--check-links",
+        action="store_true",
+        help="also check that external links work: the network rules (link-broken, "
+        "link-redirected, link-anchor-missing, link-skipped)",
+    )
+    parser.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="with --check-links: contact loopback and private addresses too (refused by default)",
+    )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="with --check-links: check every link again, ignoring cached results",
+    )
+    parser.add_argument(
         "--check-shell",
         action="store_true",
         help="also check bash/sh code blocks without prompts with `bash -n`",
@@ -133,6 +149,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides["cache"] = False
     if args.check_shell:
         overrides["check_shell"] = True
+    for flag in ("check_links", "allow_private", "refresh"):
+        if getattr(args, flag):
+            overrides[flag] = True
     if args.fail_on:
         overrides["fail_on"] = Severity.parse(args.fail_on)
     return overrides
@@ -176,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides = _overrides(args)
         paths = [Path(p) for p in args.paths] or _default_paths()
         config = Path(args.config) if args.config else None
-        run = lint(paths, config=config, overrides=overrides, on_project=_warn_no_conf)
+        run = lint(paths, config=config, overrides=overrides, on_project=_on_project)
     except (UsageError, ConfigError, ProjectError) as exc:
         print(f"novadoclint: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -214,6 +233,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if any(f.rule == "internal-error" for f in run.findings):
         return EXIT_INTERNAL
     return EXIT_FINDINGS if any(f.severity >= fail_on for f in run.findings) else EXIT_OK
+
+
+def _on_project(project: Any, settings: Settings) -> None:
+    _warn_no_conf(project, settings)
+    _note_network_rules(settings)
+
+
+def _note_network_rules(settings: Settings) -> None:
+    """Network rules selected by name without --check-links would silently do nothing."""
+    if settings.check_links:
+        return
+    wanted = (*settings.select, *settings.extend_select)
+    named = [
+        r.id
+        for r in ALL_RULES
+        if r.phase is Phase.NETWORK and any(p in (r.id, Phase.NETWORK.value) for p in wanted)
+    ]
+    if named:
+        print(
+            f"novadoclint: note: {', '.join(named)} run only with --check-links; "
+            "no link was checked",
+            file=sys.stderr,
+        )
 
 
 def _warn_no_conf(project: Any, settings: Any) -> None:
