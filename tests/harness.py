@@ -7,6 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from linkserver import lint_served
+
 from novadoclint.engine import lint_project
 from novadoclint.findings import Finding
 from novadoclint.project import load_project
@@ -39,6 +41,8 @@ def lint_case(case: Path, **overrides: Any) -> list[Finding]:
         with case_toml.open("rb") as f:
             settings = from_table(tomllib.load(f), case_toml, settings)
     settings = replace(settings, jobs=1, **overrides)
+    if (case / "server.toml").is_file():  # a network rule's case, served on 127.0.0.1
+        return lint_served(case, settings)
     project = load_project(case, (case / "conf.py").is_file())
     findings, _ = lint_project(project, settings)
     return findings
