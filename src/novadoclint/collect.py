@@ -20,6 +20,7 @@ from novadoclint.facts import (
 )
 from novadoclint.facts import (
     DocFacts,
+    EmbeddedTarget,
     Image,
     Include,
     Label,
@@ -33,6 +34,7 @@ from novadoclint.facts import (
 from novadoclint.parse import Parsed, directive_record, include_record, xref
 from novadoclint.sphinxconf import SphinxConf
 
+EMBEDDED_RE = re.compile(r"^`(?P<text>.*?)\s*<(?P<target>[^<>]+)>`__?$", re.DOTALL)
 URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 # Meant as an absolute URL, but docutils takes it for a relative one: a lost or mistyped
 # colon after the scheme, a lost scheme, or no scheme at all before "www.".
@@ -73,6 +75,7 @@ class _Walk:
     links: list[Link] = field(default_factory=list)
     directives: list[DirectiveFact] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
+    embedded: list[EmbeddedTarget] = field(default_factory=list)
 
     def rel(self, source: str | None) -> str:
         if not source or source.startswith("<"):
@@ -146,6 +149,7 @@ def collect(
         directives=tuple(walk.directives),
         suppressions=tuple(walk.suppressions),
         dependencies=tuple(sorted({walk.rel(p) for p in parsed.dependencies})),
+        embedded_targets=tuple(walk.embedded),
     )
 
 
@@ -249,7 +253,10 @@ def _span(node: nodes.Node) -> int:
 
 def _record_reference(node: nodes.reference, walk: _Walk) -> None:
     uri, source = node["refuri"], _source_of(node)
-    if not _is_link(uri) or _generated(source):
+    if _generated(source):
+        return
+    if not _is_link(uri):
+        _record_embedded(node, walk)
         return
     if getattr(node, "resolved", False) and uri in walk.written:
         return  # `name`_ or `name`__: the URL is written, and recorded, at its target
@@ -258,6 +265,18 @@ def _record_reference(node: nodes.reference, walk: _Walk) -> None:
     needle = uri if kind == "standalone" else node.rawsource
     place = walk.locate(path, _line_of(node), _span(node), uri, needle, uri)
     walk.links.append(Link(uri, path, *place, kind))
+
+
+def _record_embedded(node: nodes.reference, walk: _Walk) -> None:
+    """`text <target>`_ with no URL scheme: docutils links to it relative to the page."""
+    match = EMBEDDED_RE.match(node.rawsource)
+    if match is None or URL_RE.match(node["refuri"]):
+        return
+    path, target = walk.rel(_source_of(node)), match.group("target")
+    line, column = walk.locate(path, _line_of(node), _span(node), node["refuri"], node.rawsource)
+    walk.embedded.append(
+        EmbeddedTarget(match.group("text"), target, node["refuri"], path, line, column)
+    )
 
 
 def _record_target(node: nodes.target, walk: _Walk) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FACTS_VERSION = 2  # bump on any change below (Sphinx's ENV_VERSION habit)
+FACTS_VERSION = 3  # bump on any change below (Sphinx's ENV_VERSION habit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +98,18 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class EmbeddedTarget:
+    """A `text <target>`_ whose target is no URL: docutils makes it a link relative to the page."""
+
+    text: str  # the link text
+    target: str  # as written: docutils drops its whitespace from the refuri
+    refuri: str  # where the link points
+    path: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
 class Directive:
     """A directive novadoclint records (non-docutils): name, arguments, options, content."""
 
@@ -136,8 +148,9 @@ class DocFacts:
     directives: tuple[Directive, ...]
     suppressions: tuple[Suppression, ...]
     dependencies: tuple[str, ...]  # files read while parsing (includes), relative to srcdir
+    embedded_targets: tuple[EmbeddedTarget, ...] = ()  # relative `text <target>`_ links
 
 
 def empty_facts(docname: str, path: str) -> DocFacts:
     """Facts of a document that could not be read or parsed: it exists, nothing more."""
-    return DocFacts(docname, path, None, False, (), (), (), (), (), (), (), (), (), (), ())
+    return DocFacts(docname, path, None, False, (), (), (), (), (), (), (), (), (), (), (), ())
