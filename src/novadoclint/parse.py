@@ -179,11 +179,21 @@ class RecordingInclude(Include):
             if "Problems with" in text and ("No such file" in text or "Errno 2" in text):
                 record["found"] = False  # include-missing reports it, with generated-file rules
                 return [record]
+            if text.startswith("circular inclusion"):
+                raise self.warning(_chain_from(text, settings.root_prefix)) from None
             raise
         record["found"] = True
         added = [p for p in settings.record_dependencies.list if p not in before]
         record["file"] = added[0] if added else ""
         return [record, *result]
+
+
+def _chain_from(message: str, srcdir: str) -> str:
+    """docutils' circular-inclusion chain with source-dir paths, not working-dir ones."""
+    head, _, chain = message.partition(":\n")
+    paths = [line.removeprefix("> ") for line in chain.split("\n")]
+    rel = [os.path.relpath(os.path.abspath(p), srcdir).replace(os.sep, "/") for p in paths]
+    return head + ":\n" + "\n> ".join(rel)
 
 
 def xref_role(
