@@ -113,14 +113,7 @@ def walk_files(srcdir: Path) -> list[str]:
 def load_project(srcdir: Path, has_conf: bool) -> Project:
     conf = read_conf(srcdir / "conf.py") if has_conf else SphinxConf(None)
     files = walk_files(srcdir)
-    excludes = [
-        *SPHINX_EXCLUDES,
-        *conf.strings("exclude_patterns"),
-        *conf.strings("templates_path"),
-        *conf.strings("html_static_path"),
-        *conf.strings("html_extra_path"),
-    ]
-    matchers = compile_matchers(excludes)
+    matchers = compile_matchers(_excludes(conf))
     suffixes = conf.source_suffixes
     docs: dict[str, str] = {}
     for rel in files:
@@ -131,6 +124,27 @@ def load_project(srcdir: Path, has_conf: bool) -> Project:
             continue
         docs.setdefault(rel[: -len(suffix)], rel)
     return Project(srcdir, conf, docs, frozenset(files))
+
+
+def _excludes(conf: SphinxConf) -> list[str]:
+    return [
+        *SPHINX_EXCLUDES,
+        *conf.strings("exclude_patterns"),
+        *conf.strings("templates_path"),
+        *conf.strings("html_static_path"),
+        *conf.strings("html_extra_path"),
+    ]
+
+
+def is_document(conf: SphinxConf, rel: str) -> bool:
+    """Whether a file (posix, relative to the source dir) is one of the project's documents.
+
+    FILE rules use it for included files: one that is a document is linted on its own.
+    """
+    if rel.startswith("../") or not any(s and rel.endswith(s) for s in conf.source_suffixes):
+        return False
+    matchers = compile_matchers(_excludes(conf))
+    return not any(m.match(part) for m in matchers for part in (rel, *_parents(rel)))
 
 
 def _parents(rel: str) -> Iterable[str]:
