@@ -183,6 +183,18 @@ class FactsIndex:
         conf = self.conf
         return resolve.generated_paths(conf.values, conf.unknown, conf.extensions, table)
 
+    @cached_property
+    def generators_disabled(self) -> Mapping[str, str]:
+        """File -> a known extension that would write it, were conf.py to enable it."""
+        table = data.load("extensions").get("extension", {})
+        conf, found = self.conf, dict[str, str]()
+        for ext in sorted(table):
+            if ext in conf.extensions or not table[ext].get("generates"):
+                continue
+            for path in resolve.generated_paths(conf.values, conf.unknown, (ext,), table):
+                found.setdefault(path, ext)
+        return found
+
     def exists(self, path: str) -> bool:
         """A path relative to the source dir ("../" allowed) names an existing file."""
         if path in self.files:

@@ -28,6 +28,9 @@ def _generated(index: FactsIndex, ctx: Context, path: str) -> bool:
 
 
 def _hint(index: FactsIndex, path: str) -> str:
+    extension = index.generators_disabled.get(path)
+    if extension is not None:
+        return f"; {extension} writes it at build time: enable it in conf.py"
     generated = (g for g in index.generated_files if "*" not in g)
     return did_you_mean(path, (*index.files, *generated))
 

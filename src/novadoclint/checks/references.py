@@ -142,12 +142,23 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             continue
         if name == target and external_label(target, inventories):
             continue
-        hint = did_you_mean(name, labels)
+        hint = did_you_mean(name, labels) or _inventory_hint(name, inventories)
         yield Hit(
             Location(ref.path, ref.line, ref.column),
             f"undefined label: {target!r}{hint}",
             cause=docname,
         )
+
+
+def _inventory_hint(target: str, inventories: frozenset[str]) -> str:
+    """A 'name:label' whose name is a misspelt intersphinx_mapping key."""
+    prefix, sep, _ = target.partition(":")
+    if not sep or "*" in inventories:
+        return ""
+    close = did_you_mean(prefix, inventories)
+    return (
+        f"; {prefix!r} is no intersphinx_mapping key{close.replace(';', ',', 1)}" if close else ""
+    )
 
 
 def _local_name(target: str, resolve_self: object) -> str:
