@@ -37,8 +37,9 @@ from novadoclint.sphinxconf import SphinxConf
 EMBEDDED_RE = re.compile(r"^`(?P<text>.*?)\s*<(?P<target>[^<>]+)>`__?$", re.DOTALL)
 URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 # Meant as an absolute URL, but docutils takes it for a relative one: a lost or mistyped
-# colon after the scheme, a lost scheme, or no scheme at all before "www.".
-BOTCHED_URL_RE = re.compile(r"^(?:(?:https?|ftp);?//|://|www\.[^/\s]+\.[a-z]{2,})", re.I)
+# colon after the scheme, a lost scheme, stray text before it ("<http://x"), or no scheme
+# at all before "www.".
+BOTCHED_URL_RE = re.compile(r"^(?:(?:https?|ftp);?//|[^:/?#\s]*://|www\.[^/\s]+\.[a-z]{2,})", re.I)
 # openstackdocstheme's <project>-doc roles (ext.py, _setup_link_roles); "latest" unless
 # .gitreview names a stable branch, which conf.py cannot tell us.
 OPENSTACK_DOCS_URL = "https://docs.openstack.org/{}/latest/%s"
