@@ -62,6 +62,11 @@ LIKELY_SCHEMES = ("http", "https", "ftp", "file", "irc", "git", "ssh", "mailto")
 SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 LABEL_RE = re.compile(r"^(?!-)[\w-]{1,63}(?<!-)$")  # \w: letters of any script, digits, _
 SPACE_RE = re.compile(r"[\s\x00-\x1f\x7f]")
+STRAY_RE = re.compile(r"^([^:/?#\s]*?)[a-zA-Z]*://")  # "<http://x", "(see)<http://x"
+INNER_URL_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
+# What docutils links in running text although the author wrote no URL: a bare scheme,
+# cut short by a placeholder ("http://<server>/x" becomes a link to "http:/").
+CUT_SHORT_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:/{0,3}$")
 BOTCHED = (
     (re.compile(r"^(https?|ftp)//", re.I), "missing ':' after the scheme", r"\1://"),
     (re.compile(r"^(https?|ftp);//?", re.I), "';' instead of ':' after the scheme", r"\1://"),
@@ -108,6 +113,11 @@ def malformed(url: str) -> tuple[str, str | None] | None:
     for pattern, reason, fix in BOTCHED:
         if pattern.match(url):
             return reason, pattern.sub(fix, url, count=1)
+    stray = STRAY_RE.match(url)
+    if stray and stray.group(1):
+        inner = INNER_URL_RE.search(url, len(stray.group(1)))
+        guess = url[inner.start() :] if inner else None
+        return f"stray text {stray.group(1)!r} before the scheme", guess
     if SPACE_RE.search(url):
         return "contains white space or a control character", SPACE_RE.sub(_escape, url)
     match = SCHEME_RE.match(url)

@@ -21,6 +21,7 @@ from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.linkcheck import LinkResult, LinkStatus
 from novadoclint.linkplan import (
+    CUT_SHORT_RE,
     LinkResults,
     excluded_documents,
     https_hosts,
@@ -44,8 +45,11 @@ def link_malformed(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     (a 404 on the docs site), and a bad host or port can never be reached; Sphinx
     builds such pages without a word. Checked: a lost or mistyped colon or scheme,
     white space, an unknown scheme, a missing `//`, an empty or invalid host, a bad
-    port. `mailto:`, `irc://`, `git://`, `ftp://` and `file:` links are fine, and
-    an `extlinks` role is checked as the URL it expands to, not as its template.
+    port, stray text before the scheme (`<http://host`). `mailto:`, `irc://`,
+    `git://`, `ftp://` and `file:` links are fine, an `extlinks` role is checked as
+    the URL it expands to (not as its template), and running text that docutils
+    links although no URL was written (`http://<server>/path` links `http:/`)
+    is left alone.
 
     ## Example
     ```rst
@@ -67,6 +71,8 @@ def link_malformed(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
         reason, fix = problem
         hint = f"; did you mean {fix!r}?" if fix else ""
         for docname, link in places:
+            if link.kind == "standalone" and CUT_SHORT_RE.match(url):
+                continue  # running text docutils linked: "http://<server>/x" gives "http:/"
             at = Location(link.path, link.line, link.column)
             yield Hit(at, f"malformed URL {url!r}: {reason}{hint}", cause=docname)
 
