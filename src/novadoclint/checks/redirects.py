@@ -1,3 +1,265 @@
-"""Rules for redirect rules (.htaccess under html_extra_path) and their tests."""
+"""Redirects a build publishes (``.htaccess`` under ``html_extra_path``) and their whereto tests.
+
+The files are not documents: the rules read them through
+:mod:`novadoclint.htaccess`, whose parsing and matching are pure.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from novadoclint import htaccess
+from novadoclint.checks.placement import doc_hint
+from novadoclint.context import Context
+from novadoclint.findings import Hit, Location, Severity
+from novadoclint.htaccess import Chain, Redirect
+from novadoclint.index import FactsIndex
+from novadoclint.registry import Phase, rule
+from novadoclint.resolve import matches_any
+
+SPECIAL_PAGES = frozenset({"genindex", "search", "py-modindex", "modindex"})  # built, not written
+
+
+def _rules_files(index: FactsIndex) -> Iterator[tuple[str, tuple[Redirect, ...], str]]:
+    """(path, rules, text) of every .htaccess html_extra_path publishes."""
+    for path in htaccess.htaccess_paths(index.conf.strings("html_extra_path"), index.files):
+        text = htaccess.read_text(index.srcdir, path)
+        if text is not None:
+            yield path, htaccess.parse_rules(text)[0], text
+
+
+@rule("redirect-target-missing", Severity.ERROR, Phase.TREE, tags={"redirects"})
+def redirect_target_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A redirect in a published `.htaccess` whose target page, after any further redirects, is no document.
+
+    Reads `redirect` and `redirectmatch` lines (and `redirectpermanent`,
+    `redirecttemp`) of the `.htaccess` files `html_extra_path` copies to the
+    site. Targets under the site's `/<project>/<version>/` prefix (learnt from
+    the rules: nova's `^/nova/([^/]+)/`) map to documents: `.html` dropped, a
+    folder URL to its `index`. A target that another rule redirects is
+    followed, as a browser would, up to 10 hops; loops are reported.
+    Unreadable rule lines are reported too.
+
+    ## Why is this bad?
+    A redirect exists because readers and search engines still hold the old
+    URL; sending them to a page that was since renamed or removed ends in a
+    404 after all, and nothing in a Sphinx build notices.
+
+    ## Example
+    ```rst
+    .. conf.py: html_extra_path = ['_extra']
+    .. file: _extra/.htaccess
+    redirectmatch 301 ^/nova/([^/]+)/old-install.html$ /nova/$1/admin/instal.html
+    .. file: index.rst
+    .. toctree::
+
+       admin/install
+    .. file: admin/install.rst
+    Installing
+    ==========
+    ```
+
+    ## Use instead
+    ```rst
+    .. conf.py: html_extra_path = ['_extra']
+    .. file: _extra/.htaccess
+    redirectmatch 301 ^/nova/([^/]+)/old-install.html$ /nova/$1/admin/install.html
+    .. file: index.rst
+    .. toctree::
+
+       admin/install
+    .. file: admin/install.rst
+    Installing
+    ==========
+    ```
+
+    ## Known problems
+    Regexes run on Python's `re`, which reads the PCRE Apache uses the same
+    way for the usual patterns. A target whose page part depends on a
+    captured group (`/nova/$1/reference/$2.html`) names no one page and is
+    checked only where another rule leads into it. Pages Sphinx builds
+    without a source (`genindex`, `search`) and `generated-files` count as
+    present; targets outside the project (`/placement/$1/`, full URLs) are
+    not checked.
+    """
+    for path, rules, text in _rules_files(index):
+        for problem in htaccess.parse_rules(text)[1]:
+            yield Hit(Location(path, problem.line, problem.column), problem.message)
+        project = htaccess.site_project(rules)
+        for redirect in rules:
+            yield from _check_target(index, ctx, path, rules, redirect, project)
+
+
+def _check_target(
+    index: FactsIndex,
+    ctx: Context,
+    path: str,
+    rules: Sequence[Redirect],
+    redirect: Redirect,
+    project: str | None,
+) -> Iterator[Hit]:
+    if redirect.target is None:
+        return
+    url = htaccess.sample_url(redirect.target, project)
+    if url is None:
+        return
+    at = Location(path, redirect.line, redirect.column)
+    chain = htaccess.follow(rules, url)
+    if chain.loop:
+        cycle = _cycle(chain, url)
+        if redirect.line == min(h.rule.line for h in cycle):
+            lines = ", ".join(str(h.rule.line) for h in cycle)
+            yield Hit(at, f"redirect loop: {_path(chain, url)} (lines {lines}); break the cycle")
+        return
+    if chain.too_long:
+        yield Hit(
+            at,
+            f"redirect chain longer than {htaccess.MAX_HOPS} hops: {_path(chain, url)}; "
+            "point the first rule at the final page",
+        )
+        return
+    if chain.end is None:  # the chain ends in a rule without target: 410 gone
+        last = chain.hops[-1].rule
+        yield Hit(
+            at,
+            f"redirect target leads to a page gone for good (line {last.line} answers "
+            f"{last.status}); point it at a live page or make this rule answer 410 too",
+        )
+        return
+    page = htaccess.page_of(chain.end, project)
+    name = htaccess.docname_of(page) if page is not None else None
+    if name is None or _exists(index, ctx, name):
+        return
+    if chain.hops and htaccess.sample_url(chain.hops[-1].rule.target or "", project):
+        return  # the last rule's own target is checked (and reported) on its own line
+    hint = doc_hint(name, index.docs)
+    if chain.hops:
+        first = htaccess.page_of(url, project)
+        via = htaccess.docname_of(first) if first is not None else None
+        yield Hit(
+            at,
+            f"redirect target {via or url!r} goes on through line {chain.hops[-1].rule.line} "
+            f"to {name!r}, which is no document{hint}",
+        )
+    else:
+        yield Hit(at, f"redirect target {name!r} is no document{hint}")
+
+
+def _cycle(chain: Chain, start: str) -> tuple[htaccess.Hop, ...]:
+    """The hops that repeat: from the URL seen again back to itself."""
+    urls = [start, *(h.url for h in chain.hops)]
+    return chain.hops[urls.index(urls[-1]) :]
+
+
+def _path(chain: Chain, start: str) -> str:
+    return " -> ".join([start, *(h.url or "(gone)" for h in chain.hops)])
+
+
+def _exists(index: FactsIndex, ctx: Context, name: str) -> bool:
+    if name in index.docs or name in SPECIAL_PAGES:
+        return True
+    suffixes = index.conf.source_suffixes
+    return any(matches_any(name + s, ctx.settings.generated_files) for s in suffixes)
+
+
+@rule("redirect-test-mismatch", Severity.ERROR, Phase.TREE, tags={"redirects"})
+def redirect_test_mismatch(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A whereto redirect test that no `.htaccess` rule satisfies.
+
+    The test file (nova's `doc/test/redirect-tests.txt`, the format the
+    `whereto` tool reads) lists `path status [target]` lines. Each path is run
+    through the published `.htaccess` rules (the first matching rule wins): a
+    test whose path no rule matches (unless it expects 200), or that the
+    first rule sends elsewhere or with another status, is reported, as are
+    unreadable test lines and rules no test exercises (whereto fails on those
+    by default too).
+
+    ## Why is this bad?
+    The tests run only in a separate CI job after a full build; catching a
+    rule and its test drifting apart while editing saves a round trip, and a
+    stale test hides a redirect that no longer does what it promises.
+
+    ## Options
+    `redirect-tests` (config): the test file, relative to the source dir.
+    Default `../test/redirect-tests.txt` (nova's layout); a missing default
+    file turns the rule off, a missing configured one is reported.
+
+    ## Example
+    ```rst
+    .. conf.py: html_extra_path = ['_extra']
+    .. file: .novadoclint.toml
+    redirect-tests = "redirect-tests.txt"
+    .. file: redirect-tests.txt
+    /nova/latest/old-install.html 301 /nova/latest/install.html
+    .. file: _extra/.htaccess
+    redirectmatch 301 ^/nova/([^/]+)/old-install.html$ /nova/$1/admin/install.html
+    .. file: index.rst
+    Index
+    =====
+    ```
+
+    ## Use instead
+    ```rst
+    .. conf.py: html_extra_path = ['_extra']
+    .. file: .novadoclint.toml
+    redirect-tests = "redirect-tests.txt"
+    .. file: redirect-tests.txt
+    /nova/latest/old-install.html 301 /nova/latest/admin/install.html
+    .. file: _extra/.htaccess
+    redirectmatch 301 ^/nova/([^/]+)/old-install.html$ /nova/$1/admin/install.html
+    .. file: index.rst
+    Index
+    =====
+    ```
+
+    ## References
+    - whereto: https://docs.openstack.org/whereto/latest/
+    - Apache mod_alias: https://httpd.apache.org/docs/2.4/mod/mod_alias.html
+    """
+    configured = ctx.settings.redirect_tests
+    tests_path = configured or htaccess.DEFAULT_TESTS
+    files = list(_rules_files(index))
+    if not files:
+        return
+    text = htaccess.read_text(index.srcdir, tests_path)
+    if text is None:
+        if configured:
+            yield Hit(Location(tests_path, 1), f"redirect test file {tests_path!r} not found")
+        return
+    tests, problems = htaccess.parse_tests(text)
+    for problem in problems:
+        yield Hit(Location(tests_path, problem.line, problem.column), problem.message)
+    rules_path, rules, _ = files[-1]  # Sphinx copies extra paths in order: the last wins
+    used: set[int] = set()
+    for test in tests:
+        at = Location(tests_path, test.line)
+        hop = htaccess.first_match(rules, test.path)
+        if hop is not None:
+            used.add(hop.rule.line)
+        if hop is None and test.status != 200:
+            expected = f"{test.status} {test.target or ''}".rstrip()
+            yield Hit(
+                at,
+                f"no redirect rule matches {test.path!r}, expected {expected}; "
+                f"add a rule to {rules_path} or fix the test",
+            )
+        elif hop is not None and test.status == 200:
+            yield Hit(
+                at,
+                f"{rules_path}:{hop.rule.line} redirects {test.path!r} to "
+                f"{hop.url!r}, but the test expects no redirect (200)",
+            )
+        elif hop is not None and (hop.status, hop.url) != (test.status, test.target):
+            yield Hit(
+                at,
+                f"{rules_path}:{hop.rule.line} redirects {test.path!r} to "
+                f"{hop.url!r} ({hop.status}), but the test expects {test.target!r} "
+                f"({test.status}); fix the rule or the test",
+            )
+    for redirect in rules:
+        if redirect.line not in used:
+            yield Hit(
+                Location(rules_path, redirect.line, 1),
+                f"no test in {tests_path} exercises this redirect; add one (whereto fails on "
+                "untested rules)",
+            )
