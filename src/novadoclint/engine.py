@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -68,14 +71,59 @@ def phase1_file(ctx: Context, rule_ids: tuple[str, ...], item: tuple[str, str]) 
 
     Rules travel to workers by id: a Rule holds its function, which pickles by name.
     """
-    rules = [r for r in ALL_RULES if r.id in rule_ids]
     docname, path = item
-    absolute = os.path.join(ctx.srcdir, path)
     try:
-        raw = Path(absolute).read_bytes()
+        raw = Path(ctx.srcdir, path).read_bytes()
     except OSError as exc:
         hit = Hit(Location(path, 1), f"cannot read {path}: {exc.strerror or exc}")
         return Phase1Result(empty_facts(docname, path), (("file-unreadable", hit),))
+    budget = ctx.settings.time_budget
+    try:
+        with time_budget(budget):
+            return phase1_bytes(ctx, rule_ids, docname, path, raw)
+    except BudgetExceeded:
+        message = f"{path} took longer than the {budget:g} s per-file time budget; not checked"
+        hit = Hit(Location(path, 1), message)
+        return Phase1Result(empty_facts(docname, path), (("internal-error", hit),))
+
+
+class BudgetExceeded(BaseException):
+    """One file used up its time budget (a pathological input, or a parser bug).
+
+    A BaseException, so that the guards around rules and parsing do not swallow it.
+    """
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` (SIGALRM; where unavailable, no limit)."""
+    usable = (
+        seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise BudgetExceeded
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def phase1_bytes(
+    ctx: Context, rule_ids: tuple[str, ...], docname: str, path: str, raw: bytes
+) -> Phase1Result:
+    """Parse, collect and run the file rules on one document's bytes."""
+    rules = [r for r in ALL_RULES if r.id in rule_ids]
+    absolute = os.path.join(ctx.srcdir, path)
     decode_error = None
     try:
         text = raw.decode("utf-8-sig")
