@@ -188,14 +188,3 @@ def test_default_test_file_sits_beside_the_source_dir(tmp_path: Path) -> None:
     assert [(f.path, f.line) for f in findings] == [("../test/redirect-tests.txt", 1)]
     tests.unlink()  # no test file where nova keeps it: nothing to check
     assert lint_project(load_project(srcdir, True), settings)[0] == []
-
-
-def test_nova_redirects_on_the_corpus(corpus: Path) -> None:
-    """nova-2026's tests all pass; its stale targets are the removed cli/ pages and two more."""
-    srcdir = corpus / "nova-2026" / "doc" / "source"
-    settings = replace(
-        Settings(), select=("redirect-target-missing", "redirect-test-mismatch"), jobs=1
-    )
-    findings, _ = lint_project(load_project(srcdir, True), settings)
-    assert {f.rule for f in findings} == {"redirect-target-missing"}
-    assert len(findings) == 8
