@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also check bash/sh code blocks without prompts with `bash -n`",
     )
     parser.add_argument(
+        "--changed-since",
+        metavar="REV",
+        help="report only findings in files changed since the git revision REV, and those "
+        "the change caused elsewhere (a removed page or label others still use)",
+    )
+    parser.add_argument(
         "--baseline",
         metavar="FILE",
         help="do not report findings recorded in FILE (matched by path, rule and message)",
@@ -193,9 +199,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write(_explain(args.explain, args.format), args.output)
             return EXIT_OK
         overrides = _overrides(args)
-        paths = [Path(p) for p in args.paths] or _default_paths()
+        paths = [Path(p) for p in args.paths]
+        if not paths and not args.changed_since:
+            paths = _default_paths()
         config = Path(args.config) if args.config else None
-        run = lint(paths, config=config, overrides=overrides, on_project=_on_project)
+        run = lint(
+            paths,
+            config=config,
+            overrides=overrides,
+            on_project=_on_project,
+            since=args.changed_since,
+        )
     except (UsageError, ConfigError, ProjectError) as exc:
         print(f"novadoclint: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

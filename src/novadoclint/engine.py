@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from novadoclint import linkplan, parse, vocabulary
+from novadoclint import changes, linkplan, parse, vocabulary
 from novadoclint.checks import ALL_RULES
 from novadoclint.collect import collect, extlink_patterns
 from novadoclint.context import Context, ParsedDoc
@@ -28,8 +28,9 @@ from novadoclint.factscache import FactsCache
 from novadoclint.findings import Finding, Hit, Location, Run, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.policy import load_policy
-from novadoclint.project import Project, find_srcdir, load_project
+from novadoclint.project import Project, find_srcdir, is_document, load_project
 from novadoclint.registry import Phase, Rule, matches
+from novadoclint.resolve import strip_suffix
 from novadoclint.settings import Settings, load, path_ignored
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,11 @@ def file_rule_ids() -> tuple[str, ...]:
 
 
 def lint_project(
-    project: Project, settings: Settings, *, only_paths: frozenset[str] | None = None
+    project: Project,
+    settings: Settings,
+    *,
+    only_paths: frozenset[str] | None = None,
+    before: dict[str, bytes | None] | None = None,
 ) -> tuple[list[Finding], int]:
     """Lint one Sphinx source dir; findings carry paths relative to the source dir."""
     confdir = project.srcdir if project.conf.path else None
@@ -225,6 +230,13 @@ def lint_project(
     if settings.check_links:
         hits.extend(run_network(index, ctx, only_paths))
     findings = finalise(hits, index, settings, ALL_RULES)
+    if only_paths is not None and before is not None:
+        known = _findings_before(ctx, results, before, project.files)
+        return [
+            f
+            for f in findings
+            if _within(f.path, only_paths) or (f.path, f.rule, f.message) not in known
+        ], len(items)
     if only_paths is not None:
         docpaths = {d.docname: d.path for d in index.docs.values()}
         findings = [
@@ -234,6 +246,29 @@ def lint_project(
             or (f.cause is not None and _within(docpaths.get(f.cause, ""), only_paths))
         ]
     return findings, len(items)
+
+
+def _findings_before(
+    ctx: Context,
+    results: Sequence[Phase1Result],
+    before: dict[str, bytes | None],
+    files: frozenset[str],
+) -> set[tuple[str, str, str]]:
+    """The findings of the tree as it was: unchanged documents, changed ones' old bytes."""
+    old = {r.facts.path: r for r in results if r.facts.path not in before}
+    with parse.namespace(ctx.vocabulary):
+        for path, raw in before.items():
+            if raw is not None:
+                docname = strip_suffix(path, ctx.sphinx.source_suffixes)
+                old[path] = phase1_bytes(ctx, file_rule_ids(), docname, path, raw)
+    index = FactsIndex(
+        ctx.srcdir, ctx.sphinx, {r.facts.docname: r.facts for r in old.values()}, files
+    )
+    hits: list[RuleHit] = [h for r in old.values() for h in r.hits]
+    for rule in ALL_RULES:
+        if rule.phase is Phase.TREE and is_selected(rule, ctx.settings):
+            hits.extend(run_guarded(rule, "conf.py", index, ctx))
+    return {(f.path, f.rule, f.message) for f in finalise(hits, index, ctx.settings, ALL_RULES)}
 
 
 def run_network(
@@ -296,8 +331,14 @@ def lint(
     config: Path | None = None,
     overrides: dict[str, Any] | None = None,
     on_project: Callable[[Project, Settings], None] | None = None,
+    since: str | None = None,
 ) -> Run:
-    """Lint the Sphinx projects the paths belong to; paths in findings are cwd-relative."""
+    """Lint the Sphinx projects the paths belong to; paths in findings are cwd-relative.
+
+    With ``since`` (a git revision), report only findings in files changed since
+    then, and findings elsewhere that the change caused: those a lint of the tree
+    as it was at ``since`` does not have.
+    """
     groups: dict[Path, tuple[bool, set[str] | None]] = {}
     for path in paths:
         srcdir, has_conf = find_srcdir(path)
@@ -307,6 +348,9 @@ def lint(
         elif files is not None:
             files.add(os.path.relpath(path.resolve(), srcdir).replace(os.sep, "/"))
         groups[srcdir] = (has_conf, files)
+    changed = changes.changed_since(since) if since else None
+    if changed is not None:
+        groups = _scope_to_changes(groups, changed, explicit=bool(paths))
     all_findings: list[Finding] = []
     checked: list[str] = []
     for srcdir, (has_conf, files) in sorted(groups.items()):
@@ -314,8 +358,20 @@ def lint(
         project = load_project(srcdir, has_conf)
         if on_project is not None:
             on_project(project, settings)
+        before = None
+        if since and changed is not None and files is not None and "conf.py" not in files:
+            before = {
+                rel: changes.old_content(since, srcdir / rel)
+                for rel in sorted(files)
+                if is_document(project.conf, rel) and not (srcdir / rel).is_dir()
+            }
+        elif files is not None and "conf.py" in files:
+            files = None  # a conf.py change can change every finding
         found, _ = lint_project(
-            project, settings, only_paths=frozenset(files) if files is not None else None
+            project,
+            settings,
+            only_paths=frozenset(files) if files is not None else None,
+            before=before,
         )
         base = os.path.relpath(srcdir)
         all_findings.extend(_relative(f, base) for f in found)
@@ -326,6 +382,29 @@ def lint(
         )
     srcdir_shown = os.path.relpath(next(iter(sorted(groups)))) if groups else "."
     return Run(srcdir_shown, len(checked), tuple(sorted(all_findings)), tuple(checked))
+
+
+def _scope_to_changes(
+    groups: dict[Path, tuple[bool, set[str] | None]], changed: Sequence[Path], *, explicit: bool
+) -> dict[Path, tuple[bool, set[str] | None]]:
+    """Narrow each source dir to its changed files; without PATHs, find the source dirs."""
+    if not explicit:
+        for path in changed:
+            folder = path if path.is_dir() else path.parent
+            while not folder.exists():
+                folder = folder.parent
+            srcdir, has_conf = find_srcdir(folder)
+            if has_conf:
+                groups.setdefault(srcdir, (True, set()))
+    scoped: dict[Path, tuple[bool, set[str] | None]] = {}
+    for srcdir, (has_conf, files) in groups.items():
+        inside = {
+            os.path.relpath(p, srcdir).replace(os.sep, "/")
+            for p in changed
+            if p == srcdir or srcdir in p.parents
+        }
+        scoped[srcdir] = (has_conf, (files or set()) | inside)
+    return scoped
 
 
 def _within(path: str, scopes: Iterable[str]) -> bool:

@@ -1,0 +1,93 @@
+"""--changed-since: findings in changed files, and those the change caused elsewhere."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from novadoclint.cli import main
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+
+
+def git(repo: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    src = tmp_path / "doc" / "source"
+    src.mkdir(parents=True)
+    (src / "conf.py").write_text("extensions = []\n")
+    (src / "index.rst").write_text("Index\n=====\n\n.. toctree::\n\n   install\n   usage\n   old\n")
+    (src / "install.rst").write_text(".. _install:\n\nInstall\n=======\n\nSteps.\n")
+    (src / "usage.rst").write_text("Usage\n=====\n\nFirst :doc:`install`, see :ref:`install`.\n")
+    (src / "old.rst").write_text("Old\n===\n\nAn old problem: :doc:`nowhere`.\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "initial")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def lines(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
+    code = main(["--jobs", "1", *args])
+    return code, capsys.readouterr().out.splitlines()
+
+
+def test_nothing_changed(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = lines(capsys, "--changed-since", "HEAD")
+    assert code == 0
+    assert out[-1] == "0 files checked, no problems found"
+
+
+def test_removed_page_is_reported_where_it_is_still_used(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(repo, "mv", "doc/source/install.rst", "doc/source/installing.rst")
+    index = repo / "doc/source/index.rst"
+    index.write_text(index.read_text().replace("install\n", "installing\n"))
+    code, out = lines(capsys, "--changed-since", "HEAD")
+    assert code == 1
+    assert out[0].startswith(
+        "doc/source/usage.rst:4:7: error doc-ref-missing unknown document: 'install'"
+    )
+    assert out[-1] == "2 files checked, 1 finding (1 error)"
+    assert not any("old.rst" in line for line in out)  # not caused by the change
+
+
+def test_a_change_in_one_file_reports_that_file(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    usage = repo / "doc/source/usage.rst"
+    usage.write_text(usage.read_text() + "\nAnd :doc:`typo`.\n")
+    code, out = lines(capsys, "--changed-since", "HEAD", "doc/source")
+    assert code == 1
+    assert [line.split(": ")[0] for line in out[:-1]] == ["doc/source/usage.rst:6:5"]
+
+
+def test_conf_change_reports_everything(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    conf = repo / "doc/source/conf.py"
+    conf.write_text(conf.read_text() + "master_doc = 'index'\n")
+    code, out = lines(capsys, "--changed-since", "HEAD")
+    assert code == 1
+    assert any("old.rst" in line for line in out)
+
+
+def test_not_a_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["--changed-since", "HEAD", str(tmp_path)]) == 2
+    assert "--changed-since" in capsys.readouterr().err
