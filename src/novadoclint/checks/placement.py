@@ -52,14 +52,14 @@ def entries(doc: DocFacts, suffixes: Sequence[str], docs: Iterable[str]) -> list
         for ref in doc.refs
         if ref.role in DOC_ROLES and ref.in_list_item and not xref_disabled(ref.title, ref.target)
     ]
-    others = [d for d in docs if d != doc.docname]  # a glob never matches its own page
     for toctree in doc.toctrees:
         for entry in toctree.entries:
             target = toc_target(
                 doc.docname, entry.title, entry.target, glob=toctree.glob, suffixes=suffixes
             )
             if target.kind == "glob":
-                names = glob_docs(target.docname, others)
+                # Sphinx takes the page itself out before globbing
+                names = [d for d in glob_docs(target.docname, docs) if d != doc.docname]
             elif target.kind == "doc":
                 names = [target.docname]
             else:
@@ -159,6 +159,8 @@ def index_list_toctree_mismatch(index: FactsIndex, ctx: Context) -> Iterator[Hit
 
 
 def _pairing(doc: DocFacts, suffixes: Sequence[str], docs: Iterable[str]) -> Iterator[Hit]:
+    if not any(t.hidden for t in doc.toctrees):
+        return
     found = entries(doc, suffixes, docs)
     listed: dict[str, dict[int, Entry]] = {}
     in_toc: dict[str, dict[int, Entry]] = {}
