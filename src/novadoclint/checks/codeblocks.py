@@ -20,6 +20,7 @@ from novadoclint import parse
 from novadoclint.codecheck import check_code, language_family, lexer_known
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
+from novadoclint.project import is_document
 from novadoclint.registry import Phase, rule
 
 CODE_DIRECTIVES = frozenset({"code-block", "sourcecode", "code"})
@@ -44,10 +45,15 @@ class CodeBlock:
     explicit: bool  # the directive names the language (not the highlight default)
 
 
-def _rel(doc: ParsedDoc, ctx: Context, source: str | None) -> str:
+def _rel(doc: ParsedDoc, ctx: Context, source: str | None) -> str | None:
+    """A node's file relative to the source dir; None when it is reported elsewhere.
+
+    An included file that is a document itself is linted (and reported) on its own.
+    """
     if not source or source.startswith("<"):
         return doc.path
-    return os.path.relpath(os.path.abspath(source), ctx.srcdir).replace(os.sep, "/")
+    path = os.path.relpath(os.path.abspath(source), ctx.srcdir).replace(os.sep, "/")
+    return None if path != doc.path and is_document(ctx.sphinx, path) else path
 
 
 def _indent(doc: ParsedDoc, path: str, line: int, count: int) -> int:
@@ -78,16 +84,18 @@ def code_blocks(doc: ParsedDoc, ctx: Context) -> Iterator[CodeBlock]:
             else:
                 language, explicit = DOCTEST_DIRECTIVES[name], True
             text: str = node["content"]
-            path, line = _rel(doc, ctx, node.source), node["content_line"]
+            place, line = _rel(doc, ctx, node.source), node["content_line"]
         else:
             assert isinstance(node, nodes.literal_block)
             if node.rawsource != node.astext():
                 continue  # parsed-literal: Sphinx does not highlight it
             text = node.astext()
             language, explicit = current, False
-            path, line = _rel(doc, ctx, node.source), node.line or 1
+            place, line = _rel(doc, ctx, node.source), node.line or 1
+        if place is None:
+            continue
         count = text.count("\n") + 1
-        yield CodeBlock(language, text, path, line, _indent(doc, path, line, count), explicit)
+        yield CodeBlock(language, text, place, line, _indent(doc, place, line, count), explicit)
 
 
 def _is_block(node: nodes.Node) -> bool:
@@ -204,6 +212,8 @@ def code_block_lexer_unknown(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         if lexer_known(language):
             continue
         path, line = _rel(doc, ctx, node.source), node.line or 1
+        if path is None:
+            continue
         column = 1
         if path == doc.path and 0 < line <= len(doc.lines):
             column = doc.lines[line - 1].find(language) + 1 or 1
