@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 CHECKOUT = Path(__file__).resolve().parents[1]
+PRE_COMMIT = shutil.which("pre-commit", path=str(Path(sys.executable).parent)) or shutil.which(
+    "pre-commit"
+)
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("git") is None or shutil.which("pre-commit") is None,
-    reason="needs git and pre-commit",
+    shutil.which("git") is None or PRE_COMMIT is None, reason="needs git and pre-commit"
 )
 
 
@@ -48,17 +51,13 @@ def repo(tmp_path: Path, pre_commit_home: Path, monkeypatch: pytest.MonkeyPatch)
     (src / "install.rst").write_text(".. _install:\n\nInstall\n=======\n\nSteps.\n")
     (src / "usage.rst").write_text("Usage\n=====\n\nFirst :doc:`install`, see :ref:`install`.\n")
     (tmp_path / ".pre-commit-config.yaml").write_text(
-        "repos:\n"
-        f"- repo: {CHECKOUT}\n"
-        f"  rev: {head.stdout.strip()}\n"
-        "  hooks:\n"
-        "  - id: novadoclint\n"
+        f"repos:\n- repo: {CHECKOUT}\n  rev: {head.stdout.strip()}\n  hooks:\n  - id: novadoclint\n"
     )
     git(tmp_path, "init", "-q")
     git(tmp_path, "add", ".")
     git(tmp_path, "commit", "-q", "-m", "initial")
     result = subprocess.run(
-        ["pre-commit", "install"], cwd=tmp_path, capture_output=True, text=True
+        [str(PRE_COMMIT), "install"], cwd=tmp_path, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     return tmp_path
