@@ -102,7 +102,7 @@ class Settings:
     check_links: bool = False  # --check-links: run the network rules
     allow_private: bool = False  # --allow-private: contact loopback and private addresses
     refresh: bool = False  # --refresh: check links again, ignoring cached results
-    redirect_tests: str | None = None  # whereto test file, relative to the source dir
+    redirect_tests: str | None = None  # whereto test file (absolute once read from a config)
     doc8: Doc8Options = Doc8Options()
     config_path: str | None = None
 
@@ -192,8 +192,8 @@ def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings
     if "profile" in table:
         profile = str(table["profile"])  # a policy name, or a .toml path relative to the config
         changes["profile"] = str(path.parent / profile) if profile.endswith(".toml") else profile
-    if "redirect-tests" in table:
-        changes["redirect_tests"] = str(table["redirect-tests"])
+    if "redirect-tests" in table:  # a path relative to the config file, as profile is
+        changes["redirect_tests"] = str(path.parent / str(table["redirect-tests"]))
     if "fail-on" in table:
         try:
             changes["fail_on"] = Severity.parse(str(table["fail-on"]))
