@@ -6,6 +6,7 @@ The files are not documents: the rules read them through
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 
 from novadoclint import htaccess
@@ -180,9 +181,10 @@ def redirect_test_mismatch(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     stale test hides a redirect that no longer does what it promises.
 
     ## Options
-    `redirect-tests` (config): the test file, relative to the source dir.
-    Default `../test/redirect-tests.txt` (nova's layout); a missing default
-    file turns the rule off, a missing configured one is reported.
+    `redirect-tests` (config): the test file, relative to the config file.
+    Default: `../test/redirect-tests.txt` from the source dir (nova's
+    layout); a missing default file turns the rule off, a missing configured
+    one is reported.
 
     ## Example
     ```rst
@@ -217,7 +219,9 @@ def redirect_test_mismatch(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     - Apache mod_alias: https://httpd.apache.org/docs/2.4/mod/mod_alias.html
     """
     configured = ctx.settings.redirect_tests
-    tests_path = configured or htaccess.DEFAULT_TESTS
+    tests_path = htaccess.DEFAULT_TESTS
+    if configured:  # shown, like every path, relative to the source dir
+        tests_path = os.path.relpath(configured, index.srcdir).replace(os.sep, "/")
     files = list(_rules_files(index))
     if not files:
         return
