@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from docutils import nodes
 
@@ -38,3 +39,6 @@ class ParsedDoc:
     messages: list[Message]
     facts: DocFacts
     decode_error: tuple[int, int, str] | None = None  # (byte offset, line, reason)
+    # Views of the doctree that several rules read, computed once by the first that
+    # needs them (a rule family's own key): one walk per document, not one per rule.
+    views: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
