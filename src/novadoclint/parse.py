@@ -42,6 +42,10 @@ TRANSFORMS = (
 # Directives whose rst content may hold sections (Sphinx: nested_parse_with_titles).
 TITLED_BODIES = frozenset({"only", "ifconfig"})
 VERSION_CHANGES = frozenset({"versionadded", "versionchanged", "deprecated", "versionremoved"})
+# Indentation levels a document may nest; docutils recursion gives out between about
+# 110 (nested directives) and 165 (block quotes) levels.
+NESTING_LIMIT = 100
+DEEP_INDENT_RE = re.compile(f"^ {{{NESTING_LIMIT}}}", re.MULTILINE)
 # Diagram directives whose argument names the file Sphinx draws from: a dependency.
 DIAGRAM_FILE_DIRECTIVES = frozenset(
     {"blockdiag", "seqdiag", "actdiag", "nwdiag", "rackdiag", "packetdiag"}
@@ -59,6 +63,15 @@ class directive_record(nodes.Element):
 
 class include_record(nodes.Element):
     """An ``include`` directive: what it named and whether the file was read."""
+
+
+class NestedTooDeep(RecursionError):
+    """Markup nested deeper than docutils (and so Sphinx) can parse.
+
+    Raised before parsing when the indentation alone nests too deep: docutils
+    copies the rest of the block at every level, so a 10,000-deep file would
+    take gigabytes and minutes before Python's recursion limit stopped it.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,14 +334,47 @@ def parse(
     state_machine = states.RSTStateMachine(
         state_classes=parser.state_classes, initial_state=parser.initial_state
     )
-    state_machine.run(lines, document, inliner=parser.inliner)
-    roles._roles.pop("", None)  # type: ignore[attr-defined]  # a default-role directive's effect
+    _check_nesting(text, lines)
+    try:
+        state_machine.run(lines, document, inliner=parser.inliner)
+    except RecursionError as exc:  # deep nesting that _check_nesting cannot see (same line)
+        raise NestedTooDeep(f"markup nested too deep for docutils (and Sphinx): {exc}") from None
+    finally:
+        roles._roles.pop("", None)  # type: ignore[attr-defined]  # a default-role directive's effect
     parser.finish_parse()
     _target_lines(document, lines)
     target_lines = _explicit_targets(document)
     document.transformer.add_transforms(list(TRANSFORMS))
     document.transformer.apply_transforms()
     return Parsed(document, messages, list(settings.record_dependencies.list), target_lines)
+
+
+def _check_nesting(text: str, lines: docutils.statemachine.StringList) -> None:
+    """Refuse, before docutils recurses, indentation nested more than NESTING_LIMIT deep.
+
+    Each deeper indentation opens a level (a block quote, a list item, a directive)
+    and needs one more column, so only a text with a line indented that far (or
+    tabs, which expand) can nest that deep: others are not scanned at all.
+    """
+    if "\t" not in text and DEEP_INDENT_RE.search(text) is None:
+        return
+    stack = [0]
+    for offset, line in enumerate(lines.data):
+        stripped = line.lstrip(" ")
+        if not stripped:
+            continue
+        indent = len(line) - len(stripped)
+        while indent < stack[-1]:
+            stack.pop()
+        if indent > stack[-1]:
+            stack.append(indent)
+            if len(stack) > NESTING_LIMIT + 1:  # stack[0] is the margin
+                _, number = lines.info(offset)
+                where = f"line {number + 1 if isinstance(number, int) else '?'}"
+                raise NestedTooDeep(
+                    f"{where}: indentation nested more than {NESTING_LIMIT} levels deep; "
+                    "docutils (and Sphinx) cannot parse it"
+                )
 
 
 def _target_lines(document: nodes.document, lines: docutils.statemachine.StringList) -> None:
