@@ -192,14 +192,14 @@ def options(conf: SphinxConf, settings: Settings) -> LinkCheckOptions:
 
     values: dict[str, Any] = {}
     sphinx_ignore = sphinx("ignore", (list, tuple)) or ()
-    values["ignore"] = (*_strings(sphinx_ignore), *ours.get("ignore", ()))
+    values["ignore"] = tuple(dict.fromkeys((*_strings(sphinx_ignore), *ours.get("ignore", ()))))
     anchors = ours.get("anchors", sphinx("anchors", (bool,)))
     if anchors is not None:
         values["anchors"] = anchors
     sphinx_anchors_ignore = sphinx("anchors_ignore", (list, tuple))
     if sphinx_anchors_ignore is not None or "anchors-ignore" in ours:
         base = _strings(sphinx_anchors_ignore) if sphinx_anchors_ignore is not None else ("^!",)
-        values["anchors_ignore"] = (*base, *ours.get("anchors-ignore", ()))
+        values["anchors_ignore"] = tuple(dict.fromkeys((*base, *ours.get("anchors-ignore", ()))))
     redirects = dict(sphinx("allowed_redirects", (dict,)) or {})
     redirects.update(ours.get("allowed-redirects", ()))
     values["allowed_redirects"] = tuple(
