@@ -32,6 +32,8 @@ LinkResults = Mapping[str, LinkResult]
 CACHE_NAMESPACE = "links-1"
 # Schemes docutils knows, plus what documentation commonly links to besides.
 KNOWN_SCHEMES = frozenset(urischemes.schemes) | {
+    "git",
+    "svn",
     "ircs",
     "sftp",
     "ftps",
