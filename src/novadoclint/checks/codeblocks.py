@@ -68,7 +68,10 @@ def code_blocks(doc: ParsedDoc, ctx: Context) -> Iterator[CodeBlock]:
     """Every highlighted block of the document, in document order, with its language."""
     configured = ctx.sphinx.get("highlight_language")
     current = configured if isinstance(configured, str) else "default"
-    for node in doc.doctree.findall(_is_block):
+    paths: dict[str | None, str | None] = {}
+    for node in _block_nodes(doc.doctree):
+        if node.source not in paths:
+            paths[node.source] = _rel(doc, ctx, node.source)
         if isinstance(node, parse.directive_record):
             name: str = node["name"]
             arguments: tuple[str, ...] = node["arguments"]
@@ -84,30 +87,35 @@ def code_blocks(doc: ParsedDoc, ctx: Context) -> Iterator[CodeBlock]:
             else:
                 language, explicit = DOCTEST_DIRECTIVES[name], True
             text: str = node["content"]
-            place, line = _rel(doc, ctx, node.source), node["content_line"]
+            place, line = paths[node.source], node["content_line"]
         else:
             assert isinstance(node, nodes.literal_block)
             if node.rawsource != node.astext():
                 continue  # parsed-literal: Sphinx does not highlight it
             text = node.astext()
             language, explicit = current, False
-            place, line = _rel(doc, ctx, node.source), node.line or 1
+            place, line = paths[node.source], node.line or 1
         if place is None:
             continue
         count = text.count("\n") + 1
         yield CodeBlock(language, text, place, line, _indent(doc, place, line, count), explicit)
 
 
-def _is_block(node: nodes.Node) -> bool:
-    if isinstance(node, parse.directive_record):
-        name = node["name"]
-        return (
-            name in CODE_DIRECTIVES
-            or name == "highlight"
-            or name in DOCTEST_DIRECTIVES
-            or name in DOCTEST_SESSIONS
-        )
-    return isinstance(node, nodes.literal_block)
+BLOCK_DIRECTIVES = CODE_DIRECTIVES | {"highlight", *DOCTEST_DIRECTIVES, *DOCTEST_SESSIONS}
+
+
+def _block_nodes(doctree: nodes.document) -> Iterator[nodes.Element]:
+    """Literal blocks and code directives in document order (a plain walk: findall is slower)."""
+    stack: list[nodes.Node] = [doctree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, nodes.literal_block):
+            yield node
+        elif isinstance(node, parse.directive_record) and node["name"] in BLOCK_DIRECTIVES:
+            yield node
+            stack.extend(reversed(node.children))
+        elif isinstance(node, nodes.Element) and not isinstance(node, nodes.TextElement):
+            stack.extend(reversed(node.children))
 
 
 @rule("code-block-syntax", Severity.ERROR, Phase.FILE, tags={"code"})
@@ -203,17 +211,16 @@ def code_block_lexer_unknown(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
        import os
     ```
     """
-    for node in doc.doctree.findall(parse.directive_record):
-        name = node["name"]
-        arguments: tuple[str, ...] = node["arguments"]
+    for directive in doc.facts.directives:
+        name, arguments = directive.name, directive.arguments
         if (name not in CODE_DIRECTIVES and name != "highlight") or not arguments:
             continue
         language = arguments[0]
         if lexer_known(language):
             continue
-        path, line = _rel(doc, ctx, node.source), node.line or 1
-        if path is None:
-            continue
+        path, line = directive.path, directive.line
+        if path != doc.path and is_document(ctx.sphinx, path):
+            continue  # an included document: its own lint reports it
         column = 1
         if path == doc.path and 0 < line <= len(doc.lines):
             column = doc.lines[line - 1].find(language) + 1 or 1

@@ -72,19 +72,6 @@ THREE_DOTS_RE = re.compile(r"^\.\.\.\s+(?P<name>[A-Za-z][\w-]*(?::[\w-]+)*)::?(?
 OPTION_LINE_RE = re.compile(r"^:[^:\s][^:]*:(?:\s|$)")
 IMAGE_FILE_RE = re.compile(r"\.(?:png|jpe?g|gif|svg|bmp|tiff?|webp|pdf|\*)$", re.IGNORECASE)
 
-# Quick tests on the raw file: most documents have none of these mistakes.
-PREFILTER = {
-    "role-missing-backticks": re.compile(r":[\w.+:-]+:[^\s`:]"),
-    "role-double-backticks": re.compile(r":[\w.+:-]+:``"),
-    "role-glued": re.compile(r"[^\s(\[{\"'`]:`|[\w.+-]`[^`\s]"),
-    "glued": re.compile(r"\w[.)\]]*``?[^`\s]"),
-    "role-body": re.compile(r":[\w.+:-]+:`"),
-    "hyperlink": re.compile(r">`"),
-    "backtick": re.compile(r"`"),
-    "double-backtick": re.compile(r"``"),
-    "hyphen": re.compile(r"[a-z]-\r?\n"),
-    "dots": re.compile(r"^\s*\.\.(?:\S|\.)", re.MULTILINE),
-}
 # Directives whose argument is one word: a second line before the blank line is content.
 ONE_WORD_ARGUMENT = frozenset({"code-block", "sourcecode", "code", "highlight"})
 VERSION_DIRECTIVES = frozenset({"versionadded", "versionchanged", "deprecated", "versionremoved"})
@@ -138,23 +125,70 @@ def _source_of(node: nodes.Node) -> str | None:
     return None
 
 
-def spans(doc: ParsedDoc, ctx: Context) -> Iterator[Span]:
-    """Every piece of prose in the document, in order, with its estimated line."""
+@dataclass(frozen=True, slots=True)
+class MarkupView:
+    """What the markup rules read from one document, gathered in one walk."""
+
+    texts: tuple[Span, ...]  # Text nodes of prose
+    elements: tuple[Span, ...]  # inline elements in prose: roles, literals, references
+    comments: tuple[tuple[nodes.comment, str], ...]  # with their file
+    paragraphs: tuple[tuple[nodes.paragraph, str], ...]
+    blocks: tuple[tuple[nodes.Element, str], ...]  # directives whose block text is kept
+
+
+def view(doc: ParsedDoc, ctx: Context) -> MarkupView:
+    """The document's markup view, built by the first rule that needs it."""
+    found = doc.views.get("markup")
+    if not isinstance(found, MarkupView):
+        found = doc.views["markup"] = _walk(doc, ctx)
+    return found
+
+
+def _walk(doc: ParsedDoc, ctx: Context) -> MarkupView:
+    paths: dict[str | None, str | None] = {}
+
+    def place(node: nodes.Node) -> str | None:
+        source = _source_of(node)
+        if source not in paths:
+            paths[source] = _rel(doc, ctx, source)
+        return paths[source]
+
+    problems = any(m.level >= 2 for m in doc.messages)  # else no problematic nodes
+    spans: list[Span] = []
+    comments: list[tuple[nodes.comment, str]] = []
+    paragraphs: list[tuple[nodes.paragraph, str]] = []
+    blocks: list[tuple[nodes.Element, str]] = []
     stack: list[nodes.Node] = [doc.doctree]
     while stack:
         node = stack.pop()
         if isinstance(node, NOT_PROSE):
+            path = place(node)
+            if path is not None and isinstance(node, nodes.comment):
+                comments.append((node, path))
+            elif path is not None and _has_block_text(node):
+                blocks.append((node, path))
             continue
         if isinstance(node, nodes.TextElement):
-            path = _rel(doc, ctx, _source_of(node))
+            path = place(node)
             if path is not None:
-                broken = any(True for _ in node.findall(nodes.problematic))
-                found: list[Span] = []
-                _inline(node, path, _line_of(node), broken, "", found)
-                yield from found
+                if isinstance(node, nodes.paragraph):
+                    paragraphs.append((node, path))
+                broken = problems and any(isinstance(c, nodes.problematic) for c in node.children)
+                _inline(node, path, _line_of(node), broken, "", spans)
             continue
         if isinstance(node, nodes.Element):
+            if _has_block_text(node):
+                path = place(node)
+                if path is not None:
+                    blocks.append((node, path))
             stack.extend(reversed(node.children))
+    return MarkupView(
+        tuple(s for s in spans if isinstance(s.node, nodes.Text)),
+        tuple(s for s in spans if not isinstance(s.node, nodes.Text)),
+        tuple(comments),
+        tuple(paragraphs),
+        tuple(blocks),
+    )
 
 
 def _inline(
@@ -166,14 +200,17 @@ def _inline(
         after = children[index + 1] if index + 1 < len(children) else None
         if isinstance(child, nodes.Text):
             text = str(child)
-            out.append(Span(text, child, before, after, path, line, broken, within))
+            if ":" in text or "`" in text or "-\n" in text:  # what the text rules look for
+                out.append(Span(text, child, before, after, path, line, broken, within))
             line += text.count("\n")
         elif isinstance(child, PROSE_INLINE) and child.rawsource[:1] == "*":
             kind = "bold" if isinstance(child, nodes.strong) else "italic"
-            line = _inline(child, path, line, broken, kind, out)
+            nested = broken or any(isinstance(c, nodes.problematic) for c in child.children)
+            line = _inline(child, path, line, nested, kind, out)
         elif isinstance(child, nodes.Element) and not isinstance(child, NOT_PROSE):
             raw = child.rawsource or child.astext()
-            out.append(Span(raw, child, before, after, path, line, broken, within))
+            if raw[:1] in (":", "`"):  # roles and interpreted text, as written
+                out.append(Span(raw, child, before, after, path, line, broken, within))
             line += raw.count("\n")
     return line
 
@@ -220,12 +257,12 @@ def role_domains(vocabulary: Vocabulary) -> frozenset[str]:
     return frozenset(n.split(":", 1)[0].lower() for n, _, _ in vocabulary.roles if ":" in n)
 
 
-def _texts(doc: ParsedDoc, ctx: Context) -> Iterator[Span]:
-    return (s for s in spans(doc, ctx) if isinstance(s.node, nodes.Text))
+def _texts(doc: ParsedDoc, ctx: Context) -> tuple[Span, ...]:
+    return view(doc, ctx).texts
 
 
-def _elements(doc: ParsedDoc, ctx: Context) -> Iterator[Span]:
-    return (s for s in spans(doc, ctx) if not isinstance(s.node, nodes.Text))
+def _elements(doc: ParsedDoc, ctx: Context) -> tuple[Span, ...]:
+    return view(doc, ctx).elements
 
 
 def _q(text: str) -> str:
@@ -270,8 +307,6 @@ def role_missing_backticks(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     See :ref:`minimal-downtime-upgrade` for the steps.
     ```
     """
-    if not PREFILTER["role-missing-backticks"].search(doc.text):
-        return
     roles = known_roles(ctx.vocabulary)
     for span in _texts(doc, ctx):
         for match in ROLE_NO_BACKTICKS_RE.finditer(span.text):
@@ -304,7 +339,7 @@ def role_double_backticks(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Run :command:`nova-manage db sync` first.
     ```
     """
-    if not PREFILTER["role-double-backticks"].search(doc.text):
+    if ":``" not in doc.text:
         return
     roles = known_roles(ctx.vocabulary)
     for span in _texts(doc, ctx):
@@ -370,7 +405,7 @@ def role_missing_space_before(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Read the :ref:`upgrade notes <upgrades>` first.
     ```
     """
-    if not PREFILTER["role-glued"].search(doc.text):
+    if "`" not in doc.text:
         return
     for span in _texts(doc, ctx):
         found = _glued(span, ctx)
@@ -401,7 +436,7 @@ def role_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     See :ref:`upgrades` and :doc:`install`.
     ```
     """
-    if not PREFILTER["role-glued"].search(doc.text):
+    if "`" not in doc.text:
         return
     roles = known_roles(ctx.vocabulary)
     for span in _texts(doc, ctx):
@@ -412,7 +447,7 @@ def role_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
                 _at(doc, span, offset, written),
                 f"role missing its leading colon: {_q(written)}; did you mean {_q(fixed)}?",
             )
-        for match in ROLE_NO_COLON_RE.finditer(span.text):
+        for match in ROLE_NO_COLON_RE.finditer(span.text) if "`" in span.text else ():
             name, body = match.group("name"), match.group("body")
             if name.lower() in roles:
                 yield Hit(
@@ -448,7 +483,7 @@ def role_extra_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Use :command:`nova-manage` to do it.
     ```
     """
-    if not PREFILTER["role-body"].search(doc.text):
+    if ":`" not in doc.text:
         return
     for span, match in _role_spans(doc, ctx):
         body = match.group("body")
@@ -482,7 +517,7 @@ def role_missing_space_after(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Create :class:`Flavor`\\ s with ``openstack``.
     ```
     """
-    if not PREFILTER["role-body"].search(doc.text):
+    if ":`" not in doc.text:
         return
     for span, match in _role_spans(doc, ctx):
         body = match.group("body")
@@ -519,7 +554,7 @@ def role_leading_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     See :ref:`upgrades` first.
     ```
     """
-    if not PREFILTER["role-body"].search(doc.text):
+    if ":`" not in doc.text:
         return
     for span in _elements(doc, ctx):
         match = LEADING_BACKTICK_RE.match(span.text)
@@ -597,7 +632,7 @@ def hyperlink_missing_underscore(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     See the `API reference <https://docs.openstack.org/api-ref/compute/>`_.
     ```
     """
-    if not PREFILTER["backtick"].search(doc.text):
+    if "`" not in doc.text:
         return
     for span in _elements(doc, ctx):
         if _link_in_backticks(span) is not None:
@@ -627,10 +662,10 @@ def hyperlink_missing_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Read `NEWS <https://github.com/openstack/nova/blob/master/NEWS>`_ first.
     ```
     """
-    if not PREFILTER["hyperlink"].search(doc.text):
+    if ">`" not in doc.text:
         return
     for span in _texts(doc, ctx):
-        if span.broken:
+        if span.broken or ">`" not in span.text:
             continue
         for match in LINK_MISSING_BACKTICK_RE.finditer(span.text):
             at = _at(doc, span, match.start(), match.group())
@@ -761,7 +796,7 @@ def default_role(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Titles of books or standards, what the default role is meant for, are
     reported too: use `:title-reference:` (or `:t:`) for those.
     """
-    if not _default_role_unset(ctx) or not PREFILTER["backtick"].search(doc.text):
+    if not _default_role_unset(ctx) or "`" not in doc.text:
         return
     for span in _elements(doc, ctx):
         if not isinstance(span.node, nodes.title_reference) or not _is_interpreted(span.node):
@@ -793,11 +828,11 @@ def default_role_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Run the ``nova-manage`` command.
     ```
     """
-    if not PREFILTER["glued"].search(doc.text):
+    if "`" not in doc.text:
         return
     double = _default_role_unset(ctx)
     for span in _texts(doc, ctx):
-        if span.broken:
+        if span.broken or "`" not in span.text:
             continue
         for match in GLUED_INTERPRETED_RE.finditer(span.text):
             start = match.start()
@@ -830,10 +865,10 @@ def inline_literal_unbalanced(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Set ``debug`` to ``True`` or ``False`` here.
     ```
     """
-    if not PREFILTER["double-backtick"].search(doc.text):
+    if "``" not in doc.text:
         return
     for span in _texts(doc, ctx):
-        if span.broken or span.within:
+        if span.broken or span.within or "``" not in span.text:
             continue
         for match in LONE_DOUBLE_BACKTICK_RE.finditer(span.text):
             start = max(match.start() - 20, 0)
@@ -865,7 +900,7 @@ def inline_markup_nested(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     - **Q: What is the difference between** ``nova-novncproxy`` **and the others?**
     ```
     """
-    if "*" not in doc.text or not PREFILTER["backtick"].search(doc.text):
+    if "*" not in doc.text or "`" not in doc.text:
         return
     for span in _texts(doc, ctx):
         if not span.within or span.broken:
@@ -898,10 +933,10 @@ def dangling_hyphen(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     non-blocking.
     ```
     """
-    if not PREFILTER["hyphen"].search(doc.text):
+    if "-\n" not in doc.text and "-\r\n" not in doc.text:
         return
     for span in _texts(doc, ctx):
-        for match in DANGLING_HYPHEN_RE.finditer(span.text):
+        for match in DANGLING_HYPHEN_RE.finditer(span.text) if "-\n" in span.text else ():
             word, following = match.group("word"), match.group("next")
             yield Hit(
                 _at(doc, span, match.start(), f"{word}-"),
@@ -938,7 +973,7 @@ def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     if ".. " not in doc.text:
         return
     directive_names = known_directives(ctx.vocabulary)
-    for node in doc.doctree.findall(nodes.comment):
+    for node, path in view(doc, ctx).comments:
         text = node.astext()
         first = text.split("\n", 1)[0].rstrip()
         match = COMMENT_DIRECTIVE_RE.match(first)
@@ -958,9 +993,6 @@ def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             fixed = f".. {name}::{rest}"
         else:
             continue
-        path = _rel(doc, ctx, _source_of(node))
-        if path is None:
-            continue
         yield Hit(
             locate(doc, path, _line_of(node), f".. {first}"),
             f"comment looks like a directive: '.. {first}'; did you mean {_q(fixed.rstrip())}?",
@@ -968,9 +1000,8 @@ def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
 
 
 def _paragraph_starts(doc: ParsedDoc, ctx: Context) -> Iterator[tuple[nodes.paragraph, str, str]]:
-    for node in doc.doctree.findall(nodes.paragraph):
-        path = _rel(doc, ctx, _source_of(node))
-        if path is not None:
+    for node, path in view(doc, ctx).paragraphs:
+        if node.rawsource.startswith(".."):
             yield node, path, node.astext().split("\n", 1)[0]
 
 
@@ -997,8 +1028,6 @@ def directive_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
        Back up the database first.
     ```
     """
-    if not PREFILTER["dots"].search(doc.text):
-        return
     directive_names = known_directives(ctx.vocabulary)
     for node, path, first in _paragraph_starts(doc, ctx):
         match = MISSING_SPACE_RE.match(first)
@@ -1034,8 +1063,6 @@ def directive_three_dots(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
        The option is now ignored.
     ```
     """
-    if not PREFILTER["dots"].search(doc.text):
-        return
     directive_names = known_directives(ctx.vocabulary)
     for node, path, first in _paragraph_starts(doc, ctx):
         match = THREE_DOTS_RE.match(first)
@@ -1073,8 +1100,7 @@ def directive_missing_blank_line(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """
     if ".. " not in doc.text:
         return
-    for node in doc.doctree.findall(_has_block_text):
-        assert isinstance(node, nodes.Element)
+    for node, path in view(doc, ctx).blocks:
         block = node.rawsource.splitlines()
         head = re.match(r"^\s*\.\.\s+(?P<name>[\w:-]+)\s*::\s*(?P<argument>.*)$", block[0])
         if head is None:
@@ -1098,9 +1124,6 @@ def directive_missing_blank_line(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         elif not argument and glued:
             glued = glued[1:]  # the argument itself may sit on the next line
         if not glued:
-            continue
-        path = _rel(doc, ctx, _source_of(node))
-        if path is None:
             continue
         offset, text = glued[0]
         yield Hit(
