@@ -195,6 +195,13 @@ class FactsIndex:
                 found.setdefault(path, ext)
         return found
 
+    def canonical(self, path: str) -> str:
+        """A source-dir-relative path in its shortest form ('../../doc/x' -> '../x')."""
+        if not path.startswith("../"):
+            return path
+        absolute = os.path.normpath(os.path.join(self.srcdir, path))
+        return os.path.relpath(absolute, self.srcdir).replace(os.sep, "/")
+
     def exists(self, path: str) -> bool:
         """A path relative to the source dir ("../" allowed) names an existing file."""
         if path in self.files:

@@ -74,7 +74,7 @@ def include_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             target = include.target
             if include.directive == "include" and (include.found or target.startswith("<")):
                 continue
-            path = relfn2path(target, doc.path)
+            path = index.canonical(relfn2path(target, doc.path))
             if include.directive != "include" and index.exists(path):
                 continue
             if _generated(index, ctx, path):
@@ -132,7 +132,7 @@ def image_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
         for image in doc.images if images_on else ():
             if is_remote(image.target):
                 continue
-            path = relfn2path(image.target, doc.path)
+            path = index.canonical(relfn2path(image.target, doc.path))
             if path.endswith(".*"):
                 if wildcard_candidates(path, index.files):
                     continue
@@ -147,7 +147,7 @@ def image_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
                 continue
             if is_remote(ref.target):
                 continue
-            path = relfn2path(ref.target, doc.path)
+            path = index.canonical(relfn2path(ref.target, doc.path))
             if index.exists(path) or _generated(index, ctx, path):
                 continue
             yield Hit(
