@@ -221,7 +221,8 @@ def _record(node: nodes.Element, walk: _Walk, section: int) -> None:
 def _record_xref(node: xref, walk: _Walk, section: int) -> None:
     path, line = walk.rel(node.source), node.line or _line_of(node)
     role, target = node["role"], node["target"]
-    column = walk.column(path, line, node.rawsource)
+    # docutils gives a role its paragraph's first line: find the line it is written on
+    line, column = walk.locate(path, line, _span(node), f"{role}:{target}", node.rawsource)
     in_list = any(isinstance(a, nodes.list_item) for a in _ancestors(node))
     walk.refs.append(Ref(role, target, node["title"], path, line, column, section, in_list))
     if role in walk.extlinks or (role == "download" and URL_RE.match(target)):
