@@ -246,3 +246,24 @@ def did_you_mean(wanted: str, candidates: Iterable[str]) -> str:
         tail = wanted.rsplit("/", 1)[-1]
         close = [c for c in pool if c.rsplit("/", 1)[-1] == tail][:1]
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class Suggestions:
+    """did_you_mean over one pool, each answer computed once.
+
+    A renamed page or label is usually missed many times over: a whole-tree
+    rule asks for the same hint again and again, and a fresh search of a large
+    pool costs milliseconds. Built per rule run, so nothing outlives it.
+    """
+
+    def __init__(self, candidates: Iterable[str]) -> None:
+        self.pool = sorted(set(candidates))
+        self.answers: dict[tuple[str, str | None], str] = {}
+
+    def hint(self, wanted: str, *, besides: str | None = None) -> str:
+        """'; did you mean 'x'?' for the closest candidate other than ``besides``."""
+        key = (wanted, besides)
+        if key not in self.answers:
+            pool = self.pool if besides is None else [c for c in self.pool if c != besides]
+            self.answers[key] = did_you_mean(wanted, pool)
+        return self.answers[key]

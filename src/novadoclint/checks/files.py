@@ -9,7 +9,7 @@ from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import (
-    did_you_mean,
+    Suggestions,
     is_remote,
     matches_any,
     relfn2path,
@@ -27,12 +27,16 @@ def _generated(index: FactsIndex, ctx: Context, path: str) -> bool:
     return path in generated or matches_any(path, (*generated, *ctx.settings.generated_files))
 
 
-def _hint(index: FactsIndex, path: str) -> str:
+def _suggestions(index: FactsIndex) -> Suggestions:
+    """Every file that exists, or that an enabled extension will write."""
+    return Suggestions((*index.files, *(g for g in index.generated_files if "*" not in g)))
+
+
+def _hint(index: FactsIndex, suggest: Suggestions, path: str) -> str:
     extension = index.generators_disabled.get(path)
     if extension is not None:
         return f"; {extension} writes it at build time: enable it in conf.py"
-    generated = (g for g in index.generated_files if "*" not in g)
-    return did_you_mean(path, (*index.files, *generated))
+    return suggest.hint(path)
 
 
 @rule("include-missing", Severity.ERROR, Phase.TREE, tags={"files"})
@@ -68,6 +72,7 @@ def include_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     Mind the gap.
     ```
     """
+    suggest = _suggestions(index)
     for docname in sorted(index.docs):
         doc = index.docs[docname]
         for include in doc.includes:
@@ -81,7 +86,7 @@ def include_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
                 continue
             yield Hit(
                 Location(include.path, include.line),
-                f"include file {path!r} not found{_hint(index, path)}",
+                f"include file {path!r} not found{_hint(index, suggest, path)}",
                 cause=docname,
             )
 
@@ -127,6 +132,7 @@ def image_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     values = index.conf.values
     images_on = not warning_suppressed(values, "image", "not_readable")
     downloads_on = not warning_suppressed(values, "download", "not_readable")
+    suggest = _suggestions(index)
     for docname in sorted(index.docs):
         doc = index.docs[docname]
         for image in doc.images if images_on else ():
@@ -140,7 +146,7 @@ def image_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             elif index.exists(path) or _generated(index, ctx, path):
                 continue
             else:
-                message = f"image file not readable: {path}{_hint(index, path)}"
+                message = f"image file not readable: {path}{_hint(index, suggest, path)}"
             yield Hit(Location(image.path, image.line), message, cause=docname)
         for ref in doc.refs if downloads_on else ():
             if ref.role not in DOWNLOAD_ROLES or xref_disabled(ref.title, ref.target):
@@ -152,6 +158,6 @@ def image_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
                 continue
             yield Hit(
                 Location(ref.path, ref.line, ref.column),
-                f"download file not readable: {path}{_hint(index, path)}",
+                f"download file not readable: {path}{_hint(index, suggest, path)}",
                 cause=docname,
             )

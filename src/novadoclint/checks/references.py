@@ -11,6 +11,7 @@ from novadoclint.index import FactsIndex
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import (
     BUILTIN_LABELS,
+    Suggestions,
     did_you_mean,
     external_label,
     intersphinx_names,
@@ -70,11 +71,12 @@ def doc_ref_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     ==========
     ```
     """
+    suggest = Suggestions(index.docs)
     for docname, ref in _refs(index, DOC_ROLES):
         if resolve_doc(index.docs, docname, ref.target) is None:
             if _quiet(index, ref.role, ref.target):
                 continue
-            hint = did_you_mean(_plain_doc(index, ref.target), index.docs)
+            hint = suggest.hint(_plain_doc(index, ref.target))
             yield Hit(
                 Location(ref.path, ref.line, ref.column),
                 f"unknown document: {ref.target!r}{hint}",
@@ -135,6 +137,7 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     labels = index.all_labels
     inventories = intersphinx_names(index.conf.values, index.conf.extensions)
     resolve_self = index.conf.get("intersphinx_resolve_self")
+    suggest = Suggestions(labels)
     for docname, ref in _refs(index, REF_ROLES | NUMREF_ROLES):
         target = label_target(ref.target)
         name = _local_name(target, resolve_self)
@@ -142,7 +145,7 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             continue
         if name == target and external_label(target, inventories):
             continue
-        hint = did_you_mean(name, labels) or _inventory_hint(name, inventories)
+        hint = suggest.hint(name) or _inventory_hint(name, inventories)
         yield Hit(
             Location(ref.path, ref.line, ref.column),
             f"undefined label: {target!r}{hint}",

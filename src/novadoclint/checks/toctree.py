@@ -8,7 +8,7 @@ from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex, TocLink
 from novadoclint.registry import Phase, rule
-from novadoclint.resolve import GLOB_RE, did_you_mean, warning_suppressed
+from novadoclint.resolve import GLOB_RE, Suggestions, warning_suppressed
 
 
 def _at(link: TocLink) -> Location:
@@ -58,10 +58,11 @@ def toctree_entry_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     ```
     """
     values = index.conf.values
+    suggest = Suggestions(index.docs)
     for link in index.toc_links:
         status, name = link.status, link.target
         if status in ("missing", "own") and not warning_suppressed(values, "toc", "not_readable"):
-            yield Hit(_at(link), _missing_message(index, link), cause=link.parent)
+            yield Hit(_at(link), _missing_message(suggest, link), cause=link.parent)
         elif status == "excluded" and not warning_suppressed(values, "toc", "excluded"):
             yield Hit(
                 _at(link),
@@ -77,14 +78,14 @@ def toctree_entry_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             )
 
 
-def _missing_message(index: FactsIndex, link: TocLink) -> str:
+def _missing_message(suggest: Suggestions, link: TocLink) -> str:
     name = link.target
     text = f"toctree contains reference to nonexisting document {name!r}"
     if link.status == "own":
         return text + "; a toctree cannot list its own document (write 'self')"
     if not link.toctree.glob and GLOB_RE.match(link.entry.target):
         return text + "; add the :glob: option to expand a pattern"
-    return text + did_you_mean(name, (d for d in index.docs if d != link.parent))
+    return text + suggest.hint(name, besides=link.parent)
 
 
 @rule("toctree-duplicate", Severity.WARNING, Phase.TREE, tags={"toctree"})
