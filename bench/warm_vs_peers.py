@@ -1,0 +1,159 @@
+"""novadoclint cold and warm against doc8, sphinx-lint and a Sphinx dummy build, in one run.
+
+Usage: python bench/warm_vs_peers.py [SRCDIR] [--runs N] [--peers-bin DIR] [--no-sphinx]
+
+Times, on the same tree, interleaved run by run so that machine noise hits
+every tool alike:
+
+- ``cold``: ``novadoclint --no-cache`` (every file parsed);
+- ``warm``: ``novadoclint`` with a primed facts cache in a temporary
+  ``NOVADOCLINT_CACHE_DIR`` (nothing changed since the last run);
+- ``doc8`` and ``sphinx-lint`` from ``--peers-bin`` (default ``/tmp/peers/bin``,
+  a venv made with ``pip install doc8 sphinx-lint sphinx``);
+- ``sphinx``: ``sphinx-build -b dummy -n -j auto -E`` on a copy of the tree
+  whose ``conf.py`` lists only the extensions the peers' Python can import
+  (local ``ext.*`` extensions and uninstalled ones are dropped and printed).
+  The copy holds the source dir's whole repository folder (up to the folder
+  above ``doc/``), so ``../../etc`` includes still resolve.
+
+Prints each median with its spread, then the ratios the targets are about.
+Figures for the notes, never assertions: the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_TREE = Path(__file__).resolve().parents[2] / "shared/corpus/nova-2026/doc/source"
+DEFAULT_PEERS = Path("/tmp/peers/bin")
+
+
+def novadoclint() -> str:
+    beside = Path(sys.executable).parent / "novadoclint"
+    return str(beside) if beside.exists() else shutil.which("novadoclint") or "novadoclint"
+
+
+def timed(cmd: Sequence[str], env: dict[str, str], cwd: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):  # 1: findings (or, for sphinx-build -n, warnings)
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise SystemExit(f"{cmd[0]} exited with {done.returncode}: {' / '.join(tail)}")
+    return elapsed
+
+
+def extensions_of(conf: Path) -> list[str]:
+    for node in ast.parse(conf.read_bytes()).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "extensions" for t in node.targets
+        ):
+            value = ast.literal_eval(node.value)
+            return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def importable(python: Path, modules: Sequence[str]) -> set[str]:
+    """Modules the peers' Python can import (checked there, never in this process)."""
+    probe = (
+        "import importlib.util, sys\n"
+        "for m in sys.argv[1:]:\n"
+        "    try:\n"
+        "        ok = importlib.util.find_spec(m) is not None\n"
+        "    except (ImportError, ValueError):\n"
+        "        ok = False\n"
+        "    print(m, ok)\n"
+    )
+    out = subprocess.run(
+        [str(python), "-c", probe, *modules], capture_output=True, text=True, check=True
+    ).stdout
+    return {line.split()[0] for line in out.splitlines() if line.endswith(" True")}
+
+
+def sphinx_copy(srcdir: Path, python: Path, workdir: Path) -> tuple[Path, list[str]]:
+    """A copy of the tree Sphinx can build here: unavailable extensions dropped from conf.py."""
+    repo = srcdir.parent.parent if srcdir.parent.name == "doc" else srcdir.parent
+    copy = workdir / "repo"
+    shutil.copytree(repo, copy, symlinks=True)
+    conf = copy / srcdir.relative_to(repo) / "conf.py"
+    wanted = extensions_of(conf)
+    ok = importable(python, [e for e in wanted if not e.startswith("ext.")])
+    dropped = [e for e in wanted if e not in ok]
+    text = conf.read_text(encoding="utf-8")
+    text += f"\n# bench/warm_vs_peers.py: dropped {dropped}\n"
+    text += f"extensions = {[e for e in wanted if e in ok]!r}\n"
+    conf.write_text(text, encoding="utf-8")
+    return conf.parent, dropped
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("srcdir", nargs="?", type=Path, default=DEFAULT_TREE)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--peers-bin", type=Path, default=DEFAULT_PEERS)
+    parser.add_argument("--no-sphinx", action="store_true", help="skip the Sphinx dummy build")
+    args = parser.parse_args(argv)
+    srcdir = args.srcdir.resolve()
+    work = Path(tempfile.mkdtemp(prefix="novadoclint-peers-"))
+    env = {**os.environ, "NO_COLOR": "1", "NOVADOCLINT_CACHE_DIR": str(work / "cache")}
+    commands: dict[str, list[str]] = {
+        "cold": [novadoclint(), "--no-cache", str(srcdir)],
+        "warm": [novadoclint(), str(srcdir)],
+    }
+    for name in ("doc8", "sphinx-lint"):
+        exe = args.peers_bin / name
+        if exe.exists():
+            commands[name] = [str(exe), str(srcdir)]
+        else:
+            print(f"{name}: not in {args.peers_bin}, skipped")
+    build = args.peers_bin / "sphinx-build"
+    if not args.no_sphinx and build.exists():
+        copy, dropped = sphinx_copy(srcdir, args.peers_bin / "python", work)
+        print(f"sphinx: building a copy without {', '.join(dropped) or 'nothing'}")
+        out = work / "out"
+        commands["sphinx"] = [
+            *(str(build), "-b", "dummy", "-n", "-j", "auto", "-E", "-q"),
+            *(str(copy), str(out), "-d", str(out / ".doctrees")),
+        ]
+    elif not args.no_sphinx:
+        print(f"sphinx-build: not in {args.peers_bin}, skipped")
+    try:
+        timed(commands["warm"], env, work)  # prime the cache
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.runs):
+            for name, cmd in commands.items():
+                if name == "sphinx":
+                    shutil.rmtree(work / "out", ignore_errors=True)
+                times[name].append(timed(cmd, env, work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"tree: {srcdir}  runs: {args.runs}  cores: {os.cpu_count()}")
+    median = {name: statistics.median(values) for name, values in times.items()}
+    for name, values in times.items():
+        spread = f"min {min(values):.3f}, max {max(values):.3f}"
+        print(f"{name:<12} median {median[name]:7.3f} s  ({spread})")
+    targets = [
+        ("cold / doc8", "cold", "doc8", "<= 0.5"),
+        ("warm / sphinx-lint", "warm", "sphinx-lint", "<= 1"),
+        ("warm / cold", "warm", "cold", "<= 0.1"),
+        ("cold / sphinx", "cold", "sphinx", "<= 0.033"),
+        ("warm / sphinx", "warm", "sphinx", ""),
+    ]
+    for label, a, b, target in targets:
+        if a in median and b in median:
+            ratio = median[a] / median[b]
+            print(f"{label:<20} {ratio:6.3f}  ({1 / ratio:5.1f}x)  target {target or '-'}")
+
+
+if __name__ == "__main__":
+    main()
