@@ -71,6 +71,11 @@ def include_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     .. file: snippets/warning.txt
     Mind the gap.
     ```
+
+    ## Known problems
+    A file that includes itself, directly or through others, is reported by
+    `rst-syntax` ("circular inclusion"), as docutils words it, once for each
+    document that enters the cycle.
     """
     suggest = _suggestions(index)
     for docname in sorted(index.docs):
@@ -128,6 +133,11 @@ def image_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     .. file: samples/nova.conf
     [DEFAULT]
     ```
+
+    ## Known problems
+    Language-specific images (`figure_language_filename`) are not looked for.
+    `name.*` with no file is reported although Sphinx's `dummy` builder stays
+    quiet; the HTML builder warns "a suitable image for html builder not found".
     """
     values = index.conf.values
     images_on = not warning_suppressed(values, "image", "not_readable")

@@ -132,7 +132,9 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     `name:` prefix in every inventory; such references are reported here,
     since this project does not define them (write them with the prefix).
     `:numref:` to a label that exists but sits on no figure, table, code block
-    or section is not reported.
+    or section is not reported. With autosectionlabel, Sphinx names a section
+    by its title's source text, markup included (``` ``nova-manage`` usage ```);
+    here the title's plain text is used.
     """
     labels = index.all_labels
     inventories = intersphinx_names(index.conf.values, index.conf.extensions)

@@ -285,7 +285,7 @@ def unreachable_document(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
         parents = sorted({link.parent for link in index.toc_parents[docname]})
         yield Hit(
             Location(doc.path, 1),
-            f"document isn't reachable from the root document {root!r}: "
-            f"only toctrees outside the tree list it ({', '.join(parents)})",
+            f"document isn't reachable from the root document {root!r}: only toctrees "
+            f"outside the tree list it ({', '.join(parents)}); list it in one the root leads to",
             cause=docname,
         )
