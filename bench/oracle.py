@@ -42,6 +42,7 @@ from functools import partial
 from pathlib import Path
 
 from novadoclint import vocabulary
+from novadoclint.checks import RULES_BY_ID
 from novadoclint.context import Context
 from novadoclint.engine import lint_project, run_phase1
 from novadoclint.facts import DocFacts
@@ -736,6 +737,29 @@ def _repeat_line(lines: list[str], *, line: int) -> bool:
 # --- main ------------------------------------------------------------------------------
 
 
+def rule_times(src: Path, rounds: int = 5) -> None:
+    """Each compared rule's run time on a fresh index (its derived views included)."""
+    index = build_index(src)
+    settings = our_settings(src)
+    ctx = Context(str(src), settings, index.conf, vocabulary.build(index.conf, src))
+    rules = [*OUR_CLASSES, "unreachable-document"]
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        fresh = FactsIndex(index.srcdir, index.conf, index.docs, index.files)
+        for rule_id in rules:
+            start = time.perf_counter()
+            found = sum(1 for _ in RULES_BY_ID[rule_id].check(fresh, ctx))
+            elapsed = time.perf_counter() - start
+            best[rule_id] = min(best.get(rule_id, elapsed), elapsed)
+            best[rule_id + "#"] = found
+    print(f"{len(index.docs)} documents; best of {rounds} runs, each on a fresh index:")
+    for rule_id in rules:
+        print(
+            f"  {rule_id:<24} {best[rule_id] * 1000:7.2f} ms  {int(best[rule_id + '#'])} findings"
+        )
+    print(f"  {'all':<24} {sum(best[r] for r in rules) * 1000:7.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("srcdir", nargs="?", default=str(DEFAULT_TREE))
@@ -748,11 +772,17 @@ def main() -> None:
     )
     parser.add_argument("--stub", action="append", default=[], help="stub this extension too")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--rule-times", action="store_true", help="only time each rule on SRCDIR (no Sphinx)"
+    )
     args = parser.parse_args()
 
     srcdir = Path(args.srcdir).resolve()
     if not (srcdir / "conf.py").is_file():
         raise SystemExit(f"{srcdir}: no conf.py")
+    if args.rule_times:
+        rule_times(srcdir)
+        return
     tools = sphinx_tools(args.sphinx_build)
     if tools is None:
         raise SystemExit("Sphinx is not installed: pass --sphinx-build (nothing to compare)")
