@@ -211,7 +211,7 @@ def ref_title_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     ```
     """
     labels = index.all_labels
-    for docname, ref in _refs(index, REF_ROLES):
+    for _docname, ref in _refs(index, REF_ROLES):
         if ref.title is not None:
             continue
         target = label_target(ref.target)
@@ -224,7 +224,7 @@ def ref_title_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             Location(ref.path, ref.line, ref.column),
             "failed to create a cross reference. A title or caption not found: "
             f"{target!r}; write :ref:`text <{target}>` or put the label before a section title",
-            cause=docname,
+            cause=places[0][0],  # the label's document: moving the label caused it
         )
 
 
@@ -322,5 +322,5 @@ def _duplicate(
     return Hit(
         Location(label.path, label.line),
         f"duplicate label {label.name}, other instance in {where}{hint}",
-        cause=docname,
+        cause=other_doc,  # reported at the later definition: a change to either shows it
     )

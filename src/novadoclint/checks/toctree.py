@@ -163,7 +163,7 @@ def toctree_duplicate(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             _at(links[1]),
             f"document is referenced in multiple toctrees: {parents}, selecting: "
             f"{max(parents)} <- {child}; keep one entry and link to it elsewhere with :doc:",
-            cause=child,
+            cause=links[0].parent,  # reported at the second listing: a change to either shows it
         )
 
 
