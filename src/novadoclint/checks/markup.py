@@ -36,7 +36,6 @@ NOT_PROSE = (
     nodes.target,
     nodes.image,
     nodes.raw,
-    nodes.substitution_definition,
 )
 # Inline elements whose text is prose too (``*emphasis*``, ``**strong**``).
 PROSE_INLINE = (nodes.emphasis, nodes.strong)
@@ -154,6 +153,12 @@ def _walk(doc: ParsedDoc, ctx: Context) -> MarkupView:
         return paths[source]
 
     problems = any(m.level >= 2 for m in doc.messages)  # else no problematic nodes
+    # Substitutions are copied where they are used: check the definition, not the copies.
+    copies = frozenset(
+        str(child) if isinstance(child, nodes.Text) else getattr(child, "rawsource", "")
+        for definition in doc.doctree.substitution_defs.values()
+        for child in definition.children
+    )
     spans: list[Span] = []
     comments: list[tuple[nodes.comment, str]] = []
     paragraphs: list[tuple[nodes.paragraph, str]] = []
@@ -174,7 +179,8 @@ def _walk(doc: ParsedDoc, ctx: Context) -> MarkupView:
                 if isinstance(node, nodes.paragraph):
                     paragraphs.append((node, path))
                 broken = problems and any(isinstance(c, nodes.problematic) for c in node.children)
-                _inline(node, path, _line_of(node), broken, "", spans)
+                skip = frozenset() if isinstance(node, nodes.substitution_definition) else copies
+                _inline(node, path, _line_of(node), broken, "", skip, spans)
             continue
         if isinstance(node, nodes.Element):
             if _has_block_text(node):
@@ -192,24 +198,32 @@ def _walk(doc: ParsedDoc, ctx: Context) -> MarkupView:
 
 
 def _inline(
-    element: nodes.Element, path: str, line: int, broken: bool, within: str, out: list[Span]
+    element: nodes.Element,
+    path: str,
+    line: int,
+    broken: bool,
+    within: str,
+    skip: frozenset[str],
+    out: list[Span],
 ) -> int:
+    """Spans of a paragraph-like element; ``skip`` holds text copied from substitutions."""
     children = element.children
     for index, child in enumerate(children):
         before = children[index - 1] if index else None
         after = children[index + 1] if index + 1 < len(children) else None
         if isinstance(child, nodes.Text):
             text = str(child)
-            if ":" in text or "`" in text or "-\n" in text:  # what the text rules look for
+            # what the text rules look for
+            if (":" in text or "`" in text or "-\n" in text) and text not in skip:
                 out.append(Span(text, child, before, after, path, line, broken, within))
             line += text.count("\n")
         elif isinstance(child, PROSE_INLINE) and child.rawsource[:1] == "*":
             kind = "bold" if isinstance(child, nodes.strong) else "italic"
             nested = broken or any(isinstance(c, nodes.problematic) for c in child.children)
-            line = _inline(child, path, line, nested, kind, out)
+            line = _inline(child, path, line, nested, kind, skip, out)
         elif isinstance(child, nodes.Element) and not isinstance(child, NOT_PROSE):
             raw = child.rawsource or child.astext()
-            if raw[:1] in (":", "`"):  # roles and interpreted text, as written
+            if raw[:1] in (":", "`") and raw not in skip:  # roles and interpreted text
                 out.append(Span(raw, child, before, after, path, line, broken, within))
             line += raw.count("\n")
     return line
