@@ -501,7 +501,9 @@ def role_extra_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         return
     for span, match in _role_spans(doc, ctx):
         body = match.group("body")
-        inner = body.strip("`")
+        inner = body.lstrip("`")
+        if inner.endswith("`") and not inner.endswith("\\`"):  # an escaped one is text
+            inner = inner.rstrip("`")
         if body == inner or UNESCAPED_BACKTICK_RE.search(inner):
             continue
         fixed = f":{match.group('name')}:`{inner}`"
