@@ -156,10 +156,13 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
 
 
 def _inventory_hint(target: str, inventories: frozenset[str]) -> str:
-    """A 'name:label' whose name is a misspelt intersphinx_mapping key."""
+    """How to point at another project: a misspelt inventory name, or none given."""
     prefix, sep, _ = target.partition(":")
-    if not sep or "*" in inventories:
+    if not inventories or "*" in inventories:
         return ""
+    if not sep:
+        names = ", ".join(sorted(inventories))
+        return f"; if another project defines it, write '<name>:{target}' (intersphinx: {names})"
     close = did_you_mean(prefix, inventories)
     return (
         f"; {prefix!r} is no intersphinx_mapping key{close.replace(';', ',', 1)}" if close else ""
