@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -142,7 +143,7 @@ def phase1_bytes(
             prolog=_text_setting(conf.get("rst_prolog")),
             epilog=_text_setting(conf.get("rst_epilog")),
         )
-        lines = text.splitlines()
+        lines = source_lines(text)
         extlinks = extlink_patterns(conf)
         facts = collect(parsed, docname, path, ctx.srcdir, lines, extlinks=extlinks)
     except Exception as exc:
@@ -156,6 +157,14 @@ def phase1_bytes(
     for rule in rules:
         hits.extend(run_guarded(rule, path, doc, ctx))
     return Phase1Result(facts, tuple(hits))
+
+
+VERTICAL_SPACE_RE = re.compile("[\v\f]")
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines as docutils numbers them (string2lines: \v and \f are spaces)."""
+    return VERTICAL_SPACE_RE.sub(" ", text).splitlines()
 
 
 def _text_setting(value: object) -> str:
