@@ -360,29 +360,36 @@ def run_sphinx(
 def _crashing_extension(
     stderr: str, origins: dict[str, str], stubbed: dict[str, str]
 ) -> str | None:
-    """The enabled extension whose code raised, from Sphinx's saved traceback."""
+    """The enabled extension whose code raised, from Sphinx's saved traceback.
+
+    The innermost frame in an extension's own module decides; failing that, the
+    innermost frame in the package of exactly one extension (oslo_config holds
+    two extensions and the library both call: that blames neither).
+    """
     match = TRACEBACK_LOG_RE.search(stderr)
     text = stderr
     if match and Path(match.group(1)).is_file():
         text = Path(match.group(1)).read_text(encoding="utf-8", errors="replace")
-    frames = FRAME_RE.findall(text)
-    homes = {
-        ext: str(Path(origin).parent)
+    frames = list(reversed(FRAME_RE.findall(text)))
+    candidates = {
+        ext: origin
         for ext, origin in origins.items()
         if origin and ext not in stubbed and not ext.startswith("sphinx.")
     }
-    for frame in reversed(frames):
-        for ext, home in sorted(homes.items(), key=lambda kv: -len(kv[1])):
-            if frame.startswith(home + os.sep) and not _shared_home(home, homes.values()):
+    for frame in frames:
+        for ext, origin in sorted(candidates.items()):
+            if frame == origin:
                 return ext
-            if frame == origins.get(ext):
-                return ext
+    for frame in frames:
+        owners = [
+            ext
+            for ext, origin in sorted(candidates.items())
+            if frame.startswith(str(Path(origin).parent) + os.sep)
+            and not str(Path(origin).parent).endswith("site-packages")
+        ]
+        if len(owners) == 1:
+            return owners[0]
     return None
-
-
-def _shared_home(home: str, homes: Iterable[str]) -> bool:
-    """A folder holding several extensions' modules (site-packages itself) blames none."""
-    return home.endswith("site-packages")
 
 
 def sphinx_items(run: SphinxRun, src: Path, cwd: Path) -> list[Item]:
