@@ -1,7 +1,7 @@
 """How novadoclint's time and memory grow with the size of a doc tree.
 
 Usage: python bench/scale.py [--sizes 1000 5000 20000] [--runs N] [--jobs J]
-                             [--workdir DIR] [--profile SIZE]
+                             [--workdir DIR] [--warm] [--profile SIZE]
 
 For each size, bench/gen_tree.py writes a synthetic tree shaped like nova's
 (kept in --workdir and reused when it is already there), then a cold lint
@@ -11,6 +11,8 @@ from /proc every 20 ms) and of the biggest single process (getrusage), and
 time per page. Then the growth exponents: the log-log slope of a least-squares
 fit of time and memory against pages (1.0 is linear). ``--profile SIZE`` runs
 that size once in one process under cProfile and prints what dominates.
+``--warm`` adds warm runs (a primed facts cache: the cross-document work
+alone), and with ``--profile`` profiles a warm run instead.
 Figures for the notes, never assertions: the machine is shared and noisy.
 """
 
@@ -63,12 +65,14 @@ def tree_rss(root: int) -> int:
     return total
 
 
-def run_once(cmd: Sequence[str]) -> tuple[float, int, int]:
+def run_once(cmd: Sequence[str], cache: Path | None = None) -> tuple[float, int, int]:
     """(wall seconds, peak summed RSS of the process tree, peak RSS of one process)."""
     peak = 0
     done = threading.Event()
-    start = time.perf_counter()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if cache is not None:
+        env["NOVADOCLINT_CACHE_DIR"] = str(cache)
+    start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
     def sample() -> None:
@@ -105,14 +109,23 @@ def ensure_tree(workdir: Path, n: int, profiles: Sequence[gen_tree.Profile]) -> 
     return tree
 
 
-def profile(tree: Path, top: int = 30) -> None:
-    """One in-process cold lint under cProfile (jobs 1, so workers do not hide the work)."""
+def profile(tree: Path, *, warm: bool, top: int = 30) -> None:
+    """One in-process lint under cProfile (jobs 1, so workers do not hide the work).
+
+    Warm: after an unprofiled run that fills a temporary cache, so what is left
+    is discovery, cache reads, the cross-document rules and finalising.
+    """
     from novadoclint.engine import lint
 
-    profiler = cProfile.Profile()
-    profiler.enable()
-    lint([tree], overrides={"jobs": 1, "cache": False, "time_budget": 0})
-    profiler.disable()
+    overrides = {"jobs": 1, "cache": warm, "time_budget": 0}
+    with tempfile.TemporaryDirectory(prefix="novadoclint-cache-") as cache:
+        os.environ["NOVADOCLINT_CACHE_DIR"] = cache
+        if warm:
+            lint([tree], overrides=overrides)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        lint([tree], overrides=overrides)
+        profiler.disable()
     for key in ("tottime", "cumulative"):
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(key).print_stats(top)
@@ -127,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, help="where trees are kept (default: a temp dir)")
     parser.add_argument("--model", type=Path, default=gen_tree.DEFAULT_MODEL)
     parser.add_argument("--profile", type=int, metavar="SIZE", help="profile this size instead")
+    parser.add_argument(
+        "--warm", action="store_true", help="also time warm runs (a primed facts cache)"
+    )
     args = parser.parse_args(argv)
     temp = None
     if args.workdir is None:
@@ -134,12 +150,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.workdir = Path(temp.name)
     profiles = gen_tree.measure(args.model)
     if args.profile:
-        profile(ensure_tree(args.workdir, args.profile, profiles))
+        profile(ensure_tree(args.workdir, args.profile, profiles), warm=args.warm)
         return
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     print(f"cores: {os.cpu_count()}  runs: {args.runs}  jobs: {args.jobs or 'all'}")
-    print(f"{'pages':>7} {'median s':>9} {'ms/page':>8} {'tree MiB':>9} {'max proc MiB':>13}")
+    print(
+        f"{'pages':>7} {'median s':>9} {'ms/page':>8} {'tree MiB':>9} {'max proc MiB':>13}"
+        + (f" {'warm s':>8} {'warm MiB':>9}" if args.warm else "")
+    )
     rows: list[tuple[int, float, int]] = []
+    warm_rows: list[tuple[int, float, int]] = []
     for n in args.sizes:
         tree = ensure_tree(args.workdir, n, profiles)
         cmd = [novadoclint(), "--no-cache", "--no-color", *jobs, str(tree)]
@@ -148,14 +168,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         peak = max(s[1] for s in samples)
         single = max(s[2] for s in samples)
         rows.append((n, wall, peak))
-        print(
-            f"{n:>7} {wall:9.2f} {1000 * wall / n:8.2f} {peak / 2**20:9.0f} {single / 2**20:13.0f}",
-            flush=True,
+        line = (
+            f"{n:>7} {wall:9.2f} {1000 * wall / n:8.2f} {peak / 2**20:9.0f} {single / 2**20:13.0f}"
         )
+        if args.warm:
+            cache = args.workdir / f"cache-{n}"
+            warm_cmd = [c for c in cmd if c != "--no-cache"]
+            run_once(warm_cmd, cache)  # fill the cache
+            warm = [run_once(warm_cmd, cache) for _ in range(args.runs)]
+            warm_rows.append((n, statistics.median(w[0] for w in warm), max(w[1] for w in warm)))
+            line += f" {warm_rows[-1][1]:8.2f} {warm_rows[-1][2] / 2**20:9.0f}"
+        print(line, flush=True)
     if len(rows) > 1:
         sizes = [r[0] for r in rows]
         print(f"time exponent   {slope(sizes, [r[1] for r in rows]):.2f}  (target <= 1.1)")
         print(f"memory exponent {slope(sizes, [r[2] for r in rows]):.2f}  (target <= 1.1)")
+    if len(warm_rows) > 1:
+        sizes = [r[0] for r in warm_rows]
+        print(f"warm time exponent   {slope(sizes, [r[1] for r in warm_rows]):.2f}")
+        print(f"warm memory exponent {slope(sizes, [r[2] for r in warm_rows]):.2f}")
     if temp is not None:
         temp.cleanup()
 
