@@ -77,6 +77,8 @@ class _Walk:
     directives: list[DirectiveFact] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
     embedded: list[EmbeddedTarget] = field(default_factory=list)
+    # (line, text) -> column of its last occurrence: the same markup twice on a line
+    found_at: dict[tuple[int, str], int] = field(default_factory=dict)
 
     def rel(self, source: str | None) -> str:
         if not source or source.startswith("<"):
@@ -87,8 +89,13 @@ class _Walk:
     def column(self, path: str, line: int, text: str) -> int:
         if path != self.docpath or not 0 < line <= len(self.lines) or not text:
             return 1
-        found = self.lines[line - 1].find(text.splitlines()[0])
-        return found + 1 if found >= 0 else 1
+        needle = text.splitlines()[0]
+        start = self.found_at.get((line, needle), 0)
+        found = self.lines[line - 1].find(needle, start)
+        if found < 0:
+            return 1
+        self.found_at[(line, needle)] = found + 1
+        return found + 1
 
     def locate(self, path: str, line: int, span: int, url: str, *needles: str) -> tuple[int, int]:
         """The line and column of a link: docutils gives inline nodes their paragraph's line.

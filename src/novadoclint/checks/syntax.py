@@ -20,7 +20,6 @@ UNKNOWN_ROLE_RE = re.compile(r'^Unknown interpreted text role "([^"]+)"')
 ECHO_RE = re.compile(r'^(No (directive|role) entry for|Trying "[^"]+" as canonical)')
 QUOTED_RE = re.compile(r'"([^"]+)"')
 OWNED_ELSEWHERE_RE = re.compile(r"^Unknown target name: ")  # link-target-undefined's
-OWNED_ELSEWHERE_RE = re.compile(r"^Unknown target name: ")  # link-target-undefined's
 SPHINX_LEVEL = 2  # Sphinx shows WARNING and above; INFO stays quiet
 
 
@@ -99,8 +98,6 @@ def rst_syntax(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             continue
         text = message.text
         if UNKNOWN_DIRECTIVE_RE.match(text) or UNKNOWN_ROLE_RE.match(text) or ECHO_RE.match(text):
-            continue
-        if OWNED_ELSEWHERE_RE.match(text):
             continue
         if OWNED_ELSEWHERE_RE.match(text):
             continue
