@@ -137,7 +137,7 @@ def collect(
     walk.written = frozenset(
         target["refuri"]
         for target in doctree.findall(nodes.target)
-        if "refuri" in target and not _generated(_source_of(target))
+        if "refuri" in target and not _generated(source_of(target))
     )
     _visit(doctree, walk, section=-1, level=0, in_list=False)
     metadata = _metadata(doctree)
@@ -161,7 +161,8 @@ def collect(
     )
 
 
-def _line_of(node: nodes.Node) -> int:
+def line_of(node: nodes.Node) -> int:
+    """A node's line, or its nearest ancestor's: docutils leaves many inline nodes without."""
     current: nodes.Node | None = node
     while current is not None:
         line = getattr(current, "line", None)
@@ -171,7 +172,8 @@ def _line_of(node: nodes.Node) -> int:
     return 1
 
 
-def _source_of(node: nodes.Node) -> str | None:
+def source_of(node: nodes.Node) -> str | None:
+    """The file a node came from (an included file for included text)."""
     current: nodes.Node | None = node
     while current is not None:
         source = getattr(current, "source", None)
@@ -185,12 +187,12 @@ def _visit(node: nodes.Element, walk: _Walk, section: int, level: int, in_list: 
     for child in node.children:
         if isinstance(child, nodes.section):
             title = child.next_node(nodes.title)
-            title_line = max(_line_of(title) - 1, 1) if title is not None else _line_of(child)
+            title_line = max(line_of(title) - 1, 1) if title is not None else line_of(child)
             walk.sections.append(
                 Section(
                     title=title.astext() if title is not None else "",
                     level=level + 1,
-                    path=walk.rel(_source_of(title or child)),
+                    path=walk.rel(source_of(title or child)),
                     line=title_line,
                     ids=tuple(child["ids"]),
                     parent=section,
@@ -226,7 +228,7 @@ def _record(node: nodes.Element, walk: _Walk, section: int) -> None:
 
 
 def _record_xref(node: xref, walk: _Walk, section: int) -> None:
-    path, line = walk.rel(node.source), node.line or _line_of(node)
+    path, line = walk.rel(node.source), node.line or line_of(node)
     role, target = node["role"], node["target"]
     # docutils gives a role its paragraph's first line: find the line it is written on
     line, column = walk.locate(path, line, _span(node), f"{role}:{target}", node.rawsource)
@@ -261,7 +263,7 @@ def _span(node: nodes.Node) -> int:
 
 
 def _record_reference(node: nodes.reference, walk: _Walk) -> None:
-    uri, source = node["refuri"], _source_of(node)
+    uri, source = node["refuri"], source_of(node)
     if _generated(source):
         return
     if not _is_link(uri):
@@ -272,7 +274,7 @@ def _record_reference(node: nodes.reference, walk: _Walk) -> None:
     path = walk.rel(source)
     kind = "standalone" if node.astext() == uri and "name" not in node else "inline"
     needle = uri if kind == "standalone" else node.rawsource
-    place = walk.locate(path, _line_of(node), _span(node), uri, needle, uri)
+    place = walk.locate(path, line_of(node), _span(node), uri, needle, uri)
     walk.links.append(Link(uri, path, *place, kind))
 
 
@@ -281,8 +283,8 @@ def _record_embedded(node: nodes.reference, walk: _Walk) -> None:
     match = EMBEDDED_RE.match(node.rawsource)
     if match is None or URL_RE.match(node["refuri"]):
         return
-    path, target = walk.rel(_source_of(node)), match.group("target")
-    line, column = walk.locate(path, _line_of(node), _span(node), node["refuri"], node.rawsource)
+    path, target = walk.rel(source_of(node)), match.group("target")
+    line, column = walk.locate(path, line_of(node), _span(node), node["refuri"], node.rawsource)
     walk.embedded.append(
         EmbeddedTarget(match.group("text"), target, node["refuri"], path, line, column)
     )
@@ -290,7 +292,7 @@ def _record_embedded(node: nodes.reference, walk: _Walk) -> None:
 
 def _record_target(node: nodes.target, walk: _Walk) -> None:
     """``.. _name: URL`` and ``.. __: URL``; embedded ``<URL>`` go with their reference."""
-    uri, source = node["refuri"], _source_of(node)
+    uri, source = node["refuri"], source_of(node)
     if (
         not (node.get("names") or node.get("anonymous"))
         or isinstance(node.parent, nodes.TextElement)  # embedded in `text <URL>`_
@@ -301,7 +303,7 @@ def _record_target(node: nodes.target, walk: _Walk) -> None:
         return
     path = walk.rel(source)
     span = node.rawsource.count("\n") + 1
-    place = walk.locate(path, _line_of(node), span, uri, uri, node.rawsource)
+    place = walk.locate(path, line_of(node), span, uri, uri, node.rawsource)
     walk.links.append(Link(uri, path, *place, "target"))
 
 
@@ -349,7 +351,7 @@ def _ancestors(node: nodes.Node) -> Iterator[nodes.Node]:
 
 def _record_directive(node: directive_record, walk: _Walk, section: int) -> None:
     name: str = node["name"]
-    path, line = walk.rel(node.source), node.line or _line_of(node)
+    path, line = walk.rel(node.source), node.line or line_of(node)
     options = dict(node["options"])
     content: str = node["content"]
     content_line: int = node["content_line"]
@@ -397,8 +399,8 @@ def _record_image(node: nodes.image, walk: _Walk) -> None:
     uri: str = node["uri"]
     parent = node.parent
     directive = "figure" if isinstance(parent, nodes.figure) else "image"
-    source = _source_of(node)
-    path, line = walk.rel(source), _line_of(node)
+    source = source_of(node)
+    path, line = walk.rel(source), line_of(node)
     if URL_RE.match(uri):
         if not _generated(source):
             span = node.rawsource.count("\n") + 1
@@ -412,7 +414,7 @@ def _record_suppression(node: nodes.comment, walk: _Walk) -> None:
     if not match:
         return
     rules = frozenset(r.strip() for r in match.group(2).split(",") if r.strip())
-    path, line = walk.rel(_source_of(node)), _line_of(node)
+    path, line = walk.rel(source_of(node)), line_of(node)
     if match.group(1) == "disable-file":
         walk.suppressions.append(Suppression(rules, path, 1, EVERYWHERE))
         return
@@ -420,8 +422,8 @@ def _record_suppression(node: nodes.comment, walk: _Walk) -> None:
     following = node.next_node(descend=False, siblings=True)
     if following is not None:
         after = following.next_node(descend=False, siblings=True)
-        if after is not None and _line_of(after) > line:
-            last = _line_of(after) - 1
+        if after is not None and line_of(after) > line:
+            last = line_of(after) - 1
     walk.suppressions.append(Suppression(rules, path, line, last))
 
 

@@ -19,7 +19,7 @@ from functools import cache
 from docutils import nodes
 from docutils.parsers.rst.languages import en
 
-from novadoclint.collect import URL_RE, normalise_label
+from novadoclint.collect import URL_RE, line_of, normalise_label, source_of
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
@@ -104,26 +104,6 @@ def _rel(doc: ParsedDoc, ctx: Context, source: str | None) -> str | None:
     return None if path != doc.path and is_document(ctx.sphinx, path) else path
 
 
-def _line_of(node: nodes.Node) -> int:
-    current: nodes.Node | None = node
-    while current is not None:
-        line = getattr(current, "line", None)
-        if line:
-            return int(line)
-        current = current.parent
-    return 1
-
-
-def _source_of(node: nodes.Node) -> str | None:
-    current: nodes.Node | None = node
-    while current is not None:
-        source = getattr(current, "source", None)
-        if source:
-            return str(source)
-        current = current.parent
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class MarkupView:
     """What the markup rules read from one document, gathered in one walk."""
@@ -147,7 +127,7 @@ def _walk(doc: ParsedDoc, ctx: Context) -> MarkupView:
     paths: dict[str | None, str | None] = {}
 
     def place(node: nodes.Node) -> str | None:
-        source = _source_of(node)
+        source = source_of(node)
         if source not in paths:
             paths[source] = _rel(doc, ctx, source)
         return paths[source]
@@ -180,7 +160,7 @@ def _walk(doc: ParsedDoc, ctx: Context) -> MarkupView:
                     paragraphs.append((node, path))
                 broken = problems and any(isinstance(c, nodes.problematic) for c in node.children)
                 skip = frozenset() if isinstance(node, nodes.substitution_definition) else copies
-                _inline(node, path, _line_of(node), broken, "", skip, spans)
+                _inline(node, path, line_of(node), broken, "", skip, spans)
             continue
         if isinstance(node, nodes.Element):
             if _has_block_text(node):
@@ -1010,7 +990,7 @@ def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         else:
             continue
         yield Hit(
-            locate(doc, path, _line_of(node), f".. {first}"),
+            locate(doc, path, line_of(node), f".. {first}"),
             f"comment looks like a directive: '.. {first}'; did you mean {_q(fixed.rstrip())}?",
         )
 
@@ -1050,7 +1030,7 @@ def directive_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         if match and match.group("name").lower() in directive_names:
             name = match.group("name")
             yield Hit(
-                locate(doc, path, _line_of(node), f"..{name}"),
+                locate(doc, path, line_of(node), f"..{name}"),
                 f"'..{name}::' is not a directive (no space after '..'); "
                 f"did you mean '.. {name}::'?",
             )
@@ -1085,7 +1065,7 @@ def directive_three_dots(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         if match and match.group("name").lower() in directive_names:
             name = match.group("name")
             yield Hit(
-                locate(doc, path, _line_of(node), "..."),
+                locate(doc, path, line_of(node), "..."),
                 f"'... {name}::' is not a directive (three dots); did you mean '.. {name}::'?",
             )
 
@@ -1143,7 +1123,7 @@ def directive_missing_blank_line(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             continue
         offset, text = glued[0]
         yield Hit(
-            locate(doc, path, _line_of(node) + offset, text),
+            locate(doc, path, line_of(node) + offset, text),
             f"no blank line after the {_q(name)} directive: {_q(text)} is read as part of its "
             "argument, not as content; add a blank line before it",
         )
