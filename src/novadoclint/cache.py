@@ -26,7 +26,9 @@ as Sphinx's pickled environment.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import io
 import logging
 import os
 import pickle
@@ -35,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 __all__ = ["DiskCache", "default_cache_dir"]
 
@@ -69,6 +72,46 @@ def _namespace_dir_name(fingerprint: str) -> str:
     if _PLAIN_FINGERPRINT.fullmatch(fingerprint):
         return fingerprint
     return "fp-" + hashlib.sha256(fingerprint.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles slotted dataclasses as a constructor call.
+
+    dataclasses' own ``__setstate__`` for ``slots=True`` looks up ``fields()`` for every
+    instance; a warm run unpickles hundreds of thousands of small facts, and rebuilding
+    them through the constructor loads them about a third faster.
+    """
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._plain: dict[type, tuple[str, ...] | None] = {}
+
+    def reducer_override(self, obj: object) -> Any:
+        cls = type(obj)
+        if cls not in self._plain:
+            self._plain[cls] = _constructor_fields(cls)
+        names = self._plain[cls]
+        if names is None:
+            return NotImplemented
+        return cls, tuple(getattr(obj, name) for name in names)
+
+
+def _constructor_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields a slotted dataclass's constructor takes in order, if it takes all of them."""
+    if not dataclasses.is_dataclass(cls) or "__slots__" not in vars(cls):
+        return None
+    if hasattr(cls, "__post_init__"):
+        return None
+    fields = dataclasses.fields(cls)
+    if any(not f.init or f.kw_only for f in fields):
+        return None
+    return tuple(f.name for f in fields)
+
+
+def _dumps(value: object) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer).dump(value)
+    return buffer.getvalue()
 
 
 class DiskCache:
@@ -140,9 +183,7 @@ class DiskCache:
         if ttl is not None and ttl <= 0:
             return
         expires = None if ttl is None else self._clock() + ttl
-        payload = pickle.dumps(
-            (self._fingerprint, key, expires, value), protocol=pickle.HIGHEST_PROTOCOL
-        )
+        payload = _dumps((self._fingerprint, key, expires, value))
         blob = _MAGIC + hashlib.sha256(payload).digest() + payload
         path = self.path_for(key)
         tmp_name: str | None = None
