@@ -6,13 +6,16 @@ to any of them is a miss (Sphinx's DependenciesCollector idea). Everything
 that could change a result without changing those bytes (novadoclint's own
 code and data, conf.py, the vocabulary, the settings file rules read, the set
 of file rules) is folded into the cache namespace's fingerprint, so a stale
-entry is never seen. Any cache trouble is a miss: the run is still correct.
+entry is never seen. A document or include edited while the run reads it is
+not stored (which bytes were parsed is unknown), nor is an internal error.
+Any cache trouble is a miss: the run is still correct.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,6 +72,20 @@ class FactsCache:
     def __init__(self, ctx: Context, rule_ids: Iterable[str], root: Path | None = None) -> None:
         self._srcdir = ctx.srcdir
         self._cache = DiskCache(fingerprint(ctx, rule_ids), root)
+        self._looked_up: dict[str, str] = {}  # path -> key of the bytes seen at lookup
+        self._started = time.time_ns()
+        self._digests: dict[str, str | None] = {}  # included files shared by many documents
+
+    def _dependency_digest(self, dep: str) -> str | None:
+        if dep not in self._digests:
+            self._digests[dep] = _digest(os.path.join(self._srcdir, dep))
+        return self._digests[dep]
+
+    def _changed_since_start(self, dep: str) -> bool:
+        try:
+            return os.stat(os.path.join(self._srcdir, dep)).st_mtime_ns >= self._started
+        except OSError:
+            return False
 
     @staticmethod
     def key(path: str, raw: bytes) -> str:
@@ -79,22 +96,30 @@ class FactsCache:
             raw = Path(self._srcdir, path).read_bytes()
         except OSError:
             return None
-        entry = self._cache.get(self.key(path, raw))
+        key = self._looked_up[path] = self.key(path, raw)
+        entry = self._cache.get(key)
         if not isinstance(entry, tuple) or len(entry) != 2:
             return None
         dependencies, result = entry
         for dep, digest in dependencies:
-            if _digest(os.path.join(self._srcdir, dep)) != digest:
+            if self._dependency_digest(dep) != digest:
                 return None
         return result  # type: ignore[no-any-return]
 
     def store(self, path: str, result: Phase1Result) -> None:
+        if any(rule == "internal-error" for rule, _ in result.hits):
+            return  # a time budget overrun depends on the machine's load; a crash should recur
         try:
             raw = Path(self._srcdir, path).read_bytes()
         except OSError:
             return
+        key = self.key(path, raw)
+        if self._looked_up.get(path, key) != key:
+            return  # edited while we linted: which bytes were parsed is unknown, keep nothing
         # Files read while parsing, and includes that were missing: either may change.
         missing = (i.resolved for i in result.facts.includes if not i.found)
         names = sorted({*result.facts.dependencies, *missing} - {path})
-        dependencies = tuple((dep, _digest(os.path.join(self._srcdir, dep))) for dep in names)
-        self._cache.put(self.key(path, raw), (dependencies, result))
+        if any(self._changed_since_start(dep) for dep in names):
+            return  # an include edited mid-run: its digest now may not be what was parsed
+        dependencies = tuple((dep, self._dependency_digest(dep)) for dep in names)
+        self._cache.put(key, (dependencies, result))
