@@ -223,6 +223,50 @@ def test_file_deleted_while_linting(tmp_path: Path, cache: bool) -> None:
     assert_bystander_linted(result)
 
 
+@pytest.mark.parametrize("edited", ["page.rst", "part.inc"])
+def test_file_edited_while_linting_is_not_cached_stale(
+    tmp_path: Path, edited: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor saves while we lint: the next run must see the new text, not our old parse."""
+    files = {"page.rst": "Page\n====\n\n.. include:: part.inc\n", "part.inc": "See :doc:`old`.\n"}
+    write_tree(tmp_path / "tree", files, toctree=["page"])
+    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(tmp_path / "cache"))
+    real = engine.phase1_file
+
+    def edit_after_parsing(ctx: Any, rule_ids: Any, item: tuple[str, str]) -> Any:
+        result = real(ctx, rule_ids, item)
+        if item[1] == "page.rst":
+            new = "See :doc:`new`.\n"
+            text = f"Page\n====\n\n{new}" if edited == "page.rst" else new
+            (tmp_path / "tree" / edited).write_text(text, encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(engine, "phase1_file", edit_after_parsing)
+    first = [f.message for f in by_rule(run(tmp_path / "tree", cache=True), "doc-ref-missing")]
+    assert "unknown document: 'old'" in first
+    monkeypatch.setattr(engine, "phase1_file", real)
+    second = [f.message for f in by_rule(run(tmp_path / "tree", cache=True), "doc-ref-missing")]
+    assert "unknown document: 'new'" in second
+    assert "unknown document: 'old'" not in second
+
+
+def test_internal_errors_are_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A budget overrun depends on the machine's load: the next run must try the file again."""
+    write_tree(tmp_path / "tree", {"deep.rst": ":orphan:\n\n" + "- " * DEEP + "item\n"})
+    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(tmp_path / "cache"))
+    first = rendered(run(tmp_path / "tree", cache=True))
+    parsed: list[str] = []
+    real = engine.phase1_file
+
+    def spy(ctx: Any, rule_ids: Any, item: tuple[str, str]) -> Any:
+        parsed.append(item[1])
+        return real(ctx, rule_ids, item)
+
+    monkeypatch.setattr(engine, "phase1_file", spy)
+    assert rendered(run(tmp_path / "tree", cache=True)) == first
+    assert parsed == ["deep.rst"]
+
+
 # -- conf.py ---------------------------------------------------------------------------
 
 
