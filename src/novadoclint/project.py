@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 from novadoclint.sphinxconf import SphinxConf, read_conf
 
@@ -37,18 +38,23 @@ class Project:
 
 def translate_pattern(pattern: str) -> str:
     """Sphinx's glob (sphinx.util.matching._translate_pattern) as a regex."""
-    i, n, res = 0, len(pattern), ""
+    return "".join(_atoms(pattern)) + "$"
+
+
+def _atoms(pattern: str) -> list[str]:
+    """The regex of each element of a Sphinx glob: ``[^/]*``, ``.*`` or one character's."""
+    i, n, atoms = 0, len(pattern), []
     while i < n:
         c = pattern[i]
         i += 1
         if c == "*":
             if i < n and pattern[i] == "*":
                 i += 1
-                res += ".*"
+                atoms.append(".*")
             else:
-                res += "[^/]*"
+                atoms.append("[^/]*")
         elif c == "?":
-            res += "[^/]"
+            atoms.append("[^/]")
         elif c == "[":
             j = i
             if j < n and pattern[j] == "!":
@@ -58,7 +64,7 @@ def translate_pattern(pattern: str) -> str:
             while j < n and pattern[j] != "]":
                 j += 1
             if j >= n:
-                res += "\\["
+                atoms.append("\\[")
             else:
                 stuff = pattern[i:j].replace("\\", "\\\\")
                 i = j + 1
@@ -66,14 +72,67 @@ def translate_pattern(pattern: str) -> str:
                     stuff = "^/" + stuff[1:]
                 elif stuff[0] == "^":
                     stuff = "\\" + stuff
-                res += f"[{stuff}]"
+                atoms.append(f"[{stuff}]")
         else:
-            res += re.escape(c)
-    return res + "$"
+            atoms.append(re.escape(c))
+    return atoms
 
 
-def compile_matchers(patterns: Iterable[str]) -> list[re.Pattern[str]]:
-    return [re.compile(translate_pattern(p)) for p in patterns]
+class Matcher(Protocol):
+    def match(self, path: str, /) -> object: ...
+
+
+STARS = frozenset({"[^/]*", ".*"})
+REGEX_STARS = 2  # more stars, and a regex may backtrack for minutes on a long path
+
+
+class GlobAutomaton:
+    """A Sphinx glob run as a set of states: time linear in the path, whatever the pattern.
+
+    ``re`` backtracks: ``*a*a*a*a*a*a*b`` against a 40-character name takes
+    minutes, and both come from the pull request (exclude_patterns in conf.py,
+    a ``:glob:`` toctree entry, a file name). Used for patterns with many stars.
+    """
+
+    def __init__(self, atoms: list[str]) -> None:
+        self._atoms = atoms
+        self._single = [None if a in STARS else re.compile(a) for a in atoms]
+
+    def _closure(self, states: set[int]) -> set[int]:
+        for i in sorted(states):
+            while i < len(self._atoms) and self._atoms[i] in STARS:
+                i += 1
+                states.add(i)
+        return states
+
+    def match(self, path: str, /) -> bool:
+        states = self._closure({0})
+        for ch in path:
+            following: set[int] = set()
+            for i in states:
+                if i == len(self._atoms):
+                    continue
+                atom, single = self._atoms[i], self._single[i]
+                if single is None:
+                    if (ch != "/") if atom == "[^/]*" else (ch != "\n"):
+                        following.add(i)
+                elif single.fullmatch(ch):
+                    following.add(i + 1)
+            states = self._closure(following)
+            if not states:
+                return False
+        return len(self._atoms) in states
+
+
+def compile_matchers(patterns: Iterable[str]) -> list[Matcher]:
+    matchers: list[Matcher] = []
+    for pattern in patterns:
+        atoms = _atoms(pattern)
+        if sum(a in STARS for a in atoms) <= REGEX_STARS:
+            matchers.append(re.compile("".join(atoms) + "$"))
+        else:
+            matchers.append(GlobAutomaton(atoms))
+    return matchers
 
 
 def find_srcdir(path: Path) -> tuple[Path, bool]:
