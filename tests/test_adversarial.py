@@ -108,6 +108,25 @@ def test_symlink_loops_and_dangling_links(tmp_path: Path) -> None:
     assert_bystander_linted(result)
 
 
+HOSTILE_GLOB = "*a" * 12 + "*b"  # a backtracking regex needs minutes on a long name
+
+
+def test_hostile_globs_do_not_hang(tmp_path: Path) -> None:
+    long_name = "a" * 60
+    files = {
+        "conf.py": f"extensions = []\nexclude_patterns = [{HOSTILE_GLOB + '.rst'!r}]\n",
+        f"{long_name}.rst": "Long\n====\n",
+        "globbed.rst": f"Globbed\n=======\n\n.. toctree::\n   :glob:\n\n   {HOSTILE_GLOB}\n",
+        f"{long_name}b.rst": "Excluded\n========\n",
+    }
+    start = time.perf_counter()
+    result = run(write_tree(tmp_path, files, toctree=["globbed", long_name]))
+    assert time.perf_counter() - start < 60  # a hang guard, not a benchmark: ~1 s
+    assert result.files == 4  # index, bystander, globbed, the long name; "...ab" is excluded
+    assert not by_rule(result, "internal-error")
+    assert_bystander_linted(result)
+
+
 # -- size ------------------------------------------------------------------------------
 
 PARAGRAPH = (

@@ -11,7 +11,9 @@ which the properties reject like any crash. Example counts are kept modest.
 
 from __future__ import annotations
 
+import os
 import random
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -25,6 +27,7 @@ from hypothesis import strategies as st
 
 from novadoclint.engine import lint
 from novadoclint.findings import Run
+from novadoclint.project import GlobAutomaton, _atoms, translate_pattern
 
 from harness import FIXTURES
 
@@ -34,8 +37,10 @@ CONF = (
     "extlinks = {'bug': ('https://bugs.example.org/%s', 'bug %s')}\n"
 )
 DOCNAMES = ("index", "install", "admin/config", "admin/index", "ref/api")
+# NOVADOCLINT_EXAMPLES=N multiplies the example counts, for a longer hunt by hand.
+SCALE = max(1, int(os.environ.get("NOVADOCLINT_EXAMPLES", "1")))
 SLOW = settings(
-    max_examples=40,
+    max_examples=40 * SCALE,
     deadline=None,
     # Each example lints a whole (small) tree: slower than hypothesis expects of a test.
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -311,7 +316,7 @@ def _corpus_files(corpus: Path) -> list[Path]:
 
 
 @settings(
-    max_examples=25,
+    max_examples=25 * SCALE,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -331,11 +336,28 @@ def test_mutated_corpus_files_never_crash(corpus: Path, data: st.DataObject, ops
         assert_sane(lint_tree(root / "doc" / "source"))
 
 
+# -- globs ----------------------------------------------------------------------------
+
+GLOB_PARTS = st.sampled_from(["a", "b", "/", "*", "**", "?", "[ab]", "[!a]", "[", "]", "."])
+
+
+@pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning")  # '[[' as Sphinx has it
+@settings(max_examples=300 * SCALE, deadline=None)
+@given(
+    pattern=st.lists(GLOB_PARTS, max_size=10).map("".join),
+    path=st.text(alphabet="ab/.[]", max_size=12),
+)
+def test_glob_automaton_agrees_with_sphinx_regex(pattern: str, path: str) -> None:
+    """The backtracking-free matcher used for many-star globs means what Sphinx's regex means."""
+    expected = re.compile(translate_pattern(pattern)).match(path) is not None
+    assert GlobAutomaton(_atoms(pattern)).match(path) == expected
+
+
 # -- determinism across processes ------------------------------------------------------
 
 
 @settings(
-    max_examples=4,
+    max_examples=4 * SCALE,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
