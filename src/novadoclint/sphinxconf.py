@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 LIST_METHODS = frozenset({"append", "extend", "insert"})
+# Characters and items one setting may hold, counting shared parts each time, and its depth:
+# beyond, a conf.py is not configuring but attacking (x.extend(x) forty times is 2**40 items).
+MAX_WEIGHT = 1_000_000
+MAX_DEPTH = 50
+MAX_STEPS = 5_000_000  # all the weighing one conf.py may cost; then its values are unknown
+# A %-format width or precision of thousands, or a '*' one: gigabytes from one short line.
+WIDE_FORMAT_RE = re.compile(r"%[^%a-zA-Z]*(?:\*|\d{4})")
 
 
 @dataclass(frozen=True)
@@ -80,8 +88,53 @@ class _Evaluator:
     def __init__(self, confdir: str) -> None:
         self.confdir = confdir
         self.names: dict[str, Any] = {"__file__": os.path.join(confdir, "conf.py")}
+        self.steps = MAX_STEPS
+
+    def bounded(self, value: Any) -> Any:
+        """The value, if it is no bigger than a setting ever is; else ValueError (unknown)."""
+        if not self.fits(value):
+            raise ValueError("too large for a setting")
+        return value
+
+    def fits(self, value: Any) -> bool:
+        """No bigger or deeper than a setting ever is (MAX_WEIGHT, MAX_DEPTH), and finite.
+
+        Weighing is charged to a budget for the whole file, so that weighing the same
+        big value again and again cannot take longer than reading a real conf.py.
+        """
+        try:
+            return self.steps > 0 and self._weight(value, {}, 0) <= MAX_WEIGHT
+        except ValueError:
+            return False
+
+    def _weight(self, value: Any, seen: dict[int, int], depth: int) -> int:
+        """Characters and items, shared parts counted each time (time linear in distinct parts)."""
+        if isinstance(value, (str, bytes)):
+            self.steps -= len(value) // 64 + 1
+            return len(value) + 1
+        self.steps -= 1
+        if not isinstance(value, (list, tuple, dict)):
+            return 1
+        key = id(value)
+        if key in seen:
+            if seen[key] < 0:
+                raise ValueError("a value that contains itself")
+            return seen[key]
+        if depth > MAX_DEPTH or self.steps <= 0:
+            raise ValueError("nested too deeply for a setting, or too costly")
+        seen[key] = -1
+        items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        total = 1
+        for item in items:
+            total += self._weight(item, seen, depth + 1)
+            if total > MAX_WEIGHT:
+                break
+        seen[key] = total
+        return total
 
     def eval(self, node: ast.expr) -> Any:
+        if self.steps <= 0:
+            raise ValueError("conf.py costs more to read than any real one")
         try:
             return ast.literal_eval(node)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -96,8 +149,12 @@ class _Evaluator:
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
             left, right = self.eval(node.left), self.eval(node.right)
             if isinstance(node.op, ast.Add) and type(left) is type(right):
+                if hasattr(left, "__len__") and len(left) + len(right) > MAX_WEIGHT:
+                    raise ValueError("too large for a setting")
                 return left + right
             if isinstance(node.op, ast.Mod) and isinstance(left, str):
+                if WIDE_FORMAT_RE.search(left):
+                    raise ValueError("format too wide")
                 return left % right
         if isinstance(node, ast.Call):
             return self._call(node)
@@ -105,7 +162,7 @@ class _Evaluator:
 
     def _call(self, node: ast.Call) -> Any:
         name = ast.unparse(node.func)
-        args = [self.eval(a) for a in node.args]
+        args = [self.bounded(self.eval(a)) for a in node.args]  # str(x) costs what x weighs
         if name in ("os.path.abspath", "os.path.realpath", "os.path.normpath") and len(args) == 1:
             return os.path.normpath(os.path.join(self.confdir, args[0]))
         if name == "os.path.join" and args:
@@ -129,10 +186,11 @@ def read_conf(path: Path) -> SphinxConf:
         tree = ast.parse(data, filename=str(path))
     except OSError as exc:
         return SphinxConf(str(path), problem=ConfProblem(1, 1, f"cannot read conf.py: {exc}"))
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        # Python cannot compile it either (nesting too deep for its parser): Sphinx would fail.
         line = getattr(exc, "lineno", None) or 1
         column = getattr(exc, "offset", None) or 1
-        msg = getattr(exc, "msg", None) or str(exc)
+        msg = getattr(exc, "msg", None) or str(exc) or "nested too deeply"
         return SphinxConf(
             str(path),
             problem=ConfProblem(
@@ -154,9 +212,9 @@ def _statement(stmt: ast.stmt, ev: _Evaluator, unknown: set[str], sys_path: list
         for target in targets:
             if isinstance(target, ast.Name) and stmt.value is not None:
                 try:
-                    ev.names[target.id] = ev.eval(stmt.value)
+                    ev.names[target.id] = ev.bounded(ev.eval(stmt.value))
                     unknown.discard(target.id)
-                except (ValueError, TypeError, KeyError, RecursionError):
+                except Exception:  # whatever an expression cannot give, the value is unknown
                     ev.names.pop(target.id, None)
                     unknown.add(target.id)
     elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
@@ -164,8 +222,13 @@ def _statement(stmt: ast.stmt, ev: _Evaluator, unknown: set[str], sys_path: list
         try:
             value = ev.eval(stmt.value)
             if name in ev.names and isinstance(stmt.op, ast.Add):
-                ev.names[name] = ev.names[name] + type(ev.names[name])(value)
-        except (ValueError, TypeError, KeyError, RecursionError):
+                grown = ev.names[name] + type(ev.names[name])(value)
+                if ev.fits(grown):
+                    ev.names[name] = grown
+                else:
+                    del ev.names[name]
+                    unknown.add(name)
+        except Exception:
             unknown.add(name)
     elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         _method_call(stmt.value, ev, unknown, sys_path)
@@ -182,19 +245,24 @@ def _method_call(call: ast.Call, ev: _Evaluator, unknown: set[str], sys_path: li
     owner = ast.unparse(func.value)
     try:
         args = [ev.eval(a) for a in call.args]
-    except (ValueError, TypeError, KeyError, RecursionError):
+    except Exception:
         if owner in ev.names:
             unknown.add(owner)
         return
-    if owner == "sys.path":
-        paths = args[-1:] if func.attr != "extend" else (args[0] if args else [])
-        sys_path.extend(os.path.normpath(os.path.join(ev.confdir, p)) for p in paths)
-        return
     target = ev.names.get(owner)
-    if isinstance(target, list):
-        if func.attr == "append" and len(args) == 1:
-            target.append(args[0])
-        elif func.attr == "extend" and len(args) == 1:
-            target.extend(args[0])
-        elif func.attr == "insert" and len(args) == 2:
-            target.insert(args[0], args[1])
+    try:
+        if owner == "sys.path":
+            paths = args[-1:] if func.attr != "extend" else (args[0] if args else [])
+            sys_path.extend([os.path.normpath(os.path.join(ev.confdir, p)) for p in paths])
+        elif isinstance(target, list):
+            if func.attr == "append" and len(args) == 1:
+                target.append(args[0])
+            elif func.attr == "extend" and len(args) == 1:
+                target.extend(args[0])
+            elif func.attr == "insert" and len(args) == 2:
+                target.insert(args[0], args[1])
+            if not ev.fits(target):
+                ev.names.pop(owner)
+                unknown.add(owner)
+    except (TypeError, ValueError):  # sys.path.insert(0, 1), x.insert('a', 1): not a setting
+        return
