@@ -329,6 +329,42 @@ def test_conf_py_and_local_extensions_are_never_run(tmp_path: Path) -> None:
     assert_bystander_linted(result)
 
 
+DOUBLED = "x = ['a']\n" + "x.extend(x)\n" * 18  # 262,144 items
+HOSTILE_CONFS = {
+    "nested parentheses": ("x = " + "(" * 5000 + "1" + ")" * 5000 + "\n", True),
+    "a million unary minuses": ("x = " + "-" * 1_000_000 + "1\n", True),
+    "a long sum": ("x = 1" + "+1" * 100_000 + "\n", True),
+    "a gigabyte format width": ("x = '%999999999d' % 1\nextensions = []\n", False),
+    "a star format width": ("x = '%*d' % (999999999, 1)\n", False),
+    "a list holding itself": ("extensions = []\nextensions.append(extensions)\n", False),
+    "doubling forty times": ("x = ['a']\n" + "x.extend(x)\n" * 40, False),
+    "a string doubling": (
+        "x = 'ab'\n" + "x += x\n" * 40 + "y = 'ab'\n" + "y = y + y\n" * 40,
+        False,
+    ),
+    "a shared tree 2**60 leaves wide": ("x = [1]\n" + "x = [x, x]\n" * 60, False),
+    "nesting 5,000 deep": ("x = 1\n" + "x = [x]\n" * 5000, False),
+    "repeated costly calls": (DOUBLED + "y = str(x)\n" * 2000, False),
+    "bad sys.path and list edits": (
+        "import sys\nsys.path.insert(0, 1)\nsys.path.extend(5)\nx = []\nx.insert('a', 1)\n",
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_CONFS))
+def test_hostile_conf_py(tmp_path: Path, name: str) -> None:
+    """Read with ast, never run; yet evaluating literals must not crash, hang or eat memory."""
+    text, unparsable = HOSTILE_CONFS[name]
+    result = run(write_tree(tmp_path, {"conf.py": text}))
+    problems = by_rule(result, "conf-syntax")
+    assert len(problems) == unparsable
+    if unparsable:
+        assert "conf.py does not parse, using Sphinx's defaults" in problems[0].message
+    assert not by_rule(result, "internal-error")
+    assert_bystander_linted(result)
+
+
 # -- caches ----------------------------------------------------------------------------
 
 CACHED_TREE = {
