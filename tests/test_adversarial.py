@@ -158,6 +158,25 @@ def test_50_mb_file_is_cut_by_the_time_budget(tmp_path: Path) -> None:
     print(f"50 MB file: {elapsed:.1f} s with a 2 s budget")
 
 
+QUADRATIC = {  # docutils needs minutes on each, in 60 KB: Sphinx would hang on them too
+    "stars.rst": ":orphan:\n\n" + "*a " * 20_000 + "\n",  # unmatched start-strings
+    "ticks.rst": ":orphan:\n\n" + "`a " * 20_000 + "\n",
+}
+
+
+def test_time_budget_holds_in_worker_processes(tmp_path: Path) -> None:
+    pages = {f"page{i}.rst": f"Page {i}\n{'=' * (5 + len(str(i)))}\n" for i in range(8)}
+    write_tree(tmp_path, {**pages, **QUADRATIC}, toctree=sorted(p[:-4] for p in pages))
+    result = run(tmp_path, jobs=2, time_budget=1)
+    assert sorted(f.render() for f in by_rule(result, "internal-error")) == [
+        f"{name}:1:1: error internal-error {name} took longer than the 1 s per-file time "
+        "budget; not checked"
+        for name in sorted(QUADRATIC)
+    ]
+    assert_bystander_linted(result)
+    assert result.files == 12
+
+
 def test_100000_toctree_entries_lose_no_finding(tmp_path: Path) -> None:
     entries = "".join(f"   page{i}\n" for i in range(100_000))
     files = {"big.rst": f"Big\n===\n\n.. toctree::\n   :maxdepth: 1\n\n{entries}"}
