@@ -152,5 +152,9 @@ class DocFacts:
 
 
 def empty_facts(docname: str, path: str) -> DocFacts:
-    """Facts of a document that could not be read or parsed: it exists, nothing more."""
-    return DocFacts(docname, path, None, False, (), (), (), (), (), (), (), (), (), (), (), ())
+    """Facts of a document that could not be read or parsed: it exists, nothing more.
+
+    Marked orphan: its internal-error or read finding is the news, not a
+    "not in any toctree" warning that follows only from the facts being empty.
+    """
+    return DocFacts(docname, path, None, True, (), (), (), (), (), (), (), (), (), (), (), ())

@@ -238,10 +238,21 @@ def nitpick_ignored(conf_values: Mapping[str, Any], role: str, target: str) -> b
     return False
 
 
+FUZZY_POOL = 2000  # above this, fuzzy matching every candidate is quadratic in practice
+
+
 def did_you_mean(wanted: str, candidates: Iterable[str]) -> str:
-    """'; did you mean 'x'?' for the closest candidate, or ''."""
+    """'; did you mean 'x'?' for the closest candidate, or ''.
+
+    In a large pool, only candidates in the same folder or with the same last
+    part are compared: difflib against 20,000 names costs ~0.2 s per miss.
+    """
     pool = list(candidates)
-    close = difflib.get_close_matches(wanted, pool, n=1, cutoff=0.6)
+    fuzzy = pool
+    if len(pool) > FUZZY_POOL:
+        folder, _, tail = wanted.rpartition("/")
+        fuzzy = [c for c in pool if c.rpartition("/")[0] == folder or c.rpartition("/")[2] == tail]
+    close = difflib.get_close_matches(wanted, fuzzy, n=1, cutoff=0.6)
     if not close:
         tail = wanted.rsplit("/", 1)[-1]
         close = [c for c in pool if c.rsplit("/", 1)[-1] == tail][:1]
