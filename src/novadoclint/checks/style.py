@@ -68,7 +68,9 @@ def _run(code: str, doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     if code in options.ignore:
         return
     check = _checks(options)[code]
-    adapter = _Doc8File(doc)
+    adapter = doc.views.get("doc8")
+    if adapter is None:  # one adapter per document, shared by the six D-rules
+        adapter = doc.views["doc8"] = _Doc8File(doc)
     if isinstance(check, doc8_checks.LineCheck):
         for number, line in enumerate(adapter.lines_iter(), 1):
             for _, message in check.report_iter(line):
