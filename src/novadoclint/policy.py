@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from novadoclint import data
-from novadoclint.settings import ConfigError, _line_of_key, read_toml
+from novadoclint.settings import ConfigError, line_of_key, read_toml
 
 TOP_KEYS = frozenset({"index"})
 INDEX_KEYS = frozenset({"page", "folder", "elsewhere", "section"})
@@ -110,7 +110,7 @@ def parse_policy(table: Mapping[str, Any], path: Path, source: str) -> Policy:
     _check_keys(table, TOP_KEYS, path)
     indexes = table.get("index", [])
     if not isinstance(indexes, list) or not all(isinstance(i, dict) for i in indexes):
-        raise ConfigError(path, _line_of_key(path, "index"), "'index' must be [[index]] tables")
+        raise ConfigError(path, line_of_key(path, "index"), "'index' must be [[index]] tables")
     counter = itertools.count()  # numbers the [[index.section]] tables in file order
     return Policy(source, tuple(_index(entry, n, counter, path) for n, entry in enumerate(indexes)))
 
@@ -124,11 +124,11 @@ def _index(entry: Mapping[str, Any], n: int, counter: Iterator[int], path: Path)
     page = _docname(page.strip(), "")
     folder = entry.get("folder", posixpath.dirname(page))
     if not isinstance(folder, str):
-        raise ConfigError(path, _line_of_key(path, "folder"), "'folder' must be a string")
+        raise ConfigError(path, line_of_key(path, "folder"), "'folder' must be a string")
     folder = folder.strip("/ ")
     sections = entry.get("section", [])
     if not isinstance(sections, list) or not sections:
-        line = _line_of_key(path, "page")
+        line = line_of_key(path, "page")
         raise ConfigError(path, line, f"index page {page!r} needs [[index.section]] tables")
     parsed = tuple(_section(s, next(counter), folder, path) for s in sections)
     titles = [s.title for s in parsed]
@@ -142,7 +142,7 @@ def _index(entry: Mapping[str, Any], n: int, counter: Iterator[int], path: Path)
 
 def _section(entry: Any, n: int, folder: str, path: Path) -> SectionPolicy:
     if not isinstance(entry, dict):
-        raise ConfigError(path, _line_of_key(path, "section"), "'section' must be tables")
+        raise ConfigError(path, line_of_key(path, "section"), "'section' must be tables")
     _check_keys(entry, SECTION_KEYS, path)
     title = entry.get("title")
     if not isinstance(title, str) or not title.strip():
@@ -154,7 +154,7 @@ def _section(entry: Any, n: int, folder: str, path: Path) -> SectionPolicy:
 
 def _names(value: Any, key: str, folder: str, path: Path) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(path, _line_of_key(path, key), f"{key!r} must be a list of docnames")
+        raise ConfigError(path, line_of_key(path, key), f"{key!r} must be a list of docnames")
     return tuple(_docname(v.strip(), folder) for v in value)
 
 
@@ -170,7 +170,7 @@ def _check_keys(table: Mapping[str, Any], known: Iterable[str], path: Path) -> N
     if unknown:
         key = unknown[0]
         names = ", ".join(sorted(known))
-        raise ConfigError(path, _line_of_key(path, key), f"unknown key {key!r} (known: {names})")
+        raise ConfigError(path, line_of_key(path, key), f"unknown key {key!r} (known: {names})")
 
 
 def _table_line(path: Path, header: str, n: int) -> int | None:

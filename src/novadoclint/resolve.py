@@ -259,6 +259,26 @@ def did_you_mean(wanted: str, candidates: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+def doc_hint(wanted: str, docs: Iterable[str]) -> str:
+    """'; did you mean ...?' for a page that moved folders or a near-miss name in its folder.
+
+    resolve.did_you_mean compares whole docnames, so any two pages of one
+    folder look alike; here the file names are compared.
+    """
+    folder, _, tail = wanted.rpartition("/")
+    moved, near = [], []
+    for doc in docs:
+        doc_folder, _, doc_tail = doc.rpartition("/")
+        if doc_tail == tail and tail != "index":
+            moved.append(doc)
+        elif doc_folder == folder:
+            near.append(doc_tail)
+    if moved:
+        return did_you_mean(wanted, moved)
+    close = difflib.get_close_matches(tail, near, n=1, cutoff=0.8)
+    return f"; did you mean {posixpath.join(folder, close[0])!r}?" if close else ""
+
+
 class Suggestions:
     """did_you_mean over one pool, each answer computed once.
 

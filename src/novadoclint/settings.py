@@ -112,10 +112,10 @@ def _tuple(value: Any, key: str, path: Path) -> tuple[str, ...]:
         return tuple(v.strip() for v in value.split(",") if v.strip())
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise ConfigError(path, _line_of_key(path, key), f"{key!r} must be a list of strings")
+    raise ConfigError(path, line_of_key(path, key), f"{key!r} must be a list of strings")
 
 
-def _line_of_key(path: Path, key: str) -> int | None:
+def line_of_key(path: Path, key: str) -> int | None:
     """tomllib gives no line numbers: find the key in the text."""
     try:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -166,7 +166,7 @@ def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings
     if unknown:
         key = sorted(unknown)[0]
         known = ", ".join(sorted(CONFIG_KEYS))
-        raise ConfigError(path, _line_of_key(path, key), f"unknown key {key!r} (known: {known})")
+        raise ConfigError(path, line_of_key(path, key), f"unknown key {key!r} (known: {known})")
     changes: dict[str, Any] = {"config_path": str(path)}
     for key in ("select", "ignore", "extend-select", "extra-directives", "extra-roles"):
         if key in table:
@@ -180,11 +180,11 @@ def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings
                 (rule, Severity.parse(level)) for rule, level in dict(table["severity"]).items()
             )
         except (ValueError, TypeError) as exc:
-            raise ConfigError(path, _line_of_key(path, "severity"), str(exc)) from None
+            raise ConfigError(path, line_of_key(path, "severity"), str(exc)) from None
     if "per-path-ignores" in table:
         value = table["per-path-ignores"]
         if not isinstance(value, dict):
-            line = _line_of_key(path, "per-path-ignores")
+            line = line_of_key(path, "per-path-ignores")
             raise ConfigError(path, line, "'per-path-ignores' must be a table of glob = [rules]")
         changes["per_path_ignores"] = tuple(
             (glob, _tuple(rules, "per-path-ignores", path)) for glob, rules in value.items()
@@ -198,7 +198,7 @@ def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings
         try:
             changes["fail_on"] = Severity.parse(str(table["fail-on"]))
         except ValueError as exc:
-            raise ConfigError(path, _line_of_key(path, "fail-on"), str(exc)) from None
+            raise ConfigError(path, line_of_key(path, "fail-on"), str(exc)) from None
     if "jobs" in table:
         changes["jobs"] = int(table["jobs"])
     if "check-shell" in table:
@@ -212,10 +212,10 @@ def _linkcheck(table: Any, path: Path) -> dict[str, Any]:
     """Check [tool.novadoclint.linkcheck] now, so a typo fails before any request is made."""
 
     def fail(key: str, message: str) -> ConfigError:
-        return ConfigError(path, _line_of_key(path, key), f"linkcheck.{key}: {message}")
+        return ConfigError(path, line_of_key(path, key), f"linkcheck.{key}: {message}")
 
     if not isinstance(table, dict):
-        raise ConfigError(path, _line_of_key(path, "linkcheck"), "'linkcheck' must be a table")
+        raise ConfigError(path, line_of_key(path, "linkcheck"), "'linkcheck' must be a table")
     unknown = sorted(set(table) - LINKCHECK_KEYS)
     if unknown:
         known = ", ".join(sorted(LINKCHECK_KEYS))

@@ -8,7 +8,6 @@ Both rules are pure functions of one index page's facts: which section each
 from __future__ import annotations
 
 import difflib
-import posixpath
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.policy import IndexPolicy
 from novadoclint.registry import Phase, rule
-from novadoclint.resolve import did_you_mean, doc_target, glob_docs, toc_target, xref_disabled
+from novadoclint.resolve import doc_hint, doc_target, glob_docs, toc_target, xref_disabled
 
 DOC_ROLES = frozenset({"doc", "std:doc"})
 GLOB_CHARS = frozenset("*?[")
@@ -70,26 +69,6 @@ def entries(doc: DocFacts, suffixes: Sequence[str], docs: Iterable[str]) -> list
                 for name in names
             )
     return sorted(found, key=lambda e: (e.at, e.in_list))
-
-
-def doc_hint(wanted: str, docs: Iterable[str]) -> str:
-    """'; did you mean ...?' for a page that moved folders or a near-miss name in its folder.
-
-    resolve.did_you_mean compares whole docnames, so any two pages of one
-    folder look alike; here the file names are compared.
-    """
-    folder, _, tail = wanted.rpartition("/")
-    moved, near = [], []
-    for doc in docs:
-        doc_folder, _, doc_tail = doc.rpartition("/")
-        if doc_tail == tail and tail != "index":
-            moved.append(doc)
-        elif doc_folder == folder:
-            near.append(doc_tail)
-    if moved:
-        return did_you_mean(wanted, moved)
-    close = difflib.get_close_matches(tail, near, n=1, cutoff=0.8)
-    return f"; did you mean {posixpath.join(folder, close[0])!r}?" if close else ""
 
 
 def _title(doc: DocFacts, section: int) -> str:

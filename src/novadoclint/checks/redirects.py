@@ -10,13 +10,12 @@ import os
 from collections.abc import Iterator, Sequence
 
 from novadoclint import htaccess
-from novadoclint.checks.placement import doc_hint
 from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.htaccess import Chain, Redirect
 from novadoclint.index import FactsIndex
 from novadoclint.registry import Phase, rule
-from novadoclint.resolve import matches_any
+from novadoclint.resolve import doc_hint, matches_any
 
 SPECIAL_PAGES = frozenset({"genindex", "search", "py-modindex", "modindex"})  # built, not written
 
