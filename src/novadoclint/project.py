@@ -3,21 +3,32 @@
 Sphinx's rules: documents are files with a ``source_suffix`` under the source
 dir, minus ``exclude_patterns``, ``templates_path`` and the HTML asset paths,
 matched with Sphinx's own glob dialect (``**`` crosses folders, ``*`` does not).
+
+Also the project's boundary: the repository holding the source dir. A tree may
+read any file inside it (nova's documents include ``../../etc/nova/...``), and
+nothing outside it: a pull request must not make the linter quote
+``/etc/passwd`` or ``~/.ssh`` in its findings (``include-outside-project``).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from novadoclint.sphinxconf import SphinxConf, read_conf
 
 SPHINX_EXCLUDES = ("**/_sources", ".#*", "**/.#*", "*.lproj/**")
+# A repository's top level: a version-control entry (a .git file too: worktrees and
+# submodules), else, in a tarball or a copy, the files a Python project keeps there.
+VCS_MARKERS = (".git", ".hg")
+REPOSITORY_MARKERS = ("setup.py", "setup.cfg", "pyproject.toml", "tox.ini")
+SYMLINK_HOPS = 40  # Linux's limit: more is a loop, and opening the path fails anyway
 
 
 class ProjectError(Exception):
@@ -146,26 +157,146 @@ def find_srcdir(path: Path) -> tuple[Path, bool]:
     return start, False
 
 
+@lru_cache(maxsize=64)
+def project_root(srcdir: str) -> str:
+    """The folder a tree's files may be read from: the repository holding the source dir.
+
+    The nearest folder at or above the source dir with a ``.git`` (or ``.hg``)
+    entry, found without running git; a dotfiles repository in the home folder
+    or at ``/`` does not count. Without one (a tarball, a copy), the nearest
+    folder holding ``setup.py``, ``setup.cfg``, ``pyproject.toml`` or ``tox.ini``;
+    else the source dir itself. Includes reach above the source dir as far as
+    the repository's top (nova's ``../../etc/nova/...`` from ``doc/source``),
+    never further. Memoised: phase 1 asks once per document, and the answer
+    is a property of the tree for the run.
+    """
+    start = os.path.abspath(srcdir)
+    chain = [start]
+    while os.path.dirname(chain[-1]) != chain[-1]:
+        chain.append(os.path.dirname(chain[-1]))
+    shared = {os.path.abspath(os.path.expanduser("~")), os.path.abspath(os.sep)}
+    candidates = [folder for folder in chain if folder not in shared or folder == start]
+    for folder in candidates:
+        if any(os.path.lexists(os.path.join(folder, m)) for m in VCS_MARKERS):
+            return folder
+    for folder in candidates:
+        if any(os.path.isfile(os.path.join(folder, m)) for m in REPOSITORY_MARKERS):
+            return folder
+    return start
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def resolve_inside(root: str, path: str) -> str | None:
+    """Where the file system takes ``path``, or None when that is outside ``root``.
+
+    ``..`` in the written path is applied first, as docutils and Sphinx do
+    (``normpath``); then each symbolic link is followed, one component at a time,
+    and the walk stops (None) as soon as it would look at anything that is neither
+    inside ``root`` nor on the way down to it. Nothing outside is ever looked at,
+    so the answer cannot tell whether an outside file exists.
+    """
+    base, real_root = os.path.abspath(root), os.path.realpath(root)
+    path = os.path.normpath(os.path.join(base, path))
+    if _under(path, base):
+        rest = os.path.relpath(path, base)
+    elif _under(path, real_root):
+        rest = os.path.relpath(path, real_root)
+    else:
+        return None
+    pending = [part for part in reversed(rest.split(os.sep)) if part not in ("", ".")]
+    current, hops = real_root, 0
+    while pending:
+        part = pending.pop()
+        if part in ("", "."):
+            continue
+        candidate = os.path.dirname(current) if part == ".." else os.path.join(current, part)
+        if not (_under(candidate, real_root) or _under(real_root, candidate)):
+            return None
+        if part == "..":
+            current = candidate
+            continue
+        try:
+            mode = os.lstat(candidate).st_mode
+        except OSError:  # missing inside the boundary: opening it fails, nothing to follow
+            rest_path = os.path.normpath(os.path.join(candidate, *reversed(pending)))
+            return rest_path if _under(rest_path, real_root) else None
+        if not stat.S_ISLNK(mode):
+            current = candidate
+            continue
+        hops += 1
+        try:
+            target = os.readlink(candidate)
+        except OSError:
+            return candidate
+        if hops > SYMLINK_HOPS:
+            return candidate  # a loop: opening it fails (ELOOP) whatever we say
+        if os.path.isabs(target):
+            current = os.path.abspath(os.sep)
+        pending.extend(p for p in reversed(target.split(os.sep)) if p not in ("", "."))
+    return current if _under(current, real_root) else None
+
+
+def leaves_project(srcdir: str | Path, path: str) -> bool:
+    """Whether a path (relative to the source dir, or absolute) resolves outside the project."""
+    return resolve_inside(project_root(str(srcdir)), os.path.join(str(srcdir), path)) is None
+
+
 def walk_files(srcdir: Path) -> list[str]:
-    """Every file under srcdir (relative posix paths), following links without looping."""
+    """Every file under srcdir (relative posix paths), following links without looping.
+
+    A symbolic link that resolves outside the project is listed (it is a name in the
+    tree) but neither followed nor examined: a linked folder is not walked, and
+    nothing tells a link to a file from one to a folder or to nothing.
+    """
+    root = project_root(str(srcdir))
     seen: set[tuple[int, int]] = set()
     found: list[str] = []
-    for root, dirs, files in os.walk(srcdir, followlinks=True):
+    stack = [(str(srcdir), "")]
+    while stack:
+        folder, rel_root = stack.pop()
         try:
-            stat = os.stat(root)
+            info = os.stat(folder)
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
         except OSError:
-            dirs[:] = []
             continue
-        key = (stat.st_dev, stat.st_ino)
+        key = (info.st_dev, info.st_ino)
         if key in seen:  # a symlink loop or a second link to the same folder
-            dirs[:] = []
             continue
         seen.add(key)
-        dirs.sort()
-        rel_root = os.path.relpath(root, srcdir)
-        for name in sorted(files):
-            rel = name if rel_root == "." else os.path.join(rel_root, name)
-            found.append(rel.replace(os.sep, "/"))
+        folders = []
+        for entry in entries:
+            rel = entry.name if not rel_root else f"{rel_root}/{entry.name}"
+            if _is_folder(entry, root):
+                folders.append((entry.path, rel))
+            else:
+                found.append(rel.replace(os.sep, "/"))
+        stack.extend(reversed(folders))
+    return found
+
+
+def _is_folder(entry: os.DirEntry[str], root: str) -> bool:
+    """A folder to walk: a real one, or a link to one inside the project."""
+    try:
+        if not entry.is_symlink():
+            return entry.is_dir(follow_symlinks=False)
+        real = resolve_inside(root, entry.path)
+        return real is not None and os.path.isdir(real)
+    except OSError:
+        return False
+
+
+def outside_links(srcdir: str | Path, files: Iterable[str]) -> list[str]:
+    """The symbolic links among the tree's files that resolve outside the project."""
+    root = project_root(str(srcdir))
+    found = []
+    for rel in files:
+        path = os.path.join(str(srcdir), rel)
+        if os.path.islink(path) and resolve_inside(root, path) is None:
+            found.append(rel)
     return found
 
 
@@ -175,9 +306,10 @@ def load_project(srcdir: Path, has_conf: bool) -> Project:
     matchers = compile_matchers(_excludes(conf))
     suffixes = conf.source_suffixes
     docs: dict[str, str] = {}
+    outside = frozenset(outside_links(srcdir, files))
     for rel in files:
         suffix = next((s for s in suffixes if rel.endswith(s)), None)
-        if suffix is None or any(m.match(rel) for m in matchers):
+        if suffix is None or rel in outside or any(m.match(rel) for m in matchers):
             continue
         if any(m.match(prefix) for m in matchers for prefix in _parents(rel)):
             continue
@@ -204,6 +336,12 @@ def is_document(conf: SphinxConf, rel: str) -> bool:
         return False
     matchers = compile_matchers(_excludes(conf))
     return not any(m.match(part) for m in matchers for part in (rel, *_parents(rel)))
+
+
+def excluded(conf: SphinxConf, rel: str) -> bool:
+    """Whether Sphinx skips a path of the tree (exclude_patterns, templates, asset folders)."""
+    matchers = compile_matchers(_excludes(conf))
+    return any(m.match(part) for m in matchers for part in (rel, *_parents(rel)))
 
 
 def _parents(rel: str) -> Iterable[str]:
