@@ -25,13 +25,14 @@ from novadoclint.facts import (
     Include,
     Label,
     Link,
+    Outside,
     Ref,
     Section,
     Suppression,
     TocEntry,
     TocTree,
 )
-from novadoclint.parse import Parsed, directive_record, include_record, xref
+from novadoclint.parse import Parsed, directive_record, include_record, outside_record, xref
 from novadoclint.sphinxconf import SphinxConf
 
 EMBEDDED_RE = re.compile(r"^`(?P<text>.*?)\s*<(?P<target>[^<>]+)>`__?$", re.DOTALL)
@@ -77,6 +78,7 @@ class _Walk:
     directives: list[DirectiveFact] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
     embedded: list[EmbeddedTarget] = field(default_factory=list)
+    outside: list[Outside] = field(default_factory=list)
     # (line, text) -> column of its last occurrence: the same markup twice on a line
     found_at: dict[tuple[int, str], int] = field(default_factory=dict)
 
@@ -158,6 +160,7 @@ def collect(
         suppressions=tuple(walk.suppressions),
         dependencies=tuple(sorted({walk.rel(p) for p in parsed.dependencies})),
         embedded_targets=tuple(walk.embedded),
+        outside=tuple(walk.outside),
     )
 
 
@@ -217,6 +220,9 @@ def _record(node: nodes.Element, walk: _Walk, section: int) -> None:
         walk.includes.append(
             Include("include", target, resolved, path, node.line or 1, node["found"])
         )
+    elif isinstance(node, outside_record):
+        path, line = walk.rel(node.source), node.line or line_of(node)
+        walk.outside.append(Outside(node["directive"], node["target"], path, line))
     elif isinstance(node, nodes.image):
         _record_image(node, walk)
     elif isinstance(node, nodes.reference) and "refuri" in node:

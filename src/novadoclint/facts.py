@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FACTS_VERSION = 3  # bump on any change below (Sphinx's ENV_VERSION habit)
+FACTS_VERSION = 4  # bump on any change below (Sphinx's ENV_VERSION habit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,23 @@ class Include:
     path: str
     line: int
     found: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Outside:
+    """A file a docutils directive was to read from outside the project: never read.
+
+    ``include``, ``raw`` and ``csv-table`` (``:file:``) read their file while the
+    document is parsed, and the diagram rules read a diagram directive's file, so
+    the parser decides and records it here instead of their usual facts; the other
+    Sphinx directives and roles that name files (``literalinclude``, images,
+    downloads) are checked in phase 2 from their own facts.
+    """
+
+    directive: str
+    target: str  # as written
+    path: str
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +166,7 @@ class DocFacts:
     suppressions: tuple[Suppression, ...]
     dependencies: tuple[str, ...]  # files read while parsing (includes), relative to srcdir
     embedded_targets: tuple[EmbeddedTarget, ...] = ()  # relative `text <target>`_ links
+    outside: tuple[Outside, ...] = ()  # files outside the project a directive named
 
 
 def empty_facts(docname: str, path: str) -> DocFacts:

@@ -21,9 +21,12 @@ from typing import Any, ClassVar
 import docutils.statemachine
 from docutils import frontend, nodes, utils
 from docutils.parsers.rst import Directive, DirectiveError, Parser, directives, roles, states
-from docutils.parsers.rst.directives.misc import Include
+from docutils.parsers.rst.directives.images import Figure
+from docutils.parsers.rst.directives.misc import Include, Raw, adapt_path
+from docutils.parsers.rst.directives.tables import CSVTable
 from docutils.transforms import misc, references
 
+from novadoclint.project import project_root, resolve_inside
 from novadoclint.vocabulary import Kind, Vocabulary
 
 TITLE_TARGET_RE = re.compile(r"^(.+?)\s*(?<!\x00)<(.*?)>$", re.DOTALL)
@@ -63,6 +66,10 @@ class directive_record(nodes.Element):
 
 class include_record(nodes.Element):
     """An ``include`` directive: what it named and whether the file was read."""
+
+
+class outside_record(nodes.Element):
+    """A directive naming a file outside the project: recorded, never read."""
 
 
 class NestedTooDeep(RecursionError):
@@ -113,6 +120,11 @@ class RecordingDirective(Directive):
     body: ClassVar[bool] = False
 
     def run(self) -> list[nodes.Node]:
+        if self.name in DIAGRAM_FILE_DIRECTIVES and self.arguments and not self.content:
+            path = _sphinx_path(self.state.document, self.arguments[0])
+            outside = _outside(self, path, self.arguments[0])
+            if outside is not None:
+                return [outside]  # not a diagram fact: the diagram rules would read the file
         node = directive_record(self.block_text)
         node.source, node.line = self.state_machine.get_source_and_line(self.lineno)
         node["name"] = self.name
@@ -134,13 +146,52 @@ class RecordingDirective(Directive):
 
 
 def _note_dependency(document: nodes.document, target: str) -> None:
-    """A file the build reads for this document, found as Sphinx's relfn2path does."""
+    """A file the build reads for this document, found as Sphinx's relfn2path does.
+
+    Not one outside the project: the facts cache would hash it (include-outside-project
+    reports it in phase 2).
+    """
     settings = document.settings
+    path = _sphinx_path(document, target)
+    if resolve_inside(settings.novadoclint_root, path) is not None:
+        settings.record_dependencies.add(os.path.normpath(path))
+
+
+def _sphinx_path(document: nodes.document, target: str) -> str:
+    """A file argument of a Sphinx directive, as relfn2path finds it (absolute path)."""
     if target.startswith("/"):
-        path = os.path.join(settings.root_prefix, target.lstrip("/"))
-    else:
-        path = os.path.join(os.path.dirname(document["source"]), target)
-    settings.record_dependencies.add(os.path.normpath(path))
+        return os.path.join(document.settings.root_prefix, target.lstrip("/"))
+    return os.path.join(os.path.dirname(os.path.abspath(document["source"])), target)
+
+
+def _outside(directive: Directive, path: str, target: str) -> outside_record | None:
+    """A record in place of the directive when ``path`` (as docutils will open it) is outside.
+
+    The project's boundary (:func:`novadoclint.project.project_root`) is decided
+    from the written path and the links inside the project only, so the record
+    is the same whether the outside file exists or not, and nothing of it is read.
+    """
+    settings = directive.state.document.settings
+    root = settings.novadoclint_root
+    if target.startswith("<") and target.endswith(">") and isinstance(directive, Include):
+        root = str(Include.standard_include_path)  # docutils' own: isonum.txt and friends
+    if resolve_inside(root, os.path.abspath(path)) is not None:
+        return None
+    record = outside_record(directive.block_text)
+    record.source, record.line = directive.state_machine.get_source_and_line(directive.lineno)
+    record["directive"] = directive.name
+    record["target"] = target
+    return record
+
+
+def _opened_path(directive: Directive, written: str) -> str:
+    """The path docutils opens for a file argument or option (misc.adapt_path)."""
+    settings = directive.state.document.settings
+    path = directives.path(written)
+    if path.startswith("<") and path.endswith(">") and isinstance(directive, Include):
+        return adapt_path("/" + path[1:-1], "", str(Include.standard_include_path))
+    source = directive.state.document.current_source or directive.state.document["source"]
+    return adapt_path(path, source, settings.root_prefix)
 
 
 class BodyDirective(RecordingDirective):
@@ -184,6 +235,9 @@ class RecordingInclude(Include):
             docdir = os.path.dirname(os.path.abspath(self.state.document["source"]))
             rel = os.path.relpath(os.path.join(docdir, target), settings.root_prefix)
             self.arguments[0] = "/" + rel.replace(os.sep, "/")
+        outside = _outside(self, _opened_path(self, self.arguments[0]), target)
+        if outside is not None:
+            return [outside]
         before = set(settings.record_dependencies.list)
         try:
             result = super().run()
@@ -199,6 +253,72 @@ class RecordingInclude(Include):
         added = [p for p in settings.record_dependencies.list if p not in before]
         record["file"] = added[0] if added else ""
         return [record, *result]
+
+
+class BoundedRaw(Raw):
+    """docutils' raw: ``:file:`` only inside the project, ``:url:`` never fetched.
+
+    A lint run touches the network only with --check-links; Sphinx fetches
+    the URL when it builds.
+    """
+
+    def run(self) -> list[nodes.Node]:
+        if "url" in self.options and not self.content:
+            return []
+        if "file" in self.options and not self.content:
+            written = self.options["file"]
+            outside = _outside(self, _opened_path(self, written), written)
+            if outside is not None:
+                return [outside]
+        return list(super().run())
+
+
+class BoundedCSVTable(CSVTable):
+    """docutils' csv-table: ``:file:`` only inside the project, ``:url:`` never fetched."""
+
+    def run(self) -> list[Any]:
+        if "url" in self.options and "file" not in self.options and not self.content:
+            return []
+        if "file" in self.options and "url" not in self.options and not self.content:
+            written = self.options["file"]
+            outside = _outside(self, _opened_path(self, written), written)
+            if outside is not None:
+                return [outside]
+        return list(super().run())
+
+
+class BoundedFigure(Figure):
+    """docutils' figure without ``:figwidth: image``'s read of the picture (PIL).
+
+    docutils opens the image relative to the working folder to learn its
+    width, which no rule needs; the option is accepted and ignored.
+    """
+
+    def run(self) -> list[nodes.Node]:
+        if self.options.get("figwidth") == "image":
+            del self.options["figwidth"]
+        return list(super().run())
+
+
+# docutils directives that read a file or a URL -> their bounded versions. Swapped in
+# by class, not by name: docutils also finds them by translated names ('inclure').
+BOUNDED_DIRECTIVES: dict[type[Directive], type[Directive]] = {
+    Include: RecordingInclude,
+    Raw: BoundedRaw,
+    CSVTable: BoundedCSVTable,
+    Figure: BoundedFigure,
+}
+
+
+class BoundedLookup:
+    """docutils' directive lookup, answering the bounded class for a file-reading one."""
+
+    def __init__(self, lookup: Any) -> None:
+        self.wrapped = lookup
+
+    def __call__(self, name: str, language: Any, document: nodes.document) -> Any:
+        found, messages = self.wrapped(name, language, document)
+        return BOUNDED_DIRECTIVES.get(found, found), messages
 
 
 def _chain_from(message: str, srcdir: str) -> str:
@@ -251,6 +371,8 @@ def _register(vocabulary: Vocabulary) -> None:
     for name, kind, _ in vocabulary.directives:
         directives.register_directive(name, directive_class[kind])
     directives.register_directive("include", RecordingInclude)
+    if not isinstance(directives.directive, BoundedLookup):
+        directives.directive = BoundedLookup(directives.directive)  # type: ignore[assignment]
     role_function = {Kind.XREF: xref_role, Kind.TEXT: text_role}
     for name, kind, _ in vocabulary.roles:
         roles.register_local_role(name, role_function[kind])  # type: ignore[arg-type]
@@ -265,10 +387,12 @@ def install(vocabulary: Vocabulary) -> None:
 def namespace(vocabulary: Vocabulary) -> Iterator[None]:
     """Register the vocabulary for the duration of a block, then restore docutils."""
     saved = dict(directives._directives), dict(roles._roles)  # type: ignore[attr-defined]
+    lookup = directives.directive
     try:
         _register(vocabulary)
         yield
     finally:
+        directives.directive = lookup
         directives._directives.clear()  # type: ignore[attr-defined]
         directives._directives.update(saved[0])  # type: ignore[attr-defined]
         roles._roles.clear()  # type: ignore[attr-defined]
@@ -314,6 +438,7 @@ def parse(
     """Parse one document as Sphinx would read it, collecting every system message."""
     settings = copy.copy(_base_settings(language))
     settings.root_prefix = srcdir
+    settings.novadoclint_root = project_root(srcdir)  # files outside it are never read
     settings.record_dependencies = utils.DependencyList()
     document = utils.new_document(source_path, settings)
     document.reporter.stream = None  # type: ignore[assignment]
