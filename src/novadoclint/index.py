@@ -4,7 +4,7 @@ Built once after phase 1 and read by every cross-document rule; each derived
 view is computed on first use, in one pass over the facts. The name rules
 themselves live in :mod:`novadoclint.resolve`; this module only applies them
 to the whole tree (labels, the toctree graph, reachability, included and
-generated files).
+generated files, and which paths leave the project).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from functools import cached_property
 
 from novadoclint import data, resolve
 from novadoclint.facts import DocFacts, Label, TocEntry, TocTree
+from novadoclint.project import outside_links, project_root, resolve_inside
 from novadoclint.sphinxconf import SphinxConf
 
 
@@ -203,7 +204,25 @@ class FactsIndex:
         return os.path.relpath(absolute, self.srcdir).replace(os.sep, "/")
 
     def exists(self, path: str) -> bool:
-        """A path relative to the source dir ("../" allowed) names an existing file."""
-        if path in self.files:
+        """A path relative to the source dir ("../" allowed) names an existing file.
+
+        A path outside the project counts as existing, unexamined: include-outside-project
+        reports it, and no finding may tell whether a file out there exists.
+        """
+        if path in self.files or self.leaves(path):
             return True
         return os.path.isfile(os.path.join(self.srcdir, path))
+
+    @cached_property
+    def root(self) -> str:
+        """The project's boundary: the repository holding the source dir (project_root)."""
+        return project_root(self.srcdir)
+
+    def leaves(self, path: str) -> bool:
+        """A path relative to the source dir (or absolute) resolves outside the project."""
+        return resolve_inside(self.root, os.path.join(self.srcdir, path)) is None
+
+    @cached_property
+    def outside_links(self) -> tuple[str, ...]:
+        """Symbolic links in the tree that resolve outside the project: never followed."""
+        return tuple(sorted(outside_links(self.srcdir, self.files)))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from novadoclint.context import Context
+from novadoclint.facts import DocFacts
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
+from novadoclint.project import excluded
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import (
     Suggestions,
@@ -171,3 +173,80 @@ def image_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
                 f"download file not readable: {path}{_hint(index, suggest, path)}",
                 cause=docname,
             )
+
+
+@rule("include-outside-project", Severity.ERROR, Phase.TREE, tags={"files", "security"})
+def include_outside_project(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A file named by a document, or a symbolic link in the tree, outside the project.
+
+    ## Why is this bad?
+    A documentation pull request can name any file on the machine that builds
+    it: `.. include:: ../../../../etc/passwd`, a `literalinclude`, a `:file:`
+    option of `raw` or `csv-table`, an image, a download, a diagram file, or
+    a document that is a symbolic link to `~/.ssh/id_rsa`. Sphinx reads the
+    file into the page, or copies it into the published site, and a linter
+    that reads it quotes its lines in findings (and answers, through
+    `:start-after:`, whether a string occurs in it). novadoclint reads nothing
+    outside the project and reports the directive instead; the message is
+    the same whether the file exists or not.
+
+    The project is the repository holding the source dir: the nearest folder
+    at or above it with a `.git` entry (not in the home folder or at `/`);
+    without one, the nearest holding `setup.py`, `setup.cfg`,
+    `pyproject.toml` or `tox.ini`; else the source dir itself. Paths are
+    resolved as Sphinx resolves them (`..` first), then symbolic links are
+    followed only while they stay inside. So nova's
+    `.. include:: ../../etc/nova/rootwrap.conf` from `doc/source` is fine, and
+    so is a link to another folder of the repository. A symbolic link that
+    leads outside is reported where it sits (not followed: a linked folder is
+    not searched for documents), unless `exclude_patterns` excludes it.
+
+    ## Example
+    ```rst
+    .. include:: ../../../../../../../../etc/passwd
+    ```
+
+    ## Use instead
+    ```rst
+    .. file: index.rst
+    .. include:: snippets/accounts.txt
+    .. file: snippets/accounts.txt
+    Accounts are listed in the admin guide.
+    ```
+    """
+    for docname in sorted(index.docs):
+        doc = index.docs[docname]
+        for outside in doc.outside:
+            yield _outside_hit(
+                outside.path, outside.line, 1, outside.directive, outside.target, doc
+            )
+        yield from _outside_names(index, doc)
+    for path in index.outside_links:
+        if not excluded(index.conf, path):
+            message = f"{path!r} is a symbolic link leading outside the project; not followed"
+            yield Hit(Location(path, 1), message)
+
+
+def _outside_names(index: FactsIndex, doc: DocFacts) -> Iterator[Hit]:
+    """Files Sphinx's directives and roles name, checked from the facts: nothing is read.
+
+    (``include``, ``raw``, ``csv-table`` and diagram files are the parser's: see Outside.)
+    """
+    for include in doc.includes:
+        if include.directive != "include" and index.leaves(relfn2path(include.target, doc.path)):
+            yield _outside_hit(
+                include.path, include.line, 1, include.directive, include.target, doc
+            )
+    for image in doc.images:
+        if not is_remote(image.target) and index.leaves(relfn2path(image.target, doc.path)):
+            yield _outside_hit(image.path, image.line, 1, "image", image.target, doc)
+    for ref in doc.refs:
+        if ref.role not in DOWNLOAD_ROLES or xref_disabled(ref.title, ref.target):
+            continue
+        if not is_remote(ref.target) and index.leaves(relfn2path(ref.target, doc.path)):
+            yield _outside_hit(ref.path, ref.line, ref.column, "download", ref.target, doc)
+
+
+def _outside_hit(path: str, line: int, column: int, kind: str, target: str, doc: DocFacts) -> Hit:
+    message = f"{kind} file {target!r} is outside the project; not read"
+    return Hit(Location(path, line, column), message, cause=doc.docname)
