@@ -678,6 +678,7 @@ def test_rate_limit_holds_back_the_whole_host(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(linkcheck, "time", FakeTime)
     checker = linkcheck._Checker(opts(), None)
+    monkeypatch.setattr(checker, "_wait", FakeTime.sleep)  # a wait the run's stop can cut
     checker._hold_host("busy.example", 7.0)
     with checker._host_slot("quiet.example"):
         pass

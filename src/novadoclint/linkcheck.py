@@ -4,32 +4,48 @@ This module reports nothing itself. The network rules are pure functions over it
 (DESIGN.md B1.2), so they can be tested without a network and the slow, polite, threaded part
 lives in one place, as Sphinx's ``linkcheck`` builder separates collection from checking.
 
-How a URL is checked, and why:
+Every URL and every server answer is hostile input (the check runs on pull requests), so:
 
 * URLs are deduplicated, and the fragment is not part of what is fetched: ``page#a``,
   ``page#b`` and ``page`` cost one request, and each anchor is still judged on its own.
-* ``HEAD`` first, because it is cheap; any unsuccessful ``HEAD`` (405, 403, 501, other errors,
-  dropped connections) falls back to ``GET``, which is authoritative, because many servers
-  handle ``HEAD`` badly. Anchor checks need the body, so they ``GET`` directly.
-* Redirects are followed by hand (at most :data:`MAX_REDIRECTS` hops) so that every hop passes
-  the private-address guard again and configured headers are chosen per hop: a token meant
-  for one host is never sent to another host a redirect points at.
-* Transient failures (time-outs, connection errors, 5xx, 429) are retried with exponential
-  backoff and jitter. A 429 ``Retry-After`` (seconds or an HTTP date, capped) holds back every
-  request to that host, not just the one that was told to wait.
-* Concurrency is bounded globally (a thread pool of ``workers``, each thread with its own pooled
-  ``requests.Session``) and per host (a semaphore per host name), to stay polite.
-* Bodies are streamed and read only as far as an anchor search needs, up to ``max_body``.
+* ONE parse decides everything about a hop: the URL is prepared once (as requests sends it)
+  and the host that the address guard checks, the configured headers are chosen for, the
+  politeness slot is keyed by and the connection goes to all come from that one reading. A
+  URL that Python's ``urlsplit`` and urllib3 read differently (``http://a\\@b/``) is never
+  fetched: :func:`authority_ambiguity` names it and the offline rule reports it.
+* ``HEAD`` first, because it is cheap; any unsuccessful ``HEAD`` falls back to ``GET`` at
+  least once (whatever the retry count), because many servers handle ``HEAD`` badly. Anchor
+  checks need the body, so they ``GET`` directly.
+* Redirects are followed by hand (at most :data:`MAX_REDIRECTS` hops): every hop passes the
+  private-address guard again, gets the headers configured for ITS host, and never carries
+  userinfo (``user:password@``) to it.
+* Time is bounded: ``timeout`` is a total deadline for one request (connect, headers, body,
+  and the redirects it follows), enforced on every socket read, and the whole run has a
+  deadline too; links left when it passes are "not checked". A host that fails
+  ``host_failures`` times in a row (time-outs, refused connections) is not asked again in
+  this run. Worker threads are daemons that stop within a fraction of a second of Ctrl-C.
+* Memory is bounded: bodies are read raw and decompressed by this module, incrementally, so
+  ``max_body`` limits the DECODED bytes (a 2 KB gzip-of-gzip is gigabytes decoded); a body
+  only drained for connection reuse is read raw, up to 64 KB. Only text encodings decode it.
+* Transient failures (time-outs, connection errors, 5xx, 429) are retried with capped
+  exponential backoff and jitter. A 429 ``Retry-After`` (capped) holds back every request to
+  that host.
+* Concurrency is bounded globally (``workers`` threads, each with its own connection pool) and
+  per host, keyed by the address the host name resolves to, so many names for one server
+  share its slots.
 * By default nothing on loopback, private, link-local, reserved, multicast or cloud-metadata
-  addresses is contacted: documentation links are untrusted input, and a linter run in CI must
-  not become a way to probe the CI network. ``allow_private`` (``--allow-private``) lifts this.
-  The check resolves the host name itself just before each request; a DNS answer that changes
-  between that check and the connection (DNS rebinding) is not caught.
+  addresses is contacted. ``allow_private`` (``--allow-private``) lifts this. The check
+  resolves the host name itself just before each request; a DNS answer that changes between
+  that check and the connection (DNS rebinding) is not caught.
+* Nothing from the environment is used: no ``~/.netrc`` credentials, no proxy variables
+  (requests' Session, which reads them, is not used; requests are sent by an adapter).
+* Passwords in URLs are shown and stored as ``***`` (:func:`redact`); cache keys are hashed.
 * Results can be cached in a :class:`~novadoclint.cache.DiskCache` with a lifetime per
   outcome, so a re-run makes no requests for links already known.
 
-All state (sessions, semaphores, rate-limit clocks) lives in a checker object created for one
-:func:`check_links` call; the module holds none.
+All state (connection pools, semaphores, rate-limit clocks) lives in a checker object created
+for one :func:`check_links` call; the module holds only the per-thread deadline of the request
+in flight.
 """
 
 from __future__ import annotations
@@ -39,18 +55,22 @@ import contextlib
 import dataclasses
 import email.utils
 import enum
+import functools
 import hashlib
 import http
+import io
 import ipaddress
 import logging
+import math
+import queue
 import random
 import re
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import zlib
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -85,10 +105,16 @@ else:
 __all__ = [
     "DEFAULT_USER_AGENT",
     "MAX_REDIRECTS",
+    "MAX_RETRIES",
+    "MAX_RETRY_AFTER",
+    "MAX_RUN_TIMEOUT",
+    "MAX_TIMEOUT",
     "LinkCheckOptions",
     "LinkResult",
     "LinkStatus",
+    "authority_ambiguity",
     "check_links",
+    "redact",
 ]
 
 _log = logging.getLogger(__name__)
@@ -96,23 +122,46 @@ _log = logging.getLogger(__name__)
 DEFAULT_USER_AGENT = f"novadoclint/{__version__} (+https://opendev.org/; link checker)"
 #: Redirect hops followed before giving up, as a browser would, on loops and endless chains.
 MAX_REDIRECTS = 10
+#: Upper bounds of the options (conf.py's values are clamped to them, not refused).
+MAX_TIMEOUT = 120.0
+MAX_RETRIES = 5
+MAX_RETRY_AFTER = 300.0
+MAX_BACKOFF = 10.0
+MAX_RUN_TIMEOUT = 3 * 3600.0
+MAX_WORKERS = 64
+#: One backoff pause never exceeds this, however many failures came before.
+_MAX_PAUSE = 60.0
+#: The derived run deadline lies between these (see :meth:`_Checker.run_deadline`).
+_MIN_DERIVED_RUN = 120.0
+_MAX_DERIVED_RUN = 1800.0
+#: A blocking socket read waits at most this long before the deadline and Ctrl-C are checked.
+_READ_SLICE = 0.25
 
 _SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_CODES = frozenset({301, 308})
 _CHUNK_SIZE = 64 * 1024
-#: Bodies up to this size are read to the end so their connection can be reused.
+#: A body is drained (raw, undecoded) up to this size so its connection can be reused.
 _DRAIN_LIMIT = 64 * 1024
 #: Sphinx's linkcheck sends the same Accept header; some servers answer differently without it.
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
+#: Only what this module can decompress itself, incrementally and bounded.
+_ACCEPT_ENCODING = "gzip, deflate"
+_INFLATE_WBITS = 32 + zlib.MAX_WBITS  # zlib or gzip header, detected
 #: Bumped when the cached record shape or its meaning changes.
-_CACHE_RECORD = "linkresult-1"
+_CACHE_RECORD = "linkresult-2"
 _METADATA_ADDRESSES = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+#: An authority no two URL parsers can read differently: a plain host name or IPv4, a port.
+_PLAIN_AUTHORITY = re.compile(r"[A-Za-z0-9._-]+(?::[0-9]{1,5})?\Z")
+#: ``scheme://user:password@``: the password is what :func:`redact` hides.
+_USERINFO_PASSWORD = re.compile(
+    r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:'\"]*):[^/?#@\s'\"]*@"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,14 +172,27 @@ class LinkCheckOptions:
     ``re.match``, as Sphinx does, so they are anchored at the start. ``headers`` maps a URL
     prefix (scheme, host, port and a path prefix) or ``'*'`` to request headers; the most
     specific matching prefix wins and entries are not merged, as in Sphinx. Lifetimes are in
-    seconds; ``backoff`` is the base delay of the exponential retry backoff and
-    ``max_retry_after`` caps how long a ``Retry-After`` is obeyed at a time.
+    seconds.
+
+    ``timeout`` is the TOTAL time one request may take (connecting, headers, body, and the
+    redirects it follows), at most :data:`MAX_TIMEOUT` (120 s). ``retries`` (after the first
+    attempt) is at most :data:`MAX_RETRIES` (5); a failed ``HEAD`` is always followed by one
+    ``GET`` however few retries are allowed. ``backoff`` is the base delay of the exponential
+    retry backoff (at most :data:`MAX_BACKOFF`, 10 s; one pause at most 60 s), and
+    ``max_retry_after`` caps how long a ``Retry-After`` is obeyed at a time (at most
+    :data:`MAX_RETRY_AFTER`, 300 s). ``run_timeout`` bounds the whole run (``None``: derived
+    from the number of pages, ``timeout``, ``retries`` and ``workers``, between 2 and 30
+    minutes; at most :data:`MAX_RUN_TIMEOUT`). After ``host_failures`` time-outs or refused
+    connections in a row, a host's remaining links are not fetched. Larger values are
+    clamped to these caps, silently: a conf.py written for Sphinx must still work.
     """
 
     timeout: float = 15.0
     retries: int = 2
     backoff: float = 0.5
     max_retry_after: float = 60.0
+    run_timeout: float | None = None
+    host_failures: int = 3
     workers: int = 8
     per_host: int = 2
     headers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
@@ -148,17 +210,32 @@ class LinkCheckOptions:
     ttl_redirected: float = 86400.0
 
     def __post_init__(self) -> None:
-        """Reject values that would hang or do nothing, instead of failing obscurely later."""
-        if self.timeout <= 0:
+        """Reject values that would hang or do nothing; clamp those that would wait too long."""
+        if not self.timeout > 0:  # also NaN
             raise ValueError(f"timeout must be positive, not {self.timeout!r}")
         if self.retries < 0:
             raise ValueError(f"retries must be zero or more, not {self.retries!r}")
-        if self.backoff < 0 or self.max_retry_after < 0:
+        if not (self.backoff >= 0 and self.max_retry_after >= 0):
             raise ValueError("backoff and max_retry_after must not be negative")
-        if self.workers < 1 or self.per_host < 1:
-            raise ValueError("workers and per_host must be at least 1")
+        if self.run_timeout is not None and not self.run_timeout > 0:
+            raise ValueError(f"run_timeout must be positive, not {self.run_timeout!r}")
+        if self.workers < 1 or self.per_host < 1 or self.host_failures < 1:
+            raise ValueError("workers, per_host and host_failures must be at least 1")
         if self.max_body < 0:
             raise ValueError(f"max_body must not be negative, not {self.max_body!r}")
+        caps: dict[str, float | int] = {
+            "timeout": MAX_TIMEOUT,
+            "retries": MAX_RETRIES,
+            "backoff": MAX_BACKOFF,
+            "max_retry_after": MAX_RETRY_AFTER,
+            "workers": MAX_WORKERS,
+            "per_host": MAX_WORKERS,
+        }
+        if self.run_timeout is not None:
+            caps["run_timeout"] = MAX_RUN_TIMEOUT
+        for name, cap in caps.items():
+            if getattr(self, name) > cap:
+                object.__setattr__(self, name, cap)
 
 
 class LinkStatus(str, enum.Enum):
@@ -207,8 +284,64 @@ def check_links(
 
     Raises ``re.error`` or ``ValueError`` only for invalid options (a bad regex, a header
     prefix that is not ``'*'`` or an http(s) URL); problems with links become results.
+    Results never contain a URL's password (see :func:`redact`), but their ``url`` is the
+    input URL, so callers showing it should redact it too.
     """
     return _Checker(options, cache if options.use_cache else None).run(urls)
+
+
+def redact(text: str) -> str:
+    """*text* with the password of every ``scheme://user:password@`` in it shown as ``***``.
+
+    Documentation may carry credentials in URLs; a report or a cache must not repeat them.
+    """
+    return _USERINFO_PASSWORD.sub(r"\g<head>:***@", text)
+
+
+def authority_ambiguity(url: str) -> str | None:
+    """Why two URL parsers may connect *url* to different hosts, or ``None``.
+
+    ``urlsplit`` (which a guard or a header table would use) and urllib3 (which requests
+    connects with) disagree on some authorities: for ``http://a\\@b/`` the first reads host
+    ``b``, the second host ``a``. Such a URL cannot be checked safely, so it is refused.
+    Only URLs of the ``scheme://authority`` form are judged; plain ones are answered without
+    importing urllib3.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if _PLAIN_AUTHORITY.match(authority):
+        return None
+    if "\\" in authority:
+        return "a backslash in the host part (URL parsers disagree on which host it names)"
+    try:
+        split = urlsplit(url)
+        split_port = split.port
+    except ValueError:
+        return None  # not a URL anyone connects to: other checks name the problem
+    from urllib3.exceptions import LocationParseError
+    from urllib3.util import parse_url
+
+    try:
+        parsed = parse_url(url)
+    except LocationParseError:
+        return "a host part URL parsers read differently"
+    host = split.hostname or ""
+    try:
+        # urlsplit's host, normalised by urllib3's own rules (lower case, IDNA), to compare
+        normalised = parse_url(f"{scheme}://{'[' + host + ']' if ':' in host else host}/").host
+    except LocationParseError:
+        normalised = None
+    userinfo = split.netloc.rpartition("@")[0] if "@" in split.netloc else None
+    if (
+        normalised != parsed.host
+        or split_port != parsed.port
+        or (None if userinfo is None else unquote(userinfo))
+        != (None if parsed.auth is None else unquote(parsed.auth))
+    ):
+        return "a host part URL parsers read differently"
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,6 +368,14 @@ class _Final(Exception):
 
 class _RedirectTrouble(_Final):
     """A redirect loop or an over-long chain; after ``HEAD`` it is worth trying ``GET``."""
+
+
+class _HostDown(_Final):
+    """The host's circuit breaker is open: too many failures in a row, so no more requests."""
+
+
+class _Stopped(Exception):
+    """The run ended (deadline or Ctrl-C) while this check waited: its result is not used."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +406,17 @@ class _Fetch:
     not_scanned: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """One hop's URL as it is sent, and the one reading of it that every decision uses."""
+
+    url: str
+    scheme: str
+    host: str  # lower case, IDNA, no IPv6 brackets: what the connection goes to
+    port: int
+    path: str
+
+
 class _AnchorScanner(HTMLParser):
     """Collects which of the wanted ids/names occur in a page fed to it chunk by chunk."""
 
@@ -289,10 +441,11 @@ class _HeaderRule:
 
 
 class _HeaderTable:
-    """Chooses the configured headers for one request URL (re-evaluated at every hop).
+    """Chooses the configured headers for one request (re-evaluated at every hop).
 
     A prefix matches only the same scheme, host and port, so a prefix for
     ``https://example.com`` never matches ``https://example.com.evil.net`` or another port.
+    Prefixes and requests are read by the same parser (:func:`_read_target`).
     """
 
     def __init__(self, spec: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> None:
@@ -302,41 +455,189 @@ class _HeaderTable:
             if prefix == "*":
                 self._star = tuple(headers)
                 continue
-            parts = urlsplit(prefix)
-            scheme = parts.scheme.lower()
-            try:
-                port = parts.port
-            except ValueError as exc:
-                raise ValueError(f"linkcheck headers: bad port in {prefix!r}") from exc
-            if scheme not in _SCHEMES or not parts.hostname:
+            scheme = urlsplit(prefix).scheme.lower()
+            if scheme not in _SCHEMES:
                 raise ValueError(
                     f"linkcheck headers: {prefix!r} is neither '*' nor an http(s) URL prefix"
                 )
-            rules.append(
-                _HeaderRule(
-                    scheme,
-                    parts.hostname,
-                    port or _DEFAULT_PORTS[scheme],
-                    parts.path,
-                    tuple(headers),
-                )
-            )
+            try:
+                target = _read_target(prefix)
+            except _Final as exc:
+                raise ValueError(f"linkcheck headers: {prefix!r}: {exc.message}") from None
+            path = urlsplit(prefix).path and target.path
+            rules.append(_HeaderRule(target.scheme, target.host, target.port, path, tuple(headers)))
         rules.sort(key=lambda rule: len(rule.path), reverse=True)
         self._rules = tuple(rules)
 
-    def for_url(self, url: str) -> dict[str, str]:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
+    def for_target(self, target: _Target) -> dict[str, str]:
         for rule in self._rules:
             if (
-                rule.scheme == scheme
-                and rule.host == parts.hostname
-                and rule.port == port
-                and parts.path.startswith(rule.path)
+                rule.scheme == target.scheme
+                and rule.host == target.host
+                and rule.port == target.port
+                and target.path.startswith(rule.path)
             ):
                 return dict(rule.headers)
         return dict(self._star or ())
+
+    def for_url(self, url: str) -> dict[str, str]:
+        """The headers for *url* (tests and callers without a prepared target)."""
+        return self.for_target(_read_target(url))
+
+
+def _read_target(url: str, where: str = "") -> _Target:
+    """Prepare *url* as requests sends it and read it once; :class:`_Final` if that fails.
+
+    The prepared URL is then parsed by urllib3 and by ``urlsplit`` (which requests' adapter
+    uses to pick the connection's host): if they differ, the URL is refused, so the host the
+    guard checks is the host connected to.
+    """
+    from urllib3.exceptions import LocationParseError
+    from urllib3.util import parse_url
+
+    problem = authority_ambiguity(url)
+    if problem is not None:
+        raise _Final(LinkStatus.BROKEN, f"{where}ambiguous URL: {problem}")
+    prepared = requests.PreparedRequest()
+    try:
+        prepared.prepare_url(url, None)
+        sent = str(prepared.url)
+        parsed = parse_url(sent)
+        split = urlsplit(sent)
+        split_port = split.port
+    except (requests.RequestException, LocationParseError, ValueError) as exc:
+        raise _Final(LinkStatus.BROKEN, f"{where}invalid URL: {_short(exc)}") from None
+    scheme = (parsed.scheme or "").lower()
+    host = (parsed.host or "").strip("[]").lower()
+    if scheme not in _SCHEMES:
+        message = f"{where}scheme {scheme!r} is not checked (only http, https)"
+        raise _Final(LinkStatus.UNCHECKED, message)
+    if not host:
+        raise _Final(LinkStatus.BROKEN, f"{where}invalid URL: no host name")
+    if (
+        authority_ambiguity(sent) is not None
+        or (split.hostname or "") != host
+        or split_port != parsed.port
+    ):
+        raise _Final(LinkStatus.BROKEN, f"{where}ambiguous URL: parsers read {sent!r} apart")
+    port = parsed.port or _DEFAULT_PORTS[scheme]
+    path = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query is not None else "")
+    return _Target(sent, scheme, host, port, path)
+
+
+def _without_userinfo(url: str) -> str:
+    """*url* with no ``user:password@``: credentials never follow a redirect."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+# -- deadlines: one per request, checked on every socket read -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Deadline:
+    """When the request in flight must be over, and the run's stop signal (Ctrl-C, deadline)."""
+
+    at: float
+    stop: threading.Event
+
+    def read_slice(self) -> float:
+        """How long the next socket read may block; ``TimeoutError`` when time is up."""
+        if self.stop.is_set():
+            raise TimeoutError("link check stopped")
+        remaining = self.at - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("request deadline reached")
+        return min(remaining, _READ_SLICE)
+
+
+_in_flight = threading.local()  # .deadline: the _Deadline of this thread's request, if any
+
+
+@contextlib.contextmanager
+def _deadline(deadline: _Deadline) -> Iterator[None]:
+    _in_flight.deadline = deadline
+    try:
+        yield
+    finally:
+        _in_flight.deadline = None
+
+
+class _DeadlineSocket:
+    """A connected socket whose reads give up at the request's deadline or when the run stops.
+
+    A socket timeout bounds one read, so a server sending a byte a second is never cut off;
+    here each read waits a short slice at most and the deadline is checked between slices.
+    Everything else is the wrapped socket's (plain or TLS).
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+    def recv_into(self, buffer: Any, *args: Any) -> int:
+        while True:
+            deadline: _Deadline | None = getattr(_in_flight, "deadline", None)
+            if deadline is None:
+                return int(self._sock.recv_into(buffer, *args))
+            self._sock.settimeout(deadline.read_slice())
+            try:
+                return int(self._sock.recv_into(buffer, *args))
+            except TimeoutError:
+                continue
+
+    def recv(self, size: int, *args: Any) -> bytes:
+        buffer = bytearray(size)
+        count = self.recv_into(buffer, size, *args)
+        return bytes(buffer[:count])
+
+    def makefile(self, mode: str = "r", buffering: int | None = None, **_: Any) -> Any:
+        """A buffered reader whose reads come through :meth:`recv_into` (http.client's fp)."""
+        if mode != "rb":
+            raise ValueError(f"unsupported mode {mode!r}")
+        self._sock._io_refs += 1  # type: ignore[attr-defined]  # as socket.makefile does
+        raw = socket.SocketIO(self, "rb")  # type: ignore[arg-type]
+        return io.BufferedReader(raw, buffering or io.DEFAULT_BUFFER_SIZE)
+
+
+@functools.cache
+def _adapter_class() -> type[requests.adapters.HTTPAdapter]:
+    """An HTTPAdapter whose connections read through :class:`_DeadlineSocket` (built lazily)."""
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class DeadlineHTTPConnection(HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            self.sock = _DeadlineSocket(self.sock)
+
+    class DeadlineHTTPSConnection(HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            self.sock = _DeadlineSocket(self.sock)
+
+    class DeadlineHTTPPool(HTTPConnectionPool):
+        ConnectionCls = DeadlineHTTPConnection
+
+    class DeadlineHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = DeadlineHTTPSConnection
+
+    class DeadlineAdapter(requests.adapters.HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {
+                "http": DeadlineHTTPPool,
+                "https": DeadlineHTTPSPool,
+            }
+
+    return DeadlineAdapter
+
+
+# -- small helpers --------------------------------------------------------------------------
 
 
 def _address_refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
@@ -420,7 +721,7 @@ def _fmt_seconds(seconds: float) -> str:
 
 
 class _Checker:
-    """One :func:`check_links` call: its options, cache, sessions, and per-host limits."""
+    """One :func:`check_links` call: its options, cache, adapters, and per-host limits."""
 
     def __init__(self, options: LinkCheckOptions, cache: DiskCache | None) -> None:
         self._options = options
@@ -435,10 +736,12 @@ class _Checker:
         self._cache_scope = self._options_fingerprint()
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._sessions: list[requests.Session] = []
         self._host_slots: dict[str, threading.BoundedSemaphore] = {}
         self._host_not_before: dict[str, float] = {}
+        self._host_failures: dict[str, int] = {}
         self._rng = random.Random()
+        self._stop = threading.Event()  # set at the run deadline, on Ctrl-C, or when done
+        self._run_ends = math.inf
 
     # -- orchestration -------------------------------------------------------------------
 
@@ -468,32 +771,75 @@ class _Checker:
             if missing:
                 todo[fetch_url] = frozenset(missing)
 
-        if todo:
-            workers = min(self._options.workers, len(todo))
-            pool = ThreadPoolExecutor(workers, thread_name_prefix="novadoclint-link")
-            try:
-                futures = {
-                    pool.submit(self._check_page, fetch_url, anchors): fetch_url
-                    for fetch_url, anchors in todo.items()
-                }
-                for future in as_completed(futures):
-                    fetch_url = futures[future]
-                    for anchor, result in future.result().items():
-                        self._cache_put(fetch_url, anchor, result)
-                        for url in plan[fetch_url][anchor]:
-                            results[url] = dataclasses.replace(result, url=url)
-            except BaseException:
-                # Ctrl-C: do not start the queued checks; the running ones end at their timeout.
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            else:
-                pool.shutdown()
-            finally:
-                with self._lock:
-                    sessions, self._sessions = self._sessions, []
-                for session in sessions:
-                    session.close()
+        budget = self.run_deadline(len(todo))
+        self._run_ends = time.monotonic() + budget
+        with contextlib.closing(self._fetch_all(todo)) as finished:
+            for fetch_url, page in finished:
+                for anchor, result in page.items():
+                    self._cache_put(fetch_url, anchor, result)
+                    for url in plan[fetch_url][anchor]:
+                        results[url] = dataclasses.replace(result, url=url)
+        late = f"run deadline reached (the link check may take {_fmt_seconds(budget)} s in all)"
+        for url in unique:
+            if url not in results:
+                results[url] = LinkResult(url, LinkStatus.UNCHECKED, late)
         return {url: results[url] for url in unique}
+
+    def run_deadline(self, pages: int) -> float:
+        """Seconds the whole run may take: the option, or enough for every page to time out
+        once per attempt at full concurrency, kept between 2 and 30 minutes."""
+        if self._options.run_timeout is not None:
+            return self._options.run_timeout
+        rounds = math.ceil(pages / self._options.workers)
+        worst = rounds * self._options.timeout * (self._options.retries + 2)
+        return min(max(worst, _MIN_DERIVED_RUN), _MAX_DERIVED_RUN)
+
+    def _fetch_all(
+        self, todo: dict[str, frozenset[str | None]]
+    ) -> Generator[tuple[str, dict[str | None, LinkResult]], None, None]:
+        """Check the pages on daemon threads; yield each as it finishes, until the deadline.
+
+        Daemon threads, not an executor: the interpreter waits for an executor's threads at
+        exit, so Ctrl-C used to wait for every request in flight.
+        """
+        tasks: queue.SimpleQueue[tuple[str, frozenset[str | None]]] = queue.SimpleQueue()
+        done: queue.SimpleQueue[tuple[str, dict[str | None, LinkResult]]] = queue.SimpleQueue()
+        for item in todo.items():
+            tasks.put(item)
+        for number in range(min(self._options.workers, len(todo))):
+            name = f"novadoclint-link-{number}"
+            threading.Thread(target=self._work, args=(tasks, done), name=name, daemon=True).start()
+        pending = len(todo)
+        try:
+            while pending:
+                remaining = self._run_ends - time.monotonic()
+                if remaining <= 0:
+                    return
+                try:
+                    finished = done.get(timeout=min(remaining, 0.5))
+                except queue.Empty:
+                    continue
+                pending -= 1
+                yield finished
+        finally:
+            self._stop.set()  # workers drop what they are doing within a read slice
+
+    def _work(
+        self,
+        tasks: queue.SimpleQueue[tuple[str, frozenset[str | None]]],
+        done: queue.SimpleQueue[tuple[str, dict[str | None, LinkResult]]],
+    ) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    fetch_url, anchors = tasks.get_nowait()
+                except queue.Empty:
+                    return
+                done.put((fetch_url, self._check_page(fetch_url, anchors)))
+        finally:
+            adapter: requests.adapters.HTTPAdapter | None = getattr(self._local, "adapter", None)
+            if adapter is not None:
+                adapter.close()
 
     def _precheck(self, url: str) -> LinkResult | None:
         """Results that need no network: ignored URLs, other schemes, unparsable URLs."""
@@ -506,7 +852,7 @@ class _Checker:
             parts = urlsplit(url)
             _ = parts.port  # raises ValueError for a bad port
         except ValueError as exc:
-            return LinkResult(url, LinkStatus.BROKEN, f"invalid URL: {exc}")
+            return LinkResult(url, LinkStatus.BROKEN, redact(f"invalid URL: {exc}"))
         scheme = parts.scheme.lower()
         if scheme not in _SCHEMES:
             what = f"scheme {scheme!r}" if scheme else "a URL without a scheme"
@@ -515,6 +861,9 @@ class _Checker:
             )
         if not parts.hostname:
             return LinkResult(url, LinkStatus.BROKEN, "invalid URL: no host name")
+        problem = authority_ambiguity(url)
+        if problem is not None:
+            return LinkResult(url, LinkStatus.BROKEN, f"ambiguous URL, not fetched: {problem}")
         return None
 
     def _split(self, url: str) -> tuple[str, str | None]:
@@ -534,7 +883,7 @@ class _Checker:
         try:
             fetch = self._probe(fetch_url, wanted)
         except _Final as final:
-            return {
+            results = {
                 anchor: LinkResult(
                     _join(fetch_url, anchor),
                     final.status,
@@ -544,14 +893,18 @@ class _Checker:
                 )
                 for anchor in anchors
             }
+        except _Stopped:
+            return {}  # the run is over; nobody reads this
         except Exception as exc:  # a bug or a library surprise must not sink the other links
-            _log.debug("linkcheck: unexpected error for %s", fetch_url, exc_info=True)
+            _log.debug("linkcheck: unexpected error for %s", redact(fetch_url), exc_info=True)
             message = f"could not check: {type(exc).__name__}: {_short(exc)}"
-            return {
+            results = {
                 anchor: LinkResult(_join(fetch_url, anchor), LinkStatus.UNCHECKED, message)
                 for anchor in anchors
             }
-        return {anchor: self._judge(fetch_url, anchor, fetch) for anchor in anchors}
+        else:
+            results = {anchor: self._judge(fetch_url, anchor, fetch) for anchor in anchors}
+        return {anchor: _redacted(result) for anchor, result in results.items()}
 
     def _judge(self, fetch_url: str, anchor: str | None, fetch: _Fetch) -> LinkResult:
         url = _join(fetch_url, anchor)
@@ -592,21 +945,25 @@ class _Checker:
     # -- the retry policy ----------------------------------------------------------------
 
     def _probe(self, fetch_url: str, wanted: frozenset[str]) -> _Fetch:
-        """HEAD (when no anchor is wanted), then GET with retries; raises :class:`_Final`."""
+        """HEAD (when no anchor is wanted), then GET with retries; raises :class:`_Final`.
+
+        A failed HEAD always leads to at least one GET, whatever ``retries`` says: a server
+        that hangs or errs on HEAD may serve GET fine.
+        """
         attempts = self._options.retries + 1
         last: _Fetch | _Failure | None = None
         failures = 0
         if not wanted:
             try:
                 head = self._follow("HEAD", fetch_url, wanted)
-            except _RedirectTrouble:
-                pass  # some servers loop only on HEAD; GET decides
+            except (_RedirectTrouble, _HostDown):
+                pass  # some servers loop only on HEAD; GET decides (or meets the breaker)
             except (requests.RequestException, OSError) as exc:
                 failure = self._describe(exc)
                 if not failure.transient:
                     raise _Final(LinkStatus.BROKEN, failure.message) from exc
-                if failure.host_level:  # GET would meet the same dead host: it was attempt 1
-                    attempts -= 1
+                if failure.host_level:  # the HEAD was attempt 1, but GET gets its own turn
+                    attempts = max(1, attempts - 1)
                     failures += 1
                     last = failure
             else:
@@ -619,6 +976,10 @@ class _Checker:
                 self._pause(last, failures)
             try:
                 fetch = self._follow("GET", fetch_url, wanted)
+            except _HostDown:
+                if isinstance(last, _Failure):
+                    break  # this page's own failures opened the breaker: report them
+                raise
             except (requests.RequestException, OSError) as exc:
                 last = self._describe(exc)
                 failures += 1
@@ -637,11 +998,20 @@ class _Checker:
 
     def _pause(self, last: _Fetch | _Failure, failures: int) -> None:
         """Back off before attempt *failures* + 1: exponential, with jitter so that many
-        links failing together do not retry in lockstep. After a 429 the host gate waits."""
+        links failing together do not retry in lockstep, capped. After a 429 the host gate
+        waits instead."""
         if isinstance(last, _Fetch) and last.code == 429:
             return
         base = self._options.backoff
-        time.sleep(base * 2 ** (failures - 1) + self._rng.uniform(0, base))
+        delay = min(base * 2 ** min(failures - 1, 16) + self._rng.uniform(0, base), _MAX_PAUSE)
+        self._wait(delay)
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep, unless the run stops first (then :class:`_Stopped`)."""
+        if self._stop.wait(min(seconds, max(0.0, self._run_ends - time.monotonic()))):
+            raise _Stopped
+        if time.monotonic() >= self._run_ends:
+            raise _Stopped
 
     def _describe(self, exc: BaseException) -> _Failure:
         """Name the reason a request failed, as the broken-link message will show it."""
@@ -679,57 +1049,71 @@ class _Checker:
     # -- one request chain ---------------------------------------------------------------
 
     def _follow(self, method: str, url: str, wanted: frozenset[str]) -> _Fetch:
-        """Send *method* to *url*, following redirects by hand; guard and headers per hop."""
-        chain = [url]
+        """Send *method* to *url*, following redirects by hand, all within one deadline.
+
+        Each hop is read once (:func:`_read_target`); the guard, the headers, the host slot
+        and the connection use that reading. Hops after the first carry no userinfo.
+        """
+        chain: list[str] = []
         current = url
         permanent_code: int | None = None
-        while True:
-            host = self._guard(current, redirected=len(chain) > 1)
-            with self._host_slot(host):
-                response = self._send(method, current, host)
+        ends = min(time.monotonic() + self._options.timeout, self._run_ends)
+        with _deadline(_Deadline(ends, self._stop)):
+            while True:
+                where = f"redirect to {redact(current)}: " if chain else ""
                 try:
-                    target = self._redirect_target(response, current)
-                    if target is None:
-                        return self._summarise(method, response, chain, permanent_code, wanted)
-                finally:
-                    _release(method, response)
-            if permanent_code is None and response.status_code in _PERMANENT_CODES:
-                permanent_code = response.status_code
-            if len(chain) > MAX_REDIRECTS:
-                if target in chain:
-                    cycle = [*chain[chain.index(target) :], target]
-                    message = "redirect loop: " + " -> ".join(cycle)
-                else:
-                    message = f"too many redirects (more than {MAX_REDIRECTS})"
-                raise _RedirectTrouble(LinkStatus.BROKEN, message, final_url=target)
-            chain.append(target)
-            current = target
+                    target = _read_target(current, where)
+                except _Final as final:
+                    final.final_url = current if chain else None
+                    raise
+                chain.append(target.url)
+                host_key = self._guard(target, where, redirected=len(chain) > 1)
+                with self._host_slot(host_key):
+                    self._check_breaker(host_key, target)
+                    response = self._send(method, target, host_key, ends)
+                    try:
+                        location = self._redirect_target(response, target.url)
+                        if location is None:
+                            return self._summarise(method, response, chain, permanent_code, wanted)
+                    finally:
+                        _release(response)
+                if permanent_code is None and response.status_code in _PERMANENT_CODES:
+                    permanent_code = response.status_code
+                if len(chain) > MAX_REDIRECTS:
+                    if location in chain:
+                        cycle = [*chain[chain.index(location) :], location]
+                        message = "redirect loop: " + " -> ".join(cycle)
+                    else:
+                        message = f"too many redirects (more than {MAX_REDIRECTS})"
+                    raise _RedirectTrouble(LinkStatus.BROKEN, message, final_url=location)
+                current = location
 
-    def _guard(self, url: str, *, redirected: bool) -> str:
-        """Refuse URLs the service must not fetch; return the host key for per-host limits."""
-        where = f"redirect to {url}: " if redirected else ""
-        try:
-            parts = urlsplit(url)
-            port = parts.port
-        except ValueError as exc:
-            raise _Final(LinkStatus.BROKEN, f"{where}invalid URL: {exc}", final_url=url) from exc
-        scheme = parts.scheme.lower()
-        if scheme not in _SCHEMES:
-            raise _Final(
-                LinkStatus.UNCHECKED,
-                f"{where}scheme {scheme!r} is not checked (only http, https)",
-                final_url=url,
-            )
-        host = parts.hostname
-        if not host:
-            raise _Final(LinkStatus.BROKEN, f"{where}invalid URL: no host name", final_url=url)
+    def _guard(self, target: _Target, where: str, *, redirected: bool) -> str:
+        """Refuse hosts the service must not contact; return the host's politeness key.
+
+        The key is the host's (lowest) address, so many names for one server share its
+        slots, its Retry-After and its circuit breaker.
+        """
+        final_url = target.url if redirected else None
+        addresses = self._resolve(target.host, target.port, where, final_url)
         if not self._options.allow_private:
-            self._check_addresses(host, port or _DEFAULT_PORTS[scheme], where, url)
-        return host
+            for address in addresses:
+                reason = _address_refusal(address)
+                if reason is not None:
+                    message = (
+                        f"{where}not contacted: {target.host} resolves to {address}, a {reason} "
+                        "address; private addresses are refused by default "
+                        "(--allow-private lifts this)"
+                    )
+                    raise _Final(LinkStatus.SKIPPED, message, final_url=final_url)
+        return str(min(addresses, key=lambda a: (a.version, int(a)))) if addresses else target.host
 
-    def _check_addresses(self, host: str, port: int, where: str, url: str) -> None:
-        """Resolve *host* and refuse it if ANY of its addresses is not public."""
-        final_url = url if where else None
+    def _resolve(
+        self, host: str, port: int, where: str, final_url: str | None
+    ) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        """The addresses *host* stands for: itself if it is an IP literal, else DNS's answer."""
+        with contextlib.suppress(ValueError):
+            return [ipaddress.ip_address(host.split("%", 1)[0])]
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
@@ -738,19 +1122,11 @@ class _Checker:
         except (UnicodeError, OSError) as exc:
             message = f"{where}invalid host name {host!r}: {_short(exc)}"
             raise _Final(LinkStatus.BROKEN, message, final_url=final_url) from exc
+        addresses = []
         for info in infos:
-            literal = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 scope id
-            try:
-                address = ipaddress.ip_address(literal)
-            except ValueError:
-                continue
-            reason = _address_refusal(address)
-            if reason is not None:
-                message = (
-                    f"{where}not contacted: {host} resolves to {address}, a {reason} address; "
-                    "private addresses are refused by default (--allow-private lifts this)"
-                )
-                raise _Final(LinkStatus.SKIPPED, message, final_url=final_url)
+            with contextlib.suppress(ValueError):
+                addresses.append(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]))
+        return addresses
 
     @contextlib.contextmanager
     def _host_slot(self, host: str) -> Iterator[None]:
@@ -759,14 +1135,19 @@ class _Checker:
             slot = self._host_slots.get(host)
             if slot is None:
                 slot = self._host_slots[host] = threading.BoundedSemaphore(self._options.per_host)
-        with slot:
+        while not slot.acquire(timeout=_READ_SLICE):
+            if self._stop.is_set():
+                raise _Stopped
+        try:
             while True:
                 with self._lock:
                     delay = self._host_not_before.get(host, 0.0) - time.monotonic()
                 if delay <= 0:
                     break
-                time.sleep(delay)
+                self._wait(delay)
             yield
+        finally:
+            slot.release()
 
     def _hold_host(self, host: str, delay: float) -> None:
         with self._lock:
@@ -774,25 +1155,52 @@ class _Checker:
             if until > self._host_not_before.get(host, 0.0):
                 self._host_not_before[host] = until
 
-    def _send(self, method: str, url: str, host: str) -> requests.Response:
-        """One request, no redirects followed; records a 429's Retry-After for the host."""
-        headers = self._headers.for_url(url)
-        try:
-            response = self._session().request(
-                method,
-                url,
-                headers=headers,
-                timeout=(self._connect_timeout, self._options.timeout),
-                allow_redirects=False,
-                stream=True,
+    def _check_breaker(self, host_key: str, target: _Target) -> None:
+        """Refuse to ask a host that failed ``host_failures`` times in a row in this run."""
+        limit = self._options.host_failures
+        with self._lock:
+            failures = self._host_failures.get(host_key, 0)
+        if failures >= limit:
+            message = (
+                f"{target.host} ({host_key}) failed {failures} times in a row "
+                "(time-outs or refused connections), so its remaining links were not fetched"
             )
-        except ValueError as exc:
-            if isinstance(exc, requests.RequestException):
-                raise
-            # requests parses a redirect's Location even with allow_redirects=False (to offer
-            # Response.next); *url* itself already passed urlsplit in the guard.
-            message = f"invalid redirect location from {url}: {exc}"
-            raise _Final(LinkStatus.BROKEN, message) from exc
+            raise _HostDown(LinkStatus.UNCHECKED, message)
+
+    def _count_host(self, host_key: str, failed: bool) -> None:
+        with self._lock:
+            before = self._host_failures.get(host_key, 0)
+            self._host_failures[host_key] = before + 1 if failed else 0
+
+    def _send(self, method: str, target: _Target, host_key: str, ends: float) -> requests.Response:
+        """One request, no redirects followed; records a 429's Retry-After for the host.
+
+        Sent by an adapter, not a Session: no cookies, no netrc, no proxy from the
+        environment, and no Session redirect machinery reading bodies.
+        """
+        request = requests.PreparedRequest()
+        headers = {
+            "User-Agent": self._options.user_agent,
+            "Accept": _ACCEPT,
+            "Accept-Encoding": _ACCEPT_ENCODING,
+            **self._headers.for_target(target),
+        }
+        request.prepare(method=method, url=target.url, headers=headers)
+        if request.url != target.url:  # what is sent must be what was checked
+            raise _Final(LinkStatus.BROKEN, f"ambiguous URL: {redact(target.url)}")
+        remaining = max(0.01, ends - time.monotonic())
+        try:
+            response = self._adapter().send(
+                request,
+                stream=True,
+                timeout=(min(self._connect_timeout, remaining), remaining),
+                verify=True,
+                proxies={},
+            )
+        except (requests.RequestException, OSError) as exc:
+            self._count_host(host_key, self._describe(exc).host_level)
+            raise
+        self._count_host(host_key, False)
         if response.status_code == 429:
             delay = _parse_retry_after(
                 response.headers.get("Retry-After"),
@@ -801,21 +1209,24 @@ class _Checker:
             )
             if delay is None:
                 delay = self._options.backoff * (1 + self._rng.random())
-            self._hold_host(host, delay)
+            self._hold_host(host_key, delay)
         return response
 
     def _redirect_target(self, response: requests.Response, current: str) -> str | None:
         if response.status_code not in _REDIRECT_CODES:
             return None
-        location = self._session().get_redirect_target(response)
+        location = response.headers.get("Location")
         if not location:
             return None
+        with contextlib.suppress(UnicodeError):  # as requests does: servers send UTF-8 raw
+            location = location.encode("latin1").decode("utf-8")
         try:
             target = requests.utils.requote_uri(urljoin(current, location))
+            target = _without_userinfo(target.partition("#")[0])
         except ValueError as exc:  # e.g. a malformed IPv6 host in Location
             message = f"invalid redirect location {location!r}: {exc}"
             raise _Final(LinkStatus.BROKEN, message, code=response.status_code) from exc
-        return target.partition("#")[0]
+        return target
 
     def _summarise(
         self,
@@ -837,7 +1248,10 @@ class _Checker:
         content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
         if content_type and "html" not in content_type and "xml" not in content_type:
             return dataclasses.replace(fetch, not_scanned=f"content type {content_type}")
-        found, scanned, truncated = self._scan(response, wanted)
+        try:
+            found, scanned, truncated = self._scan(response, wanted)
+        except _Undecodable as exc:
+            return dataclasses.replace(fetch, not_scanned=str(exc))
         return dataclasses.replace(fetch, found=found, scanned=scanned, truncated=truncated)
 
     def _scan(
@@ -845,8 +1259,9 @@ class _Checker:
     ) -> tuple[frozenset[str], int, bool]:
         """Feed the body to an HTML parser until every wanted anchor is found or the cap hits.
 
-        Returns the ids/names found, the bytes read, and whether the cap cut the search short.
-        Stopping early matters: the page may be huge and only its table of contents is needed.
+        Returns the ids/names found, the DECODED bytes read, and whether the cap cut the
+        search short. Stopping early matters: the page may be huge and only its table of
+        contents is needed.
         """
         candidates = frozenset(wanted | {unquote(anchor) for anchor in wanted})
         scanner = _AnchorScanner(candidates)
@@ -857,10 +1272,7 @@ class _Checker:
         decoder = codecs.getincrementaldecoder(_charset(response))(errors="replace")
         limit = self._options.max_body
         scanned = 0
-        for chunk in response.iter_content(chunk_size=_CHUNK_SIZE):
-            if not chunk:
-                continue
-            chunk = chunk[: limit - scanned]
+        for chunk in _decoded_body(response, limit):
             scanned += len(chunk)
             scanner.feed(decoder.decode(chunk))
             if satisfied():
@@ -872,22 +1284,15 @@ class _Checker:
         scanner.close()
         return frozenset(scanner.found), scanned, False
 
-    def _session(self) -> requests.Session:
-        """This worker thread's session: pooled connections, our User-Agent, no auto-retry."""
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            adapter = requests.adapters.HTTPAdapter(
+    def _adapter(self) -> requests.adapters.HTTPAdapter:
+        """This worker thread's adapter: pooled connections whose reads obey the deadline."""
+        adapter: requests.adapters.HTTPAdapter | None = getattr(self._local, "adapter", None)
+        if adapter is None:
+            adapter = _adapter_class()(
                 pool_connections=16, pool_maxsize=self._options.per_host, max_retries=0
             )
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            session.headers["User-Agent"] = self._options.user_agent
-            session.headers["Accept"] = _ACCEPT
-            self._local.session = session
-            with self._lock:
-                self._sessions.append(session)
-        return session
+            self._local.adapter = adapter
+        return adapter
 
     # -- cache ---------------------------------------------------------------------------
 
@@ -906,9 +1311,10 @@ class _Checker:
         return hashlib.sha256(repr(relevant).encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
     def _cache_key(self, fetch_url: str, anchor: str | None) -> str:
-        return f"novadoclint.linkcheck\0{_CACHE_RECORD}\0{self._cache_scope}\0{fetch_url}" + (
-            "" if anchor is None else f"\0#{anchor}"
-        )
+        """The URL is hashed: the cache stores its keys, and a URL may hold a password."""
+        what = fetch_url if anchor is None else f"{fetch_url}\0#{anchor}"
+        digest = hashlib.sha256(what.encode("utf-8", "surrogatepass")).hexdigest()
+        return f"novadoclint.linkcheck\0{_CACHE_RECORD}\0{self._cache_scope}\0{digest}"
 
     def _cache_get(self, fetch_url: str, anchor: str | None) -> LinkResult | None:
         if self._cache is None or self._options.refresh:
@@ -940,20 +1346,94 @@ class _Checker:
         self._cache.put(self._cache_key(fetch_url, anchor), record, ttl=ttl)
 
 
-def _release(method: str, response: requests.Response) -> None:
-    """Give the connection back to the session's pool when that is cheap, else drop it.
+# -- bodies: raw reads, bounded decoding ----------------------------------------------------
 
-    A HEAD response or a short body is drained so the keep-alive connection can be reused;
-    a long body that the anchor search abandoned is not downloaded just to save a reconnect.
+
+class _Undecodable(Exception):
+    """A body this module will not decode (an unknown or broken content coding)."""
+
+
+def _release(response: requests.Response) -> None:
+    """Give the connection back to the pool when that is cheap, else drop it.
+
+    The rest of the body is read RAW (never decompressed: a small gzip bomb is gigabytes
+    decoded) and only up to :data:`_DRAIN_LIMIT`; a longer body is abandoned with its
+    connection rather than downloaded to save a reconnect.
     """
     try:
-        length = response.headers.get("Content-Length", "")
-        if method == "HEAD" or (length.isdigit() and int(length) <= _DRAIN_LIMIT):
-            _ = response.content
-    except (requests.RequestException, OSError, RuntimeError):  # RuntimeError: already read
-        pass
+        budget = _DRAIN_LIMIT
+        while budget > 0:
+            chunk = response.raw.read(min(budget, _CHUNK_SIZE), decode_content=False)
+            if not chunk:
+                response.raw.release_conn()  # the whole body is read: the connection is reusable
+                return
+            budget -= len(chunk)
+    except Exception as exc:  # urllib3's own errors (ProtocolError...) are not OSErrors
+        _log.debug("linkcheck: dropping a connection: %s", _short(exc))
     finally:
         response.close()
+
+
+def _decoded_body(response: requests.Response, limit: int) -> Iterator[bytes]:
+    """The body's bytes after its content codings, in chunks, never more than *limit* in all.
+
+    The raw body is decompressed here, incrementally, with every zlib call asked for at most
+    one chunk of output, so a compressed bomb costs *limit* bytes, not its decoded size.
+    """
+    codings = [
+        c.strip().lower()
+        for c in response.headers.get("Content-Encoding", "").split(",")
+        if c.strip().lower() not in ("", "identity")
+    ]
+    for coding in codings:
+        if coding not in ("gzip", "x-gzip", "deflate"):
+            raise _Undecodable(f"content encoding {coding}")
+    stream: Iterator[bytes] = _raw_chunks(response)
+    for _ in codings:  # gzip, gzip: undo both, each stage pulled lazily by the next
+        stream = _inflate(stream)
+    produced = 0
+    try:
+        for chunk in stream:
+            chunk = chunk[: limit - produced]
+            produced += len(chunk)
+            if chunk:
+                yield chunk
+            if produced >= limit:
+                return
+    except zlib.error as exc:
+        raise _Undecodable(f"body does not decompress: {exc}") from None
+
+
+def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
+    while True:
+        chunk = response.raw.read(_CHUNK_SIZE, decode_content=False)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _inflate(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Decompress a zlib or gzip stream, yielding at most one chunk size per step."""
+    inflater = zlib.decompressobj(_INFLATE_WBITS)
+    for chunk in chunks:
+        data = chunk
+        while data and not inflater.eof:
+            out = inflater.decompress(data, _CHUNK_SIZE)
+            data = inflater.unconsumed_tail
+            if out:
+                yield out
+        if inflater.eof:
+            return
+    tail = inflater.flush(_CHUNK_SIZE)
+    if tail:
+        yield tail
+
+
+def _redacted(result: LinkResult) -> LinkResult:
+    """*result* with any URL password in its message and final URL hidden (its url is the
+    caller's key and is replaced by the input URL anyway)."""
+    final_url = None if result.final_url is None else redact(result.final_url)
+    return dataclasses.replace(result, message=redact(result.message), final_url=final_url)
 
 
 def _join(fetch_url: str, anchor: str | None) -> str:
@@ -961,9 +1441,15 @@ def _join(fetch_url: str, anchor: str | None) -> str:
 
 
 def _charset(response: requests.Response) -> str:
-    """The declared charset if Python knows it, else UTF-8 (ids are nearly always ASCII)."""
+    """The declared charset if it is a text encoding Python knows, else UTF-8.
+
+    ``codecs.lookup`` also finds bytes-to-bytes codecs (``bz2_codec``, ``zlib_codec``,
+    ``base64``...) that would turn the scan into a decompressor; those are refused.
+    """
     match = _CHARSET.search(response.headers.get("Content-Type", ""))
     if match:
         with contextlib.suppress(LookupError):
-            return codecs.lookup(match.group(1)).name
+            info = codecs.lookup(match.group(1))
+            if getattr(info, "_is_text_encoding", True):
+                return info.name
     return "utf-8"
