@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import logging
 import posixpath
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from novadoclint import saferegex
 from novadoclint.collect import normalise_label
 from novadoclint.project import compile_matchers
+from novadoclint.untrusted import excerpt
 
 WS_RE = re.compile(r"\s+")  # sphinx.util.ws_re
 URL_RE = re.compile(r"(?P<schema>.+)://.*")  # sphinx.util.url_re
@@ -30,6 +33,9 @@ VIRTUAL_DOCS = frozenset({"genindex", "modindex", "search"})
 # StandardDomain.initial_data labels, plus the Python domain's module index
 # (Domain.setup): every project has them, all titled.
 BUILTIN_LABELS = frozenset({"genindex", "modindex", "search", "py-modindex"})
+NitpickPairs = tuple[tuple[saferegex.SafePattern, saferegex.SafePattern], ...]
+_nitpick_compiled: dict[tuple[tuple[str, str], ...], NitpickPairs] = {}
+_log = logging.getLogger(__name__)
 
 
 def docname_join(basedocname: str, docname: str) -> str:
@@ -228,14 +234,64 @@ def nitpick_ignored(conf_values: Mapping[str, Any], role: str, target: str) -> b
     pairs = conf_values.get("nitpick_ignore") or ()
     if any(isinstance(p, (list, tuple)) and tuple(p) in wanted for p in pairs):
         return True
-    for pair in conf_values.get("nitpick_ignore_regex") or ():
-        if isinstance(pair, (list, tuple)) and len(pair) == 2:
-            try:
-                if any(re.fullmatch(pair[0], k) for k in kinds) and re.fullmatch(pair[1], target):
-                    return True
-            except (re.error, TypeError):
-                continue
+    for kind_re, target_re in nitpick_regexes(conf_values.get("nitpick_ignore_regex")):
+        if any(_fullmatch(kind_re, k) for k in kinds) and _fullmatch(target_re, target):
+            return True
     return False
+
+
+def nitpick_regexes(value: object) -> NitpickPairs:
+    """``nitpick_ignore_regex`` compiled once per process, through saferegex.
+
+    conf.py comes from the pull request: ``(a|a)+$`` against a long target
+    hung the run under ``re``. The pairs share one budget; a pattern that
+    cannot be used is logged once and left out (Sphinx would fail on it).
+    """
+    if not isinstance(value, (list, tuple)):
+        return ()
+    key = tuple(
+        (p[0], p[1])
+        for p in value
+        if isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(x, str) for x in p)
+    )
+    if key not in _nitpick_compiled:
+        if len(_nitpick_compiled) > 8:  # one conf.py per run, a few in tests
+            _nitpick_compiled.clear()
+        _nitpick_compiled[key] = _compile_pairs(key)
+    return _nitpick_compiled[key]
+
+
+def _compile_pairs(pairs: tuple[tuple[str, str], ...]) -> NitpickPairs:
+    budget = saferegex.Budget()
+    compiled = []
+    for kind, target in pairs:
+        try:
+            compiled.append((saferegex.compile(kind, budget), saferegex.compile(target, budget)))
+        except saferegex.PatternError as exc:
+            shown = f"({excerpt(kind)}, {excerpt(target)})"
+            _log.warning("conf.py: nitpick_ignore_regex %s not used: %s", shown, exc)
+    return tuple(compiled)
+
+
+def _fullmatch(pattern: saferegex.SafePattern, text: str) -> bool:
+    """A full match within the time limit; the first time a pattern fails, say so."""
+    if pattern.failure is not None:
+        return False
+    found = pattern.fullmatch(text) is not None
+    if pattern.failure == saferegex.TIMED_OUT:
+        _log.warning(
+            "conf.py: nitpick_ignore_regex pattern %s took over %s s (catastrophic "
+            "backtracking?); treated as not matching",
+            pattern.shown(),
+            saferegex.TIMEOUT,
+        )
+    elif pattern.failure == saferegex.OVER_BUDGET:
+        _log.warning(
+            "conf.py: nitpick_ignore_regex patterns took over %s s in all; those not yet "
+            "tried are treated as not matching",
+            pattern.budget.total,
+        )
+    return found
 
 
 FUZZY_POOL = 2000  # above this, fuzzy matching every candidate is quadratic in practice

@@ -1,0 +1,164 @@
+"""Regular expressions a tree supplies, run with a time limit.
+
+``RedirectMatch`` in ``.htaccess`` and ``nitpick_ignore_regex`` in conf.py
+are written by whoever opens the pull request. Python's ``re`` cannot be
+interrupted, so ``(a|a)+$`` against a long URL hangs the run. The ``regex``
+module reads re's syntax (its VERSION0) and takes a ``timeout`` per call; its
+compiler, though, expands counted repeats (``(?:a{1000}){1000}`` is a
+gigabyte), so a pattern is first parsed with re's own parser, which also
+keeps re's syntax the reference, and its expanded size bounded.
+
+Callers never import ``re`` or ``regex`` for such patterns: they compile here
+and match through :class:`SafePattern`, which answers "no match" after a
+timeout and remembers why (``failure``), so the rule can say so once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from typing import Any
+
+import regex
+
+from novadoclint.untrusted import excerpt
+
+_parser: Any
+try:  # re's parser: re._parser from Python 3.11, sre_parse before
+    _parser = importlib.import_module("re._parser")
+except ImportError:  # pragma: no cover
+    _parser = importlib.import_module("sre_parse")
+
+MAX_PATTERN = 1000  # characters; real redirect and nitpick patterns are under 200
+MAX_COST = 20_000  # one pattern's size with counted repeats expanded
+TIMEOUT = 0.1  # seconds per match; real patterns take microseconds
+BUDGET_SECONDS = 2.0  # all the matching one Budget (one file, one rule run) may cost
+BUDGET_COST = 1_000_000  # all the compiling one Budget may cost (about 150 bytes a unit)
+REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+
+TIMED_OUT = "timeout"
+OVER_BUDGET = "budget"  # the first pattern refused because the budget was spent
+SKIPPED = "skipped"  # later ones: the budget was already reported
+
+
+class PatternError(ValueError):
+    """A pattern that is not compiled: invalid, too long or too costly."""
+
+
+class Budget:
+    """Time and compile size shared by the patterns of one file in one rule run."""
+
+    def __init__(self, seconds: float = BUDGET_SECONDS, cost: int = BUDGET_COST) -> None:
+        self.total = seconds
+        self.seconds = seconds
+        self.cost = cost
+        self.reported = False  # whether a pattern already carries OVER_BUDGET
+
+
+class SafePattern:
+    """A compiled tree pattern; every match has a time limit and a shared budget."""
+
+    __slots__ = ("budget", "compiled", "failure", "pattern")
+
+    def __init__(self, pattern: str, compiled: regex.Pattern[str], budget: Budget) -> None:
+        self.pattern = pattern
+        self.compiled = compiled
+        self.budget = budget
+        self.failure: str | None = None  # TIMED_OUT, OVER_BUDGET or SKIPPED: no longer run
+
+    @property
+    def groups(self) -> int:
+        return self.compiled.groups
+
+    def search(self, text: str) -> regex.Match[str] | None:
+        return self._run(self.compiled.search, text)
+
+    def match(self, text: str) -> regex.Match[str] | None:
+        return self._run(self.compiled.match, text)
+
+    def fullmatch(self, text: str) -> regex.Match[str] | None:
+        return self._run(self.compiled.fullmatch, text)
+
+    def shown(self) -> str:
+        """The pattern, quoted short and printable, for a message."""
+        return excerpt(self.pattern)
+
+    def _run(self, method: Any, text: str) -> regex.Match[str] | None:
+        """The match, or None when it does not match, timed out, or the budget is spent."""
+        if self.failure is not None:
+            return None
+        if self.budget.seconds <= 0:
+            self.failure = SKIPPED if self.budget.reported else OVER_BUDGET
+            self.budget.reported = True
+            return None
+        start = time.perf_counter()
+        try:
+            found: regex.Match[str] | None = method(text, timeout=min(TIMEOUT, self.budget.seconds))
+            return found
+        except TimeoutError:
+            self.failure = TIMED_OUT
+            return None
+        finally:
+            self.budget.seconds -= time.perf_counter() - start
+
+
+def compile(pattern: str, budget: Budget | None = None) -> SafePattern:
+    """A pattern ready to match; PatternError when it cannot be used.
+
+    ``budget`` is shared by the patterns of one file; without one the pattern
+    gets its own.
+    """
+    budget = budget if budget is not None else Budget()
+    cost = check(pattern)
+    if cost > budget.cost:
+        raise PatternError("the file's regular expressions are too costly in all; not used")
+    budget.cost -= cost
+    try:
+        compiled = regex.compile(pattern, regex.VERSION0)
+    except RecursionError:
+        raise PatternError("nested too deeply; not used") from None
+    except (regex.error, MemoryError, OverflowError) as exc:
+        raise PatternError(str(exc)) from None
+    return SafePattern(pattern, compiled, budget)
+
+
+def check(pattern: str) -> int:
+    """The pattern's expanded size, after checking it is one re reads; else PatternError."""
+    if len(pattern) > MAX_PATTERN:
+        raise PatternError(f"longer than {MAX_PATTERN} characters; not used")
+    try:
+        cost = _cost(_parser.parse(pattern))
+    except RecursionError:
+        raise PatternError("nested too deeply; not used") from None
+    except (_parser.error, OverflowError, ValueError) as exc:
+        raise PatternError(str(exc)) from None
+    if cost > MAX_COST:
+        raise PatternError(f"its counted repeats expand to over {MAX_COST} steps; not used")
+    return cost
+
+
+def _cost(items: Any) -> int:
+    """Nodes of a parsed pattern, a counted repeat's body counted once per repeat.
+
+    Stops adding once over MAX_COST, so nested huge counts cost no time.
+    """
+    total = 0
+    for op, av in items:
+        if getattr(op, "name", "") in REPEATS:
+            low, high, body = av
+            times = low if high == _parser.MAXREPEAT else high
+            total += max(times, 1) * _cost(body)
+        else:
+            total += 1 + sum(_cost(child) for child in _children(av))
+        if total > MAX_COST:
+            break
+    return total
+
+
+def _children(value: Any) -> list[Any]:
+    """The sub-patterns inside a node's argument (groups, branches, lookarounds)."""
+    if hasattr(value, "data"):  # a SubPattern
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [child for item in value for child in _children(item)]
+    return []
