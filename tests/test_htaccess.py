@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint import htaccess
+from novadoclint import htaccess, untrusted
 from novadoclint.engine import lint_project
 from novadoclint.project import load_project
 from novadoclint.settings import Settings
@@ -94,6 +94,11 @@ def test_unquoted_regex_backslashes_stay_as_apache_reads_them() -> None:
         ("redirectmatch 301 ^/a(b$ /c", "invalid RedirectMatch regex"),
         ("redirect 301 a.html /b.html", "must be a URL-path starting with '/'"),
         ('redirect 301 "/a /b', "unterminated quote"),
+        ("redirectmatch 301 ^/a{0,99999999}$ /c", "invalid RedirectMatch regex"),
+        ("redirectmatch 301 (?:a{1000}){1000} /c", "counted repeats expand"),
+        (f"redirectmatch 301 ^/{'a' * 1000}$ /c", "longer than 1000 characters"),
+        ("redirect 3011 /a /b", "status '3011' is not an HTTP status"),
+        (f"redirect 301{'1' * 5000} /a /b", "is not an HTTP status"),  # int() of it raised
     ],
 )
 def test_parse_rules_problems(line: str, message: str) -> None:
@@ -188,3 +193,59 @@ def test_default_test_file_sits_beside_the_source_dir(tmp_path: Path) -> None:
     assert [(f.path, f.line) for f in findings] == [("../test/redirect-tests.txt", 1)]
     tests.unlink()  # no test file where nova keeps it: nothing to check
     assert lint_project(load_project(srcdir, True), settings)[0] == []
+
+
+LONG_SECRET = "redirect 301 " + "x" * 30 + "SECRET-VALUE" + "y" * 100
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"\n{LONG_SECRET}\n",  # a directive without its target
+        f'\nredirect 301 "{LONG_SECRET}\n',  # an unterminated quote
+        f"\nredirectmatch 301 ({LONG_SECRET}) /x\n",  # a bad regex
+    ],
+)
+def test_problems_quote_a_short_excerpt_of_the_line(text: str) -> None:
+    """A file that does not parse may be anything: its lines are never echoed whole."""
+    _, problems = htaccess.parse_rules(text)
+    (problem,) = problems
+    assert problem.line == 2
+    assert "SECRET" not in problem.message and "…'" in problem.message
+    assert len(problem.message) < 160
+
+
+def test_test_file_problems_quote_a_short_printable_excerpt() -> None:
+    line = "\x1b]0;title\x07" + "KEY=" + "v" * 100
+    _, problems = htaccess.parse_tests(f"# c\n{line}\n/a 30x /b\n/a ²01 /b\n")
+    assert [p.line for p in problems] == [2, 3, 4]  # '²01' is a digit but no int: it raised
+    shown = "?]0;title?KEY=" + "v" * 26  # 40 characters, the controls replaced
+    assert problems[0].message == f"a test is 'path status [target]': '{shown}…'"
+
+
+def test_a_backtracking_regex_times_out_once_and_stops_matching() -> None:
+    """Python's re took hours on this; the rule now says so once and the run goes on."""
+    parsed, problems = htaccess.parse_rules(
+        "redirectmatch 301 ^/(a|a)+$ /x.html\nredirect 301 /b /y.html\n"
+    )
+    assert problems == ()
+    evil = "/" + "a" * 40 + "!"
+    assert htaccess.first_match(parsed, evil) is None
+    assert parsed[0].regex is not None and parsed[0].regex.failure == "timeout"
+    hop = htaccess.first_match(parsed, "/b")
+    assert hop is not None and hop.url == "/y.html"
+
+
+def test_reading_stays_in_the_repository_and_is_capped(tmp_path: Path) -> None:
+    (tmp_path / "repo" / "src").mkdir(parents=True)
+    (tmp_path / "outside.txt").write_text("secret\n")
+    (tmp_path / "repo" / "src" / "link").symlink_to(tmp_path / "outside.txt")
+    (tmp_path / "repo" / "ok.txt").write_text("fine\n")
+    srcdir, root = str(tmp_path / "repo" / "src"), str(tmp_path / "repo")
+    assert htaccess.read_text(srcdir, "../ok.txt", root) == "fine\n"
+    assert htaccess.read_text(srcdir, "missing.txt", root) is None
+    for escaping in ("link", "../../outside.txt"):
+        with pytest.raises(untrusted.Refused, match="outside the repository"):
+            htaccess.read_text(srcdir, escaping, root)
+    with pytest.raises(untrusted.Refused, match="not a regular file"):
+        htaccess.read_text(srcdir, ".", root)

@@ -5,8 +5,13 @@ two ``read_*`` functions are the only I/O, called by the redirect rules for
 the files a build copies verbatim (``html_extra_path``) and the test file
 beside the docs. Matching follows Apache, not whereto where they differ:
 ``Redirect`` matches a URL-path prefix on segment boundaries and appends the
-rest; ``RedirectMatch`` searches the regex (Python ``re`` for PCRE) and builds
-the target from ``$0``-``$9``; a missing status means 302.
+rest; ``RedirectMatch`` searches the regex (re's syntax for PCRE, run by
+:mod:`novadoclint.saferegex` with a time limit) and builds the target from
+``$0``-``$9``; a missing status means 302.
+
+Both files come from the pull request: messages about a line that does not
+parse quote a short excerpt of it only, and the files are read through
+:mod:`novadoclint.untrusted` (inside the repository, size-capped).
 """
 
 from __future__ import annotations
@@ -19,6 +24,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import regex
+
+from novadoclint import saferegex, untrusted
+from novadoclint.untrusted import excerpt
+
 STATUS_WORDS = {"permanent": 301, "temp": 302, "seeother": 303, "gone": 410}
 DIRECTIVES = {
     "redirect": None,
@@ -30,6 +40,7 @@ MAX_HOPS = 10
 PROJECT_RE = re.compile(r"^\^?/([A-Za-z0-9_.-]+)/")
 GROUP_RE = re.compile(r"\$\d")
 EXPAND_RE = re.compile(r"\\(.)|\$(\d)")
+STATUS_RE = re.compile(r"[0-9]{3}")  # Apache's statuses; int() of 5,000 digits raises
 DEFAULT_TESTS = "../test/redirect-tests.txt"  # nova's doc/test/, beside doc/source
 
 
@@ -43,7 +54,7 @@ class Redirect:
     source: str  # the URL-path prefix, or RedirectMatch's regex
     target: str | None
     column: int  # of the target (or of the source when there is none), 1-based
-    regex: re.Pattern[str] | None = None
+    regex: saferegex.SafePattern | None = None
 
     def apply(self, path: str) -> Hop | None:
         """Where Apache sends a request for ``path``, or None when the rule does not match."""
@@ -98,7 +109,7 @@ class Chain:
     too_long: bool = False
 
 
-def _expand(template: str, match: re.Match[str]) -> str:
+def _expand(template: str, match: regex.Match[str]) -> str:
     """Apache's ap_pregsub: ``$N`` is group N (empty if unset), a backslash escapes."""
 
     def group(found: re.Match[str]) -> str:
@@ -144,7 +155,7 @@ def _words(line: str) -> list[tuple[str, int]] | str:
             chars.append(line[i])
             i += 1
         if i >= end:
-            return f"unterminated quote in {line.strip()!r}"
+            return f"unterminated quote in {excerpt(line)}"
         i += 1
         words.append(("".join(chars), start + 2))
     return words
@@ -158,8 +169,15 @@ def _content_lines(text: str) -> Iterable[tuple[int, str]]:
             yield number, raw
 
 
-def parse_rules(text: str) -> tuple[tuple[Redirect, ...], tuple[Problem, ...]]:
-    """The redirect rules of an .htaccess, in file order; other directives are ignored."""
+def parse_rules(
+    text: str, budget: saferegex.Budget | None = None
+) -> tuple[tuple[Redirect, ...], tuple[Problem, ...]]:
+    """The redirect rules of an .htaccess, in file order; other directives are ignored.
+
+    The RedirectMatch regexes share ``budget`` (a fresh one by default): the
+    time and compile size one file's patterns may cost in one rule run.
+    """
+    budget = budget if budget is not None else saferegex.Budget()
     rules: list[Redirect] = []
     problems: list[Problem] = []
     for number, raw in _content_lines(text):
@@ -171,7 +189,7 @@ def parse_rules(text: str) -> tuple[tuple[Redirect, ...], tuple[Problem, ...]]:
         directive = words[0][0].lower()
         if directive not in DIRECTIVES:
             continue
-        parsed = _rule(number, raw.strip(), directive, words[1:])
+        parsed = _rule(number, raw.strip(), directive, words[1:], budget)
         if isinstance(parsed, Redirect):
             rules.append(parsed)
         else:
@@ -179,28 +197,36 @@ def parse_rules(text: str) -> tuple[tuple[Redirect, ...], tuple[Problem, ...]]:
     return tuple(rules), tuple(problems)
 
 
-def _rule(number: int, line: str, directive: str, args: list[tuple[str, int]]) -> Redirect | str:
+def _rule(
+    number: int,
+    line: str,
+    directive: str,
+    args: list[tuple[str, int]],
+    budget: saferegex.Budget,
+) -> Redirect | str:
     fixed = DIRECTIVES[directive]
     status = fixed or 302
     if fixed is None and args and (args[0][0].lower() in STATUS_WORDS or args[0][0].isdigit()):
         word = args.pop(0)[0].lower()
+        if word not in STATUS_WORDS and not STATUS_RE.fullmatch(word):
+            return f"{directive} status {excerpt(word)} is not an HTTP status"
         status = STATUS_WORDS.get(word) or int(word)
     needs_target = 300 <= status <= 399
     if len(args) != (2 if needs_target else 1):
         wanted = "a source and a target" if needs_target else "a source and no target"
-        return f"{directive} with status {status} takes {wanted}: {line!r}"
+        return f"{directive} with status {status} takes {wanted}: {excerpt(line)}"
     (source, source_column), target = args[0], (args[1] if needs_target else None)
-    regex = None
+    pattern = None
     if directive == "redirectmatch":
         try:
-            regex = re.compile(source)
-        except re.error as exc:
-            return f"invalid RedirectMatch regex {source!r}: {exc}"
+            pattern = saferegex.compile(source, budget)
+        except saferegex.PatternError as exc:
+            return f"invalid RedirectMatch regex {excerpt(source)}: {untrusted.clip(str(exc))}"
     elif not source.startswith("/"):
-        return f"{directive} source must be a URL-path starting with '/': {source!r}"
+        return f"{directive} source must be a URL-path starting with '/': {excerpt(source)}"
     if target is None:
-        return Redirect(number, directive, status, source, None, source_column, regex)
-    return Redirect(number, directive, status, source, target[0], target[1], regex)
+        return Redirect(number, directive, status, source, None, source_column, pattern)
+    return Redirect(number, directive, status, source, target[0], target[1], pattern)
 
 
 def parse_tests(text: str) -> tuple[tuple[RedirectTest, ...], tuple[Problem, ...]]:
@@ -212,8 +238,9 @@ def parse_tests(text: str) -> tuple[tuple[RedirectTest, ...], tuple[Problem, ...
         words = _tokens(line)
         if isinstance(words, str):
             problems.append(Problem(number, column, words))
-        elif len(words) not in (2, 3) or not words[1].isdigit():
-            problems.append(Problem(number, column, f"a test is 'path status [target]': {line!r}"))
+        elif len(words) not in (2, 3) or not STATUS_RE.fullmatch(words[1]):
+            message = f"a test is 'path status [target]': {excerpt(line)}"
+            problems.append(Problem(number, column, message))
         else:
             target = words[2] if len(words) == 3 else None
             tests.append(RedirectTest(number, words[0], int(words[1]), target))
@@ -320,10 +347,19 @@ def htaccess_paths(extra_paths: Iterable[str], files: Iterable[str]) -> list[str
     return found
 
 
-def read_text(srcdir: str, path: str) -> str | None:
-    """A file relative to the source dir ("../" allowed), or None when it cannot be read."""
+def read_text(srcdir: str, path: str, root: str) -> str | None:
+    """A file relative to the source dir ("../" allowed), or None when it cannot be read.
+
+    untrusted.Refused when the file, its symbolic links followed, lies outside
+    ``root`` (the repository), is no regular file, or is too large: the tree
+    must not make a rule read, and echo, ``/proc/self/environ``.
+    """
+    full = os.path.join(srcdir, path)
+    if os.path.lexists(full) and not untrusted.inside(full, root):
+        raise untrusted.Refused("outside the repository")
     try:
-        with open(os.path.join(srcdir, path), encoding="utf-8", errors="replace") as f:
-            return f.read()
+        return untrusted.read_text(full)
+    except untrusted.Refused:
+        raise
     except OSError:
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import fnmatch
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -16,7 +17,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from novadoclint import saferegex, untrusted
 from novadoclint.findings import Severity
+from novadoclint.untrusted import excerpt
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -105,6 +108,7 @@ class Settings:
     redirect_tests: str | None = None  # whereto test file (absolute once read from a config)
     doc8: Doc8Options = Doc8Options()
     config_path: str | None = None
+    config_root: str | None = None  # the repository holding config_path: its paths stay inside
 
 
 def _tuple(value: Any, key: str, path: Path) -> tuple[str, ...]:
@@ -118,21 +122,23 @@ def _tuple(value: Any, key: str, path: Path) -> tuple[str, ...]:
 def line_of_key(path: Path, key: str) -> int | None:
     """tomllib gives no line numbers: find the key in the text."""
     try:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(untrusted.read_text(path).splitlines(), 1):
             if line.strip().startswith((key, f'"{key}"')):
                 return number
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         return None
     return None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file, read with the size cap (a pyproject.toml may be a link to /dev/zero)."""
     try:
-        with path.open("rb") as f:
-            loaded: dict[str, Any] = tomllib.load(f)
-            return loaded
+        loaded: dict[str, Any] = tomllib.loads(untrusted.read_bytes(path).decode("utf-8"))
+        return loaded
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, None, f"invalid TOML: not UTF-8 at byte {exc.start}") from None
     except tomllib.TOMLDecodeError as exc:
         # .lineno exists from Python 3.14; before, the line is only in the text
         found = TOML_LINE_RE.search(str(exc))
@@ -167,7 +173,8 @@ def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings
         key = sorted(unknown)[0]
         known = ", ".join(sorted(CONFIG_KEYS))
         raise ConfigError(path, line_of_key(path, key), f"unknown key {key!r} (known: {known})")
-    changes: dict[str, Any] = {"config_path": str(path)}
+    root = config_root(path)
+    changes: dict[str, Any] = {"config_path": str(path), "config_root": str(root)}
     for key in ("select", "ignore", "extend-select", "extra-directives", "extra-roles"):
         if key in table:
             changes[key.replace("-", "_")] = _tuple(table[key], key, path)
@@ -190,22 +197,62 @@ def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings
             (glob, _tuple(rules, "per-path-ignores", path)) for glob, rules in value.items()
         )
     if "profile" in table:
-        profile = str(table["profile"])  # a policy name, or a .toml path relative to the config
-        changes["profile"] = str(path.parent / profile) if profile.endswith(".toml") else profile
+        profile = _string(table, "profile", path)  # a policy name, or a .toml path
+        if profile.endswith(".toml"):
+            profile = _inside(path, "profile", profile, root)
+        changes["profile"] = profile
     if "redirect-tests" in table:  # a path relative to the config file, as profile is
-        changes["redirect_tests"] = str(path.parent / str(table["redirect-tests"]))
+        value = _string(table, "redirect-tests", path)
+        changes["redirect_tests"] = _inside(path, "redirect-tests", value, root)
     if "fail-on" in table:
         try:
             changes["fail_on"] = Severity.parse(str(table["fail-on"]))
         except ValueError as exc:
             raise ConfigError(path, line_of_key(path, "fail-on"), str(exc)) from None
     if "jobs" in table:
-        changes["jobs"] = int(table["jobs"])
+        changes["jobs"] = _jobs(table["jobs"], path)
     if "check-shell" in table:
         changes["check_shell"] = bool(table["check-shell"])
     if "linkcheck" in table:
         changes["linkcheck"] = _linkcheck(table["linkcheck"], path)
     return replace(base, **changes)
+
+
+def config_root(path: Path) -> Path:
+    """The folder a config's paths must stay in: the git top-level above it, else its folder."""
+    folder = Path(os.path.abspath(path)).parent
+    return untrusted.repo_root(folder) or folder
+
+
+def _string(table: Mapping[str, Any], key: str, path: Path) -> str:
+    value = table[key]
+    if not isinstance(value, str) or not value:
+        raise ConfigError(path, line_of_key(path, key), f"{key!r} must be a non-empty string")
+    return value
+
+
+def _inside(path: Path, key: str, value: str, root: Path) -> str:
+    """``value`` relative to the config file, absolute; ConfigError when it leaves ``root``.
+
+    A pull request writes the config: ``redirect-tests = "../../../proc/self/environ"``
+    would make a rule print the CI's environment, line by line.
+    """
+    target = os.path.normpath(os.path.join(os.path.abspath(path.parent), value))
+    if not untrusted.inside(target, root):
+        raise ConfigError(
+            path,
+            line_of_key(path, key),
+            f"{key!r} must name a file inside the repository ({root}), "
+            f"but {excerpt(value)} leads outside it",
+        )
+    return target
+
+
+def _jobs(value: Any, path: Path) -> int:
+    """A positive integer, at most the CPU count: a tree's config may not fork 100,000."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(path, line_of_key(path, "jobs"), "'jobs' must be an integer >= 1")
+    return min(value, os.cpu_count() or 1)
 
 
 def _linkcheck(table: Any, path: Path) -> dict[str, Any]:
@@ -260,10 +307,11 @@ def _linkcheck(table: Any, path: Path) -> dict[str, Any]:
 
 
 def _regex(pattern: str, fail: Callable[[str, str], ConfigError], key: str) -> None:
+    """A pattern re reads, short and cheap enough for saferegex (it runs with a time limit)."""
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise fail(key, f"bad regular expression {pattern!r}: {exc}") from None
+        saferegex.check(pattern)
+    except saferegex.PatternError as exc:
+        raise fail(key, f"bad regular expression {excerpt(pattern)}: {exc}") from None
 
 
 def read_doc8(start: Path) -> Doc8Options:
@@ -285,11 +333,11 @@ def _doc8_section(path: Path) -> dict[str, Any]:
             table = read_toml(path).get("tool", {}).get("doc8", {})
             return {k.replace("-", "_"): v for k, v in table.items()}
         parser = configparser.RawConfigParser()
-        parser.read(path, encoding="utf-8")
+        parser.read_string(untrusted.read_bytes(path).decode("utf-8"), str(path))
         if not parser.has_section("doc8"):
             return {}
         return {k.replace("-", "_"): v for k, v in parser.items("doc8")}
-    except (configparser.Error, UnicodeDecodeError, ConfigError):
+    except (configparser.Error, UnicodeDecodeError, ConfigError, OSError):
         return {}
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
-from novadoclint import htaccess
+from novadoclint import htaccess, saferegex, untrusted
 from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
-from novadoclint.htaccess import Chain, Redirect
+from novadoclint.htaccess import Chain, Problem, Redirect
 from novadoclint.index import FactsIndex
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import doc_hint, matches_any
@@ -20,12 +21,58 @@ from novadoclint.resolve import doc_hint, matches_any
 SPECIAL_PAGES = frozenset({"genindex", "search", "py-modindex", "modindex"})  # built, not written
 
 
-def _rules_files(index: FactsIndex) -> Iterator[tuple[str, tuple[Redirect, ...], str]]:
-    """(path, rules, text) of every .htaccess html_extra_path publishes."""
+@dataclass(frozen=True)
+class RulesFile:
+    """One published .htaccess: its rules and unreadable lines, or why it was not read."""
+
+    path: str
+    rules: tuple[Redirect, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    refused: str | None = None
+
+
+def _root(index: FactsIndex) -> str:
+    """Where the redirect files may lie: the repository, else the folder above the source dir.
+
+    The default test file is ``../test/`` from the source dir, so without a
+    git checkout the source dir's parent is the tree.
+    """
+    top = untrusted.repo_root(index.srcdir)
+    return str(top) if top is not None else os.path.dirname(os.path.abspath(index.srcdir))
+
+
+def _rules_files(index: FactsIndex) -> Iterator[RulesFile]:
+    """Every .htaccess html_extra_path publishes, parsed with a fresh regex budget."""
+    root = _root(index)
     for path in htaccess.htaccess_paths(index.conf.strings("html_extra_path"), index.files):
-        text = htaccess.read_text(index.srcdir, path)
+        try:
+            text = htaccess.read_text(index.srcdir, path, root)
+        except untrusted.Refused as exc:
+            yield RulesFile(path, refused=exc.strerror)
+            continue
         if text is not None:
-            yield path, htaccess.parse_rules(text)[0], text
+            yield RulesFile(path, *htaccess.parse_rules(text))
+
+
+def _regex_trouble(path: str, rules: Sequence[Redirect]) -> Iterator[Hit]:
+    """Once per rule whose regex timed out, and once when the file's budget ran out."""
+    for redirect in rules:
+        pattern = redirect.regex
+        if pattern is None or pattern.failure in (None, saferegex.SKIPPED):
+            continue
+        at = Location(path, redirect.line, 1)
+        if pattern.failure == saferegex.TIMED_OUT:
+            yield Hit(
+                at,
+                f"RedirectMatch regex {pattern.shown()} took over {saferegex.TIMEOUT} s on one "
+                "URL (catastrophic backtracking?); treated as not matching",
+            )
+        else:
+            yield Hit(
+                at,
+                f"RedirectMatch regexes of this file took over {pattern.budget.total} s in all; "
+                "this rule and the others not yet tried are treated as not matching",
+            )
 
 
 @rule("redirect-target-missing", Severity.ERROR, Phase.TREE, tags={"redirects"})
@@ -74,20 +121,28 @@ def redirect_target_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     ```
 
     ## Known problems
-    Regexes run on Python's `re`, which reads the PCRE Apache uses the same
-    way for the usual patterns. A target whose page part depends on a
+    Regexes are read with Python's `re` syntax (and run by the `regex`
+    module, which has a time limit), which reads the PCRE Apache uses the
+    same way for the usual patterns. A target whose page part depends on a
     captured group (`/nova/$1/reference/$2.html`) names no one page and is
     checked only where another rule leads into it. Pages Sphinx builds
     without a source (`genindex`, `search`) and `generated-files` count as
     present; targets outside the project (`/placement/$1/`, full URLs) are
-    not checked.
+    not checked. Each regex match has a time limit (0.1 s) and each file a
+    budget (2 s): a regex that exceeds them is reported and treated as not
+    matching. A `.htaccess` that is a symbolic link out of the repository, is
+    no regular file, or is over 10 MB is reported and not read.
     """
-    for path, rules, text in _rules_files(index):
-        for problem in htaccess.parse_rules(text)[1]:
-            yield Hit(Location(path, problem.line, problem.column), problem.message)
-        project = htaccess.site_project(rules)
-        for redirect in rules:
-            yield from _check_target(index, ctx, path, rules, redirect, project)
+    for found in _rules_files(index):
+        if found.refused is not None:
+            yield Hit(Location(found.path, 1), f"{found.path} not read: {found.refused}")
+            continue
+        for problem in found.problems:
+            yield Hit(Location(found.path, problem.line, problem.column), problem.message)
+        project = htaccess.site_project(found.rules)
+        for redirect in found.rules:
+            yield from _check_target(index, ctx, found.path, found.rules, redirect, project)
+        yield from _regex_trouble(found.path, found.rules)
 
 
 def _check_target(
@@ -180,10 +235,11 @@ def redirect_test_mismatch(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     stale test hides a redirect that no longer does what it promises.
 
     ## Options
-    `redirect-tests` (config): the test file, relative to the config file.
-    Default: `../test/redirect-tests.txt` from the source dir (nova's
-    layout); a missing default file turns the rule off, a missing configured
-    one is reported.
+    `redirect-tests` (config): the test file, relative to the config file,
+    inside the repository. Default: `../test/redirect-tests.txt` from the
+    source dir (nova's layout); a missing default file turns the rule off, a
+    missing configured one is reported, as is a test file that is a symbolic
+    link out of the repository, no regular file, or over 10 MB (not read).
 
     ## Example
     ```rst
@@ -221,10 +277,15 @@ def redirect_test_mismatch(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     tests_path = htaccess.DEFAULT_TESTS
     if configured:  # shown, like every path, relative to the source dir
         tests_path = os.path.relpath(configured, index.srcdir).replace(os.sep, "/")
-    files = list(_rules_files(index))
-    if not files:
+    files = [f for f in _rules_files(index) if f.refused is None]  # redirect-target-missing
+    if not files:  # reports a refused .htaccess
         return
-    text = htaccess.read_text(index.srcdir, tests_path)
+    root = ctx.settings.config_root if configured else None
+    try:
+        text = htaccess.read_text(index.srcdir, tests_path, root or _root(index))
+    except untrusted.Refused as exc:
+        yield Hit(Location(tests_path, 1), f"redirect test file {tests_path!r} not read: {exc}")
+        return
     if text is None:
         if configured:
             yield Hit(Location(tests_path, 1), f"redirect test file {tests_path!r} not found")
@@ -232,7 +293,7 @@ def redirect_test_mismatch(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     tests, problems = htaccess.parse_tests(text)
     for problem in problems:
         yield Hit(Location(tests_path, problem.line, problem.column), problem.message)
-    rules_path, rules, _ = files[-1]  # Sphinx copies extra paths in order: the last wins
+    rules_path, rules = files[-1].path, files[-1].rules  # Sphinx copies extra paths in order
     used: set[int] = set()
     for test in tests:
         at = Location(tests_path, test.line)
@@ -266,3 +327,4 @@ def redirect_test_mismatch(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
                 f"no test in {tests_path} exercises this redirect; add one (whereto fails on "
                 "untested rules)",
             )
+    yield from _regex_trouble(rules_path, rules)
