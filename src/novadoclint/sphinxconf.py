@@ -16,14 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from novadoclint import untrusted
+
 LIST_METHODS = frozenset({"append", "extend", "insert"})
 # Characters and items one setting may hold, counting shared parts each time, and its depth:
 # beyond, a conf.py is not configuring but attacking (x.extend(x) forty times is 2**40 items).
 MAX_WEIGHT = 1_000_000
 MAX_DEPTH = 50
 MAX_STEPS = 5_000_000  # all the weighing one conf.py may cost; then its values are unknown
-# A %-format width or precision of thousands, or a '*' one: gigabytes from one short line.
-WIDE_FORMAT_RE = re.compile(r"%[^%a-zA-Z]*(?:\*|\d{4})")
+# A '*' width or precision takes its size from the arguments: never evaluated.
+STAR_FORMAT_RE = re.compile(r"%[^%a-zA-Z]*\*")
+DIGITS_RE = re.compile(r"\d+")
+CONVERSION_RE = re.compile(r"%(?:\([^)]*\))?[^a-zA-Z%]*([a-zA-Z%])")
+# What one conversion may print besides its argument's own characters: '%f' % 1e308 is 316.
+CONVERSION_CHARS = 330
+REPR_GROWTH = 10  # '%r' of a string: each character may become '\U000e0000'
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,28 @@ class _Evaluator:
         seen[key] = total
         return total
 
+    def format_size(self, template: str, args: Any) -> int:
+        """At least the length ``template % args`` can have, computed before formatting it.
+
+        Every number in the template counts as a width (``%(a)999999999s`` is
+        a gigabyte from 33 bytes), every '%' as a conversion printing up to
+        CONVERSION_CHARS plus its argument (each time, for a mapping, whose
+        values a template may name again and again), and '*' widths are refused.
+        """
+        if STAR_FORMAT_RE.search(template):
+            return MAX_WEIGHT + 1
+        widths = 0
+        for digits in DIGITS_RE.findall(template):
+            widths += int(digits) if len(digits) < 8 else MAX_WEIGHT + 1
+            if widths > MAX_WEIGHT:
+                return widths
+        conversions = template.count("%")
+        weight = self._weight(args, {}, 0) if self.steps > 0 else MAX_WEIGHT + 1
+        if any(c in "ra" for c in CONVERSION_RE.findall(template)):
+            weight *= REPR_GROWTH
+        uses = conversions if isinstance(args, dict) else 1
+        return len(template) + widths + conversions * CONVERSION_CHARS + uses * weight
+
     def eval(self, node: ast.expr) -> Any:
         if self.steps <= 0:
             raise ValueError("conf.py costs more to read than any real one")
@@ -153,7 +182,7 @@ class _Evaluator:
                     raise ValueError("too large for a setting")
                 return left + right
             if isinstance(node.op, ast.Mod) and isinstance(left, str):
-                if WIDE_FORMAT_RE.search(left):
+                if self.format_size(left, right) > MAX_WEIGHT:
                     raise ValueError("format too wide")
                 return left % right
         if isinstance(node, ast.Call):
@@ -182,7 +211,7 @@ def read_conf(path: Path) -> SphinxConf:
     """Parse conf.py; a file that does not parse gives a problem and empty values."""
     confdir = str(path.parent.resolve())
     try:
-        data = path.read_bytes()
+        data = untrusted.read_bytes(path)  # a conf.py may be a link to /dev/zero
         tree = ast.parse(data, filename=str(path))
     except OSError as exc:
         return SphinxConf(str(path), problem=ConfProblem(1, 1, f"cannot read conf.py: {exc}"))
