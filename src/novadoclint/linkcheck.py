@@ -1162,7 +1162,7 @@ class _Checker:
             failures = self._host_failures.get(host_key, 0)
         if failures >= limit:
             message = (
-                f"{target.host} ({host_key}) failed {failures} times in a row "
+                f"{target.host} ({host_key}) failed {limit} times in a row "
                 "(time-outs or refused connections), so its remaining links were not fetched"
             )
             raise _HostDown(LinkStatus.UNCHECKED, message)

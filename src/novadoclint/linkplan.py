@@ -22,7 +22,7 @@ from docutils.utils import urischemes
 from novadoclint.cache import DiskCache
 from novadoclint.facts import Link
 from novadoclint.index import FactsIndex
-from novadoclint.linkcheck import LinkCheckOptions, LinkResult, check_links
+from novadoclint.linkcheck import LinkCheckOptions, LinkResult, authority_ambiguity, check_links
 from novadoclint.settings import ConfigError, Settings
 from novadoclint.sphinxconf import SphinxConf
 
@@ -144,6 +144,9 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def _authority_problem(url: str) -> tuple[str, str | None] | None:
+    ambiguity = authority_ambiguity(url)  # first: the other checks read it as urlsplit does
+    if ambiguity is not None:
+        return ambiguity, None
     try:
         parts = urlsplit(url)
     except ValueError:  # unbalanced [ ], or not an IPv6 address between them
@@ -182,7 +185,14 @@ def https_hosts(settings: Settings) -> tuple[frozenset[str], tuple[str, ...]]:
 
 
 def options(conf: SphinxConf, settings: Settings) -> LinkCheckOptions:
-    """Sphinx's linkcheck_* settings, then ours on top: lists add up, the rest is replaced."""
+    """Sphinx's linkcheck_* settings, then ours on top: lists add up, the rest is replaced.
+
+    conf.py is untrusted, so the values are clamped by LinkCheckOptions rather than obeyed:
+    ``linkcheck_timeout`` (the total per request) to 120 s, ``linkcheck_retries`` to 6
+    attempts, ``linkcheck_rate_limit_timeout`` to 300 s. ``run-timeout`` (ours only: Sphinx
+    has no such setting) bounds the whole check; by default it is derived from the number
+    of pages (2 to 30 minutes), at most 3 hours.
+    """
     ours = settings.linkcheck
     where = conf.path
 
@@ -229,6 +239,11 @@ def options(conf: SphinxConf, settings: Settings) -> LinkCheckOptions:
     rate_limit = sphinx("rate_limit_timeout", (int, float))
     if rate_limit is not None:
         values["max_retry_after"] = float(rate_limit)
+    run_timeout = ours.get("run-timeout")
+    if run_timeout is not None:
+        if isinstance(run_timeout, bool) or not isinstance(run_timeout, (int, float)):
+            raise ConfigError(where, None, "linkcheck.run-timeout must be a positive number")
+        values["run_timeout"] = float(run_timeout)
     for pattern in (*values["ignore"], *values.get("anchors_ignore", ())):
         _check_regex(pattern, where)
     for source, target in values["allowed_redirects"]:

@@ -19,7 +19,7 @@ from docutils import nodes
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
-from novadoclint.linkcheck import LinkResult, LinkStatus
+from novadoclint.linkcheck import LinkResult, LinkStatus, redact
 from novadoclint.linkplan import (
     CUT_SHORT_RE,
     LinkResults,
@@ -69,12 +69,12 @@ def link_malformed(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
         if problem is None:
             continue
         reason, fix = problem
-        hint = f"; did you mean {fix!r}?" if fix else ""
+        hint = f"; did you mean {redact(fix)!r}?" if fix else ""
         for docname, link in places:
             if link.kind == "standalone" and CUT_SHORT_RE.match(url):
                 continue  # running text docutils linked: "http://<server>/x" gives "http:/"
             at = Location(link.path, link.line, link.column)
-            yield Hit(at, f"malformed URL {url!r}: {reason}{hint}", cause=docname)
+            yield Hit(at, f"malformed URL {redact(url)!r}: {reason}{hint}", cause=docname)
 
 
 @rule("link-insecure", Severity.WARNING, Phase.TREE, enabled=False, tags={"links"})
@@ -110,7 +110,10 @@ def link_insecure(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             fixed = "https://" + url[7:]
             for docname, link in places:
                 at = Location(link.path, link.line, link.column)
-                yield Hit(at, f"insecure link {url!r}: {host} serves https; use {fixed!r}", docname)
+                message = (
+                    f"insecure link {redact(url)!r}: {host} serves https; use {redact(fixed)!r}"
+                )
+                yield Hit(at, message, docname)
 
 
 @rule("link-target-undefined", Severity.ERROR, Phase.FILE, tags={"links", "syntax"})
@@ -286,7 +289,10 @@ def link_broken(index: FactsIndex, results: LinkResults, ctx: Context) -> Iterat
     and `linkcheck_rate_limit_timeout` are honoured, and so is
     `[tool.novadoclint.linkcheck]` (`ignore`, `timeout`, `retries` (retries after
     the first attempt), `workers`, `per-host`, `request-headers`), which adds to
-    or overrides them. Results are cached in the user cache directory
+    or overrides them. The timeout is the total time one request may take
+    (connecting, headers, body and its redirects). conf.py is untrusted: the
+    timeout is capped at 120 s, the retries at 5 (a failed HEAD is always
+    followed by one GET), a Retry-After at 300 s. Results are cached in the user cache directory
     (`$NOVADOCLINT_CACHE_DIR`, else `$XDG_CACHE_HOME/novadoclint`): a working link
     for a day, a broken one for an hour; `--refresh` checks again, `--no-cache`
     neither reads nor writes the cache.
@@ -296,7 +302,7 @@ def link_broken(index: FactsIndex, results: LinkResults, ctx: Context) -> Iterat
         if result.status is not LinkStatus.BROKEN:
             return None
         after = f" (after redirect to {result.final_url})" if result.final_url else ""
-        return f"broken link {result.url!r}: {result.message}{after}"
+        return f"broken link {redact(result.url)!r}: {result.message}{after}"
 
     yield from _network_hits(index, results, message)
 
@@ -333,7 +339,7 @@ def link_redirected(index: FactsIndex, results: LinkResults, ctx: Context) -> It
         final = result.final_url + (f"#{fragment}" if fragment else "")
         code = result.code or 301
         what = f"{code} {HTTPStatus(code).phrase}" if code in (301, 308) else str(code)
-        return f"link {result.url!r} is permanently redirected ({what}); use {final!r}"
+        return f"link {redact(result.url)!r} is permanently redirected ({what}); use {final!r}"
 
     yield from _network_hits(index, results, message)
 
@@ -371,7 +377,7 @@ def link_anchor_missing(index: FactsIndex, results: LinkResults, ctx: Context) -
     def message(result: LinkResult) -> str | None:
         if result.status is not LinkStatus.ANCHOR_MISSING:
             return None
-        page = result.url.partition("#")[0]
+        page = redact(result.url.partition("#")[0])
         return f"{result.message} in {page!r}"
 
     yield from _network_hits(index, results, message)
@@ -387,7 +393,10 @@ def link_skipped(index: FactsIndex, results: LinkResults, ctx: Context) -> Itera
     contacted unless `--allow-private` is given: documentation is untrusted
     input, and a link check run on a pull request must not probe the CI
     network. A host that still answers 429 after the retries is reported here
-    too, rather than as broken.
+    too, rather than as broken, and so are the remaining links of a host that
+    timed out or refused three times in a row (it is not asked again in that
+    run) and the links not reached when the whole check's deadline passed
+    (`run-timeout`; by default 2 to 30 minutes, from the number of pages).
 
     ## Example
     ```rst
@@ -409,6 +418,6 @@ def link_skipped(index: FactsIndex, results: LinkResults, ctx: Context) -> Itera
         if urlsplit(result.url).scheme.lower() not in ("http", "https"):
             return None  # other schemes are not checked, by design: nothing to say
         reason = result.message.removeprefix("not contacted: ")
-        return f"link {result.url!r} not checked: {reason}"
+        return f"link {redact(result.url)!r} not checked: {reason}"
 
     yield from _network_hits(index, results, message)
