@@ -95,7 +95,8 @@ class HostileServer:
                     request = _parse(head)
                     with self._lock:
                         self.log.append(request)
-                    self.routes.get(request.path, not_found)(self, conn, request)
+                    route = self.routes.get(request.path.partition("?")[0], not_found)
+                    route(self, conn, request)
         except OSError:
             pass
         finally:
