@@ -1,4 +1,9 @@
-"""The JSON contract (version 1) other tools read: keep it stable, bump on change."""
+"""The JSON contract (version 1) other tools read: keep it stable, bump on change.
+
+Strings stay raw, as JSON escapes control characters itself; only the lone
+surrogates of a file name that is not UTF-8 become backslash escapes
+(``findings.encodable``), which many JSON readers reject.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import json
 from collections import Counter
 
 from novadoclint import __version__
-from novadoclint.findings import Run
+from novadoclint.findings import Run, encodable
 
 SCHEMA_VERSION = 1
 
@@ -17,12 +22,12 @@ def as_dict(run: Run) -> dict[str, object]:
         "tool": {"name": "novadoclint", "version": __version__},
         "findings": [
             {
-                "path": f.path,
+                "path": encodable(f.path),
                 "line": f.line,
                 "column": f.column,
                 "rule": f.rule,
                 "severity": str(f.severity),
-                "message": f.message,
+                "message": encodable(f.message),
             }
             for f in run.findings
         ],

@@ -1,7 +1,9 @@
 """JUnit XML: one test case per file, for Zuul and Jenkins dashboards.
 
 A file with findings is a failing test case whose failures carry the JSON
-contract's fields; a clean file is a passing one.
+contract's fields; a clean file is a passing one. Every attribute and text goes
+through ``findings.printable``: XML 1.0 has no escape for most control
+characters, so one in a file name or message would make the report unreadable.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from xml.etree import ElementTree as ET
 
-from novadoclint.findings import Finding, Run
+from novadoclint.findings import Finding, Run, printable
 
 
 def render(run: Run, color: bool = False) -> str:
@@ -29,13 +31,14 @@ def render(run: Run, color: bool = False) -> str:
         skipped="0",
     )
     for path in paths:
-        case = ET.SubElement(suite, "testcase", classname="novadoclint", name=path, file=path)
+        shown = printable(path)
+        case = ET.SubElement(suite, "testcase", classname="novadoclint", name=shown, file=shown)
         findings = by_file.get(path, [])
         if findings:
             failure = ET.SubElement(
                 case,
                 "failure",
-                type=findings[0].rule,
+                type=printable(findings[0].rule),
                 message=f"{len(findings)} finding{'s' if len(findings) != 1 else ''}",
             )
             failure.text = "\n".join(f.render() for f in findings)

@@ -2,7 +2,10 @@
 
 Rule metadata comes from the same RuleDoc as --explain. Result locations are
 relative URIs against a ``SRCROOT`` base id, so annotations survive checkout
-paths that differ between the run and the viewer.
+paths that differ between the run and the viewer, and are percent-encoded
+(a file name that is not UTF-8 keeps its bytes). Messages go through
+``findings.printable`` although JSON escapes control characters: dashboards show
+the decoded text, and it comes from the pull request under review.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from novadoclint import __version__
 from novadoclint.checks import ALL_RULES
 from novadoclint.explain import explain
-from novadoclint.findings import Run, Severity
+from novadoclint.findings import Run, Severity, printable
 from novadoclint.registry import Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -42,6 +46,11 @@ def _markdown(rule: Rule) -> str:
     return "\n\n".join(parts)
 
 
+def _uri(path: str) -> str:
+    """A relative URI reference for a posix path; undecodable bytes stay bytes."""
+    return quote(path, safe="/", errors="surrogateescape")
+
+
 def as_dict(run: Run) -> dict[str, Any]:
     index = {rule.id: i for i, rule in enumerate(ALL_RULES)}
     results = []
@@ -49,11 +58,11 @@ def as_dict(run: Run) -> dict[str, Any]:
         result: dict[str, Any] = {
             "ruleId": f.rule,
             "level": LEVELS[f.severity],
-            "message": {"text": f.message},
+            "message": {"text": printable(f.message)},
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.path, "uriBaseId": "SRCROOT"},
+                        "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "SRCROOT"},
                         "region": {"startLine": f.line, "startColumn": f.column},
                     }
                 }

@@ -1,10 +1,14 @@
-"""``path:line:col: severity rule-id message`` lines, then a one-line summary."""
+"""``path:line:col: severity rule-id message`` lines, then a one-line summary.
+
+Paths and messages are shown through ``findings.printable``: they come from
+the pull request under review and must not drive the terminal or the CI log.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from novadoclint.findings import Run, Severity
+from novadoclint.findings import Run, Severity, display_path, printable
 
 COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 BOLD, RESET = "\033[1m", "\033[0m"
@@ -15,7 +19,8 @@ def render(run: Run, color: bool = False) -> str:
     for f in run.findings:
         if color:
             sev = f"{COLORS[f.severity]}{f.severity}{RESET}"
-            lines.append(f"{BOLD}{f.path}:{f.line}:{f.column}:{RESET} {sev} {f.rule} {f.message}")
+            place = f"{display_path(f.path)}:{f.line}:{f.column}:"
+            lines.append(f"{BOLD}{place}{RESET} {sev} {printable(f.rule)} {printable(f.message)}")
         else:
             lines.append(f.render())
     lines.append(summary(run))
