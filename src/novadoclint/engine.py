@@ -7,14 +7,17 @@ becomes an ``internal-error`` finding and the other rules still run.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import multiprocessing
 import os
 import re
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -33,6 +36,7 @@ from novadoclint.project import Project, find_srcdir, is_document, load_project
 from novadoclint.registry import Phase, Rule, matches
 from novadoclint.resolve import strip_suffix
 from novadoclint.settings import Settings, load, path_ignored
+from novadoclint.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -174,17 +178,134 @@ def _text_setting(value: object) -> str:
 def run_phase1(ctx: Context, items: Sequence[tuple[str, str]], jobs: int) -> list[Phase1Result]:
     """Phase 1 over every document: in a process pool, or inline for small runs."""
     work = partial(phase1_file, ctx, file_rule_ids())
-    if jobs > 1 and len(items) >= SERIAL_BELOW:
+    workers = pool_size(jobs, len(items))
+    if workers > 1 and len(items) >= SERIAL_BELOW:
         try:
-            chunksize = max(1, len(items) // (jobs * 4))
-            with ProcessPoolExecutor(
-                max_workers=jobs, initializer=parse.install, initargs=(ctx.vocabulary,)
-            ) as pool:
-                return list(pool.map(work, items, chunksize=chunksize))
-        except (OSError, PermissionError) as exc:  # flake8's serial fallback
+            return run_pool(work, items, workers, ctx.vocabulary)
+        except OSError as exc:  # flake8's serial fallback
             log.warning("cannot start worker processes (%s); running serially", exc)
     with parse.namespace(ctx.vocabulary):
         return [work(item) for item in items]
+
+
+def pool_size(jobs: int, files: int) -> int:
+    """Worker processes to start: never more than the usable cores or the files to parse.
+
+    ``jobs`` may come from a repository's config, that is from the pull request
+    under review: ``jobs = 100000`` forked that many processes.
+    """
+    if hasattr(os, "sched_getaffinity"):
+        cores = len(os.sched_getaffinity(0))
+    else:
+        cores = os.cpu_count() or 1
+    return max(1, min(jobs, cores, files))
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived while workers ran: unwind like Ctrl-C, so that they are stopped.
+
+    A BaseException, so that the guards around rules do not swallow it.
+    """
+
+
+def run_pool(
+    work: Callable[[tuple[str, str]], Phase1Result],
+    items: Sequence[tuple[str, str]],
+    workers: int,
+    vocab: Vocabulary,
+) -> list[Phase1Result]:
+    """Map work over items in worker processes that never outlive this run.
+
+    Ctrl-C, SIGTERM or any error terminates the workers at once: leaving the
+    pool's ``with`` would wait for every queued file first, and a killed parent
+    would leave them running for good.
+    """
+    size = max(1, len(items) // (workers * 4))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    context = multiprocessing.get_context()
+    # A forkserver (Python 3.14's default) is the workers' parent, not this process.
+    parent = None if context.get_start_method() == "forkserver" else os.getpid()
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=init_worker,
+        initargs=(vocab, parent),
+    )
+    try:
+        with sigterm_raises():
+            futures = [pool.submit(work_chunk, work, chunk) for chunk in chunks]
+            results = [result for future in futures for result in future.result()]
+    except BaseException:
+        stop_workers(pool)
+        raise
+    pool.shutdown()
+    return results
+
+
+def work_chunk(
+    work: Callable[[tuple[str, str]], Phase1Result], chunk: Sequence[tuple[str, str]]
+) -> list[Phase1Result]:
+    """One task of the pool: several files, so that small ones do not pay a round trip each.
+
+    Not ``pool.map``: its cleanup cancels the queued futures, and Python 3.11's
+    pool then fails on them (InvalidStateError) when the workers are terminated.
+    """
+    return [work(item) for item in chunk]
+
+
+@contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """Raise Terminated on SIGTERM inside the block; the previous handler is restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stop_workers(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
+    """Terminate the pool's workers now (SIGTERM, then SIGKILL after grace seconds).
+
+    ``_processes`` is private, but the public shutdown() waits for running tasks
+    (Python 3.14's terminate_workers() is this).
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(grace)
+        if process.is_alive():
+            process.kill()
+            process.join(grace)
+    pool.shutdown(wait=False)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def init_worker(vocab: Vocabulary, parent: int | None) -> None:
+    """Set up a worker: the vocabulary; the parent alone handles Ctrl-C and SIGTERM.
+
+    The terminal sends Ctrl-C to every process of the group: workers ignore it
+    and the parent terminates them. SIGTERM gets its default action back (the
+    parent's handler was inherited by fork). On Linux the kernel sends SIGTERM
+    when the parent dies, even by SIGKILL; a parent already gone means exit now.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):  # no prctl: the getppid check remains
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)
+    parse.install(vocab)
 
 
 def run_phase1_cached(
