@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from novadoclint.findings import Finding, Run
+from novadoclint.report import write_file
 from novadoclint.settings import ConfigError
 
 BASELINE_VERSION = 1
@@ -28,13 +29,14 @@ def _key(finding: Finding, base: Path) -> Key:
 
 
 def write(run: Run, path: Path) -> None:
+    """Record the run's findings in path (whole or not at all); raises OSError."""
     base = path.resolve().parent
     entries = [
         {"path": p, "rule": r, "message": m}
         for p, r, m in sorted(_key(f, base) for f in run.findings)
     ]
     data = {"version": BASELINE_VERSION, "tool": "novadoclint", "findings": entries}
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_file(path, json.dumps(data, indent=2) + "\n")
 
 
 def read(path: Path) -> Counter[Key]:

@@ -1,7 +1,11 @@
 """Command line: argparse -> settings; run the engine; render; exit code. Nothing else.
 
 Exit codes: 0 nothing at or above the fail level, 1 findings at or above it,
-2 usage or configuration error, 3 internal error.
+2 usage or configuration error (or the report could not be written), 3 internal
+error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+
+Every message to standard error goes through ``findings.printable``: paths,
+revisions and error texts come from the pull request under review.
 """
 
 from __future__ import annotations
@@ -16,18 +20,35 @@ from typing import Any
 
 from novadoclint import __version__, baseline, data, explain
 from novadoclint.checks import ALL_RULES
-from novadoclint.engine import lint
-from novadoclint.findings import Severity
+from novadoclint.engine import Terminated, lint
+from novadoclint.findings import Severity, printable
 from novadoclint.project import ProjectError
 from novadoclint.registry import Phase, matches
-from novadoclint.report import FORMATS
+from novadoclint.report import FORMATS, write_file
 from novadoclint.settings import ConfigError, Settings, names
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report
 
 
 class UsageError(Exception):
     pass
+
+
+class OutputError(Exception):
+    """The report could not be written: exit 2, like any other problem of the environment."""
+
+
+def say(message: str) -> None:
+    """One line to standard error, printable whatever the message holds."""
+    print(f"novadoclint: {printable(message)}", file=sys.stderr)
+
+
+class PrintableFormatter(logging.Formatter):
+    """Log messages through ``printable`` too (a --verbose traceback keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return printable(super().formatMessage(record))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -178,19 +199,58 @@ def _explain(name: str, fmt: str) -> str:
 
 
 def _write(text: str, output: str | None) -> None:
+    """The report to output (whole or not at all) or to standard output; OutputError if not."""
     if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+        try:
+            write_file(Path(output), text)
+        except OSError as exc:
+            raise OutputError(f"cannot write the report to {output}: {_reason(exc)}") from None
+        return
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
+        sys.stdout.flush()
+    except OSError as exc:
+        _discard_stdout()
+        raise OutputError(f"cannot write the report to standard output: {_reason(exc)}") from None
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's flush at exit fails no second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # not a real file (tests capture it)
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter("novadoclint: %(message)s"))
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="novadoclint: %(message)s",
+        level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler]
     )
+    try:
+        return _main(args)
+    except KeyboardInterrupt:
+        say("interrupted")
+        return EXIT_INTERRUPTED
+    except Terminated:
+        say("terminated")
+        return EXIT_TERMINATED
+    except OutputError as exc:
+        say(f"error: {exc}")
+        return EXIT_USAGE
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         if args.list_rules:
             _write(explain.list_rules(ALL_RULES), args.output)
@@ -211,30 +271,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             since=args.changed_since,
         )
     except (UsageError, ConfigError, ProjectError) as exc:
-        print(f"novadoclint: error: {exc}", file=sys.stderr)
+        say(f"error: {exc}")
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        return EXIT_INTERNAL
+    except OutputError:
+        raise
     except Exception as exc:
         logging.getLogger(__name__).debug("internal error", exc_info=True)
-        print(
-            f"novadoclint: internal error: {type(exc).__name__}: {exc} "
-            "(run with --verbose for details)",
-            file=sys.stderr,
-        )
+        say(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)")
         return EXIT_INTERNAL
     if args.write_baseline:
-        baseline.write(run, Path(args.write_baseline))
-        print(
-            f"novadoclint: wrote {len(run.findings)} findings to {args.write_baseline}",
-            file=sys.stderr,
-        )
+        try:
+            baseline.write(run, Path(args.write_baseline))
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write the baseline to {args.write_baseline}: {_reason(exc)}"
+            ) from None
+        say(f"wrote {len(run.findings)} findings to {args.write_baseline}")
         return EXIT_OK
     if args.baseline:
         try:
             run = baseline.apply(run, Path(args.baseline))
         except ConfigError as exc:
-            print(f"novadoclint: error: {exc}", file=sys.stderr)
+            say(f"error: {exc}")
             return EXIT_USAGE
     color = (
         not args.no_color
@@ -265,17 +323,12 @@ def _note_network_rules(settings: Settings) -> None:
         if r.phase is Phase.NETWORK and any(p in (r.id, Phase.NETWORK.value) for p in wanted)
     ]
     if named:
-        print(
-            f"novadoclint: note: {', '.join(named)} run only with --check-links; "
-            "no link was checked",
-            file=sys.stderr,
-        )
+        say(f"note: {', '.join(named)} run only with --check-links; no link was checked")
 
 
 def _warn_no_conf(project: Any, settings: Any) -> None:
     if project.conf.path is None:
-        print(
-            f"novadoclint: warning: no conf.py in {os.path.relpath(project.srcdir)} or above; "
-            "linting with Sphinx's defaults",
-            file=sys.stderr,
+        say(
+            f"warning: no conf.py in {os.path.relpath(project.srcdir)} or above; "
+            "linting with Sphinx's defaults"
         )
