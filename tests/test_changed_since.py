@@ -91,3 +91,45 @@ def test_not_a_repository(
     monkeypatch.chdir(tmp_path)
     assert main(["--changed-since", "HEAD", str(tmp_path)]) == 2
     assert "--changed-since" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "name", ["café.rst", 'say "hi".rst', "tab\there.rst", os.fsdecode(b"bad\xff.rst")]
+)
+def test_changed_file_with_a_quoted_name_is_checked(
+    repo: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """git C-quotes such names without -z; they went unchecked (a gate bypass).
+
+    --no-cache: the facts cache's own handling of undecodable names is not tested here.
+    """
+    page = repo / "doc" / "source" / name
+    try:
+        page.write_text("Page\n====\n\n:doc:`install`\n")
+    except (OSError, UnicodeError):
+        pytest.skip("this file system needs UTF-8 file names")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "page")
+    page.write_text(page.read_text() + "\nNow :doc:`typo`.\n")
+    code, out = lines(capsys, "--no-cache", "--changed-since", "HEAD")
+    assert code == 1
+    assert any("error doc-ref-missing unknown document: 'typo'" in line for line in out), out
+    untracked = page.with_name("new " + name)
+    untracked.write_text("New\n===\n\n:doc:`typo2`\n")
+    code, out = lines(capsys, "--no-cache", "--changed-since", "HEAD")
+    assert any("unknown document: 'typo2'" in line for line in out), out
+
+
+def test_a_revision_is_never_an_option(
+    repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "written-by-git"
+    assert main([f"--changed-since=--output={target}"]) == 2
+    assert "not a revision: '--output=" in capsys.readouterr().err
+    assert not target.exists()
+
+
+def test_unknown_revision_is_a_usage_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--changed-since", "no-such-rev"]) == 2
+    err = capsys.readouterr().err
+    assert err == "novadoclint: error: --changed-since: unknown revision 'no-such-rev'\n"
