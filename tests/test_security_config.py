@@ -276,3 +276,25 @@ def test_a_huge_config_is_a_config_error(tmp_path: Path) -> None:
     result = run(tmp_path, timeout=60)
     assert result.returncode == 2
     assert f"{tmp_path / '.novadoclint.toml'}: cannot read: larger than 10 MB" in result.stderr
+
+
+def test_requirement_includes_stay_in_the_checkout_and_never_block(tmp_path: Path) -> None:
+    """-r to a FIFO blocked the run; -r out of the checkout read any file."""
+    write(tmp_path, {"elsewhere/reqs.txt": "outsidepkg\n"})
+    repo = write(
+        tmp_path / "repo",
+        {
+            "setup.cfg": "[metadata]\nname = x\n",
+            "doc/requirements.txt": "sphinx\n-r ../../elsewhere/reqs.txt\n-r pipe.txt\n-r big.txt",
+        },
+    )
+    (repo / ".git").mkdir()
+    os.mkfifo(repo / "doc" / "pipe.txt")
+    with open(repo / "doc" / "big.txt", "wb") as f:
+        f.truncate(11 * 1024 * 1024)
+    code = "import sys; from pathlib import Path; from novadoclint import requirements; "
+    code += "print(sorted(requirements.read(Path(sys.argv[1])).names))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(repo / "doc")], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "['sphinx']", done.stderr

@@ -6,6 +6,8 @@ docs extras and dependency groups of ``pyproject.toml`` and ``setup.cfg``, and
 the project's own runtime dependencies (the docs build installs the project).
 Nothing is installed, imported or resolved: names are compared as PEP 503
 normalises them, and what a package pulls in transitively is not known.
+The files come from the pull request: each is read with untrusted's size cap,
+and a ``-r`` include is followed only inside the checkout (else the project root).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from novadoclint import untrusted
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -92,11 +96,12 @@ def read(srcdir: Path) -> Requirements | None:
     names: set[str] = set()
     sources: list[str] = []
     seen: set[Path] = set()
+    inside = untrusted.repo_root(root) or root  # where -r may lead: the checkout
     for rel in REQUIREMENT_FILES:
-        if _requirement_file(root / rel, names, seen):
+        if _requirement_file(root / rel, names, seen, inside):
             sources.append(rel)
     for source, found in (
-        *_tox(root, names, seen),
+        *_tox(root, names, seen, inside),
         *_pyproject(root),
         *_setup_cfg(root),
     ):
@@ -107,20 +112,25 @@ def read(srcdir: Path) -> Requirements | None:
     return Requirements(root, tuple(sources), frozenset(names))
 
 
-def _requirement_file(path: Path, names: set[str], seen: set[Path]) -> bool:
-    """Read a pip requirement file and the files it includes; False if it cannot be read."""
+def _requirement_file(path: Path, names: set[str], seen: set[Path], inside: Path) -> bool:
+    """Read a pip requirement file and the files it includes; False if it cannot be read.
+
+    Only files in ``inside`` (the checkout): ``-r /dev/zero`` or a link out is not followed.
+    """
     resolved = path.resolve()
     if resolved in seen:
         return True
+    if not untrusted.inside(resolved, inside):
+        return False
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = untrusted.read_text(path)
     except OSError:
         return False
     seen.add(resolved)
     for line in _lines(text):
         include = INCLUDE_RE.match(line)
         if include:
-            _requirement_file(path.parent / include.group(1), names, seen)
+            _requirement_file(path.parent / include.group(1), names, seen, inside)
         else:
             names.update(_names([line]))
     return True
@@ -149,7 +159,9 @@ def _is_docs_key(key: object) -> bool:
     return isinstance(key, str) and canonical(key).startswith("doc")
 
 
-def _tox(root: Path, names: set[str], seen: set[Path]) -> Iterator[tuple[str, set[str]]]:
+def _tox(
+    root: Path, names: set[str], seen: set[Path], inside: Path
+) -> Iterator[tuple[str, set[str]]]:
     """deps of ``[testenv]`` and of every docs environment, with the files they name."""
     parser = _ini(root / "tox.ini")
     if parser is None:
@@ -164,7 +176,7 @@ def _tox(root: Path, names: set[str], seen: set[Path]) -> Iterator[tuple[str, se
             include = INCLUDE_RE.match(line)
             if include:
                 target = include.group(1).replace("{toxinidir}", str(root))
-                _requirement_file(root / target, found, seen)
+                _requirement_file(root / target, found, seen, inside)
             else:
                 found.update(_names([line]))
         if found:
@@ -174,8 +186,7 @@ def _tox(root: Path, names: set[str], seen: set[Path]) -> Iterator[tuple[str, se
 def _ini(path: Path) -> configparser.ConfigParser | None:
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
-        with path.open(encoding="utf-8", errors="replace") as f:
-            parser.read_file(f)
+        parser.read_string(untrusted.read_text(path), str(path))
     except (OSError, configparser.Error):
         return None
     return parser
@@ -201,9 +212,8 @@ def _setup_cfg(root: Path) -> Iterator[tuple[str, set[str]]]:
 def _pyproject(root: Path) -> Iterator[tuple[str, set[str]]]:
     """Runtime dependencies, docs extras and docs dependency groups (PEP 621, 735, Poetry)."""
     try:
-        with (root / "pyproject.toml").open("rb") as f:
-            data = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(untrusted.read_bytes(root / "pyproject.toml").decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return
     project = _table(data.get("project"))
     runtime = set(_names(_strings(project.get("dependencies"))))
