@@ -277,3 +277,14 @@ def test_resolve_inside_never_looks_outside(tmp_path: Path) -> None:
     assert resolve_inside(str(root), str(root / "a" / ".." / "b")) == str(root / "b")
     os.symlink("loop", root / "loop")
     assert resolve_inside(str(root), str(root / "loop")) == str(root / "loop")
+
+
+def test_a_warm_run_reports_the_same_whatever_the_outside_file_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The facts cache keeps the Outside facts and takes no outside file as a dependency."""
+    srcdir = repository(tmp_path, includes(tmp_path))
+    cold = lint(capsys, srcdir)
+    (tmp_path / "outside" / "secret.txt").write_text("root:x:0:0\n", encoding="utf-8")
+    assert lint(capsys, srcdir) == cold
+    assert SECRET not in cold[1]
