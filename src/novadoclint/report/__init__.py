@@ -25,15 +25,23 @@ def write_file(path: Path, content: str) -> None:
     """Write content to path whole or not at all: a temporary file beside it, then a rename.
 
     A CI step that reads a half-written report would see fewer findings than
-    there are. A symlink is followed; a device or pipe (``/dev/stdout``) is
-    written directly. Raises OSError; ``backslashreplace`` means encoding never does.
+    there are. A symlink is followed; a device or pipe (``/dev/stdout``), or a
+    file in a folder we may not create files in, is written in place. Raises
+    OSError; ``backslashreplace`` means encoding never does.
     """
     if path.exists() and not path.is_file():
-        with path.open("w", encoding="utf-8", errors="backslashreplace") as stream:
-            stream.write(content)
+        _write_in_place(path, content)
         return
     target = Path(os.path.realpath(path))
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        )
+    except PermissionError:
+        if not target.is_file():
+            raise
+        _write_in_place(target, content)
+        return
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as stream:
             stream.write(content)
@@ -42,6 +50,11 @@ def write_file(path: Path, content: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _write_in_place(path: Path, content: str) -> None:
+    with path.open("w", encoding="utf-8", errors="backslashreplace") as stream:
+        stream.write(content)
 
 
 def _keep_mode(path: Path, temporary: str) -> None:
