@@ -9,21 +9,27 @@ of file rules) is folded into the cache namespace's fingerprint, so a stale
 entry is never seen. A document or include edited while the run reads it is
 not stored (which bytes were parsed is unknown), nor is an internal error.
 Any cache trouble is a miss: the run is still correct.
+
+The cache may come from an earlier CI job: its entries are read back as the
+record classes below and nothing else (see :mod:`novadoclint.cache`), and an
+entry must have the shape of a phase-1 result of the document looked up.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from novadoclint import __version__
+from novadoclint import __version__, facts
 from novadoclint.cache import DiskCache
 from novadoclint.context import Context
-from novadoclint.facts import FACTS_VERSION
+from novadoclint.facts import FACTS_VERSION, DocFacts
+from novadoclint.findings import Hit, Location
 
 if TYPE_CHECKING:
     from novadoclint.engine import Phase1Result
@@ -59,6 +65,47 @@ def fingerprint(ctx: Context, rule_ids: Iterable[str]) -> str:
     return "facts-" + hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
+def record_types() -> tuple[type, ...]:
+    """The classes a phase-1 entry is made of: the only globals its reader resolves."""
+    from novadoclint.engine import Phase1Result  # engine imports this module
+
+    fact_types = tuple(
+        value
+        for value in vars(facts).values()
+        if isinstance(value, type)
+        and dataclasses.is_dataclass(value)
+        and value.__module__ == facts.__name__
+    )
+    return (Phase1Result, Hit, Location, *fact_types)
+
+
+def _well_formed(entry: object, path: str) -> bool:
+    """Whether a decoded entry has the shape store() writes, for the document at *path*."""
+    from novadoclint.engine import Phase1Result
+
+    if type(entry) is not tuple or len(entry) != 2:
+        return False
+    dependencies, result = entry
+    if type(dependencies) is not tuple or type(result) is not Phase1Result:
+        return False
+    if type(result.facts) is not DocFacts or result.facts.path != path:
+        return False
+    if type(result.hits) is not tuple:
+        return False
+    for hit in result.hits:
+        if type(hit) is not tuple or len(hit) != 2 or type(hit[0]) is not str:
+            return False
+        if type(hit[1]) is not Hit or type(hit[1].at) is not Location:
+            return False
+    return all(
+        type(dep) is tuple
+        and len(dep) == 2
+        and type(dep[0]) is str
+        and (dep[1] is None or type(dep[1]) is str)
+        for dep in dependencies
+    )
+
+
 def _digest(path: str) -> str | None:
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -71,7 +118,7 @@ class FactsCache:
 
     def __init__(self, ctx: Context, rule_ids: Iterable[str], root: Path | None = None) -> None:
         self._srcdir = ctx.srcdir
-        self._cache = DiskCache(fingerprint(ctx, rule_ids), root)
+        self._cache = DiskCache(fingerprint(ctx, rule_ids), root, types=record_types())
         self._looked_up: dict[str, str] = {}  # path -> key of the bytes seen at lookup
         self._started = time.time_ns()
         self._digests: dict[str, str | None] = {}  # included files shared by many documents
@@ -98,13 +145,15 @@ class FactsCache:
             return None
         key = self._looked_up[path] = self.key(path, raw)
         entry = self._cache.get(key)
-        if not isinstance(entry, tuple) or len(entry) != 2:
+        if not _well_formed(entry, path):
             return None
-        dependencies, result = entry
+        dependencies, result = cast(
+            "tuple[tuple[tuple[str, str | None], ...], Phase1Result]", entry
+        )
         for dep, digest in dependencies:
             if self._dependency_digest(dep) != digest:
                 return None
-        return result  # type: ignore[no-any-return]
+        return result
 
     def store(self, path: str, result: Phase1Result) -> None:
         if any(rule == "internal-error" for rule, _ in result.hits):
