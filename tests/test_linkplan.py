@@ -145,3 +145,38 @@ def test_bad_config_is_refused(tmp_path: Path, table: dict[str, object], message
 def test_bad_conf_py_regex_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="bad regular expression"):
         options(conf(ignore=["("]), Settings())
+
+
+def test_untrusted_conf_values_are_clamped() -> None:
+    """A conf.py is pull-request input: a Retry-After of years or a day-long timeout is capped."""
+    opts = options(
+        conf(timeout=10**9, retries=10**6, rate_limit_timeout=10**12, workers=10**6),
+        Settings(),
+    )
+    assert (opts.timeout, opts.retries, opts.max_retry_after) == (120.0, 5, 300.0)
+    assert opts.workers == 64
+    assert opts.run_timeout is None  # derived from the number of pages at run time
+
+
+def test_run_timeout_comes_from_our_config() -> None:
+    assert options(conf(), Settings(linkcheck={"run-timeout": 90})).run_timeout == 90.0
+    assert options(conf(), Settings(linkcheck={"run-timeout": 10**9})).run_timeout == 3 * 3600
+    with pytest.raises(ConfigError, match="run-timeout"):
+        options(conf(), Settings(linkcheck={"run-timeout": "soon"}))
+    with pytest.raises(ConfigError, match="run_timeout must be positive"):
+        options(conf(), Settings(linkcheck={"run-timeout": 0}))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254\\@docs.example.org/x",
+        "http://evil:8998\\@trusted/",
+        "https://docs.example.org\\.evil.example/",
+    ],
+)
+def test_urls_parsers_read_apart_are_malformed(url: str) -> None:
+    found = malformed(url)
+    assert found is not None
+    assert found[0].startswith("a backslash in the host part")
+    assert found[1] is None

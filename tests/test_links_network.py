@@ -218,3 +218,22 @@ def test_bad_linkcheck_config_is_a_usage_error(
     assert code == 2
     assert "linkcheck.timout: unknown key" in err
     assert server.requests() == []
+
+
+def test_a_url_parsers_read_apart_is_malformed_and_never_fetched(
+    in_tmp: Path, server: LinkServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """urlsplit reads host 127.0.0.1, urllib3 reads 169.254.169.254: neither is asked."""
+    authority = server.base.removeprefix("http://")
+    # two backslashes in the file: reStructuredText unescapes them to one in the URL
+    page = "Links\n=====\n\n`A <http://169.254.169.254\\\\@" + authority + "/ok>`_\n"
+    tree(in_tmp, server, page)
+    code, lines, _ = run(capsys, server, "--check-links", "--allow-private", "--no-cache", "src")
+    assert lines == [
+        "src/index.rst:4:1: error link-malformed malformed URL "
+        f"'http://169.254.169.254\\\\@{authority}/ok': a backslash in the host part "
+        "(URL parsers disagree on which host it names)",
+        "1 files checked, 1 finding (1 error)",
+    ]
+    assert code == 1
+    assert server.requests() == []

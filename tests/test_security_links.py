@@ -39,7 +39,7 @@ from novadoclint.linkcheck import LinkCheckOptions, LinkStatus, check_links
 from novadoclint.linkplan import malformed
 
 FAKE_NAMES = {"docs.public.test", "trusted.test", "evil.test", "a.test", "b.test"}
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(linkcheck.__file__).resolve().parents[1]  # the novadoclint under test, for a child
 
 
 def opts(**overrides: object) -> LinkCheckOptions:
