@@ -382,3 +382,22 @@ def test_passwords_are_redacted_in_results_and_cache(tmp_path: Path) -> None:
     assert (
         linkcheck.redact("see https://u:p@h/ and http://h/") == "see https://u:***@h/ and http://h/"
     )
+
+
+def test_an_endless_tag_does_not_make_the_anchor_scan_quadratic() -> None:
+    """HTMLParser re-reads an unclosed tag at every chunk: 3 MB of one tag took minutes."""
+    body = b"<html><body><a " + b"x=1 " * 750_000
+
+    def page(server: HostileServer, conn: socket.socket, request: Request) -> None:
+        respond(conn, request, "200 OK", body, (("Content-Type", "text/html"),))
+
+    with hostile({"/p": page}) as server:
+        url = server.url("/p#here")
+        started = time.monotonic()
+        result = check_links([url], opts(timeout=60))[url]
+        elapsed = time.monotonic() - started
+    assert result.status is LinkStatus.OK
+    assert result.message == (
+        "200 OK; anchor not checked (one piece of markup is longer than 1000000)"
+    )
+    assert elapsed < 10

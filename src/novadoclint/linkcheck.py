@@ -144,6 +144,8 @@ _PERMANENT_CODES = frozenset({301, 308})
 _CHUNK_SIZE = 64 * 1024
 #: A body is drained (raw, undecoded) up to this size so its connection can be reused.
 _DRAIN_LIMIT = 64 * 1024
+#: Unparsed markup (an unclosed tag) the anchor scan accepts before giving up on the page.
+_MAX_PENDING_MARKUP = 1_000_000
 #: Sphinx's linkcheck sends the same Accept header; some servers answer differently without it.
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 #: Only what this module can decompress itself, incrementally and bounded.
@@ -1275,6 +1277,9 @@ class _Checker:
         for chunk in _decoded_body(response, limit):
             scanned += len(chunk)
             scanner.feed(decoder.decode(chunk))
+            if len(scanner.rawdata) > _MAX_PENDING_MARKUP:
+                # HTMLParser re-reads what it could not parse at every feed: quadratic
+                raise _Undecodable(f"one piece of markup is longer than {_MAX_PENDING_MARKUP}")
             if satisfied():
                 return frozenset(scanner.found), scanned, False
             if scanned >= limit:
