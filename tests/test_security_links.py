@@ -401,3 +401,14 @@ def test_an_endless_tag_does_not_make_the_anchor_scan_quadratic() -> None:
         "200 OK; anchor not checked (one piece of markup is longer than 1000000)"
     )
     assert elapsed < 10
+
+
+def test_waiting_for_a_busy_host_does_not_count_against_the_request() -> None:
+    def slow(server: HostileServer, conn: socket.socket, request: Request) -> None:
+        server.wait(0.4)
+        respond(conn, request)
+
+    with hostile({"/s": slow}) as server:
+        urls = [server.url(f"/s?{n}") for n in range(4)]
+        results = check_links(urls, opts(timeout=1, workers=4, per_host=1))
+    assert [results[u].message for u in urls] == ["200 OK"] * 4

@@ -19,8 +19,8 @@ Every URL and every server answer is hostile input (the check runs on pull reque
 * Redirects are followed by hand (at most :data:`MAX_REDIRECTS` hops): every hop passes the
   private-address guard again, gets the headers configured for ITS host, and never carries
   userinfo (``user:password@``) to it.
-* Time is bounded: ``timeout`` is a total deadline for one request (connect, headers, body,
-  and the redirects it follows), enforced on every socket read, and the whole run has a
+* Time is bounded: ``timeout`` is a total deadline for one request (connect, headers, body;
+  each redirect hop is a request), enforced on every socket read, and the whole run has a
   deadline too; links left when it passes are "not checked". A host that fails
   ``host_failures`` times in a row (time-outs, refused connections) is not asked again in
   this run. Worker threads are daemons that stop within a fraction of a second of Ctrl-C.
@@ -176,9 +176,9 @@ class LinkCheckOptions:
     specific matching prefix wins and entries are not merged, as in Sphinx. Lifetimes are in
     seconds.
 
-    ``timeout`` is the TOTAL time one request may take (connecting, headers, body, and the
-    redirects it follows), at most :data:`MAX_TIMEOUT` (120 s). ``retries`` (after the first
-    attempt) is at most :data:`MAX_RETRIES` (5); a failed ``HEAD`` is always followed by one
+    ``timeout`` is the TOTAL time one request may take (connecting, headers and body; each
+    redirect hop is a request of its own), at most :data:`MAX_TIMEOUT` (120 s). ``retries``
+    (after the first attempt) is at most :data:`MAX_RETRIES` (5); a failed ``HEAD`` is always followed by one
     ``GET`` however few retries are allowed. ``backoff`` is the base delay of the exponential
     retry backoff (at most :data:`MAX_BACKOFF`, 10 s; one pause at most 60 s), and
     ``max_retry_after`` caps how long a ``Retry-After`` is obeyed at a time (at most
@@ -1051,27 +1051,29 @@ class _Checker:
     # -- one request chain ---------------------------------------------------------------
 
     def _follow(self, method: str, url: str, wanted: frozenset[str]) -> _Fetch:
-        """Send *method* to *url*, following redirects by hand, all within one deadline.
+        """Send *method* to *url*, following redirects by hand.
 
         Each hop is read once (:func:`_read_target`); the guard, the headers, the host slot
-        and the connection use that reading. Hops after the first carry no userinfo.
+        and the connection use that reading. Hops after the first carry no userinfo. Each
+        hop's request has ``timeout`` in all, counted once it holds its host slot (waiting
+        for a busy host is not the request's fault).
         """
         chain: list[str] = []
         current = url
         permanent_code: int | None = None
-        ends = min(time.monotonic() + self._options.timeout, self._run_ends)
-        with _deadline(_Deadline(ends, self._stop)):
-            while True:
-                where = f"redirect to {redact(current)}: " if chain else ""
-                try:
-                    target = _read_target(current, where)
-                except _Final as final:
-                    final.final_url = current if chain else None
-                    raise
-                chain.append(target.url)
-                host_key = self._guard(target, where, redirected=len(chain) > 1)
-                with self._host_slot(host_key):
-                    self._check_breaker(host_key, target)
+        while True:
+            where = f"redirect to {redact(current)}: " if chain else ""
+            try:
+                target = _read_target(current, where)
+            except _Final as final:
+                final.final_url = current if chain else None
+                raise
+            chain.append(target.url)
+            host_key = self._guard(target, where, redirected=len(chain) > 1)
+            with self._host_slot(host_key):
+                self._check_breaker(host_key, target)
+                ends = min(time.monotonic() + self._options.timeout, self._run_ends)
+                with _deadline(_Deadline(ends, self._stop)):
                     response = self._send(method, target, host_key, ends)
                     try:
                         location = self._redirect_target(response, target.url)
@@ -1079,16 +1081,16 @@ class _Checker:
                             return self._summarise(method, response, chain, permanent_code, wanted)
                     finally:
                         _release(response)
-                if permanent_code is None and response.status_code in _PERMANENT_CODES:
-                    permanent_code = response.status_code
-                if len(chain) > MAX_REDIRECTS:
-                    if location in chain:
-                        cycle = [*chain[chain.index(location) :], location]
-                        message = "redirect loop: " + " -> ".join(cycle)
-                    else:
-                        message = f"too many redirects (more than {MAX_REDIRECTS})"
-                    raise _RedirectTrouble(LinkStatus.BROKEN, message, final_url=location)
-                current = location
+            if permanent_code is None and response.status_code in _PERMANENT_CODES:
+                permanent_code = response.status_code
+            if len(chain) > MAX_REDIRECTS:
+                if location in chain:
+                    cycle = [*chain[chain.index(location) :], location]
+                    message = "redirect loop: " + " -> ".join(cycle)
+                else:
+                    message = f"too many redirects (more than {MAX_REDIRECTS})"
+                raise _RedirectTrouble(LinkStatus.BROKEN, message, final_url=location)
+            current = location
 
     def _guard(self, target: _Target, where: str, *, redirected: bool) -> str:
         """Refuse hosts the service must not contact; return the host's politeness key.
@@ -1200,7 +1202,8 @@ class _Checker:
                 proxies={},
             )
         except (requests.RequestException, OSError) as exc:
-            self._count_host(host_key, self._describe(exc).host_level)
+            failure = self._describe(exc)  # time-outs and refusals, not TLS or bad requests
+            self._count_host(host_key, failure.transient and failure.host_level)
             raise
         self._count_host(host_key, False)
         if response.status_code == 429:
