@@ -178,15 +178,16 @@ class LinkCheckOptions:
 
     ``timeout`` is the TOTAL time one request may take (connecting, headers and body; each
     redirect hop is a request of its own), at most :data:`MAX_TIMEOUT` (120 s). ``retries``
-    (after the first attempt) is at most :data:`MAX_RETRIES` (5); a failed ``HEAD`` is always followed by one
-    ``GET`` however few retries are allowed. ``backoff`` is the base delay of the exponential
-    retry backoff (at most :data:`MAX_BACKOFF`, 10 s; one pause at most 60 s), and
-    ``max_retry_after`` caps how long a ``Retry-After`` is obeyed at a time (at most
-    :data:`MAX_RETRY_AFTER`, 300 s). ``run_timeout`` bounds the whole run (``None``: derived
-    from the number of pages, ``timeout``, ``retries`` and ``workers``, between 2 and 30
-    minutes; at most :data:`MAX_RUN_TIMEOUT`). After ``host_failures`` time-outs or refused
-    connections in a row, a host's remaining links are not fetched. Larger values are
-    clamped to these caps, silently: a conf.py written for Sphinx must still work.
+    (after the first attempt) is at most :data:`MAX_RETRIES` (5); a failed ``HEAD`` is
+    always followed by one ``GET`` however few retries are allowed. ``backoff`` is the base
+    delay of the exponential retry backoff (at most :data:`MAX_BACKOFF`, 10 s; one pause at
+    most 60 s), and ``max_retry_after`` caps how long a ``Retry-After`` is obeyed at a time
+    (at most :data:`MAX_RETRY_AFTER`, 300 s). ``run_timeout`` bounds the whole run (``None``:
+    derived from the number of pages, ``timeout``, ``retries`` and ``workers``, between 2
+    and 30 minutes; at most :data:`MAX_RUN_TIMEOUT`, 3 hours). After ``host_failures``
+    time-outs or refused connections in a row, a host's remaining links are not fetched.
+    Larger values are clamped to these caps, silently: a conf.py written for Sphinx must
+    still work.
     """
 
     timeout: float = 15.0
