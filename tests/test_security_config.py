@@ -298,3 +298,32 @@ def test_requirement_includes_stay_in_the_checkout_and_never_block(tmp_path: Pat
         [sys.executable, "-c", code, str(repo / "doc")], capture_output=True, text=True, timeout=60
     )
     assert done.stdout.strip() == "['sphinx']", done.stderr
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("(?:a{1000}){1000}", "counted repeats expand"),  # regex's compiler: 270 MB
+        ("x" * 1001, "longer than 1000 characters"),
+        ("a(b", "missing )"),
+    ],
+)
+def test_linkcheck_patterns_are_checked_as_saferegex_runs_them(
+    tmp_path: Path, pattern: str, reason: str
+) -> None:
+    write(tmp_path, {".novadoclint.toml": f"[linkcheck]\nignore = ['{pattern}']\n"})
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path)
+    assert "linkcheck.ignore: bad regular expression" in caught.value.message
+    assert reason in caught.value.message and len(caught.value.message) < 200
+
+
+def test_bad_doc8_and_unknown_keys_are_config_errors_not_tracebacks(tmp_path: Path) -> None:
+    write(tmp_path, {"tox.ini": "[doc8]\nmax-line-length = 9e99\n"})
+    with pytest.raises(ConfigError, match="doc8's max-line-length must be an integer"):
+        load(tmp_path)
+    (tmp_path / "tox.ini").unlink()
+    write(tmp_path, {".novadoclint.toml": f'"{"k" * 5000}\\u001b[2J" = 1\n'})
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path)
+    assert "\x1b" not in caught.value.message and len(caught.value.message) < 400

@@ -172,7 +172,8 @@ def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings
     if unknown:
         key = sorted(unknown)[0]
         known = ", ".join(sorted(CONFIG_KEYS))
-        raise ConfigError(path, line_of_key(path, key), f"unknown key {key!r} (known: {known})")
+        message = f"unknown key {excerpt(key)} (known: {known})"
+        raise ConfigError(path, line_of_key(path, key), message)
     root = config_root(path)
     changes: dict[str, Any] = {"config_path": str(path), "config_root": str(root)}
     for key in ("select", "ignore", "extend-select", "extra-directives", "extra-roles"):
@@ -323,7 +324,7 @@ def read_doc8(start: Path) -> Doc8Options:
                 continue
             section = _doc8_section(path)
             if section:
-                return _doc8_options(section)
+                return _doc8_options(section, path)
     return Doc8Options()
 
 
@@ -341,7 +342,7 @@ def _doc8_section(path: Path) -> dict[str, Any]:
         return {}
 
 
-def _doc8_options(section: Mapping[str, Any]) -> Doc8Options:
+def _doc8_options(section: Mapping[str, Any], path: Path) -> Doc8Options:
     def items(value: Any) -> list[str]:
         if isinstance(value, list):
             return [str(v).strip() for v in value]
@@ -349,7 +350,10 @@ def _doc8_options(section: Mapping[str, Any]) -> Doc8Options:
 
     options = Doc8Options()
     if "max_line_length" in section:
-        options = replace(options, max_line_length=int(section["max_line_length"]))
+        try:
+            options = replace(options, max_line_length=int(section["max_line_length"]))
+        except (TypeError, ValueError):  # doc8 fails on it too; a traceback is no answer
+            raise ConfigError(path, None, "doc8's max-line-length must be an integer") from None
     if "allow_long_titles" in section:
         value = section["allow_long_titles"]
         flag = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
