@@ -363,8 +363,8 @@ def _doc8_options(section: Mapping[str, Any], path: Path) -> Doc8Options:
     if "ignore_path_errors" in section:
         pairs = []
         for item in items(section["ignore_path_errors"]):
-            path, _, codes = item.partition(";")
-            pairs.append((path.strip(), frozenset(c.strip() for c in codes.split(";") if c)))
+            glob, _, codes = item.partition(";")
+            pairs.append((glob.strip(), frozenset(c.strip() for c in codes.split(";") if c)))
         options = replace(options, ignore_path_errors=tuple(pairs))
     return options
 
