@@ -277,14 +277,17 @@ def redirect_test_mismatch(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     tests_path = htaccess.DEFAULT_TESTS
     if configured:  # shown, like every path, relative to the source dir
         tests_path = os.path.relpath(configured, index.srcdir).replace(os.sep, "/")
-    files = [f for f in _rules_files(index) if f.refused is None]  # redirect-target-missing
-    if not files:  # reports a refused .htaccess
+    # A refused .htaccess is reported by redirect-target-missing, which owns its problems.
+    files = [f for f in _rules_files(index) if f.refused is None]
+    if not files:
         return
     root = ctx.settings.config_root if configured else None
     try:
         text = htaccess.read_text(index.srcdir, tests_path, root or _root(index))
     except untrusted.Refused as exc:
-        yield Hit(Location(tests_path, 1), f"redirect test file {tests_path!r} not read: {exc}")
+        yield Hit(
+            Location(tests_path, 1), f"redirect test file {tests_path!r} not read: {exc.strerror}"
+        )
         return
     if text is None:
         if configured:
