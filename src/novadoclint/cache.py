@@ -137,23 +137,19 @@ def _unsafe_because(info: os.stat_result, what: str) -> str | None:
 def _check_directory(path: Path, what: str, *, root: bool) -> str | None:
     """Why *path* must not be used as a cache directory, or ``None``.
 
-    The root may be anywhere the user points, through a symlink too; if it is missing, not a
-    directory or not readable, writes fail and reads miss on their own. The directories
-    novadoclint creates inside it are checked with ``lstat``: a symlink or a file there was
-    planted.
+    The root may be anywhere the user points, through a symlink too. If a directory is
+    missing (it is created later, mode 0o700), unreadable or a plain file, reads miss and
+    writes fail on their own. The directories novadoclint creates inside the root are
+    checked with ``lstat``: a symlink there was planted to redirect writes.
     """
     try:
         info = os.stat(path) if root else os.lstat(path)
     except OSError:
-        return None  # absent (created later, mode 0o700) or unreadable: every access fails
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        return f"{what} is a symbolic link"
     if not stat.S_ISDIR(info.st_mode):
-        if root:
-            return None
-        return (
-            f"{what} is a symbolic link"
-            if stat.S_ISLNK(info.st_mode)
-            else f"{what} is not a directory"
-        )
+        return None
     return _unsafe_because(info, what)
 
 
