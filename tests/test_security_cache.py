@@ -141,6 +141,12 @@ def test_a_value_the_reader_would_refuse_is_not_written(tmp_path: Path) -> None:
     with pytest.raises(pickle.PicklingError):
         cache.put("k", (1, Location("x", 1)))
     assert cache.get("k") is None
+    named = DiskCache("v1", tmp_path, types=[Location])
+    for value in [(Location("x", 1), decimal.Decimal), (Location, len), [Location, os.system]]:
+        with pytest.raises(pickle.PicklingError):
+            named.put("k", value)
+    named.put("k", (Location, Location("x", 1)))
+    assert named.get("k") == (Location, Location("x", 1))
 
 
 # -- the header is checked before the payload is decoded -------------------------------------

@@ -36,10 +36,13 @@ Writes go to a temporary file in the same directory and are then moved into plac
 :func:`os.replace`, which is atomic, so two runs writing the same entry at once leave one
 complete entry and readers never see half a file.
 
-A writer of the cache can still forge a well-formed entry (findings of a document it never
-saw): a CI cache must come only from jobs as trusted as the one reading it. What the checks
-above promise is that a cache cannot run code, write outside its directory or exhaust memory
-through one entry's size.
+What this does not promise: a writer of the cache can still forge a well-formed entry (the
+facts of a document it never saw, hiding its findings), so a CI cache should come only from
+jobs as trusted as the one reading it; the checks make sure a cache cannot run code or write
+outside its directory, and bound an entry's size. Unpickling allocates a bounded multiple of
+that size, with one exception outside our reach: CPython before the fix for gh-115952 (3.11
+included) sizes its memo table by the index a ``LONG_BINPUT`` opcode names, so a tiny crafted
+entry can make it allocate gigabytes once (a MemoryError, or a slow run), never run code.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ _MAGIC = b"NDLCACHE2\n"
 #: sha256(fingerprint), sha256(key), expiry (+inf: never), payload length, sha256(payload).
 _HEADER = struct.Struct("<32s32sdQ32s")
 _PREFIX = len(_MAGIC) + _HEADER.size
-#: The largest payload read back (or written): a phase-1 entry of a large page is ~30 KB.
+#: The largest payload read back (or written): nova's largest page, 60 KB of reST, makes 39 KB.
 #: Unpickling allocates a bounded multiple of the payload's size, so this bounds it too.
 MAX_PAYLOAD = 8 * 2**20
 #: Fingerprints made only of these characters are used verbatim as the directory name, which
@@ -184,18 +187,20 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: object) -> Any:
         cls = type(obj)
+        if cls is type:  # a class by reference (the record classes' own, from the tuple below)
+            if obj in self._allowed:
+                return NotImplemented
+            raise pickle.PicklingError(f"cache: the class {obj!r} is not readable back")
         try:
             names = self._plain[cls]
         except KeyError:
-            names = self._plain[cls] = self._reducer_fields(cls, obj)
+            names = self._plain[cls] = self._reducer_fields(cls)
         if names is None:
             return NotImplemented
         return cls, tuple(getattr(obj, name) for name in names)
 
-    def _reducer_fields(self, cls: type, obj: object) -> tuple[str, ...] | None:
+    def _reducer_fields(self, cls: type) -> tuple[str, ...] | None:
         if cls in _PLAIN_TYPES:
-            return None
-        if cls is type and obj in self._allowed:  # the reference to a record class
             return None
         if cls not in self._allowed:
             raise pickle.PicklingError(
