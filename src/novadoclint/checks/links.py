@@ -290,12 +290,13 @@ def link_broken(index: FactsIndex, results: LinkResults, ctx: Context) -> Iterat
     `[tool.novadoclint.linkcheck]` (`ignore`, `timeout`, `retries` (retries after
     the first attempt), `workers`, `per-host`, `request-headers`), which adds to
     or overrides them. The timeout is the total time one request may take
-    (connecting, headers and body; each redirect hop is one). conf.py is untrusted: the
-    timeout is capped at 120 s, the retries at 5 (a failed HEAD is always
-    followed by one GET), a Retry-After at 300 s. Results are cached in the user cache directory
-    (`$NOVADOCLINT_CACHE_DIR`, else `$XDG_CACHE_HOME/novadoclint`): a working link
-    for a day, a broken one for an hour; `--refresh` checks again, `--no-cache`
-    neither reads nor writes the cache.
+    (connecting, headers and body; each redirect hop is one). conf.py is
+    untrusted: the timeout is capped at 120 s, the retries at 5 (a failed HEAD
+    is always followed by one GET), a Retry-After at 300 s. Results are cached
+    in the user cache directory (`$NOVADOCLINT_CACHE_DIR`, else
+    `$XDG_CACHE_HOME/novadoclint`): a working link for a day, a broken one for
+    an hour; `--refresh` checks again, `--no-cache` neither reads nor writes
+    the cache.
     """
 
     def message(result: LinkResult) -> str | None:
