@@ -54,7 +54,7 @@ def test_a_backtracking_pattern_times_out_once_then_never_runs_again() -> None:
 
 def test_a_budget_is_shared_and_reported_once() -> None:
     budget = saferegex.Budget(seconds=0.25)
-    patterns = [saferegex.compile(f"(a|a)+{i}$", budget) for i in range(8)]
+    patterns = [saferegex.compile(f"(a|a)+$|z{i}", budget) for i in range(8)]
     start = time.monotonic()
     assert all(p.search(EVIL) is None for p in patterns)
     assert time.monotonic() - start < 3
@@ -97,3 +97,14 @@ def test_nitpick_ignore_regex_that_cannot_compile_is_skipped(
         "conf.py: nitpick_ignore_regex ('ref', 'a(b') not used: missing ), unterminated "
         "subpattern at position 1"
     ]
+
+
+def test_a_required_literal_skips_the_engine() -> None:
+    """A thousand-rule .htaccess tries each URL on every rule: most are rejected by 'in'."""
+    pattern = saferegex.compile(r"^/nova/([^/]+)/old/page1\.html$")
+    assert pattern.required == "/old/page1.html"
+    assert pattern.search("/nova/latest/old/page2.html") is None
+    assert pattern.search("/nova/latest/old/page1.html") is not None
+    for case_blind in (r"(?i)^/a/B", r"(?x) a b"):
+        assert saferegex.compile(case_blind).required == ""
+    assert saferegex.compile("(?i)^/a/B").search("/A/b") is not None

@@ -129,7 +129,7 @@ def redirect_target_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     without a source (`genindex`, `search`) and `generated-files` count as
     present; targets outside the project (`/placement/$1/`, full URLs) are
     not checked. Each regex match has a time limit (0.1 s) and each file a
-    budget (2 s): a regex that exceeds them is reported and treated as not
+    budget (5 s): a regex that exceeds them is reported and treated as not
     matching. A `.htaccess` that is a symbolic link out of the repository, is
     no regular file, or is over 10 MB is reported and not read.
     """
