@@ -9,6 +9,7 @@ inferred from timing).
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -221,9 +222,22 @@ def test_bad_linkcheck_config_is_a_usage_error(
 
 
 def test_a_url_parsers_read_apart_is_malformed_and_never_fetched(
-    in_tmp: Path, server: LinkServer, capsys: pytest.CaptureFixture[str]
+    in_tmp: Path,
+    server: LinkServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """urlsplit reads host 127.0.0.1, urllib3 reads 169.254.169.254: neither is asked."""
+    """urlsplit reads host 127.0.0.1, urllib3 reads 169.254.169.254: neither is asked.
+
+    The metadata address resolves to 127.0.0.1 here, so even a regression reaches nothing
+    but the test machine.
+    """
+    real = socket.getaddrinfo
+
+    def local(host: object, *args: object, **kwargs: object) -> object:
+        return real("127.0.0.1" if host == "169.254.169.254" else host, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(socket, "getaddrinfo", local)
     authority = server.base.removeprefix("http://")
     # two backslashes in the file: reStructuredText unescapes them to one in the URL
     page = "Links\n=====\n\n`A <http://169.254.169.254\\\\@" + authority + "/ok>`_\n"
