@@ -249,3 +249,17 @@ def test_reading_stays_in_the_repository_and_is_capped(tmp_path: Path) -> None:
             htaccess.read_text(srcdir, escaping, root)
     with pytest.raises(untrusted.Refused, match="not a regular file"):
         htaccess.read_text(srcdir, ".", root)
+
+
+def test_a_thousand_rules_and_tests_stay_within_the_regex_budget() -> None:
+    """Each test URL is tried on every rule: a 1,000-rule file spent the 2 s budget."""
+    rules_text = "".join(
+        f"redirectmatch 301 ^/nova/([^/]+)/old/p{i}.html$ /nova/$1/new/p{i}.html\n"
+        for i in range(1000)
+    )
+    parsed, problems = htaccess.parse_rules(rules_text)
+    assert problems == () and len(parsed) == 1000
+    for i in range(1000):
+        hop = htaccess.first_match(parsed, f"/nova/latest/old/p{i}.html")
+        assert hop is not None and hop.url == f"/nova/latest/new/p{i}.html"
+    assert all(r.regex is not None and r.regex.failure is None for r in parsed)
