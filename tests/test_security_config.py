@@ -14,12 +14,16 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from novadoclint.settings import ConfigError, load
+from novadoclint.checks import redirects
+from novadoclint.engine import lint_project
+from novadoclint.project import load_project
+from novadoclint.settings import ConfigError, Settings, load
 
 SECRET = "s3cr3t-token-for-the-environ-test"
 EXTRA = "html_extra_path = ['_extra']\n"
@@ -327,3 +331,29 @@ def test_bad_doc8_and_unknown_keys_are_config_errors_not_tracebacks(tmp_path: Pa
     with pytest.raises(ConfigError) as caught:
         load(tmp_path)
     assert "\x1b" not in caught.value.message and len(caught.value.message) < 400
+
+
+def test_a_huge_htaccess_is_checked_for_a_bounded_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every URL is tried on every rule: 20,000 rules were 4e8 tries per rule, minutes."""
+    count = 20_000
+    srcdir = nova_like(
+        tmp_path,
+        **{
+            "doc/source/_extra/.htaccess": "".join(
+                f"redirect 301 /old/p{i} /new/p{i}\n" for i in range(count)
+            ),
+            "doc/test/redirect-tests.txt": "".join(
+                f"/zzz/p{i} 301 /new/p{i}\n" for i in range(count)
+            ),
+        },
+    )
+    monkeypatch.setattr(redirects, "RULE_SECONDS", 0.5)
+    settings = replace(Settings(), select=("redirect-*",), jobs=1)
+    start = time.monotonic()
+    found, _ = lint_project(load_project(srcdir, True), settings)
+    assert time.monotonic() - start < 60
+    stopped = [f for f in found if "checking stopped here after 0.5 s" in f.message]
+    assert sorted(f.rule for f in stopped) == ["redirect-target-missing", "redirect-test-mismatch"]
+    assert not any("no test in" in f.message for f in found)  # unknown once stopped
