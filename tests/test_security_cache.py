@@ -408,3 +408,31 @@ def test_cli_warns_once_and_lints_uncached(tree: Path, tmp_path: Path) -> None:
     private = {**env, "NOVADOCLINT_CACHE_DIR": str(tmp_path / "private")}
     again = subprocess.run(command, capture_output=True, text=True, env=private, check=False)
     assert again.stdout == run.stdout
+
+
+@needs_posix
+def test_forged_dependency_on_a_fifo_does_not_block(tree: Path, tmp_path: Path) -> None:
+    """An entry names the files it depends on: a forged one may name a FIFO or /dev/zero."""
+    from novadoclint.factscache import FactsCache, record_types
+
+    cache_dir = Path(os.environ["NOVADOCLINT_CACHE_DIR"])
+    cold = findings(tree)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    (namespace,) = [p.name for p in cache_dir.iterdir()]
+    facts_cache = DiskCache(namespace, cache_dir, types=record_types())
+    for name in ("index.rst", "a.rst", "b.rst"):
+        key = FactsCache.key(name, (tree / name).read_bytes())
+        entry = facts_cache.get(key)
+        assert isinstance(entry, tuple)
+        facts_cache.put(key, (((str(fifo), "0" * 64),), entry[1]))
+    got: list[list[str]] = []
+    runner = threading.Thread(target=lambda: got.append(findings(tree)), daemon=True)
+    runner.start()
+    runner.join(60)
+    if runner.is_alive():  # unblock the run before failing
+        with open(fifo, "wb"):
+            pass
+        runner.join(60)
+        pytest.fail("a FIFO named as a cached entry's dependency blocked the run")
+    assert got == [cold]

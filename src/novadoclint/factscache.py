@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from novadoclint import __version__, facts
+from novadoclint import __version__, facts, untrusted
 from novadoclint.cache import DiskCache
 from novadoclint.context import Context
 from novadoclint.facts import FACTS_VERSION, DocFacts
@@ -107,9 +107,10 @@ def _well_formed(entry: object, path: str) -> bool:
 
 
 def _digest(path: str) -> str | None:
+    """sha256 of a file an entry depends on; a cached entry names it, so read it bounded."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(untrusted.read_bytes(path)).hexdigest()
+    except OSError:  # also untrusted.Refused: /dev/zero, a FIFO, a huge file
         return None
 
 
@@ -140,7 +141,7 @@ class FactsCache:
 
     def lookup(self, path: str) -> Phase1Result | None:
         try:
-            raw = Path(self._srcdir, path).read_bytes()
+            raw = untrusted.read_bytes(Path(self._srcdir, path))
         except OSError:
             return None
         key = self._looked_up[path] = self.key(path, raw)
@@ -159,7 +160,7 @@ class FactsCache:
         if any(rule == "internal-error" for rule, _ in result.hits):
             return  # a time budget overrun depends on the machine's load; a crash should recur
         try:
-            raw = Path(self._srcdir, path).read_bytes()
+            raw = untrusted.read_bytes(Path(self._srcdir, path))
         except OSError:
             return
         key = self.key(path, raw)
