@@ -412,3 +412,48 @@ def test_waiting_for_a_busy_host_does_not_count_against_the_request() -> None:
         urls = [server.url(f"/s?{n}") for n in range(4)]
         results = check_links(urls, opts(timeout=1, workers=4, per_host=1))
     assert [results[u].message for u in urls] == ["200 OK"] * 4
+
+
+@pytest.mark.usefixtures("loopback_is_public")
+def test_the_connection_goes_to_the_address_the_guard_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DNS rebinding: the name answers a public address once, then something else. The
+    connection must use the first answer, not ask again (here: the second lookup fails)."""
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host: object, *args: object, **kwargs: object) -> object:
+        if host == "rebind.test":
+            lookups.append(host)
+            if len(lookups) > 1:
+                raise socket.gaierror(socket.EAI_NONAME, "rebound")
+            host = "127.0.0.1"
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    with hostile({"/": ok}) as server:
+        url = server.url("/", host="rebind.test")
+        result = check_links([url], opts(allow_private=False))[url]
+        port = server.port
+    assert (result.status, result.message) == (LinkStatus.OK, "200 OK")
+    assert lookups == ["rebind.test"]  # before: a second lookup by urllib3, "DNS failure"
+    assert [h for _, h, _ in seen(server)] == [f"rebind.test:{port}"]
+
+
+def test_a_hanging_resolver_is_bounded_by_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = socket.getaddrinfo
+
+    def slow(host: object, *args: object, **kwargs: object) -> object:
+        if host == "slow.test":
+            time.sleep(5)
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    started = time.monotonic()
+    result = check_links(["http://slow.test/"], opts(timeout=0.5))["http://slow.test/"]
+    assert time.monotonic() - started < 2  # before: 5 s in the guard, then again in urllib3
+    assert (result.status, result.message) == (
+        LinkStatus.BROKEN,
+        "DNS failure: slow.test: no answer within 0.5 s",
+    )

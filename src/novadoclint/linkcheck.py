@@ -35,8 +35,9 @@ Every URL and every server answer is hostile input (the check runs on pull reque
   share its slots.
 * By default nothing on loopback, private, link-local, reserved, multicast or cloud-metadata
   addresses is contacted. ``allow_private`` (``--allow-private``) lifts this. The check
-  resolves the host name itself just before each request; a DNS answer that changes between
-  that check and the connection (DNS rebinding) is not caught.
+  resolves the host name itself just before each request (within ``timeout``: a resolver
+  can hang) and the connection goes to the addresses it approved, never to a second DNS
+  answer, so a name that rebinds to a private address after the check is not followed.
 * Nothing from the environment is used: no ``~/.netrc`` credentials, no proxy variables
   (requests' Session, which reads them, is not used; requests are sent by an adapter).
 * Passwords in URLs are shown and stored as ``***`` (:func:`redact`); cache keys are hashed.
@@ -70,7 +71,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -541,10 +542,13 @@ def _without_userinfo(url: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Deadline:
-    """When the request in flight must be over, and the run's stop signal (Ctrl-C, deadline)."""
+    """When the request in flight must be over, and the run's stop signal (Ctrl-C, deadline);
+    and the addresses the guard approved for its host, the only ones it may connect to."""
 
     at: float
     stop: threading.Event
+    host: str = ""
+    addresses: tuple[str, ...] = ()
 
     def read_slice(self) -> float:
         """How long the next socket read may block; ``TimeoutError`` when time is up."""
@@ -607,18 +611,49 @@ class _DeadlineSocket:
         return io.BufferedReader(raw, buffering or io.DEFAULT_BUFFER_SIZE)
 
 
+def _connect_pinned(connection: Any, new_conn: Callable[[], socket.socket]) -> socket.socket:
+    """Open *connection*'s socket to an address the guard approved, never a fresh DNS answer.
+
+    urllib3 would resolve the name again, and a second answer may differ from the one the
+    guard checked (DNS rebinding: public first, 169.254.169.254 next). TLS still verifies
+    the certificate against the name.
+    """
+    hop: _Deadline | None = getattr(_in_flight, "deadline", None)
+    name: str = connection._dns_host
+    if hop is None or not hop.addresses or name.rstrip(".").lower() != hop.host.rstrip("."):
+        return new_conn()
+    last: Exception | None = None
+    for address in hop.addresses:
+        connection._dns_host = address
+        try:
+            return new_conn()
+        except OSError as exc:  # urllib3's NewConnectionError, ConnectTimeoutError
+            last = exc
+        finally:
+            connection._dns_host = name
+    assert last is not None
+    raise last
+
+
 @functools.cache
 def _adapter_class() -> type[requests.adapters.HTTPAdapter]:
-    """An HTTPAdapter whose connections read through :class:`_DeadlineSocket` (built lazily)."""
+    """An HTTPAdapter whose connections go to the guarded addresses and read through
+    :class:`_DeadlineSocket` (built lazily: urllib3 is imported only to fetch)."""
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
     class DeadlineHTTPConnection(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            return _connect_pinned(self, super()._new_conn)
+
         def connect(self) -> None:
             super().connect()
             self.sock = _DeadlineSocket(self.sock)
 
     class DeadlineHTTPSConnection(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            return _connect_pinned(self, super()._new_conn)
+
         def connect(self) -> None:
             super().connect()
             self.sock = _DeadlineSocket(self.sock)
@@ -641,6 +676,30 @@ def _adapter_class() -> type[requests.adapters.HTTPAdapter]:
 
 
 # -- small helpers --------------------------------------------------------------------------
+
+
+def _getaddrinfo_within(host: str, port: int, seconds: float) -> list[Any]:
+    """``socket.getaddrinfo`` for TCP, or ``TimeoutError`` after *seconds*.
+
+    getaddrinfo cannot be interrupted, so it runs on a daemon thread that is abandoned if
+    the resolver does not answer in time.
+    """
+    answer: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+
+    def lookup() -> None:
+        try:
+            answer.put((True, socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
+        except BaseException as exc:  # handed to the caller's thread
+            answer.put((False, exc))
+
+    threading.Thread(target=lookup, name="novadoclint-dns", daemon=True).start()
+    try:
+        ok, value = answer.get(timeout=seconds)
+    except queue.Empty:
+        raise TimeoutError(f"no DNS answer within {seconds} s") from None
+    if not ok:
+        raise value
+    return list(value)
 
 
 def _address_refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
@@ -1070,11 +1129,12 @@ class _Checker:
                 final.final_url = current if chain else None
                 raise
             chain.append(target.url)
-            host_key = self._guard(target, where, redirected=len(chain) > 1)
+            host_key, approved = self._guard(target, where, redirected=len(chain) > 1)
             with self._host_slot(host_key):
                 self._check_breaker(host_key, target)
                 ends = min(time.monotonic() + self._options.timeout, self._run_ends)
-                with _deadline(_Deadline(ends, self._stop)):
+                hop = _Deadline(ends, self._stop, target.host, approved)
+                with _deadline(hop):
                     response = self._send(method, target, host_key, ends)
                     try:
                         location = self._redirect_target(response, target.url)
@@ -1093,14 +1153,18 @@ class _Checker:
                 raise _RedirectTrouble(LinkStatus.BROKEN, message, final_url=location)
             current = location
 
-    def _guard(self, target: _Target, where: str, *, redirected: bool) -> str:
-        """Refuse hosts the service must not contact; return the host's politeness key.
+    def _guard(
+        self, target: _Target, where: str, *, redirected: bool
+    ) -> tuple[str, tuple[str, ...]]:
+        """Refuse hosts the service must not contact; return the host's politeness key and
+        the addresses approved (the only ones the connection may use).
 
         The key is the host's (lowest) address, so many names for one server share its
         slots, its Retry-After and its circuit breaker.
         """
         final_url = target.url if redirected else None
-        addresses = self._resolve(target.host, target.port, where, final_url)
+        sockaddrs = self._resolve(target.host, target.port, where, final_url)
+        addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in sockaddrs]
         if not self._options.allow_private:
             for address in addresses:
                 reason = _address_refusal(address)
@@ -1111,26 +1175,37 @@ class _Checker:
                         "(--allow-private lifts this)"
                     )
                     raise _Final(LinkStatus.SKIPPED, message, final_url=final_url)
-        return str(min(addresses, key=lambda a: (a.version, int(a)))) if addresses else target.host
+        key = str(min(addresses, key=lambda a: (a.version, int(a))))
+        return key, tuple(sockaddrs)
 
-    def _resolve(
-        self, host: str, port: int, where: str, final_url: str | None
-    ) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-        """The addresses *host* stands for: itself if it is an IP literal, else DNS's answer."""
+    def _resolve(self, host: str, port: int, where: str, final_url: str | None) -> list[str]:
+        """The addresses *host* stands for (as socket addresses, IPv6 scope kept): itself if
+        it is an IP literal, else DNS's answer within ``timeout`` (a resolver can hang)."""
         with contextlib.suppress(ValueError):
-            return [ipaddress.ip_address(host.split("%", 1)[0])]
+            ipaddress.ip_address(host.split("%", 1)[0])
+            return [host]
+        seconds = max(0.01, min(self._options.timeout, self._run_ends - time.monotonic()))
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            infos = _getaddrinfo_within(host, port, seconds)
         except socket.gaierror as exc:
             message = f"{where}DNS failure: {host}: {exc.strerror or exc}"
+            raise _Final(LinkStatus.BROKEN, message, final_url=final_url) from exc
+        except TimeoutError as exc:
+            message = f"{where}DNS failure: {host}: no answer within {_fmt_seconds(seconds)} s"
             raise _Final(LinkStatus.BROKEN, message, final_url=final_url) from exc
         except (UnicodeError, OSError) as exc:
             message = f"{where}invalid host name {host!r}: {_short(exc)}"
             raise _Final(LinkStatus.BROKEN, message, final_url=final_url) from exc
-        addresses = []
+        addresses: list[str] = []
         for info in infos:
+            literal = str(info[4][0])
             with contextlib.suppress(ValueError):
-                addresses.append(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]))
+                ipaddress.ip_address(literal.split("%", 1)[0])
+                if literal not in addresses:
+                    addresses.append(literal)
+        if not addresses:
+            message = f"{where}DNS failure: {host}: no address"
+            raise _Final(LinkStatus.BROKEN, message, final_url=final_url)
         return addresses
 
     @contextlib.contextmanager
