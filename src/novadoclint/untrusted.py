@@ -39,15 +39,20 @@ def read_bytes(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> byt
         if not stat.S_ISREG(info.st_mode):
             raise Refused("not a regular file")
         if info.st_size > limit:
-            raise Refused(f"larger than {limit // (1024 * 1024)} MB")
+            raise Refused(f"larger than {_size(limit)}")
     except OSError:
         os.close(fd)
         raise
     with os.fdopen(fd, "rb") as f:
         data = _read_upto(f, limit + 1, info.st_size + 1)
     if len(data) > limit:  # /proc files claim size 0: trust only what is read
-        raise Refused(f"larger than {limit // (1024 * 1024)} MB")
+        raise Refused(f"larger than {_size(limit)}")
     return data
+
+
+def _size(limit: int) -> str:
+    mib = 1024 * 1024
+    return f"{limit // mib} MB" if limit % mib == 0 else f"{limit:,} bytes"
 
 
 def _read_upto(f: BinaryIO, most: int, hint: int) -> bytes:
