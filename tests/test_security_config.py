@@ -39,10 +39,14 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 
 def nova_like(root: Path, **extra: str) -> Path:
-    """doc/source with a published .htaccess; returns the source dir."""
+    """doc/source with a published .htaccess; returns the source dir.
+
+    tox.ini marks the repository's top, as in nova: files in doc/test are inside it.
+    """
     write(
         root,
         {
+            "tox.ini": "[tox]\n",
             "doc/source/conf.py": EXTRA,
             "doc/source/index.rst": "Index\n=====\n",
             "doc/source/_extra/.htaccess": HTACCESS,

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from novadoclint.cli import main
-from novadoclint.project import load_project, project_root, resolve_inside, walk_files
+from novadoclint.project import load_project, walk_files
+from novadoclint.untrusted import project_root, resolve_inside
 
 SECRET = "HUNTER2-CORRECT-HORSE"
 # An outside file that, were it read, several rules would quote: an unknown role, a

@@ -17,8 +17,9 @@ from functools import cached_property
 
 from novadoclint import data, resolve
 from novadoclint.facts import DocFacts, Label, TocEntry, TocTree
-from novadoclint.project import outside_links, project_root, resolve_inside
+from novadoclint.project import outside_links
 from novadoclint.sphinxconf import SphinxConf
+from novadoclint.untrusted import project_root, resolve_inside
 
 
 @dataclass(frozen=True, slots=True)

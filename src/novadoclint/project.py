@@ -14,21 +14,16 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
 from novadoclint.sphinxconf import SphinxConf, read_conf
+from novadoclint.untrusted import project_root, resolve_inside
 
 SPHINX_EXCLUDES = ("**/_sources", ".#*", "**/.#*", "*.lproj/**")
-# A repository's top level: a version-control entry (a .git file too: worktrees and
-# submodules), else, in a tarball or a copy, the files a Python project keeps there.
-VCS_MARKERS = (".git", ".hg")
-REPOSITORY_MARKERS = ("setup.py", "setup.cfg", "pyproject.toml", "tox.ini")
-SYMLINK_HOPS = 40  # Linux's limit: more is a loop, and opening the path fails anyway
 
 
 class ProjectError(Exception):
@@ -155,88 +150,6 @@ def find_srcdir(path: Path) -> tuple[Path, bool]:
         if (folder / "conf.py").is_file():
             return folder, True
     return start, False
-
-
-@lru_cache(maxsize=64)
-def project_root(srcdir: str) -> str:
-    """The folder a tree's files may be read from: the repository holding the source dir.
-
-    The nearest folder at or above the source dir with a ``.git`` (or ``.hg``)
-    entry, found without running git; a dotfiles repository in the home folder
-    or at ``/`` does not count. Without one (a tarball, a copy), the nearest
-    folder holding ``setup.py``, ``setup.cfg``, ``pyproject.toml`` or ``tox.ini``;
-    else the source dir itself. Includes reach above the source dir as far as
-    the repository's top (nova's ``../../etc/nova/...`` from ``doc/source``),
-    never further. Memoised: phase 1 asks once per document, and the answer
-    is a property of the tree for the run.
-    """
-    start = os.path.abspath(srcdir)
-    chain = [start]
-    while os.path.dirname(chain[-1]) != chain[-1]:
-        chain.append(os.path.dirname(chain[-1]))
-    shared = {os.path.abspath(os.path.expanduser("~")), os.path.abspath(os.sep)}
-    candidates = [folder for folder in chain if folder not in shared or folder == start]
-    for folder in candidates:
-        if any(os.path.lexists(os.path.join(folder, m)) for m in VCS_MARKERS):
-            return folder
-    for folder in candidates:
-        if any(os.path.isfile(os.path.join(folder, m)) for m in REPOSITORY_MARKERS):
-            return folder
-    return start
-
-
-def _under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def resolve_inside(root: str, path: str) -> str | None:
-    """Where the file system takes ``path``, or None when that is outside ``root``.
-
-    ``..`` in the written path is applied first, as docutils and Sphinx do
-    (``normpath``); then each symbolic link is followed, one component at a time,
-    and the walk stops (None) as soon as it would look at anything that is neither
-    inside ``root`` nor on the way down to it. Nothing outside is ever looked at,
-    so the answer cannot tell whether an outside file exists.
-    """
-    base, real_root = os.path.abspath(root), os.path.realpath(root)
-    path = os.path.normpath(os.path.join(base, path))
-    if _under(path, base):
-        rest = os.path.relpath(path, base)
-    elif _under(path, real_root):
-        rest = os.path.relpath(path, real_root)
-    else:
-        return None
-    pending = [part for part in reversed(rest.split(os.sep)) if part not in ("", ".")]
-    current, hops = real_root, 0
-    while pending:
-        part = pending.pop()
-        if part in ("", "."):
-            continue
-        candidate = os.path.dirname(current) if part == ".." else os.path.join(current, part)
-        if not (_under(candidate, real_root) or _under(real_root, candidate)):
-            return None
-        if part == "..":
-            current = candidate
-            continue
-        try:
-            mode = os.lstat(candidate).st_mode
-        except OSError:  # missing inside the boundary: opening it fails, nothing to follow
-            rest_path = os.path.normpath(os.path.join(candidate, *reversed(pending)))
-            return rest_path if _under(rest_path, real_root) else None
-        if not stat.S_ISLNK(mode):
-            current = candidate
-            continue
-        hops += 1
-        try:
-            target = os.readlink(candidate)
-        except OSError:
-            return candidate
-        if hops > SYMLINK_HOPS:
-            return candidate  # a loop: opening it fails (ELOOP) whatever we say
-        if os.path.isabs(target):
-            current = os.path.abspath(os.sep)
-        pending.extend(p for p in reversed(target.split(os.sep)) if p not in ("", "."))
-    return current if _under(current, real_root) else None
 
 
 def leaves_project(srcdir: str | Path, path: str) -> bool:

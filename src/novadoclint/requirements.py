@@ -96,7 +96,7 @@ def read(srcdir: Path) -> Requirements | None:
     names: set[str] = set()
     sources: list[str] = []
     seen: set[Path] = set()
-    inside = untrusted.repo_root(root) or root  # where -r may lead: the checkout
+    inside = Path(untrusted.project_root(str(root)))  # where -r may lead: the checkout
     for rel in REQUIREMENT_FILES:
         if _requirement_file(root / rel, names, seen, inside):
             sources.append(rel)

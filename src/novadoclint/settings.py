@@ -220,9 +220,8 @@ def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings
 
 
 def config_root(path: Path) -> Path:
-    """The folder a config's paths must stay in: the git top-level above it, else its folder."""
-    folder = Path(os.path.abspath(path)).parent
-    return untrusted.repo_root(folder) or folder
+    """The folder a config's paths must stay in: the repository holding it (project_root)."""
+    return Path(untrusted.project_root(os.path.abspath(path.parent)))
 
 
 def _string(table: Mapping[str, Any], key: str, path: Path) -> str:

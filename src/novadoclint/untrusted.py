@@ -4,16 +4,24 @@ A CI gate lints trees it must not trust. A config file may name any path
 (``../../../proc/self/environ``), a symbolic link in the tree may lead
 anywhere, and a "file" may be ``/dev/zero`` or a FIFO. These helpers are the
 one place that decides what may be opened, how much of it is read, and how
-much of a line that does not parse may be shown back.
+much of a line that does not parse may be shown back, and where the
+project's boundary lies: the repository holding the source dir
+(:func:`project_root`), the same for includes, config paths, redirect files
+and requirement files.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
+from functools import lru_cache
 from typing import BinaryIO
 
+# A repository's top level: a version-control entry (a .git file too: worktrees and
+# submodules), else, in a tarball or a copy, the files a Python project keeps there.
+VCS_MARKERS = (".git", ".hg")
+REPOSITORY_MARKERS = ("setup.py", "setup.cfg", "pyproject.toml", "tox.ini")
+SYMLINK_HOPS = 40  # Linux's limit: more is a loop, and opening the path fails anyway
 MAX_FILE_BYTES = 10 * 1024 * 1024  # no config, .htaccess or test file comes near
 EXCERPT_CHARS = 40
 
@@ -73,23 +81,94 @@ def read_text(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> str:
     return read_bytes(path, limit).decode("utf-8", errors="replace")
 
 
-def repo_root(start: str | os.PathLike[str]) -> Path | None:
-    """The git top-level at or above ``start`` (a ``.git`` folder or file), if any.
-
-    A pull request cannot add a ``.git`` entry (git refuses to track one), so
-    the nearest one is the checkout's own.
-    """
-    folder = Path(os.path.abspath(start))
-    for candidate in (folder, *folder.parents):
-        if os.path.lexists(candidate / ".git"):
-            return candidate
-    return None
-
-
 def inside(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
-    """``path``, symbolic links and ``..`` resolved, lies in ``root`` (resolved too)."""
-    real, top = os.path.realpath(path), os.path.realpath(root)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+    """``path``, ``..`` and symbolic links resolved, lies in ``root``.
+
+    Decided without looking at anything outside ``root`` (see resolve_inside).
+    """
+    return resolve_inside(os.fspath(root), os.path.abspath(path)) is not None
+
+
+@lru_cache(maxsize=64)
+def project_root(srcdir: str) -> str:
+    """The folder a tree's files may be read from: the repository holding the source dir.
+
+    The nearest folder at or above the source dir with a ``.git`` (or ``.hg``)
+    entry, found without running git; a dotfiles repository in the home folder
+    or at ``/`` does not count. Without one (a tarball, a copy), the nearest
+    folder holding ``setup.py``, ``setup.cfg``, ``pyproject.toml`` or ``tox.ini``;
+    else the source dir itself. Includes reach above the source dir as far as
+    the repository's top (nova's ``../../etc/nova/...`` from ``doc/source``),
+    never further. Memoised: phase 1 asks once per document, and the answer
+    is a property of the tree for the run.
+    """
+    start = os.path.abspath(srcdir)
+    chain = [start]
+    while os.path.dirname(chain[-1]) != chain[-1]:
+        chain.append(os.path.dirname(chain[-1]))
+    shared = {os.path.abspath(os.path.expanduser("~")), os.path.abspath(os.sep)}
+    candidates = [folder for folder in chain if folder not in shared or folder == start]
+    for folder in candidates:
+        if any(os.path.lexists(os.path.join(folder, m)) for m in VCS_MARKERS):
+            return folder
+    for folder in candidates:
+        if any(os.path.isfile(os.path.join(folder, m)) for m in REPOSITORY_MARKERS):
+            return folder
+    return start
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def resolve_inside(root: str, path: str) -> str | None:
+    """Where the file system takes ``path``, or None when that is outside ``root``.
+
+    ``..`` in the written path is applied first, as docutils and Sphinx do
+    (``normpath``); then each symbolic link is followed, one component at a time,
+    and the walk stops (None) as soon as it would look at anything that is neither
+    inside ``root`` nor on the way down to it. Nothing outside is ever looked at,
+    so the answer cannot tell whether an outside file exists.
+    """
+    base, real_root = os.path.abspath(root), os.path.realpath(root)
+    path = os.path.normpath(os.path.join(base, path))
+    if _under(path, base):
+        rest = os.path.relpath(path, base)
+    elif _under(path, real_root):
+        rest = os.path.relpath(path, real_root)
+    else:
+        return None
+    pending = [part for part in reversed(rest.split(os.sep)) if part not in ("", ".")]
+    current, hops = real_root, 0
+    while pending:
+        part = pending.pop()
+        if part in ("", "."):
+            continue
+        candidate = os.path.dirname(current) if part == ".." else os.path.join(current, part)
+        if not (_under(candidate, real_root) or _under(real_root, candidate)):
+            return None
+        if part == "..":
+            current = candidate
+            continue
+        try:
+            mode = os.lstat(candidate).st_mode
+        except OSError:  # missing inside the boundary: opening it fails, nothing to follow
+            rest_path = os.path.normpath(os.path.join(candidate, *reversed(pending)))
+            return rest_path if _under(rest_path, real_root) else None
+        if not stat.S_ISLNK(mode):
+            current = candidate
+            continue
+        hops += 1
+        try:
+            target = os.readlink(candidate)
+        except OSError:
+            return candidate
+        if hops > SYMLINK_HOPS:
+            return candidate  # a loop: opening it fails (ELOOP) whatever we say
+        if os.path.isabs(target):
+            current = os.path.abspath(os.sep)
+        pending.extend(p for p in reversed(target.split(os.sep)) if p not in ("", "."))
+    return current if _under(current, real_root) else None
 
 
 def clip(text: str, limit: int = 80) -> str:

@@ -36,13 +36,8 @@ class RulesFile:
 
 
 def _root(index: FactsIndex) -> str:
-    """Where the redirect files may lie: the repository, else the folder above the source dir.
-
-    The default test file is ``../test/`` from the source dir, so without a
-    git checkout the source dir's parent is the tree.
-    """
-    top = untrusted.repo_root(index.srcdir)
-    return str(top) if top is not None else os.path.dirname(os.path.abspath(index.srcdir))
+    """Where the redirect files may lie: the project, as for includes (project_root)."""
+    return untrusted.project_root(os.path.abspath(index.srcdir))
 
 
 def _rules_files(index: FactsIndex) -> Iterator[RulesFile]:
