@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from novadoclint import changes, linkplan, parse, vocabulary
+from novadoclint import changes, linkplan, parse, untrusted, vocabulary
 from novadoclint.checks import ALL_RULES
 from novadoclint.collect import collect, extlink_patterns
 from novadoclint.context import Context, ParsedDoc
@@ -79,8 +79,8 @@ def phase1_file(ctx: Context, rule_ids: tuple[str, ...], item: tuple[str, str]) 
     """
     docname, path = item
     try:
-        raw = Path(ctx.srcdir, path).read_bytes()
-    except OSError as exc:
+        raw = untrusted.read_bytes(Path(ctx.srcdir, path), untrusted.MAX_DOCUMENT_BYTES)
+    except OSError as exc:  # also untrusted.Refused: a FIFO, a device, a huge file
         hit = Hit(Location(path, 1), f"cannot read {path}: {exc.strerror or exc}")
         return Phase1Result(empty_facts(docname, path), (("file-unreadable", hit),))
     budget = ctx.settings.time_budget

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from novadoclint.engine import Phase1Result
 
 PACKAGE = Path(__file__).resolve().parent
+OUTSIDE = "outside the project"  # a dependency's digest when it leads out: never read
 
 
 def _code_stamp() -> str:
@@ -56,6 +57,7 @@ def fingerprint(ctx: Context, rule_ids: Iterable[str]) -> str:
         FACTS_VERSION,
         _code_stamp(),
         ctx.srcdir,
+        untrusted.project_root(ctx.srcdir),  # what an include may read: a marker may come or go
         repr(sorted(ctx.sphinx.values.items(), key=lambda kv: kv[0])),
         repr(ctx.vocabulary),
         repr(ctx.settings.doc8),
@@ -106,10 +108,17 @@ def _well_formed(entry: object, path: str) -> bool:
     )
 
 
-def _digest(path: str) -> str | None:
-    """sha256 of a file an entry depends on; a cached entry names it, so read it bounded."""
+def _digest(srcdir: str, dep: str) -> str | None:
+    """sha256 of a file an entry depends on; a cached entry names it, so read it bounded.
+
+    A dependency that now leads outside the project (a link put in its place) is
+    not read: it gets its own mark, so the entry misses and the parse reports it.
+    """
+    inside = untrusted.resolve_inside(untrusted.project_root(srcdir), os.path.join(srcdir, dep))
+    if inside is None:
+        return OUTSIDE
     try:
-        return hashlib.sha256(untrusted.read_bytes(path)).hexdigest()
+        return hashlib.sha256(untrusted.read_bytes(inside)).hexdigest()
     except OSError:  # also untrusted.Refused: /dev/zero, a FIFO, a huge file
         return None
 
@@ -126,7 +135,7 @@ class FactsCache:
 
     def _dependency_digest(self, dep: str) -> str | None:
         if dep not in self._digests:
-            self._digests[dep] = _digest(os.path.join(self._srcdir, dep))
+            self._digests[dep] = _digest(self._srcdir, dep)
         return self._digests[dep]
 
     def _changed_since_start(self, dep: str) -> bool:
@@ -137,7 +146,7 @@ class FactsCache:
 
     @staticmethod
     def key(path: str, raw: bytes) -> str:
-        return hashlib.sha256(path.encode() + b"\0" + raw).hexdigest()
+        return hashlib.sha256(os.fsencode(path) + b"\0" + raw).hexdigest()
 
     def lookup(self, path: str) -> Phase1Result | None:
         try:

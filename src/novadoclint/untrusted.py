@@ -23,6 +23,9 @@ VCS_MARKERS = (".git", ".hg")
 REPOSITORY_MARKERS = ("setup.py", "setup.cfg", "pyproject.toml", "tox.ini")
 SYMLINK_HOPS = 40  # Linux's limit: more is a loop, and opening the path fails anyway
 MAX_FILE_BYTES = 10 * 1024 * 1024  # no config, .htaccess or test file comes near
+# A document: the largest real .rst seen (a changelog) is ~2 MB; the per-file time budget
+# cuts the parse of anything big, so this only keeps a sparse 100 GB "document" out of memory.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 EXCERPT_CHARS = 40
 
 
