@@ -361,3 +361,16 @@ def test_a_huge_htaccess_is_checked_for_a_bounded_time(
     stopped = [f for f in found if "checking stopped here after 0.5 s" in f.message]
     assert sorted(f.rule for f in stopped) == ["redirect-target-missing", "redirect-test-mismatch"]
     assert not any("no test in" in f.message for f in found)  # unknown once stopped
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"), [("90", True), ("0.5", True), ('"soon"', False), ("0", False)]
+)
+def test_run_timeout_is_a_config_key(tmp_path: Path, value: str, valid: bool) -> None:
+    """The run's deadline for --check-links is set where the per-request timeout is."""
+    write(tmp_path, {".novadoclint.toml": f"[linkcheck]\nrun-timeout = {value}\n"})
+    if valid:
+        assert load(tmp_path).linkcheck["run-timeout"] == float(value)
+        return
+    with pytest.raises(ConfigError, match=r"linkcheck\.run-timeout: must be a positive number"):
+        load(tmp_path)

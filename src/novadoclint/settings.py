@@ -58,6 +58,7 @@ LINKCHECK_KEYS = frozenset(
         "allowed-redirects",
         "request-headers",
         "timeout",
+        "run-timeout",
         "retries",
         "workers",
         "per-host",
@@ -276,11 +277,13 @@ def _linkcheck(table: Any, path: Path) -> dict[str, Any]:
         elif key == "anchors":
             if not isinstance(value, bool):
                 raise fail(key, "must be true or false")
-        elif key in ("timeout", "retries", "workers", "per-host"):
+        elif key in ("timeout", "run-timeout", "retries", "workers", "per-host"):
+            seconds = key in ("timeout", "run-timeout")
             low = 0 if key == "retries" else 1
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if not number or value < low or (key != "timeout" and not isinstance(value, int)):
-                kind = "a positive number" if key == "timeout" else f"an integer >= {low}"
+            too_low = number and (value <= 0 if seconds else value < low)
+            if not number or too_low or (not seconds and not isinstance(value, int)):
+                kind = "a positive number" if seconds else f"an integer >= {low}"
                 raise fail(key, f"must be {kind}")
         elif key == "allowed-redirects":
             if not (isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
