@@ -81,3 +81,16 @@ def test_commit_that_breaks_a_reference_fails(repo: Path) -> None:
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert "doc/source/usage.rst:4:7: error doc-ref-missing unknown document: 'install'" in output
+
+
+def test_a_file_named_like_an_option_stays_a_file_name(repo: Path) -> None:
+    """pre-commit appends names to the entry; "--write-baseline=x.rst" once wrote a baseline."""
+    usage = repo / "doc/source/usage.rst"
+    usage.write_text(usage.read_text().replace(":doc:`install`", ":doc:`nowhere`"))
+    (repo / "--write-baseline=x.rst").write_text("Bait\n====\n")
+    git(repo, "add", "--", ".")
+    result = git(repo, "commit", "-m", "bait", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "unknown document: 'nowhere'" in output
+    assert not (repo / "x.rst").exists()
