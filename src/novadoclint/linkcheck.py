@@ -79,7 +79,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from novadoclint import __version__
+from novadoclint import __version__, saferegex
 from novadoclint.cache import DiskCache
 
 if TYPE_CHECKING:
@@ -172,7 +172,9 @@ class LinkCheckOptions:
     """How to check links; the fields mirror Sphinx's ``linkcheck_*`` settings where one exists.
 
     Regexes (``ignore``, ``anchors_ignore``, ``allowed_redirects``) are applied with
-    ``re.match``, as Sphinx does, so they are anchored at the start. ``headers`` maps a URL
+    ``re.match``, as Sphinx does, so they are anchored at the start; they come from the
+    tree, so they run through :mod:`novadoclint.saferegex` (a pattern that times out no
+    longer matches, and is logged once). ``headers`` maps a URL
     prefix (scheme, host, port and a path prefix) or ``'*'`` to request headers; the most
     specific matching prefix wins and entries are not merged, as in Sphinx. Lifetimes are in
     seconds.
@@ -286,7 +288,7 @@ def check_links(
 ) -> dict[str, LinkResult]:
     """Check every distinct URL in *urls*; the result maps each of them, in input order.
 
-    Raises ``re.error`` or ``ValueError`` only for invalid options (a bad regex, a header
+    Raises ``ValueError`` only for invalid options (a regex saferegex refuses, a header
     prefix that is not ``'*'`` or an http(s) URL); problems with links become results.
     Results never contain a URL's password (see :func:`redact`), but their ``url`` is the
     input URL, so callers showing it should redact it too.
@@ -766,6 +768,32 @@ def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
         todo.extend(item for item in nested if isinstance(item, BaseException))
 
 
+def _tree_match(pattern: saferegex.SafePattern, text: str, option: str) -> bool:
+    """``re.match`` as Sphinx applies these options, within saferegex's limits.
+
+    A pattern that times out (or finds the budget spent) is treated as not matching
+    from then on, and said once on standard error: the run goes on.
+    """
+    if pattern.failure is not None:
+        return False
+    found = pattern.match(text) is not None
+    if pattern.failure == saferegex.TIMED_OUT:
+        _log.warning(
+            "linkcheck: %s pattern %s took over %s s on one URL (catastrophic backtracking?); "
+            "treated as not matching",
+            option,
+            pattern.shown(),
+            saferegex.TIMEOUT,
+        )
+    elif pattern.failure == saferegex.OVER_BUDGET:
+        _log.warning(
+            "linkcheck: the ignore, anchors-ignore and allowed-redirects patterns took over "
+            "%s s in all; those not yet tried are treated as not matching",
+            pattern.budget.total,
+        )
+    return found
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 200 else text[:197] + "..."
@@ -788,11 +816,16 @@ class _Checker:
     def __init__(self, options: LinkCheckOptions, cache: DiskCache | None) -> None:
         self._options = options
         self._cache = cache
-        self._ignore = tuple(re.compile(pattern) for pattern in options.ignore)
-        self._anchors_ignore = tuple(re.compile(pattern) for pattern in options.anchors_ignore)
+        # The patterns come from conf.py or .novadoclint.toml, that is from the pull request:
+        # they run through saferegex, with a time limit per match and one budget in all.
+        budget = saferegex.Budget()
+        self._ignore = tuple(saferegex.compile(p, budget) for p in options.ignore)
+        self._anchors_ignore = tuple(saferegex.compile(p, budget) for p in options.anchors_ignore)
         self._allowed = tuple(
-            (re.compile(source), re.compile(target)) for source, target in options.allowed_redirects
+            (saferegex.compile(source, budget), saferegex.compile(target, budget))
+            for source, target in options.allowed_redirects
         )
+        self._pattern_lock = threading.Lock()  # allowed redirects are judged on worker threads
         self._headers = _HeaderTable(options.headers)
         self._connect_timeout = min(options.timeout, 10.0)
         self._cache_scope = self._options_fingerprint()
@@ -906,7 +939,7 @@ class _Checker:
     def _precheck(self, url: str) -> LinkResult | None:
         """Results that need no network: ignored URLs, other schemes, unparsable URLs."""
         for pattern in self._ignore:
-            if pattern.match(url):
+            if _tree_match(pattern, url, "ignore"):
                 return LinkResult(
                     url, LinkStatus.IGNORED, f"ignored by pattern {pattern.pattern!r}"
                 )
@@ -933,7 +966,7 @@ class _Checker:
         fetch_url, _, fragment = url.partition("#")
         if not fragment or not self._options.anchors:
             return fetch_url, None
-        if any(pattern.match(fragment) for pattern in self._anchors_ignore):
+        if any(_tree_match(p, fragment, "anchors-ignore") for p in self._anchors_ignore):
             return fetch_url, None
         return fetch_url, fragment
 
@@ -1002,7 +1035,12 @@ class _Checker:
         return LinkResult(url, LinkStatus.OK, status_text + note, fetch.code, final_url)
 
     def _redirect_allowed(self, source: str, target: str) -> bool:
-        return any(src.match(source) and dst.match(target) for src, dst in self._allowed)
+        with self._pattern_lock:
+            return any(
+                _tree_match(src, source, "allowed-redirects")
+                and _tree_match(dst, target, "allowed-redirects")
+                for src, dst in self._allowed
+            )
 
     # -- the retry policy ----------------------------------------------------------------
 

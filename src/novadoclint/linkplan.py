@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -19,15 +20,18 @@ from urllib.parse import urlsplit
 
 from docutils.utils import urischemes
 
+from novadoclint import saferegex
 from novadoclint.cache import DiskCache
 from novadoclint.facts import Link
 from novadoclint.index import FactsIndex
 from novadoclint.linkcheck import LinkCheckOptions, LinkResult, authority_ambiguity, check_links
 from novadoclint.settings import ConfigError, Settings
 from novadoclint.sphinxconf import SphinxConf
+from novadoclint.untrusted import excerpt
 
 Place = tuple[str, Link]  # (docname, link): the document whose change causes a finding
 LinkResults = Mapping[str, LinkResult]
+_log = logging.getLogger(__name__)
 
 CACHE_NAMESPACE = "links-1"
 # Schemes docutils knows, plus what documentation commonly links to besides.
@@ -263,20 +267,58 @@ def _strings(values: Iterable[Any]) -> tuple[str, ...]:
 
 
 def _check_regex(pattern: str, where: str | None) -> None:
+    """A pattern saferegex will run (re's syntax, short, bounded repeats); else ConfigError."""
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        message = f"linkcheck: bad regular expression {pattern!r}: {exc}"
+        saferegex.check(pattern)
+    except saferegex.PatternError as exc:
+        message = f"linkcheck: bad regular expression {excerpt(pattern)}: {exc}"
         raise ConfigError(where, None, message) from None
 
 
 def excluded_documents(conf: SphinxConf) -> Callable[[str], bool]:
-    """Sphinx's linkcheck_exclude_documents: docnames (regexes) whose links are not checked."""
-    patterns = []
-    for pattern in _strings(conf.get("linkcheck_exclude_documents") or ()):
+    """Sphinx's linkcheck_exclude_documents: docnames (regexes) whose links are not checked.
+
+    conf.py is the pull request's, so the patterns run through saferegex. They are
+    compiled once per process and pattern list: the network phase and every network
+    rule ask, and a pattern that timed out stays given up (and is logged once).
+    """
+    key = _strings(conf.get("linkcheck_exclude_documents") or ())
+    for pattern in key:
         _check_regex(pattern, conf.path)
-        patterns.append(re.compile(pattern))
-    return lambda docname: any(p.match(docname) for p in patterns)
+    if key not in _excluded_compiled:
+        if len(_excluded_compiled) > 8:  # one conf.py per run, a few in tests
+            _excluded_compiled.clear()
+        budget = saferegex.Budget()
+        try:
+            _excluded_compiled[key] = tuple(saferegex.compile(p, budget) for p in key)
+        except saferegex.PatternError as exc:  # the patterns are too costly in all
+            raise ConfigError(conf.path, None, f"linkcheck_exclude_documents: {exc}") from None
+    patterns = _excluded_compiled[key]
+    return lambda docname: any(_excluded(p, docname) for p in patterns)
+
+
+_excluded_compiled: dict[tuple[str, ...], tuple[saferegex.SafePattern, ...]] = {}
+
+
+def _excluded(pattern: saferegex.SafePattern, docname: str) -> bool:
+    """``re.match`` within saferegex's limits; the first failure is logged, once."""
+    if pattern.failure is not None:
+        return False
+    found = pattern.match(docname) is not None
+    if pattern.failure == saferegex.TIMED_OUT:
+        _log.warning(
+            "conf.py: linkcheck_exclude_documents pattern %s took over %s s on one document "
+            "name (catastrophic backtracking?); treated as not matching",
+            pattern.shown(),
+            saferegex.TIMEOUT,
+        )
+    elif pattern.failure == saferegex.OVER_BUDGET:
+        _log.warning(
+            "conf.py: linkcheck_exclude_documents patterns took over %s s in all; those not "
+            "yet tried are treated as not matching",
+            pattern.budget.total,
+        )
+    return found
 
 
 def check(
@@ -306,5 +348,5 @@ def check(
     cache = DiskCache(CACHE_NAMESPACE) if settings.cache else None
     try:
         return check_links(urls, opts, cache=cache)
-    except (ValueError, re.error) as exc:
+    except ValueError as exc:
         raise ConfigError(index.conf.path, None, f"linkcheck: {exc}") from None

@@ -1,0 +1,152 @@
+"""Issue 11 follow-ups: the last regexes and reads a pull request controlled without a bound.
+
+conf.py's ``linkcheck_*`` patterns ran on plain ``re``; a ``nitpick_ignore_regex``
+that timed out was only a line on standard error; diagram files, conf.py (for
+the requirement hint) and local extension sources were read whole, FIFOs and
+all. Runs that would hang before the fix go through a subprocess with a
+timeout, so a regression fails instead of stalling the suite.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from novadoclint import linkcheck, linkplan
+from novadoclint.linkcheck import LinkCheckOptions, LinkStatus, check_links
+from novadoclint.sphinxconf import SphinxConf
+
+EVIL = "a" * 40 + "!"  # (a+)+$ and (a|a)+$ try 2**40 ways to split it under re
+# regex undoes (a+)+ at once; (a|a)+ it cannot, so that one times out and is reported
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def run(srcdir: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The CLI on a tree, offline and uncached, bounded in time."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "novadoclint", "--no-cache", "--jobs", "1", *args, str(srcdir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def findings(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
+    assert "Traceback" not in result.stderr, result.stderr
+    found: list[dict[str, Any]] = json.loads(result.stdout)["findings"]
+    return found
+
+
+# -- 1: conf.py's linkcheck patterns run through saferegex ---------------------------------
+
+
+def test_a_backtracking_ignore_pattern_times_out_once(caplog: pytest.LogCaptureFixture) -> None:
+    options = LinkCheckOptions(ignore=("(a+)+$", "(a|a)+$", "b"), use_cache=False)
+    start = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="novadoclint.linkcheck"):
+        results = check_links([EVIL, EVIL + "x", "bee"], options)
+    assert time.monotonic() - start < 5
+    assert [r.status for r in results.values()] == [
+        LinkStatus.UNCHECKED,  # treated as not matching: a URL without a scheme
+        LinkStatus.UNCHECKED,
+        LinkStatus.IGNORED,
+    ]
+    assert [r.getMessage() for r in caplog.records] == [
+        "linkcheck: ignore pattern '(a|a)+$' took over 0.1 s on one URL (catastrophic "
+        "backtracking?); treated as not matching"
+    ]
+
+
+def test_a_backtracking_allowed_redirect_is_not_allowed() -> None:
+    allowed = (("(a+)+$", ".*"), ("(a|a)+$", ".*"), ("x", ".*"))
+    options = LinkCheckOptions(allowed_redirects=allowed, use_cache=False)
+    checker = linkcheck._Checker(options, None)
+    start = time.monotonic()
+    assert not checker._redirect_allowed(EVIL, "https://example.org/")
+    assert checker._redirect_allowed("xyz", "https://example.org/")
+    assert time.monotonic() - start < 5
+
+
+def test_exclude_documents_patterns_are_compiled_once_and_time_out_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    conf = SphinxConf(None, {"linkcheck_exclude_documents": ["(a+)+$", "(a|a)+$", "^old/"]})
+    start = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="novadoclint.linkplan"):
+        for _ in range(5):  # the network phase and each network rule ask
+            skip = linkplan.excluded_documents(conf)
+            assert not skip(EVIL)
+            assert skip("old/page")
+    assert time.monotonic() - start < 5
+    assert len(caplog.records) == 1
+    assert "linkcheck_exclude_documents pattern '(a|a)+$' took over 0.1 s" in (
+        caplog.records[0].getMessage()
+    )
+
+
+def test_a_conf_py_pattern_saferegex_refuses_is_a_config_error() -> None:
+    from novadoclint.settings import ConfigError, Settings
+
+    conf = SphinxConf(None, {"linkcheck_ignore": ["(?:a{1000}){1000}"]})
+    with pytest.raises(ConfigError, match="counted repeats expand"):
+        linkplan.options(conf, Settings())
+    with pytest.raises(ConfigError, match="counted repeats expand"):
+        linkplan.excluded_documents(
+            SphinxConf(None, {"linkcheck_exclude_documents": ["(?:a{1000}){1000}"]})
+        )
+
+
+LINK_TREE = {
+    "conf.py": (
+        "linkcheck_ignore = ['http://127.0.0.1/(a+)+$', 'http://127.0.0.1/(a|a)+$']\n"
+        "linkcheck_anchors_ignore = ['(a+)+$', '(a|a)+$']\n"
+        "linkcheck_exclude_documents = ['(a+)+$', '(a|a)+$']\n"
+    ),
+    "index.rst": (
+        "Index\n=====\n\n"
+        f"See http://127.0.0.1/{'a' * 40}b and http://127.0.0.1/page#{'a' * 40}b.\n\n"
+        ".. toctree::\n\n   " + "a" * 40 + "_\n"
+    ),
+    "a" * 40 + "_.rst": "Page\n====\n\nSee http://127.0.0.1/other.\n",
+}
+
+
+def test_backtracking_linkcheck_patterns_do_not_hang_offline(tmp_path: Path) -> None:
+    write(tmp_path, LINK_TREE)
+    start = time.monotonic()
+    result = run(tmp_path, "--format", "json", "--select", "link-*", timeout=60)
+    assert time.monotonic() - start < 30
+    assert findings(result) == []
+
+
+def test_backtracking_linkcheck_patterns_do_not_hang_check_links(tmp_path: Path) -> None:
+    """Nothing is contacted: the address guard refuses 127.0.0.1 (after the patterns ran)."""
+    write(tmp_path, LINK_TREE)
+    start = time.monotonic()
+    result = run(tmp_path, "--format", "json", "--check-links", "--select", "link-*", timeout=90)
+    assert time.monotonic() - start < 60
+    assert [f["rule"] for f in findings(result)] == ["link-skipped"] * 3
+    for said in (
+        "linkcheck: ignore pattern 'http://127.0.0.1/(a|a)+$' took over 0.1 s",
+        "linkcheck: anchors-ignore pattern '(a|a)+$' took over 0.1 s",
+        "linkcheck_exclude_documents pattern '(a|a)+$' took over 0.1 s",
+    ):
+        assert result.stderr.count(said) == 1, result.stderr
