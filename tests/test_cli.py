@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 
-from novadoclint.cli import main
+from novadoclint.cli import build_parser, main
 
 from harness import FIXTURES
 
@@ -174,3 +175,16 @@ def test_single_file_reports_only_that_file(capsys: pytest.CaptureFixture[str]) 
     code, out, _ = run(capsys, str(SAMPLE / "reference" / "index.rst"))
     assert code == 1
     assert "reference/index.rst" in out and "configure.rst" not in out
+
+
+def test_readme_lists_every_option_once() -> None:
+    """The options table is written by hand: each option of the parser, once, and no other."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(--[a-z-]+)", readme, flags=re.MULTILINE)
+    options = {
+        name
+        for action in build_parser()._actions
+        for name in action.option_strings
+        if name.startswith("--") and name != "--help"
+    }
+    assert sorted(rows) == sorted(options)
