@@ -150,3 +150,111 @@ def test_backtracking_linkcheck_patterns_do_not_hang_check_links(tmp_path: Path)
         "linkcheck_exclude_documents pattern '(a|a)+$' took over 0.1 s",
     ):
         assert result.stderr.count(said) == 1, result.stderr
+
+
+# -- 3: diagram files, conf.py's text and local extensions are read with the size cap ----
+
+GRAPHVIZ = {
+    "conf.py": "extensions = ['sphinx.ext.graphviz']\n",
+    "index.rst": "Flows\n=====\n\n.. graphviz:: flows/boot.dot\n",
+}
+
+
+def test_a_fifo_as_a_diagram_file_is_not_waited_on(tmp_path: Path) -> None:
+    write(tmp_path, GRAPHVIZ)
+    (tmp_path / "flows").mkdir()
+    os.mkfifo(tmp_path / "flows" / "boot.dot")
+    result = run(tmp_path, "--format", "json", "--select", "diagram-*", timeout=60)
+    assert findings(result) == []  # exists, unreadable: nothing to check
+
+
+def test_a_huge_diagram_file_is_not_read(tmp_path: Path) -> None:
+    write(tmp_path, GRAPHVIZ)
+    (tmp_path / "flows").mkdir()
+    with open(tmp_path / "flows" / "boot.dot", "wb") as f:
+        f.truncate(11 * 1024 * 1024)  # sparse: 11 MB of NULs, no graph at all
+    start = time.monotonic()
+    result = run(tmp_path, "--format", "json", "--select", "diagram-*", timeout=60)
+    assert time.monotonic() - start < 30
+    assert findings(result) == []  # not read, so no syntax error in it either
+
+
+def test_a_diagram_file_outside_the_project_is_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only include-outside-project speaks of it; diagram-syntax would quote its text."""
+    from novadoclint import untrusted
+    from novadoclint.engine import lint_project
+    from novadoclint.project import load_project
+    from novadoclint.settings import Settings
+
+    repo = tmp_path / "repo"
+    write(repo, {**GRAPHVIZ, "index.rst": "Flows\n=====\n\n.. graphviz:: ../outside.dot\n"})
+    (repo / ".git").mkdir()
+    (tmp_path / "outside.dot").write_text("digraph { secret -> ; }\n", encoding="utf-8")
+    (repo / "flows").symlink_to(tmp_path)  # and through a link in the tree
+    write(repo, {"links.rst": "Links\n=====\n\n.. graphviz:: flows/outside.dot\n"})
+    opened: list[str] = []
+    real_read = untrusted.read_bytes
+
+    def read_bytes(path: str | os.PathLike[str], limit: int = untrusted.MAX_FILE_BYTES) -> bytes:
+        opened.append(os.fspath(path))
+        return real_read(path, limit)
+
+    monkeypatch.setattr(untrusted, "read_bytes", read_bytes)
+    settings = Settings(select=("diagram-*", "include-outside-project"), jobs=1, cache=False)
+    found, _ = lint_project(load_project(repo, True), settings)
+    assert {f.rule for f in found} == {"include-outside-project"}
+    assert not [p for p in opened if p.endswith("outside.dot")]
+    assert not any("secret" in f.message for f in found)
+
+
+def test_conf_py_text_for_a_finding_is_read_with_the_cap(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "conf.py")
+    code = (
+        "import sys\nfrom novadoclint.checks.diagrams import _read_text\n"
+        "print(repr(_read_text(sys.argv[1])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "conf.py")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert done.stdout == "''\n"
+
+
+EXTENSION = "def setup(app):\n    app.add_directive('bigdir', object)\n"
+USES_IT = {
+    "conf.py": (
+        "import os, sys\nsys.path.insert(0, os.path.abspath('ext'))\nextensions = ['bigext']\n"
+    ),
+    "index.rst": "Index\n=====\n\n.. bigdir::\n",
+}
+
+
+def test_a_huge_local_extension_is_not_read(tmp_path: Path) -> None:
+    write(tmp_path, {**USES_IT, "ext/.keep": ""})
+    with open(tmp_path / "ext" / "bigext.py", "w", encoding="utf-8") as f:
+        f.write(EXTENSION)
+        f.write("#" * (11 * 1024 * 1024) + "\n")
+    result = run(tmp_path, "--format", "json", "--select", "unknown-directive", timeout=60)
+    assert [f["rule"] for f in findings(result)] == ["unknown-directive"]
+
+
+def test_a_small_local_extension_is_still_read(tmp_path: Path) -> None:
+    write(tmp_path, {**USES_IT, "ext/bigext.py": EXTENSION})
+    result = run(tmp_path, "--format", "json", "--select", "unknown-directive", timeout=60)
+    assert findings(result) == []
+
+
+def test_a_fifo_as_a_local_extension_is_not_waited_on(tmp_path: Path) -> None:
+    from novadoclint import vocabulary
+
+    write(tmp_path, {"ext/.keep": ""})
+    os.mkfifo(tmp_path / "ext" / "bigext.py")
+    conf = SphinxConf(str(tmp_path / "conf.py"), {}, sys_path=(str(tmp_path / "ext"),))
+    start = time.monotonic()
+    assert vocabulary.scan_local_extension("bigext", conf, tmp_path) is None  # no regular file
+    assert time.monotonic() - start < 5

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from novadoclint import diagramcheck, requirements
+from novadoclint import diagramcheck, requirements, untrusted
 from novadoclint.checks.syntax import UNKNOWN_DIRECTIVE_RE
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.facts import Directive
@@ -60,10 +60,14 @@ def _source(doc: ParsedDoc, ctx: Context, directive: Directive) -> _Source | Non
         if directive.content:
             return None  # Sphinx refuses the directive: diagram-syntax says why
         path = relfn2path(directive.arguments[0], doc.path)
-        try:
-            raw = Path(ctx.srcdir, path).read_bytes()
+        srcdir = os.path.abspath(ctx.srcdir)
+        found = untrusted.resolve_inside(untrusted.project_root(srcdir), os.path.join(srcdir, path))
+        if found is None:
+            return None  # outside the project: include-outside-project reports it, unread
+        try:  # a regular file of at most 10 MB: never a FIFO or a device
+            raw = untrusted.read_bytes(found)
         except OSError:
-            return None  # diagram-file-missing reports it
+            return None  # missing: diagram-file-missing reports it; refused: unreadable
         text = raw.decode("utf-8-sig", "replace").replace("\r\n", "\n")
         return _Source(text, path, 1, tuple(text.split("\n")))
     lines = tuple(doc.lines) if directive.path == doc.path else None
@@ -448,8 +452,10 @@ def extension_requirement_missing(index: FactsIndex, ctx: Context) -> Iterator[H
 
 
 def _read_text(path: str) -> str:
+    """conf.py's text, to place a finding; '' when it cannot be read (or is no regular
+    file, or over 10 MB: the pull request's conf.py may be a FIFO)."""
     try:
-        return Path(path).read_text(encoding="utf-8", errors="replace")
+        return untrusted.read_text(path)
     except OSError:
         return ""
 
