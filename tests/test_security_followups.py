@@ -258,3 +258,80 @@ def test_a_fifo_as_a_local_extension_is_not_waited_on(tmp_path: Path) -> None:
     start = time.monotonic()
     assert vocabulary.scan_local_extension("bigext", conf, tmp_path) is None  # no regular file
     assert time.monotonic() - start < 5
+
+
+# -- 2: a nitpick_ignore_regex that times out is a finding at its line in conf.py --------
+
+NITPICK_CONF = (
+    "nitpicky = True\n"
+    "nitpick_ignore_regex = [\n"
+    "    ('ref', 'legacy-.*'),\n"
+    "    ('ref', r'(a|a)+$|nitpick-e2e'),\n"
+    "]\n"
+)
+NITPICK_INDEX = f"Index\n=====\n\nSee :ref:`{'a' * 40}b` and :ref:`{'a' * 40}c`.\n"
+
+
+@pytest.mark.parametrize("select", ["references", "regex-timeout"])
+def test_a_backtracking_nitpick_pattern_is_one_finding_at_its_line(
+    tmp_path: Path, select: str
+) -> None:
+    """Alone, the rule asks as the reference rules would; with them, it asks nothing more."""
+    write(tmp_path, {"conf.py": NITPICK_CONF, "index.rst": NITPICK_INDEX})
+    start = time.monotonic()
+    result = run(tmp_path, "--format", "json", "--select", select, timeout=60)
+    assert time.monotonic() - start < 30
+    found = [
+        (Path(f["path"]).name, f["line"], f["column"], f["rule"], f["severity"])
+        for f in findings(result)
+    ]
+    timeout = ("conf.py", 4, 13, "regex-timeout", "warning")
+    if select == "regex-timeout":
+        assert found == [timeout]
+    else:  # the pattern no longer matches: both references are reported
+        assert found == [
+            timeout,
+            *[("index.rst", 4, c, "ref-label-missing", "error") for c in (5, 58)],
+        ]
+    message = findings(result)[0]["message"]
+    assert message == (
+        "nitpick_ignore_regex pattern '(a|a)+$|nitpick-e2e' took over 0.1 s on one target "
+        "(catastrophic backtracking?); treated as not matching"
+    )
+
+
+def test_a_spent_nitpick_budget_is_said_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from novadoclint import saferegex
+    from novadoclint.engine import lint_project
+    from novadoclint.project import load_project
+    from novadoclint.settings import Settings
+
+    monkeypatch.setattr(saferegex.Budget.__init__, "__defaults__", (0.3, saferegex.BUDGET_COST))
+    patterns = "".join(f"    ('ref', r'(a|a)+$|budget-{i}'),\n" for i in range(6))
+    write(
+        tmp_path,
+        {
+            "conf.py": f"nitpicky = True\nnitpick_ignore_regex = [\n{patterns}]\n",
+            "index.rst": f"Index\n=====\n\nSee :ref:`{'a' * 40}b`.\n",
+        },
+    )
+    settings = Settings(select=("regex-timeout",), jobs=1, cache=False)
+    found, _ = lint_project(load_project(tmp_path, True), settings)
+    messages = [(f.line, f.message) for f in found]
+    assert messages == [
+        (
+            2,  # the setting's line: no one pattern is to blame
+            "nitpick_ignore_regex patterns took over 0.3 s in all; those not yet tried are "
+            "treated as not matching",
+        ),
+        *[
+            (
+                3 + i,
+                f"nitpick_ignore_regex pattern '(a|a)+$|budget-{i}' took over 0.1 s on one "
+                "target (catastrophic backtracking?); treated as not matching",
+            )
+            for i in range(2)
+        ],
+    ]

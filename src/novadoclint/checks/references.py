@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
+from novadoclint import saferegex, untrusted
 from novadoclint.context import Context
 from novadoclint.facts import Label, Ref
 from novadoclint.findings import Hit, Location, Severity
@@ -17,6 +19,7 @@ from novadoclint.resolve import (
     intersphinx_names,
     label_target,
     nitpick_ignored,
+    nitpick_regexes,
     resolve_doc,
     warning_suppressed,
     xref_disabled,
@@ -82,6 +85,7 @@ def doc_ref_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
                 f"unknown document: {ref.target!r}{hint}",
                 cause=docname,
             )
+    _asked_nitpick(index, "doc-ref-missing")
 
 
 def _plain_doc(index: FactsIndex, target: str) -> str:
@@ -153,6 +157,7 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             f"undefined label: {target!r}{hint}",
             cause=docname,
         )
+    _asked_nitpick(index, "ref-label-missing")
 
 
 def _inventory_hint(target: str, inventories: frozenset[str]) -> str:
@@ -229,6 +234,7 @@ def ref_title_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             f"{target!r}; write :ref:`text <{target}>` or put the label before a section title",
             cause=places[0][0],  # the label's document: moving the label caused it
         )
+    _asked_nitpick(index, "ref-title-missing")
 
 
 @rule("duplicate-label", Severity.WARNING, Phase.TREE, tags={"references"})
@@ -327,3 +333,104 @@ def _duplicate(
         f"duplicate label {label.name}, other instance in {where}{hint}",
         cause=other_doc,  # reported at the later definition: a change to either shows it
     )
+
+
+# Rules that consult nitpick_ignore_regex, each on every reference it would report.
+NITPICK_RULES = {r.id: r for r in (doc_ref_missing, ref_label_missing, ref_title_missing)}
+
+
+def _asked_nitpick(index: FactsIndex, rule_id: str) -> None:
+    """Note that a rule has asked nitpick_ignore_regex all it would ask of this tree.
+
+    Kept in the index's ``__dict__``, as its cached properties are (it is frozen).
+    """
+    vars(index).setdefault("_nitpick_asked", set()).add(rule_id)
+
+
+@rule("regex-timeout", Severity.WARNING, Phase.TREE, tags={"references"})
+def regex_timeout(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A conf.py `nitpick_ignore_regex` pattern that timed out on a target and was given up.
+
+    ## Why is this bad?
+    conf.py comes with the pull request, and a pattern like `(a|a)+$`
+    backtracks for ages on a long target (Sphinx's build hangs on it). Each
+    match may take 0.1 s and all of conf.py's patterns 5 s; a pattern that
+    takes longer is treated as not matching from then on, so the references
+    it was meant to silence are reported. Rewrite it without nested
+    repetition. Reported once per pattern, at its line in conf.py.
+
+    ## Example
+    ```rst
+    .. conf.py: nitpicky = True; nitpick_ignore_regex = [('ref', '(a|a)+$')]
+    See :ref:`aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab`.
+    ```
+
+    ## Use instead
+    ```rst
+    .. conf.py: nitpicky = True; nitpick_ignore_regex = [('ref', 'a+b')]
+    See :ref:`aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab`.
+    ```
+
+    ## Known problems
+    The patterns are tried by `doc-ref-missing`, `ref-label-missing` and
+    `ref-title-missing` on the references they would report; when those are
+    not selected, this rule tries them the same way. A pattern conf.py gives
+    that is no regular expression is not used, and is said on standard error.
+    """
+    values = index.conf.values
+    if not values.get("nitpicky"):
+        return
+    pairs = nitpick_regexes(values.get("nitpick_ignore_regex"))
+    if not pairs:
+        return
+    asked = vars(index).get("_nitpick_asked", set())
+    for rule_id, other in NITPICK_RULES.items():
+        if rule_id not in asked:  # not selected, or not run yet: ask as it would
+            for _ in other.check(index, ctx):
+                pass
+    failed = [p for pair in pairs for p in pair if p.failure in _REPORTED]
+    if not failed:
+        return
+    lines = _pattern_lines(index.conf.path)
+    for pattern in failed:
+        if pattern.failure == saferegex.TIMED_OUT:
+            line, column = lines.get(pattern.pattern, lines.get("", (1, 1)))
+            message = (
+                f"nitpick_ignore_regex pattern {pattern.shown()} took over {saferegex.TIMEOUT} s "
+                "on one target (catastrophic backtracking?); treated as not matching"
+            )
+        else:
+            line, column = lines.get("", (1, 1))
+            message = (
+                f"nitpick_ignore_regex patterns took over {pattern.budget.total} s in all; "
+                "those not yet tried are treated as not matching"
+            )
+        yield Hit(Location("conf.py", line, column), message)
+
+
+_REPORTED = (saferegex.TIMED_OUT, saferegex.OVER_BUDGET)  # SKIPPED: OVER_BUDGET says it
+
+
+def _pattern_lines(path: str | None) -> dict[str, tuple[int, int]]:
+    """Where conf.py writes each nitpick_ignore_regex string, and ('') the setting itself.
+
+    Read with the size cap and parsed with ast, never run; unreadable: nothing known.
+    """
+    if path is None:
+        return {}
+    try:
+        tree = ast.parse(untrusted.read_bytes(path))
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    found: dict[str, tuple[int, int]] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if not any(isinstance(t, ast.Name) and t.id == "nitpick_ignore_regex" for t in targets):
+            continue
+        found.setdefault("", (node.lineno, node.col_offset + 1))
+        for item in ast.walk(node.value) if node.value is not None else ():
+            if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                found.setdefault(item.value, (item.lineno, item.col_offset + 1))
+    return found
