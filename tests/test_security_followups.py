@@ -335,3 +335,20 @@ def test_a_spent_nitpick_budget_is_said_once(
             for i in range(2)
         ],
     ]
+
+
+def test_a_local_extension_outside_the_project_is_not_read(tmp_path: Path) -> None:
+    """conf.py's sys.path may name any folder: what an outside module registers must not
+    tell what lies there, so its directives stay unknown (the same as a missing module)."""
+    project = tmp_path / "repo"
+    write(project, {"tox.ini": "[tox]\n", **USES_IT})
+    (project / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(tmp_path / 'outside')!r})\nextensions = ['bigext']\n"
+    )
+    write(tmp_path / "outside", {"bigext.py": EXTENSION})
+    result = run(project, "--format", "json", "--select", "unknown-directive", timeout=60)
+    assert [f["rule"] for f in findings(result)] == ["unknown-directive"]
+    (tmp_path / "outside" / "bigext.py").rename(project / "bigext.py")  # inside: read
+    (project / "conf.py").write_text("extensions = ['bigext']\n")
+    result = run(project, "--format", "json", "--select", "unknown-directive", timeout=60)
+    assert findings(result) == []

@@ -274,24 +274,13 @@ def _compile_pairs(pairs: tuple[tuple[str, str], ...]) -> NitpickPairs:
 
 
 def _fullmatch(pattern: saferegex.SafePattern, text: str) -> bool:
-    """A full match within the time limit; the first time a pattern fails, say so."""
+    """A full match within the time limit; a pattern that failed once never matches.
+
+    The rule regex-timeout reports the failure, once, at the pattern in conf.py.
+    """
     if pattern.failure is not None:
         return False
-    found = pattern.fullmatch(text) is not None
-    if pattern.failure == saferegex.TIMED_OUT:
-        _log.warning(
-            "conf.py: nitpick_ignore_regex pattern %s took over %s s (catastrophic "
-            "backtracking?); treated as not matching",
-            pattern.shown(),
-            saferegex.TIMEOUT,
-        )
-    elif pattern.failure == saferegex.OVER_BUDGET:
-        _log.warning(
-            "conf.py: nitpick_ignore_regex patterns took over %s s in all; those not yet "
-            "tried are treated as not matching",
-            pattern.budget.total,
-        )
-    return found
+    return pattern.fullmatch(text) is not None
 
 
 FUZZY_POOL = 2000  # above this, fuzzy matching every candidate is quadratic in practice

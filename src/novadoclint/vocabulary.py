@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,12 +131,18 @@ def _setting_keys(value: Any) -> list[str]:
     return []
 
 
-def find_module(module: str, search: Iterable[str]) -> Path | None:
+def find_module(module: str, search: Iterable[str], root: str | None = None) -> Path | None:
+    """The module's file on conf.py's ``sys.path``; with ``root``, only a file inside it.
+
+    conf.py is the pull request's: its ``sys.path`` may name any folder, and
+    which names an outside file registers would tell what lies there.
+    """
     rel = Path(*module.split("."))
     for base in search:
         for candidate in (Path(base) / rel.with_suffix(".py"), Path(base) / rel / "__init__.py"):
-            if candidate.is_file():
-                return candidate
+            found = candidate if root is None else untrusted.resolve_inside(root, str(candidate))
+            if found is not None and os.path.isfile(found):
+                return Path(found)
     return None
 
 
@@ -144,7 +151,8 @@ def scan_local_extension(
 ) -> dict[str, list[str]] | None:
     """Directives and roles a project-local extension registers, read with ast."""
     search = [*conf.sys_path, *([str(confdir)] if confdir else [])]
-    path = find_module(module, search)
+    root = untrusted.project_root(os.path.abspath(confdir)) if confdir else None
+    path = find_module(module, search, root)
     if path is None:
         return None
     try:  # the tree's own file: a regular file of at most 10 MB, never a FIFO

@@ -433,7 +433,9 @@ def extension_requirement_missing(index: FactsIndex, ctx: Context) -> Iterator[H
         package = extension_package(ext)
         if package is None or requirements.canonical(package) in BUILDER_PACKAGES:
             continue
-        if requirements.canonical(package) in declared.names or find_module(ext, search):
+        if requirements.canonical(package) in declared.names or find_module(
+            ext, search, index.root
+        ):
             continue
         missing.setdefault(package, []).append(ext)
     if not missing:
