@@ -71,7 +71,8 @@ def test_compiling_is_budgeted_too() -> None:
         saferegex.compile("(?:a{100}){150}", budget)
 
 
-def test_nitpick_ignore_regex_times_out_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+def test_nitpick_ignore_regex_times_out_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    """The failure is kept on the pattern; the rule regex-timeout reports it, once."""
     values = {"nitpicky": True, "nitpick_ignore_regex": [("ref", "(a|a)+$"), ("ref", "b.*")]}
     start = time.monotonic()
     with caplog.at_level(logging.WARNING):
@@ -79,11 +80,7 @@ def test_nitpick_ignore_regex_times_out_and_says_so(caplog: pytest.LogCaptureFix
         assert not nitpick_ignored(values, "ref", EVIL + "x")
     assert time.monotonic() - start < 2
     assert nitpick_ignored(values, "ref", "bee")
-    warned = [r.getMessage() for r in caplog.records]
-    assert warned == [
-        "conf.py: nitpick_ignore_regex pattern '(a|a)+$' took over 0.1 s (catastrophic "
-        "backtracking?); treated as not matching"
-    ]
+    assert caplog.records == []
 
 
 def test_nitpick_ignore_regex_that_cannot_compile_is_skipped(
