@@ -768,32 +768,6 @@ def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
         todo.extend(item for item in nested if isinstance(item, BaseException))
 
 
-def _tree_match(pattern: saferegex.SafePattern, text: str, option: str) -> bool:
-    """``re.match`` as Sphinx applies these options, within saferegex's limits.
-
-    A pattern that times out (or finds the budget spent) is treated as not matching
-    from then on, and said once on standard error: the run goes on.
-    """
-    if pattern.failure is not None:
-        return False
-    found = pattern.match(text) is not None
-    if pattern.failure == saferegex.TIMED_OUT:
-        _log.warning(
-            "linkcheck: %s pattern %s took over %s s on one URL (catastrophic backtracking?); "
-            "treated as not matching",
-            option,
-            pattern.shown(),
-            saferegex.TIMEOUT,
-        )
-    elif pattern.failure == saferegex.OVER_BUDGET:
-        _log.warning(
-            "linkcheck: the ignore, anchors-ignore and allowed-redirects patterns took over "
-            "%s s in all; those not yet tried are treated as not matching",
-            pattern.budget.total,
-        )
-    return found
-
-
 def _short(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 200 else text[:197] + "..."
@@ -939,7 +913,7 @@ class _Checker:
     def _precheck(self, url: str) -> LinkResult | None:
         """Results that need no network: ignored URLs, other schemes, unparsable URLs."""
         for pattern in self._ignore:
-            if _tree_match(pattern, url, "ignore"):
+            if saferegex.match_or_say(pattern, url, "linkcheck: ignore", "URL"):
                 return LinkResult(
                     url, LinkStatus.IGNORED, f"ignored by pattern {pattern.pattern!r}"
                 )
@@ -966,7 +940,10 @@ class _Checker:
         fetch_url, _, fragment = url.partition("#")
         if not fragment or not self._options.anchors:
             return fetch_url, None
-        if any(_tree_match(p, fragment, "anchors-ignore") for p in self._anchors_ignore):
+        if any(
+            saferegex.match_or_say(p, fragment, "linkcheck: anchors-ignore", "anchor")
+            for p in self._anchors_ignore
+        ):
             return fetch_url, None
         return fetch_url, fragment
 
@@ -1037,8 +1014,8 @@ class _Checker:
     def _redirect_allowed(self, source: str, target: str) -> bool:
         with self._pattern_lock:
             return any(
-                _tree_match(src, source, "allowed-redirects")
-                and _tree_match(dst, target, "allowed-redirects")
+                saferegex.match_or_say(src, source, "linkcheck: allowed-redirects", "URL")
+                and saferegex.match_or_say(dst, target, "linkcheck: allowed-redirects", "URL")
                 for src, dst in self._allowed
             )
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -31,7 +30,6 @@ from novadoclint.untrusted import excerpt
 
 Place = tuple[str, Link]  # (docname, link): the document whose change causes a finding
 LinkResults = Mapping[str, LinkResult]
-_log = logging.getLogger(__name__)
 
 CACHE_NAMESPACE = "links-1"
 # Schemes docutils knows, plus what documentation commonly links to besides.
@@ -294,31 +292,13 @@ def excluded_documents(conf: SphinxConf) -> Callable[[str], bool]:
         except saferegex.PatternError as exc:  # the patterns are too costly in all
             raise ConfigError(conf.path, None, f"linkcheck_exclude_documents: {exc}") from None
     patterns = _excluded_compiled[key]
-    return lambda docname: any(_excluded(p, docname) for p in patterns)
+    return lambda docname: any(
+        saferegex.match_or_say(p, docname, "conf.py: linkcheck_exclude_documents", "document name")
+        for p in patterns
+    )
 
 
 _excluded_compiled: dict[tuple[str, ...], tuple[saferegex.SafePattern, ...]] = {}
-
-
-def _excluded(pattern: saferegex.SafePattern, docname: str) -> bool:
-    """``re.match`` within saferegex's limits; the first failure is logged, once."""
-    if pattern.failure is not None:
-        return False
-    found = pattern.match(docname) is not None
-    if pattern.failure == saferegex.TIMED_OUT:
-        _log.warning(
-            "conf.py: linkcheck_exclude_documents pattern %s took over %s s on one document "
-            "name (catastrophic backtracking?); treated as not matching",
-            pattern.shown(),
-            saferegex.TIMEOUT,
-        )
-    elif pattern.failure == saferegex.OVER_BUDGET:
-        _log.warning(
-            "conf.py: linkcheck_exclude_documents patterns took over %s s in all; those not "
-            "yet tried are treated as not matching",
-            pattern.budget.total,
-        )
-    return found
 
 
 def check(

@@ -16,12 +16,15 @@ timeout and remembers why (``failure``), so the rule can say so once.
 from __future__ import annotations
 
 import importlib
+import logging
 import time
 from typing import Any
 
 import regex
 
 from novadoclint.untrusted import excerpt
+
+_log = logging.getLogger(__name__)
 
 _parser: Any
 try:  # re's parser: re._parser from Python 3.11, sre_parse before
@@ -214,3 +217,31 @@ def _children(value: Any) -> list[Any]:
     if isinstance(value, (tuple, list)):
         return [child for item in value for child in _children(item)]
     return []
+
+
+def match_or_say(pattern: SafePattern, text: str, option: str, what: str) -> bool:
+    """``re.match`` as Sphinx applies its conf.py patterns, within the limits.
+
+    For options whose patterns no rule reports: the first failure of a pattern
+    (or of its budget) is said once on standard error, and from then on the
+    pattern does not match. ``what`` names the text tried ("URL", "document name").
+    """
+    if pattern.failure is not None:
+        return False
+    found = pattern.match(text) is not None
+    if pattern.failure == TIMED_OUT:
+        _log.warning(
+            "%s pattern %s took over %s s on one %s (catastrophic backtracking?); "
+            "treated as not matching",
+            option,
+            pattern.shown(),
+            TIMEOUT,
+            what,
+        )
+    elif pattern.failure == OVER_BUDGET:
+        _log.warning(
+            "%s patterns took over %s s in all; those not yet tried are treated as not matching",
+            option,
+            pattern.budget.total,
+        )
+    return found
