@@ -32,15 +32,18 @@ def write(root: Path, files: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def test_a_fifo_or_huge_document_is_unreadable_not_waited_on(tmp_path: Path) -> None:
+def test_a_fifo_or_huge_document_is_unreadable_not_waited_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # findings carry paths relative to the tree
     write(tmp_path, {"conf.py": "", "index.rst": "Index\n=====\n"})
     os.mkfifo(tmp_path / "pipe.rst")
     with open(tmp_path / "huge.rst", "wb") as f:
         f.truncate(MAX_DOCUMENT_BYTES + 1)  # sparse: no disk used
     start = time.monotonic()
-    found = [line for line in findings(tmp_path, cache=False) if "file-unreadable" in line]
+    found = [line for line in findings(Path("."), cache=False) if "file-unreadable" in line]
     assert time.monotonic() - start < 30
-    assert [line.split(str(tmp_path) + os.sep)[-1] for line in found] == [
+    assert found == [
         "huge.rst:1:1: error file-unreadable cannot read huge.rst: larger than 64 MB",
         "pipe.rst:1:1: error file-unreadable cannot read pipe.rst: not a regular file",
     ]
