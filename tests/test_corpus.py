@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from novadoclint.engine import lint
+from novadoclint.findings import Severity
 
 TREES = ["nova-2026", "nova-2017"]
+# documents nova lists in toctrees of two places (Sphinx logs these at INFO)
+TOCTREE_DUPLICATES = {"nova-2026": 8, "nova-2017": 18}
 
 
 @pytest.mark.parametrize("tree", TREES)
@@ -19,6 +22,10 @@ def test_corpus_tree(corpus: Path, tree: str) -> None:
     assert run.files > 100
     assert "internal-error" not in rules
     assert not rules & {"unknown-directive", "unknown-role", "rst-syntax", "conf-syntax"}
+    duplicates = [f for f in run.findings if f.rule == "toctree-duplicate"]
+    assert len(duplicates) == TOCTREE_DUPLICATES[tree]
+    assert {f.severity for f in duplicates} == {Severity.INFO}
+    assert "toctree-entry-duplicate" not in rules  # no document twice in one toctree
 
 
 def test_baseline_on_the_corpus(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 
 from novadoclint.context import Context
@@ -10,9 +11,26 @@ from novadoclint.index import FactsIndex, TocLink
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import GLOB_RE, Suggestions, warning_suppressed
 
+# conf.py settings whose entries start with the document a builder starts from
+# (LaTeX, Texinfo, manual pages); epub and singlehtml start from root_doc.
+BUILDER_START_SETTINGS = ("latex_documents", "texinfo_documents", "man_pages")
+
 
 def _at(link: TocLink) -> Location:
     return Location(link.toctree.path, link.entry.line)
+
+
+def builder_roots(index: FactsIndex) -> frozenset[str]:
+    """The documents some Sphinx builder starts from: root_doc and each start document of
+    `latex_documents`, `texinfo_documents` and `man_pages` that the tree has."""
+    roots = {index.conf.root_doc}
+    for key in BUILDER_START_SETTINGS:
+        value = index.conf.get(key)
+        if isinstance(value, (list, tuple)):
+            for entry in value:
+                if isinstance(entry, (list, tuple)) and entry and isinstance(entry[0], str):
+                    roots.add(entry[0])
+    return frozenset(root for root in roots if root in index.docs)
 
 
 @rule("toctree-entry-missing", Severity.ERROR, Phase.TREE, tags={"toctree"})
@@ -88,17 +106,17 @@ def _missing_message(suggest: Suggestions, link: TocLink) -> str:
     return text + suggest.hint(name, besides=link.parent)
 
 
-@rule("toctree-duplicate", Severity.WARNING, Phase.TREE, tags={"toctree"})
-def toctree_duplicate(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
-    """A document listed twice in one toctree, or in the toctrees of several places.
+@rule("toctree-entry-duplicate", Severity.WARNING, Phase.TREE, tags={"toctree"})
+def toctree_entry_duplicate(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A document listed twice in one toctree.
 
     ## Why is this bad?
-    A document has one place in the navigation: Sphinx picks one parent for
-    its breadcrumbs and previous/next links and logs "document is referenced in
-    multiple toctrees"; the other entry leads readers to a page whose menu says
-    they are somewhere else. An entry repeated in one toctree ("duplicated entry
-    found in toctree") shows the page twice. Keep one toctree entry per
-    document and link to it from elsewhere with `:doc:`.
+    The page shows up twice in the same menu, and Sphinx warns "duplicated
+    entry found in toctree" (a warning: `sphinx-build -W` fails). Entries are
+    compared as the documents they name, so `install` and `install.rst` are
+    the same entry, and a `:glob:` pattern that matches a document also listed
+    by name repeats it. A document listed in toctrees of different places is
+    `toctree-duplicate`.
 
     ## Example
     ```rst
@@ -110,9 +128,6 @@ def toctree_duplicate(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
 
        install
        admin
-
-    .. toctree::
-
        install
     .. file: install.rst
     Installing
@@ -132,8 +147,6 @@ def toctree_duplicate(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
 
        install
        admin
-
-    See also :doc:`install`.
     .. file: install.rst
     Installing
     ==========
@@ -142,23 +155,90 @@ def toctree_duplicate(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     =====
     ```
     """
-    values = index.conf.values
-    if not warning_suppressed(values, "toc", "duplicate_entry"):
-        for link in index.toc_links:
-            if link.status == "duplicate":
-                yield Hit(
-                    _at(link),
-                    f"duplicated entry found in toctree: {link.target}; remove this entry",
-                    cause=link.parent,
-                )
-    if warning_suppressed(values, "toc", "multiple_toc_parents"):
+    if warning_suppressed(index.conf.values, "toc", "duplicate_entry"):
         return
+    for link in index.toc_links:
+        if link.status == "duplicate":
+            yield Hit(
+                _at(link),
+                f"duplicated entry found in toctree: {link.target}; remove this entry",
+                cause=link.parent,
+            )
+
+
+@rule("toctree-duplicate", Severity.INFO, Phase.TREE, tags={"toctree"})
+def toctree_duplicate(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """A document listed in the toctrees of several places.
+
+    ## Why is this bad?
+    A document has one place in the navigation: Sphinx picks one parent for
+    its breadcrumbs and previous/next links and logs "document is referenced in
+    multiple toctrees"; the other entry leads readers to a page whose menu says
+    they are somewhere else. Sphinx logs this at INFO only (the build passes
+    with `-W`), so the finding is `info`. The toctrees of a document another
+    builder starts from (the first item of a `latex_documents`,
+    `texinfo_documents` or `man_pages` entry, other than `root_doc`) that no
+    toctree lists repeat the HTML root's by design and are not counted as a
+    second place; a start document the HTML navigation lists still counts. A
+    document listed twice in one toctree is `toctree-entry-duplicate`.
+
+    ## Example
+    ```rst
+    .. file: index.rst
+    Index
+    =====
+
+    .. toctree::
+
+       install
+       admin
+    .. file: admin.rst
+    Admin
+    =====
+
+    .. toctree::
+
+       install
+    .. file: install.rst
+    Installing
+    ==========
+    ```
+
+    ## Use instead
+    ```rst
+    .. file: index.rst
+    Index
+    =====
+
+    .. toctree::
+
+       install
+       admin
+    .. file: admin.rst
+    Admin
+    =====
+
+    See also :doc:`install`.
+    .. file: install.rst
+    Installing
+    ==========
+    ```
+    """
+    if warning_suppressed(index.conf.values, "toc", "multiple_toc_parents"):
+        return
+    # a start document outside the HTML navigation: its toctrees repeat the root's
+    second_roots = {
+        root
+        for root in builder_roots(index)
+        if root != index.conf.root_doc and root not in index.toc_parents
+    }
     for child in sorted(index.toc_parents):
-        links = [link for link in index.toc_parents[child] if link.status != "duplicate"]
+        listed = [link for link in index.toc_parents[child] if link.status != "duplicate"]
+        links = [link for link in listed if link.parent not in second_roots]
         toctrees = {(link.toctree.path, link.toctree.line) for link in links}
         if len(toctrees) < 2:
             continue
-        parents = [link.parent for link in links]
+        parents = [link.parent for link in listed]  # Sphinx's list names every parent
         yield Hit(
             _at(links[1]),
             f"document is referenced in multiple toctrees: {parents}, selecting: "
@@ -228,8 +308,10 @@ def unreachable_document(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     Sphinx is content when *some* toctree lists a document, even one on an
     orphan page, so it stays quiet; yet no path from the front page's
     navigation reaches it. This stricter variant of `orphan-document` follows
-    the toctrees from `root_doc` (`master_doc`); it skips documents marked
-    `:orphan:` and those pulled in with `include`. Off by default: sites with
+    the toctrees from `root_doc` (`master_doc`) and from the documents other
+    builders start from (`latex_documents`, `texinfo_documents`, `man_pages`);
+    it skips documents marked `:orphan:` and those pulled in with `include`.
+    Off by default: sites with
     deliberate side trees (landing pages linked from outside) would see noise.
 
     ## Example
@@ -275,7 +357,7 @@ def unreachable_document(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     root = index.conf.root_doc
     if root not in index.docs:
         return
-    reachable, included = index.reachable, index.included_docs
+    reachable, included = _reachable(index, builder_roots(index)), index.included_docs
     for docname in sorted(index.toc_parents):
         if docname in reachable or docname in included or docname not in index.docs:
             continue
@@ -289,3 +371,15 @@ def unreachable_document(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             f"outside the tree list it ({', '.join(parents)}); list it in one the root leads to",
             cause=docname,
         )
+
+
+def _reachable(index: FactsIndex, roots: frozenset[str]) -> frozenset[str]:
+    """Documents the toctrees lead to from any of ``roots`` (the roots included)."""
+    seen = set(roots)
+    queue = deque(sorted(roots))
+    while queue:
+        for child in index.toctree_includes.get(queue.popleft(), ()):
+            if child not in seen:
+                seen.add(child)
+                queue.append(child)
+    return frozenset(seen)
