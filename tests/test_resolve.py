@@ -231,6 +231,24 @@ def test_intersphinx_names() -> None:
     assert not resolve.external_label("tut", frozenset({"*"}))
 
 
+def test_inventories_searched_follows_intersphinx_disabled_reftypes() -> None:
+    ext = ("sphinx.ext.intersphinx",)
+    mapping = {"python": ("https://docs.python.org/3", None)}
+    values: dict[str, object] = {"intersphinx_mapping": mapping}
+    searched = resolve.inventories_searched
+    assert searched(values, ext, "std:label")  # Sphinx 7: only std:doc is disabled
+    assert not searched(values, ext, "std:doc")
+    assert not searched(values, (), "std:label")  # intersphinx not enabled
+    assert not searched({"intersphinx_mapping": {}}, ext, "std:label")  # no inventory
+    assert not searched({}, ext, "std:label")  # not set: Sphinx's default is empty
+    assert searched({}, ext, "std:label", unknown={"intersphinx_mapping"})  # computed
+    assert searched({"intersphinx_mapping": {"https://x.test/": None}}, ext, "std:label")
+    for disabled in (["*"], ["std:*"], ["std:label"], ("std:doc", "std:label")):
+        assert not searched({**values, "intersphinx_disabled_reftypes": disabled}, ext, "std:label")
+    assert searched({**values, "intersphinx_disabled_reftypes": ["py:*"]}, ext, "std:label")
+    assert searched({**values, "intersphinx_disabled_reftypes": []}, ext, "std:doc")
+
+
 def _doc(docname: str, *entries: str, includes: tuple[Include, ...] = ()) -> DocFacts:
     base = empty_facts(docname, docname + ".rst")
     toc_entries = tuple(TocEntry(None, e, n + 3) for n, e in enumerate(entries))

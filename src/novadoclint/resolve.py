@@ -93,6 +93,40 @@ def external_label(target: str, inventories: frozenset[str]) -> bool:
     return bool(sep) and ("*" in inventories or name in inventories)
 
 
+# intersphinx_disabled_reftypes' default since Sphinx 7.0.
+DISABLED_REFTYPES = ("std:doc",)
+
+
+def inventories_searched(
+    conf_values: Mapping[str, Any],
+    extensions: Sequence[str],
+    objtype: str,
+    unknown: Collection[str] = (),
+) -> bool:
+    """Sphinx looks a target of this object type up, unprefixed, in every inventory.
+
+    sphinx.ext.intersphinx._resolve: a reference not resolved locally is
+    tried as is in all inventories (resolve_reference_any_inventory), unless
+    ``intersphinx_disabled_reftypes`` names its object type (``std:label``
+    for :ref:, ``std:doc`` for :doc:), its domain (``std:*``) or ``*``.
+    Only with at least one inventory (a non-empty ``intersphinx_mapping``,
+    named or not); a mapping or setting conf.py computes (``unknown``) may
+    hold anything.
+    """
+    if "sphinx.ext.intersphinx" not in extensions:
+        return False
+    mapping = conf_values.get("intersphinx_mapping")
+    if isinstance(mapping, Mapping) and not mapping:
+        return False
+    if mapping is None and "intersphinx_mapping" not in unknown:
+        return False  # not set: Sphinx's default is no inventory at all
+    disabled = conf_values.get("intersphinx_disabled_reftypes", DISABLED_REFTYPES)
+    if not isinstance(disabled, (list, tuple, set, frozenset)):
+        return True
+    domain = objtype.partition(":")[0]
+    return not {"*", f"{domain}:*", objtype} & {d for d in disabled if isinstance(d, str)}
+
+
 @dataclass(frozen=True, slots=True)
 class TocTarget:
     """One toctree entry as TocTree.parse_content reads it."""

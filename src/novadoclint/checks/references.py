@@ -17,6 +17,7 @@ from novadoclint.resolve import (
     did_you_mean,
     external_label,
     intersphinx_names,
+    inventories_searched,
     label_target,
     nitpick_ignored,
     nitpick_regexes,
@@ -74,18 +75,37 @@ def doc_ref_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     ==========
     ```
     """
-    suggest = Suggestions(index.docs)
-    for docname, ref in _refs(index, DOC_ROLES):
-        if resolve_doc(index.docs, docname, ref.target) is None:
-            if _quiet(index, ref.role, ref.target):
-                continue
-            hint = suggest.hint(_plain_doc(index, ref.target))
+    for docname, ref, hint in _doc_misses(index):
+        if hint is not None:
             yield Hit(
                 Location(ref.path, ref.line, ref.column),
                 f"unknown document: {ref.target!r}{hint}",
                 cause=docname,
             )
     _asked_nitpick(index, "doc-ref-missing")
+
+
+def _doc_misses(index: FactsIndex) -> Iterator[tuple[str, Ref, str | None]]:
+    """(docname, ref, hint) for each :doc: that names no document, in document order.
+
+    A target ``name:doc`` where name is an intersphinx_mapping key is another
+    project's document, never reported. The hint is None where Sphinx would
+    look the target up as is in every inventory: only when conf.py removes
+    'std:doc' from ``intersphinx_disabled_reftypes`` (disabled since Sphinx 7).
+    """
+    conf = index.conf
+    inventories = intersphinx_names(conf.values, conf.extensions)
+    searched = inventories_searched(conf.values, conf.extensions, "std:doc", conf.unknown)
+    suggest = Suggestions(index.docs)
+    for docname, ref in _refs(index, DOC_ROLES):
+        if resolve_doc(index.docs, docname, ref.target) is not None:
+            continue
+        if _quiet(index, ref.role, ref.target) or external_label(ref.target, inventories):
+            continue
+        hint = suggest.hint(_plain_doc(index, ref.target))
+        if not hint and _misspelt(ref.target, inventories):
+            hint = _inventory_hint(ref.target, inventories)
+        yield docname, ref, None if searched and not hint else hint
 
 
 def _plain_doc(index: FactsIndex, target: str) -> str:
@@ -132,16 +152,42 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     ```
 
     ## Known problems
-    With `sphinx.ext.intersphinx`, Sphinx also looks up a label without a
-    `name:` prefix in every inventory; such references are reported here,
-    since this project does not define them (write them with the prefix).
+    With `sphinx.ext.intersphinx` and an `intersphinx_mapping`, Sphinx also
+    looks a label no document defines up in every inventory (unless
+    `intersphinx_disabled_reftypes` lists `std:label`, `std:*` or `*`).
+    Inventories are not read here, so such a label is reported only when it
+    is a near miss of a label this project defines, or its `name:` prefix a
+    near miss of a mapping key; the others are counted once, at info level,
+    by `intersphinx-assumed`.
     `:numref:` to a label that exists but sits on no figure, table, code block
     or section is not reported. With autosectionlabel, Sphinx names a section
     by its title's source text, markup included (``` ``nova-manage`` usage ```);
     here the title's plain text is used.
     """
+    for docname, ref, target, hint in _label_misses(index):
+        if hint is not None:
+            yield Hit(
+                Location(ref.path, ref.line, ref.column),
+                f"undefined label: {target!r}{hint}",
+                cause=docname,
+            )
+    _asked_nitpick(index, "ref-label-missing")
+
+
+def _label_misses(index: FactsIndex) -> Iterator[tuple[str, Ref, str, str | None]]:
+    """(docname, ref, target, hint) for each label no document defines, in document order.
+
+    The hint is None where Sphinx would go on to look the label up in the
+    intersphinx inventories, which are not read here: a target written as is
+    (no ``name:`` prefix, or one that is no near miss of a mapping key) and
+    no near miss of a local label. Only :ref: is looked up so; :numref: has
+    no object type an inventory holds.
+    """
     labels = index.all_labels
     inventories = intersphinx_names(index.conf.values, index.conf.extensions)
+    searched = inventories_searched(
+        index.conf.values, index.conf.extensions, "std:label", index.conf.unknown
+    )
     resolve_self = index.conf.get("intersphinx_resolve_self")
     suggest = Suggestions(labels)
     for docname, ref in _refs(index, REF_ROLES | NUMREF_ROLES):
@@ -151,13 +197,74 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             continue
         if name == target and external_label(target, inventories):
             continue
-        hint = suggest.hint(name) or _inventory_hint(name, inventories)
+        local = suggest.hint(name)
+        if searched and ref.role in REF_ROLES and not local and not _misspelt(name, inventories):
+            yield docname, ref, target, None
+        else:
+            yield docname, ref, target, local or _inventory_hint(name, inventories)
+
+
+def _misspelt(target: str, inventories: frozenset[str]) -> bool:
+    """A 'name:label' whose name is a near miss of an intersphinx_mapping key."""
+    prefix, sep, _ = target.partition(":")
+    known = inventories - {"*"}
+    return bool(sep) and bool(known) and bool(did_you_mean(prefix, known))
+
+
+@rule("intersphinx-assumed", Severity.INFO, Phase.TREE, tags={"references"})
+def intersphinx_assumed(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """References this project does not resolve, assumed to be in intersphinx inventories.
+
+    ## Why is this bad?
+    It may not be. With `sphinx.ext.intersphinx` and an `intersphinx_mapping`,
+    Sphinx looks a `:ref:` label no document defines up in every inventory
+    (since Sphinx 7 only `std:doc` is left out, by
+    `intersphinx_disabled_reftypes`). novadoclint reads no inventory, so it
+    cannot tell another project's label from a mistake: instead of an error
+    at each use, it says once per tree how many labels it took on trust,
+    naming a few. A near miss of a label this project defines is still
+    `ref-label-missing`. Writing the inventory name (`python:label`) or the
+    `:external:` role says where the label lives; adding `'std:label'` to
+    `intersphinx_disabled_reftypes` makes Sphinx, and novadoclint, check
+    unprefixed labels locally.
+
+    ## Example
+    ```rst
+    .. conf.py: extensions = ['sphinx.ext.intersphinx']; intersphinx_mapping = {'python': ('https://docs.python.org/3', None)}
+    See :ref:`tut-intro`.
+    ```
+
+    ## Use instead
+    ```rst
+    .. conf.py: extensions = ['sphinx.ext.intersphinx']; intersphinx_mapping = {'python': ('https://docs.python.org/3', None)}
+    See :ref:`python:tut-intro`.
+    ```
+    """
+    labels = [(d, ref, target) for d, ref, target, hint in _label_misses(index) if hint is None]
+    docs = [(d, ref, ref.target) for d, ref, hint in _doc_misses(index) if hint is None]
+    names = intersphinx_names(index.conf.values, index.conf.extensions) - {"*"}
+    inventories = f" ({', '.join(sorted(names))})" if names else ""
+    for kind, found in ((":ref: label", labels), (":doc: target", docs)):
+        if not found:
+            continue
+        docname, ref, _ = found[0]
+        targets = sorted({target for _, _, target in found})
+        shown = ", ".join(repr(t) for t in targets[:ASSUMED_SHOWN])
+        more = f" and {len(targets) - ASSUMED_SHOWN} more" if len(targets) > ASSUMED_SHOWN else ""
         yield Hit(
             Location(ref.path, ref.line, ref.column),
-            f"undefined label: {target!r}{hint}",
+            f"{_count(len(targets), kind)} not in this project ({_count(len(found), 'use')}) "
+            f"assumed to be in intersphinx inventories, which are not read: {shown}{more}; "
+            f"a '<name>:' prefix says which project defines each{inventories}",
             cause=docname,
         )
-    _asked_nitpick(index, "ref-label-missing")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+ASSUMED_SHOWN = 5  # names quoted in an intersphinx-assumed finding
 
 
 def _inventory_hint(target: str, inventories: frozenset[str]) -> str:
