@@ -1,8 +1,9 @@
 """Which directives and roles exist for a project, and how to treat their content.
 
 Built from docutils itself, Sphinx core and the extensions conf.py enables
-(``rules/extensions.toml``), local extensions scanned with :mod:`ast`, and the
-user's extra declarations. Nothing is imported or executed.
+(``rules/extensions.toml``), local extensions and conf.py's own ``setup(app)``
+scanned with :mod:`ast` (following ``app.setup_extension``), and the user's
+extra declarations. Nothing is imported or executed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class Vocabulary:
     directives: tuple[tuple[str, Kind, str], ...]
     roles: tuple[tuple[str, Kind, str], ...]
     unknown_extensions: tuple[str, ...] = ()
+    lexers: tuple[str, ...] = ()  # Pygments lexer names registered with app.add_lexer
+    # Every extension Sphinx loads, as far as read: conf.py's, then app.setup_extension()'s
+    loaded: tuple[str, ...] = ()
 
     def directive_kinds(self) -> dict[str, Kind]:
         return {name: kind for name, kind, _ in self.directives}
@@ -102,7 +106,17 @@ def build(
                 roles.setdefault(spec["template"].format(key), (Kind.XREF, provider))
 
     add(table["core"], "sphinx")
-    for ext in conf.extensions:
+    own = scan_conf_setup(conf)
+    lexers = list(own.get("lexers", ()))
+    # Sphinx loads each extension once, in order; app.setup_extension() in an extension's
+    # setup() loads that one at once (and what it loads in turn); in conf.py's, last.
+    pending = [*conf.extensions, *own.get("extensions", ())]
+    seen: dict[str, None] = {}  # in load order
+    while pending:
+        ext = pending.pop(0)
+        if ext in seen:
+            continue
+        seen[ext] = None
         entry = table.get("extension", {}).get(ext)
         if entry is not None:
             add(entry, ext)
@@ -112,6 +126,9 @@ def build(
             unknown.append(ext)
         else:
             add(local, ext)
+            lexers += local.get("lexers", ())
+            pending[0:0] = local.get("extensions", ())
+    add(own, "conf.py")  # Sphinx calls conf.py's setup(app) after loading the extensions
     for name in extra_directives:
         directives.setdefault(name, (Kind.OPAQUE, "config"))
     for name in extra_roles:
@@ -120,6 +137,8 @@ def build(
         tuple(sorted((n, k, p) for n, (k, p) in directives.items())),
         tuple(sorted((n, k, p) for n, (k, p) in roles.items())),
         tuple(unknown),
+        tuple(sorted(set(lexers))),
+        tuple(seen),
     )
 
 
@@ -159,38 +178,128 @@ def scan_local_extension(
         tree = ast.parse(untrusted.read_bytes(path), filename=str(path))
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
-    return _registrations(tree)
+    return _module_registrations(tree)
 
 
-def _registrations(tree: ast.Module) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {"opaque_directives": [], "text_roles": [], "xref_roles": []}
-    classes = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+def scan_conf_setup(conf: SphinxConf) -> dict[str, list[str]]:
+    """What conf.py's own ``setup(app)`` registers, read with ast like a local extension.
+
+    Sphinx calls a ``setup`` function conf.py defines as if conf.py were an
+    extension. Only what ``setup`` reaches counts: its own body and the
+    functions of conf.py it calls by name, in turn.
+    """
+    if conf.path is None or conf.problem is not None:
+        return {}
+    try:  # conf.py itself, read as read_conf read it: bounded, never a FIFO
+        tree = ast.parse(untrusted.read_bytes(Path(conf.path)), filename=conf.path)
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    functions = {
+        stmt.name: stmt
+        for stmt in tree.body
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    if "setup" not in functions:
+        return {}
+    reached: dict[str, ast.AST] = {}
+    pending = ["setup"]
+    while pending:
+        name = pending.pop()
+        function = functions.get(name)
+        if function is None or name in reached:
             continue
-        args = [
-            a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None
-            for a in node.args
+        reached[name] = function
+        pending += [
+            node.func.id
+            for node in ast.walk(function)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
         ]
-        method = node.func.attr
-        if method == "add_directive" and args and isinstance(args[0], str):
-            found["opaque_directives"].append(args[0])
-        elif method in ("add_role", "add_generic_role") and args and isinstance(args[0], str):
-            found["text_roles"].append(args[0])
-        elif method in ("add_crossref_type", "add_object_type") and len(args) >= 2:
-            if isinstance(args[0], str):
-                found["opaque_directives"] += [args[0], f"std:{args[0]}"]
-            if isinstance(args[1], str):
-                found["xref_roles"] += [args[1], f"std:{args[1]}"]
-        elif method == "add_directive_to_domain" and len(args) >= 2:
-            found["opaque_directives"].append(f"{args[0]}:{args[1]}")
-        elif method == "add_role_to_domain" and len(args) >= 2:
-            found["xref_roles"].append(f"{args[0]}:{args[1]}")
-        elif method == "add_domain" and node.args and isinstance(node.args[0], ast.Name):
-            cls = classes.get(node.args[0].id)
-            if cls is not None:
-                _domain(cls, found)
+    classes = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    return _registrations(reached.values(), classes)
+
+
+# Sphinx's own parameter names, for registrations written with keywords.
+_PARAMETERS = {
+    "add_directive": ("name",),
+    "add_role": ("name",),
+    "add_generic_role": ("name",),
+    "add_object_type": ("directivename", "rolename"),
+    "add_crossref_type": ("directivename", "rolename"),
+    "add_directive_to_domain": ("domain", "name"),
+    "add_role_to_domain": ("domain", "name"),
+    "add_lexer": ("alias",),
+    "setup_extension": ("extname",),
+}
+
+
+def _arguments(node: ast.Call, names: tuple[str, ...]) -> list[str | None]:
+    """The call's first len(names) arguments as strings (None: not a literal string)."""
+    values: list[ast.expr | None] = [*node.args[: len(names)]]
+    values += [None] * (len(names) - len(values))
+    for keyword in node.keywords:
+        if keyword.arg in names:
+            values[names.index(keyword.arg)] = keyword.value
+    return [
+        v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else None
+        for v in values
+    ]
+
+
+def _module_registrations(tree: ast.Module) -> dict[str, list[str]]:
+    classes = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    return _registrations([tree], classes)
+
+
+def _registrations(
+    roots: Iterable[ast.AST], classes: Mapping[str, ast.ClassDef]
+) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {
+        "body_directives": [],
+        "opaque_directives": [],
+        "text_roles": [],
+        "xref_roles": [],
+        "lexers": [],
+        "extensions": [],
+    }
+    for root in roots:
+        for node in ast.walk(root):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                _registration(node, node.func.attr, classes, found)
     return found
+
+
+def _registration(
+    node: ast.Call, method: str, classes: Mapping[str, ast.ClassDef], found: dict[str, list[str]]
+) -> None:
+    if method == "add_domain" and node.args and isinstance(node.args[0], ast.Name):
+        cls = classes.get(node.args[0].id)
+        if cls is not None:
+            _domain(cls, found)
+        return
+    if method not in _PARAMETERS:
+        return
+    args = _arguments(node, _PARAMETERS[method])
+    first = args[0]
+    if method in ("add_directive", "add_role", "add_generic_role", "add_lexer", "setup_extension"):
+        if first:
+            key = {
+                "add_directive": "opaque_directives",
+                "add_lexer": "lexers",
+                "setup_extension": "extensions",
+            }.get(method, "text_roles")
+            found[key].append(first)
+    elif method in ("add_object_type", "add_crossref_type"):
+        # The std domain's directive and role, also reachable without the prefix. An
+        # object type's content is rst (an object description); a crossref type's
+        # directive takes no content.
+        key = "body_directives" if method == "add_object_type" else "opaque_directives"
+        if first:
+            found[key] += [first, f"std:{first}"]
+        if args[1]:
+            found["xref_roles"] += [args[1], f"std:{args[1]}"]
+    elif first and args[1]:  # add_{directive,role}_to_domain
+        key = "opaque_directives" if method == "add_directive_to_domain" else "xref_roles"
+        found[key].append(f"{first}:{args[1]}")
 
 
 def _domain(cls: ast.ClassDef, found: dict[str, list[str]]) -> None:
