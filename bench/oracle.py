@@ -82,6 +82,7 @@ OUR_CLASSES: dict[str, tuple[str, re.Pattern[str]]] = {
     "orphan-document": ("not-included", re.compile(r"()")),
     "duplicate-label": ("duplicate-label", re.compile(r"^duplicate label (.*?), other instance")),
     "toctree-duplicate": ("toctree-duplicate", re.compile(r"(?:in toctree: |<- )(.*?);")),
+    "toctree-entry-duplicate": ("toctree-duplicate", re.compile(r"in toctree: (.*?);")),
     "include-missing": ("include-missing", re.compile(r"^include file '(.*?)' not found")),
     "image-missing": ("image-missing", re.compile(r"file not readable: (.*?)(?:;|$)")),
 }

@@ -64,14 +64,14 @@ def test_object_type_role_is_its_second_name(tmp_path: Path) -> None:
     vocab = build(
         tmp_path,
         "def setup(app):\n"
-        "    app.add_object_type('confval', 'setting')\n"
+        "    app.add_object_type('cfgval', 'setting')\n"
         "    app.add_object_type('empty', '')\n"
         "    app.add_role(some_name, None)\n",
     )
-    assert "confval" in vocab.directive_kinds()
+    assert "cfgval" in vocab.directive_kinds()
     roles = vocab.role_kinds()
     assert "setting" in roles
-    assert "confval" not in roles
+    assert "cfgval" not in roles
     assert "" not in roles
     assert "empty" not in roles
 
