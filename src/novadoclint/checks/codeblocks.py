@@ -109,6 +109,8 @@ def _block_nodes(doctree: nodes.document) -> Iterator[nodes.Element]:
     stack: list[nodes.Node] = [doctree]
     while stack:
         node = stack.pop()
+        if isinstance(node, nodes.system_message):
+            continue  # docutils' error report: its literal block is the faulty markup's source
         if isinstance(node, nodes.literal_block):
             yield node
         elif isinstance(node, parse.directive_record) and node["name"] in BLOCK_DIRECTIVES:
