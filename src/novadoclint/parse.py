@@ -136,13 +136,32 @@ class RecordingDirective(Directive):
             _, node["content_line"] = self.state_machine.get_source_and_line(
                 self.content_offset + 1
             )
-            if self.body:
-                self.state.nested_parse(
-                    self.content, self.content_offset, node, match_titles=self.name in TITLED_BODIES
-                )
+            if self.body and self.name in TITLED_BODIES:
+                _nested_parse_with_titles(self, node)
+            elif self.body:
+                self.state.nested_parse(self.content, self.content_offset, node)
         if self.name in DIAGRAM_FILE_DIRECTIVES and self.arguments:
             _note_dependency(self.state.document, self.arguments[0])
         return [node]
+
+
+def _nested_parse_with_titles(directive: Directive, node: nodes.Element) -> None:
+    """Content that may hold sections, parsed as Sphinx's only and ifconfig parse it.
+
+    Sphinx (``nested_parse_with_titles``, the ``only`` directive) parses such content
+    with a title-style memo of its own: a title inside it is leveled by the styles
+    met inside it, never checked against the document's, and the document's memo
+    is put back after.
+    """
+    memo = directive.state.memo
+    title_styles, section_level = memo.title_styles, memo.section_level
+    memo.title_styles, memo.section_level = [], 0
+    try:
+        directive.state.nested_parse(
+            directive.content, directive.content_offset, node, match_titles=True
+        )
+    finally:
+        memo.title_styles, memo.section_level = title_styles, section_level
 
 
 def _note_dependency(document: nodes.document, target: str) -> None:
