@@ -43,6 +43,9 @@ TRANSFORMS = (
     misc.Transitions,
 )
 # Directives whose rst content may hold sections (Sphinx: nested_parse_with_titles).
+# Sphinx's intersphinx answers any role "external:..." or "external+name:...": name > 9 chars
+EXTERNAL_ROLE_RE = re.compile(r"^external[:+].+", re.IGNORECASE)
+INTERSPHINX = "sphinx.ext.intersphinx"
 TITLED_BODIES = frozenset({"only", "ifconfig"})
 VERSION_CHANGES = frozenset({"versionadded", "versionchanged", "deprecated", "versionremoved"})
 # Indentation levels a document may nest; docutils recursion gives out between about
@@ -340,6 +343,23 @@ class BoundedLookup:
         return BOUNDED_DIRECTIVES.get(found, found), messages
 
 
+class ExternalRoles:
+    """docutils' role lookup, plus intersphinx's ``external:...`` and ``external+name:...``.
+
+    Sphinx's intersphinx dispatcher answers any role name of that shape (longer
+    than ``external:``) with an inventory lookup; no table can list them.
+    """
+
+    def __init__(self, lookup: Any) -> None:
+        self.wrapped = lookup
+
+    def __call__(self, name: str, language: Any, lineno: int, reporter: Any) -> Any:
+        found, messages = self.wrapped(name, language, lineno, reporter)
+        if found is None and EXTERNAL_ROLE_RE.match(name):
+            return xref_role, []
+        return found, messages
+
+
 def _chain_from(message: str, srcdir: str) -> str:
     """docutils' circular-inclusion chain with source-dir paths, not working-dir ones."""
     head, _, chain = message.partition(":\n")
@@ -395,6 +415,10 @@ def _register(vocabulary: Vocabulary) -> None:
     role_function = {Kind.XREF: xref_role, Kind.TEXT: text_role}
     for name, kind, _ in vocabulary.roles:
         roles.register_local_role(name, role_function[kind])  # type: ignore[arg-type]
+    if isinstance(roles.role, ExternalRoles):  # a worker's lookup from an earlier install
+        roles.role = roles.role.wrapped
+    if INTERSPHINX in vocabulary.loaded:
+        roles.role = ExternalRoles(roles.role)  # type: ignore[assignment]
 
 
 def install(vocabulary: Vocabulary) -> None:
@@ -406,12 +430,13 @@ def install(vocabulary: Vocabulary) -> None:
 def namespace(vocabulary: Vocabulary) -> Iterator[None]:
     """Register the vocabulary for the duration of a block, then restore docutils."""
     saved = dict(directives._directives), dict(roles._roles)  # type: ignore[attr-defined]
-    lookup = directives.directive
+    lookup, role_lookup = directives.directive, roles.role
     try:
         _register(vocabulary)
         yield
     finally:
         directives.directive = lookup
+        roles.role = role_lookup
         directives._directives.clear()  # type: ignore[attr-defined]
         directives._directives.update(saved[0])  # type: ignore[attr-defined]
         roles._roles.clear()  # type: ignore[attr-defined]
