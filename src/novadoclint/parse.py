@@ -47,7 +47,12 @@ TRANSFORMS = (
 EXTERNAL_ROLE_RE = re.compile(r"^external[:+].+", re.IGNORECASE)
 INTERSPHINX = "sphinx.ext.intersphinx"
 TITLED_BODIES = frozenset({"only", "ifconfig"})
-VERSION_CHANGES = frozenset({"versionadded", "versionchanged", "deprecated", "versionremoved"})
+VERSION_CHANGES = frozenset(
+    {
+        *("versionadded", "versionchanged", "deprecated", "versionremoved"),
+        *("version-added", "version-changed", "version-deprecated", "version-removed"),
+    }
+)
 # Indentation levels a document may nest; docutils recursion gives out between about
 # 110 (nested directives) and 165 (block quotes) levels.
 NESTING_LIMIT = 100
@@ -230,6 +235,16 @@ class BodyDirective(RecordingDirective):
         return result
 
 
+class VersionChangeDirective(BodyDirective):
+    """The version, then one argument of text to the first blank line (Sphinx's VersionChange).
+
+    Split into more arguments, ````a <b>````. wrapped across the words would be cut
+    inside its literal and parsed as unbalanced inline markup.
+    """
+
+    optional_arguments = 2
+
+
 class AdmonitionDirective(BodyDirective):
     """No argument: text on the directive line is content, as for docutils' note."""
 
@@ -408,7 +423,8 @@ def _register(vocabulary: Vocabulary) -> None:
         Kind.OPAQUE: OpaqueDirective,
     }
     for name, kind, _ in vocabulary.directives:
-        directives.register_directive(name, directive_class[kind])
+        chosen = VersionChangeDirective if name in VERSION_CHANGES else directive_class[kind]
+        directives.register_directive(name, chosen)
     directives.register_directive("include", RecordingInclude)
     if not isinstance(directives.directive, BoundedLookup):
         directives.directive = BoundedLookup(directives.directive)  # type: ignore[assignment]
