@@ -210,10 +210,11 @@ def test_a_diagram_file_outside_the_project_is_never_read(
 
 
 def test_conf_py_text_for_a_finding_is_read_with_the_cap(tmp_path: Path) -> None:
+    """The rules place findings in conf.py from the bytes read_conf read once, bounded."""
     os.mkfifo(tmp_path / "conf.py")
     code = (
-        "import sys\nfrom novadoclint.checks.diagrams import _read_text\n"
-        "print(repr(_read_text(sys.argv[1])))\n"
+        "import sys\nfrom pathlib import Path\nfrom novadoclint.sphinxconf import read_conf\n"
+        "print(repr(read_conf(Path(sys.argv[1])).source))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path / "conf.py")],
@@ -222,7 +223,7 @@ def test_conf_py_text_for_a_finding_is_read_with_the_cap(tmp_path: Path) -> None
         timeout=30,
         check=True,
     )
-    assert done.stdout == "''\n"
+    assert done.stdout == "b''\n"
 
 
 EXTENSION = "def setup(app):\n    app.add_directive('bigdir', object)\n"

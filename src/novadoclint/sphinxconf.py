@@ -49,6 +49,9 @@ class SphinxConf:
     unknown: frozenset[str] = frozenset()
     sys_path: tuple[str, ...] = ()  # absolute directories added to sys.path
     problem: ConfProblem | None = None
+    # The bytes read once, for the rules that place a finding in conf.py or read its setup():
+    # reading the file again could see other bytes (and costs a read each).
+    source: bytes = field(default=b"", repr=False, compare=False)
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.values.get(name, default)
@@ -232,7 +235,9 @@ def read_conf(path: Path) -> SphinxConf:
     for stmt in tree.body:
         _statement(stmt, evaluator, unknown, sys_path)
     values = {k: v for k, v in evaluator.names.items() if k != "__file__"}
-    return SphinxConf(str(path), values, frozenset(unknown - set(values)), tuple(sys_path))
+    return SphinxConf(
+        str(path), values, frozenset(unknown - set(values)), tuple(sys_path), source=data
+    )
 
 
 def _statement(stmt: ast.stmt, ev: _Evaluator, unknown: set[str], sys_path: list[str]) -> None:

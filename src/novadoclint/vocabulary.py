@@ -190,9 +190,9 @@ def scan_conf_setup(conf: SphinxConf) -> dict[str, list[str]]:
     """
     if conf.path is None or conf.problem is not None:
         return {}
-    try:  # conf.py itself, read as read_conf read it: bounded, never a FIFO
-        tree = ast.parse(untrusted.read_bytes(Path(conf.path)), filename=conf.path)
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+    try:  # the bytes read_conf read and parsed
+        tree = ast.parse(conf.source, filename=conf.path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     functions = {
         stmt.name: stmt

@@ -440,7 +440,7 @@ def extension_requirement_missing(index: FactsIndex, ctx: Context) -> Iterator[H
         missing.setdefault(package, []).append(ext)
     if not missing:
         return
-    text = _read_text(conf.path)
+    text = conf.source.decode("utf-8", errors="replace")
     where = declared.suggestion
     for package, extensions in missing.items():
         line, column = _conf_place(text, extensions[0])
@@ -451,15 +451,6 @@ def extension_requirement_missing(index: FactsIndex, ctx: Context) -> Iterator[H
             f"package {package!r} ({word} {named}) is named in none of the requirements "
             f"the docs build installs; add it to {where}",
         )
-
-
-def _read_text(path: str) -> str:
-    """conf.py's text, to place a finding; '' when it cannot be read (or is no regular
-    file, or over 10 MB: the pull request's conf.py may be a FIFO)."""
-    try:
-        return untrusted.read_text(path)
-    except OSError:
-        return ""
 
 
 def _conf_place(text: str, extension: str) -> tuple[int, int]:

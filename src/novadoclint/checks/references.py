@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from novadoclint import saferegex, untrusted
+from novadoclint import saferegex
 from novadoclint.context import Context
 from novadoclint.facts import Label, Ref
 from novadoclint.findings import Hit, Location, Severity
@@ -498,7 +498,7 @@ def regex_timeout(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     failed = [p for pair in pairs for p in pair if p.failure in _REPORTED]
     if not failed:
         return
-    lines = _pattern_lines(index.conf.path)
+    lines = _pattern_lines(index.conf.source)
     for pattern in failed:
         if pattern.failure == saferegex.TIMED_OUT:
             line, column = lines.get(pattern.pattern, lines.get("", (1, 1)))
@@ -518,16 +518,14 @@ def regex_timeout(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
 _REPORTED = (saferegex.TIMED_OUT, saferegex.OVER_BUDGET)  # SKIPPED: OVER_BUDGET says it
 
 
-def _pattern_lines(path: str | None) -> dict[str, tuple[int, int]]:
+def _pattern_lines(source: bytes) -> dict[str, tuple[int, int]]:
     """Where conf.py writes each nitpick_ignore_regex string, and ('') the setting itself.
 
-    Read with the size cap and parsed with ast, never run; unreadable: nothing known.
+    Parsed with ast, never run; no conf.py, or one that does not parse: nothing known.
     """
-    if path is None:
-        return {}
     try:
-        tree = ast.parse(untrusted.read_bytes(path))
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     found: dict[str, tuple[int, int]] = {}
     for node in ast.walk(tree):
