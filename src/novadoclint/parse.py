@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import docutils.statemachine
 from docutils import frontend, nodes, utils
 from docutils.parsers.rst import Directive, DirectiveError, Parser, directives, roles, states
+from docutils.parsers.rst.directives.admonitions import Admonition
 from docutils.parsers.rst.directives.images import Figure
 from docutils.parsers.rst.directives.misc import Include, Raw, adapt_path
 from docutils.parsers.rst.directives.tables import CSVTable
@@ -42,11 +43,19 @@ TRANSFORMS = (
     references.DanglingReferences,
     misc.Transitions,
 )
-# Directives whose rst content may hold sections (Sphinx: nested_parse_with_titles).
 # Sphinx's intersphinx answers any role "external:..." or "external+name:...": name > 9 chars
 EXTERNAL_ROLE_RE = re.compile(r"^external[:+].+", re.IGNORECASE)
 INTERSPHINX = "sphinx.ext.intersphinx"
-TITLED_BODIES = frozenset({"only", "ifconfig"})
+# Directives whose rst content may hold sections, each parsed with a fresh title-style
+# memo: only and ifconfig, and Sphinx's object descriptions (ObjectDescription.run parses
+# its content with allow_section_headings=True): the standard domain's and, below, every
+# domain directive (a name with a domain prefix, py:function, http:get).
+TITLED_BODIES = frozenset(
+    {"only", "ifconfig"}
+    | {"option", "cmdoption", "envvar", "confval", "describe", "object"}
+    | {"function", "data", "class", "exception", "method", "classmethod", "staticmethod"}
+    | {"attribute", "property", "decorator", "decoratormethod", "type"}
+)
 VERSION_CHANGES = frozenset(
     {
         *("versionadded", "versionchanged", "deprecated", "versionremoved"),
@@ -144,7 +153,7 @@ class RecordingDirective(Directive):
             _, node["content_line"] = self.state_machine.get_source_and_line(
                 self.content_offset + 1
             )
-            if self.body and self.name in TITLED_BODIES:
+            if self.body and (self.name in TITLED_BODIES or ":" in self.name):
                 _nested_parse_with_titles(self, node)
             elif self.body:
                 self.state.nested_parse(self.content, self.content_offset, node)
@@ -249,6 +258,15 @@ class AdmonitionDirective(BodyDirective):
     """No argument: text on the directive line is content, as for docutils' note."""
 
     optional_arguments = 0
+
+
+class SphinxAdmonition(Admonition):
+    """docutils' titled admonition with the option Sphinx 8.2's own adds."""
+
+    option_spec: ClassVar[dict[str, Any]] = {
+        **Admonition.option_spec,
+        "collapsible": directives.unchanged,
+    }
 
 
 class OpaqueDirective(RecordingDirective):
@@ -426,6 +444,7 @@ def _register(vocabulary: Vocabulary) -> None:
         chosen = VersionChangeDirective if name in VERSION_CHANGES else directive_class[kind]
         directives.register_directive(name, chosen)
     directives.register_directive("include", RecordingInclude)
+    directives.register_directive("admonition", SphinxAdmonition)
     if not isinstance(directives.directive, BoundedLookup):
         directives.directive = BoundedLookup(directives.directive)  # type: ignore[assignment]
     role_function = {Kind.XREF: xref_role, Kind.TEXT: text_role}
