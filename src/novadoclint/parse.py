@@ -264,7 +264,7 @@ class SphinxAdmonition(Admonition):
     """docutils' titled admonition with the option Sphinx 8.2's own adds."""
 
     option_spec: ClassVar[dict[str, Any]] = {
-        **Admonition.option_spec,
+        **(Admonition.option_spec or {}),
         "collapsible": directives.unchanged,
     }
 
