@@ -50,6 +50,8 @@ GLUED_TAIL_RE = re.compile(r"(?P<token>[^\s`]+):$")
 ROLE_NO_COLON_RE = re.compile(BEFORE + rf":(?P<name>{NAME})`(?P<body>[^`\s][^`]*)`")
 ROLE_RE = re.compile(rf"^:(?P<name>{NAME}):`(?P<body>.*)`$", re.DOTALL)
 UNESCAPED_BACKTICK_RE = re.compile(r"(?<!\\)`")
+# A whole role inside another role's text: markup quoted, as in :literal:`:manpage:`ls(1)``.
+QUOTED_ROLE_RE = re.compile(r":[\w.+:-]+:`[^`]+`")
 LEADING_BACKTICK_RE = re.compile(rf"^`:(?P<name>{NAME}):`(?P<body>[^`]+)`$", re.DOTALL)
 INTERPRETED_RE = re.compile(r"^`(?P<body>[^`].*?)`$", re.DOTALL)
 LINK_IN_BACKTICKS_RE = re.compile(r"^`(?P<text>[^`]*?)\s*<(?P<target>[^<>`\s]+)>`$", re.DOTALL)
@@ -512,6 +514,9 @@ def role_missing_space_after(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     ```rst
     Create :class:`Flavor`\\ s with ``openstack``.
     ```
+
+    A role whose text holds a whole role (``:literal:`:manpage:`ls(1)```) shows
+    markup on purpose and is left alone.
     """
     if ":`" not in doc.text:
         return
@@ -519,8 +524,8 @@ def role_missing_space_after(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         body = match.group("body")
         inner = body.strip("`")
         first = UNESCAPED_BACKTICK_RE.search(inner)
-        if first is None:
-            continue
+        if first is None or QUOTED_ROLE_RE.search(body):
+            continue  # none, or the text quotes a whole role: markup shown as markup
         name = match.group("name")
         word = re.match(r"\S*", inner[first.end() :])
         glued = word.group() if word else ""
