@@ -67,6 +67,8 @@ NESTED_MARKUP_RE = re.compile(
     r"(?![\w`])"
 )
 DANGLING_HYPHEN_RE = re.compile(r"(?P<word>[\w-]*[a-z])-\n[ \t]*(?P<next>[\w-]+)")
+# "unit, functional-\nand integration tests": a suspended hyphen, right with its space.
+CONJUNCTIONS = frozenset({"and", "or", "nor", "but", "to", "vs", "versus"})
 COMMENT_DIRECTIVE_RE = re.compile(r"^(?P<name>[A-Za-z][\w-]*(?::[\w-]+)*)(?P<rest>.*)$")
 MISSING_SPACE_RE = re.compile(r"^\.\.(?P<name>[A-Za-z][\w-]*(?::[\w-]+)*)::?(?:\s|$)")
 THREE_DOTS_RE = re.compile(r"^\.\.\.\s+(?P<name>[A-Za-z][\w-]*(?::[\w-]+)*)::?(?:\s|$)")
@@ -933,12 +935,17 @@ def dangling_hyphen(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     The call is
     non-blocking.
     ```
+
+    A hyphen before a conjunction (``functional-`` then ``and integration``)
+    is a suspended hyphen, rendered rightly with its space, and left alone.
     """
     if "-\n" not in doc.text and "-\r\n" not in doc.text:
         return
     for span in _texts(doc, ctx):
         for match in DANGLING_HYPHEN_RE.finditer(span.text) if "-\n" in span.text else ():
             word, following = match.group("word"), match.group("next")
+            if following.lower() in CONJUNCTIONS:
+                continue
             yield Hit(
                 _at(doc, span, match.start(), f"{word}-"),
                 f"line ends with a dangling hyphen: {_q(word + '- ' + following)} is rendered "
