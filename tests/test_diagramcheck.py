@@ -281,12 +281,46 @@ def test_typo_in_a_bare_body_maps_back_to_the_body() -> None:
     )
 
 
-def test_each_undeclared_name_is_reported_once_without_a_far_suggestion() -> None:
+def test_each_misspelt_name_is_reported_once() -> None:
+    need("seqdiag.parser")
+    text = "seqdiag {\n  alpha; beta;\n  alpha -> btea;\n  btea -> beta;\n  alpha -> btea;\n}"
+    assert undeclared_nodes("seqdiag", text) == (
+        DiagramProblem(3, 12, "edge names 'btea', which is never declared; did you mean 'beta'?"),
+    )
+
+
+def test_a_name_used_only_in_edges_is_a_node_unless_it_misspells_one() -> None:
+    # Naming a node in an edge declares it: far from every declared name, it is
+    # the author's node, not a typo.
     need("seqdiag.parser")
     text = "seqdiag {\n  alpha; beta;\n  alpha -> zzz;\n  zzz -> beta;\n  alpha -> zzz;\n}"
-    assert undeclared_nodes("seqdiag", text) == (
-        DiagramProblem(3, 12, "edge names 'zzz', which is never declared"),
-    )
+    assert undeclared_nodes("seqdiag", text) == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "declared", "typo"),
+    [
+        ("sevrer", ["server"], "server"),  # letters swapped
+        ("stoped", ["stopped"], "stopped"),  # one letter lost
+        ("Server", ["server"], "server"),  # case only
+        ("compute_nodes", ["compute_node_"], None),  # two edits, short name
+        ("conductor_serivce", ["conductor_service"], "conductor_service"),
+        ("conductr_serivce", ["conductor_service"], "conductor_service"),  # two, long
+        ("sp3", ["sp5", "sp4"], None),  # a numbered series (keystone's flows)
+        ("idp1", ["idp2"], None),
+        ("db", ["db2"], None),
+        ("host_a", ["host_b"], None),  # a lettered series
+        ("nodeA", ["nodeB"], None),
+        ("Nova Conductor", ["Ironic Conductor"], None),  # ironic's architecture
+        ("Network Interface", ["Power Interface"], None),
+        ("bb", ["b"], None),  # too short to tell
+        ("api", ["apu"], None),
+    ],
+)
+def test_typo_means_one_edit_from_a_declared_name(
+    name: str, declared: list[str], typo: str | None
+) -> None:
+    assert diagramcheck._typo_of(name, declared) == typo
 
 
 def test_implicit_participants_are_the_authors_style() -> None:
@@ -339,18 +373,19 @@ def test_blockdiag_node_lists_and_groups() -> None:
     need("blockdiag.parser")
     text = """\
 blockdiag {
-    A, B [color = pink];
-    group { C; }
-    A, B -> C -> D, E;
+    alpha, beta [color = pink];
+    group { gamma; }
+    alpha, beta -> gamma -> delta, epsilon;
+    alpha, btea -> gmama;
     class emphasis [color = red];
-    A -> C [class = emphasis];
+    alpha -> gamma [class = emphasis];
 }
 """
     assert check_diagram_syntax("blockdiag", text) == ()
     problems = undeclared_nodes("blockdiag", text)
     assert [(p.line, p.column, p.message) for p in problems] == [
-        (4, column_of(text, "D, E"), "edge names 'D', which is never declared"),
-        (4, column_of(text, "E;"), "edge names 'E', which is never declared"),
+        (5, 12, "edge names 'btea', which is never declared; did you mean 'beta'?"),
+        (5, 20, "edge names 'gmama', which is never declared; did you mean 'gamma'?"),
     ]
 
 
@@ -382,10 +417,8 @@ def test_actdiag_typo_in_an_edge_chain() -> None:
 
 def test_actdiag_lane_names_are_not_nodes() -> None:
     need("actdiag.parser")
-    text = "actdiag {\n  a -> scheduler;\n  lane scheduler { a; }\n}"
-    assert [p.message for p in undeclared_nodes("actdiag", text)] == [
-        "edge names 'scheduler', which is never declared"
-    ]
+    text = "actdiag {\n  a -> schedulr;\n  lane scheduler { a; }\n}"
+    assert undeclared_nodes("actdiag", text) == ()
 
 
 # --------------------------------------------------------------------------
@@ -459,11 +492,13 @@ def test_graphviz_empty_content() -> None:
 
 def test_digraph_body_is_wrapped_as_sphinx_does() -> None:
     need("pydot")
-    body = "a [label=A];\nb;\na -> b;\nb -> c;"
+    body = "api [label=A];\nconductor;\napi -> conductor;\nconductor -> condcutor;"
     assert check_diagram_syntax("digraph", body, name="flow") == ()
     assert check_diagram_syntax("digraph", body) == ()
     assert undeclared_nodes("digraph", body, name="flow") == (
-        DiagramProblem(4, 6, "edge names 'c', which is never declared"),
+        DiagramProblem(
+            4, 14, "edge names 'condcutor', which is never declared; did you mean 'conductor'?"
+        ),
     )
     assert check_diagram_syntax("digraph", "") == ()
 
@@ -543,18 +578,16 @@ def test_graphviz_defaults_and_rank_groups_do_not_count_as_declarations() -> Non
 
 def test_graphviz_endpoint_subgraph_members_are_checked() -> None:
     need("pydot")
-    text = "digraph {\n  a; b;\n  a -> {b bb};\n}"
+    text = "digraph {\n  aaaa; bbbb;\n  aaaa -> {bbbb bbb cccc};\n}"
     assert undeclared_nodes("graphviz", text) == (
-        DiagramProblem(3, 11, "edge names 'bb', which is never declared; did you mean 'b'?"),
+        DiagramProblem(3, 17, "edge names 'bbb', which is never declared; did you mean 'bbbb'?"),
     )
 
 
 def test_graphviz_cluster_names_are_not_nodes() -> None:
     need("pydot")
-    text = "digraph {\n  subgraph cluster_a { x; }\n  x -> cluster_a;\n}"
-    assert undeclared_nodes("graphviz", text) == (
-        DiagramProblem(3, 8, "edge names 'cluster_a', which is never declared"),
-    )
+    text = "digraph {\n  subgraph cluster_alpha { x; }\n  x -> cluster_alpa;\n}"
+    assert undeclared_nodes("graphviz", text) == ()
 
 
 # --------------------------------------------------------------------------
@@ -569,7 +602,7 @@ def test_messages_start_lower_case_without_final_period() -> None:
         *check_diagram_syntax("seqdiag", "a -> b %"),
         *check_diagram_syntax("graphviz", "digrap {}"),
         *check_diagram_syntax("digraph", "a -> b", name="a-b"),
-        *undeclared_nodes("seqdiag", "A;\nA -> B;"),
+        *undeclared_nodes("seqdiag", "Alpha;\nAlpha -> Alpah;"),
     ]
     assert len(problems) == 5
     for problem in problems:
@@ -596,3 +629,65 @@ def test_funcparserlib_message_fallbacks(message: str, expected: tuple[int, int]
     problem = diagramcheck._funcparserlib_problem(module, Exception(message), source)
     assert (problem.line, problem.column) == expected
     assert problem.message[0].islower()
+
+
+# --------------------------------------------------------------------------
+# Graphviz's grammar where pydot's is narrower
+
+
+def test_graphviz_semicolons_between_attributes_are_valid() -> None:
+    # Sphinx's own sphinx_build_phases.dot; grammar.y: optseparator is ';' or ','.
+    need("pydot")
+    text = (
+        "digraph {\n    node [\n        shape = rect;\n"
+        '        fillcolor ="#f7f7f7";\n    ]\n    a -> b [color=red; style=bold]\n}'
+    )
+    assert check_diagram_syntax("graphviz", text) == ()
+
+
+def test_graphviz_comma_separated_node_lists_are_valid() -> None:
+    # Sphinx's own sphinx_core_events_flow.dot; grammar.y: nodelist ',' node.
+    need("pydot")
+    text = (
+        'digraph {\n  {rank=same; "env-purge-doc" "doctree-read", "merge"};\n  a, b:p -> c, d;\n}'
+    )
+    assert check_diagram_syntax("graphviz", text) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("digraph {\n  {rank=same, a}\n}", (2, 13)),  # an assignment is no node
+        ("digraph {\n  a -> , b\n}", (2, 5)),  # a comma where an id is due
+        ("digraph {\n  a [x=1;;]\n}", (2, 5)),  # an empty attribute
+    ],
+)
+def test_graphviz_misplaced_separators_are_still_errors(text: str, place: tuple[int, int]) -> None:
+    need("pydot")
+    (problem,) = check_diagram_syntax("graphviz", text)
+    assert (problem.line, problem.column) == place
+
+
+def test_graphviz_numbered_nodes_made_by_edges_are_no_typos() -> None:
+    # keystone's federation flows: styled column heads, then points named by edges.
+    need("pydot")
+    text = """\
+digraph {
+    node [shape=point]
+    sp_top [label = "Service Provider" shape="box"]
+    sp_top -> sp0 -> sp1 -> sp2
+    idp_top [label = "Identity Provider" shape="box"]
+    idp_top -> idp0 -> idp1
+    sp1 -> idp1 [label = "redirect"]
+    "Nova API" [shape=box]
+    "Nova API" -> "Nova Conductor" -> "Ironic API"
+}
+"""
+    assert undeclared_nodes("graphviz", text) == ()
+    typo = text + "sp_top -> sp_tpo\n"
+    typo = typo.replace("}\nsp_top -> sp_tpo\n", "    sp_top -> sp_tpo\n}\n")
+    assert undeclared_nodes("graphviz", typo) == (
+        DiagramProblem(
+            10, 15, "edge names 'sp_tpo', which is never declared; did you mean 'sp_top'?"
+        ),
+    )

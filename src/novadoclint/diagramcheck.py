@@ -23,7 +23,6 @@ name) is returned with line 0 and column 0, meaning "the directive line".
 
 from __future__ import annotations
 
-import difflib
 import functools
 import importlib
 import re
@@ -175,15 +174,17 @@ def check_diagram_syntax(
 def undeclared_nodes(
     directive: str, text: str, *, name: str | None = None
 ) -> tuple[DiagramProblem, ...]:
-    """Report edge endpoints that name a node the diagram never declares.
+    """Report edge endpoints that misspell a node the diagram declares.
 
     Why: in these languages an edge to an unknown name silently creates a
     new node, so ``browser -> webservr`` draws a stray participant instead of
-    failing.  A diagram that declares at least one node explicitly shows that
-    its author lists the nodes, and only then is a name used solely in edges
-    reported (once, where it is first used), with the closest declared name
-    as a suggestion.  Diagrams that create all nodes implicitly, diagrams that
-    do not parse (see :func:`check_diagram_syntax`), nwdiag, rackdiag,
+    failing.  But naming a node in an edge is also how every one of them
+    declares nodes, and authors mix both styles, so a name used only in edges
+    is reported only when the diagram declares nodes explicitly (a node
+    statement) and the name is a typo of a declared one (see
+    :func:`_typo_of`): once, where it is first used, with the declared name
+    as the suggestion.  Diagrams that create all nodes implicitly, diagrams
+    that do not parse (see :func:`check_diagram_syntax`), nwdiag, rackdiag,
     packetdiag, mermaid and uml give ``()``.  ``name`` is as for
     :func:`check_diagram_syntax`.
     """
@@ -291,13 +292,82 @@ class _Source:
         return self.to_text(_offset_of(self.parsed, line, column))
 
 
-def _first_suggestion(name: str, declared: Sequence[str]) -> str:
-    """The message for an undeclared edge endpoint, with a close declared name."""
-    message = f"edge names {name!r}, which is never declared"
-    matches = difflib.get_close_matches(name, sorted(declared), n=1)
-    if matches:
-        message += f"; did you mean {matches[0]!r}?"
-    return message
+def _near_miss_message(name: str, declared: Sequence[str]) -> str | None:
+    """The message for an edge endpoint that misspells a declared node, else None.
+
+    Naming a node in an edge declares it in every one of these languages, so a
+    name that is only used is no error in itself: Graphviz and blockdiag
+    authors mix declared, styled nodes with nodes created by their edges.  It
+    is worth a warning only when it is a typo of a name the diagram declares.
+    """
+    typo = _typo_of(name, declared)
+    if typo is None:
+        return None
+    return f"edge names {name!r}, which is never declared; did you mean {typo!r}?"
+
+
+def _typo_of(name: str, declared: Sequence[str]) -> str | None:
+    """The declared name that ``name`` misspells, if there is one.
+
+    A typo is one edit (two for names of nine characters or more; letters
+    swapped count as one) or a difference of case only.  Names of fewer than
+    four characters are too short to tell a typo from another node, and a
+    series is not a typo: names that differ only in their digits (``sp3`` and
+    ``sp5``, ``db`` and ``db2``), or in one character that is the last of the
+    name or a whole word of it (``host_a`` and ``host_b``, ``nodeA`` and
+    ``nodeB``), are meant to be different nodes.
+    """
+    best: tuple[int, str] | None = None
+    for candidate in sorted(set(declared)):
+        if candidate == name:
+            return None
+        if candidate.casefold() == name.casefold():
+            distance = 0
+        elif max(len(candidate), len(name)) < 4 or _series(name, candidate):
+            continue
+        else:
+            distance = _edit_distance(name, candidate)
+            if distance > (1 if min(len(candidate), len(name)) < 9 else 2):
+                continue
+        if best is None or distance < best[0]:
+            best = (distance, candidate)
+    return best[1] if best is not None else None
+
+
+_WORD_SEPARATORS = re.compile(r"[\s_.:/-]+")
+
+
+def _series(a: str, b: str) -> bool:
+    """Whether two names look like members of one series rather than a typo."""
+    if re.sub(r"\d+", "", a) == re.sub(r"\d+", "", b):
+        return True
+    if len(a) != len(b):
+        return False
+    differ = [i for i in range(len(a)) if a[i] != b[i]]
+    if len(differ) != 1:
+        return False
+    where = differ[0]
+    if where == len(a) - 1:
+        return True
+    words_a, words_b = _WORD_SEPARATORS.split(a), _WORD_SEPARATORS.split(b)
+    return len(words_a) == len(words_b) and any(
+        x != y and len(x) == len(y) == 1 for x, y in zip(words_a, words_b, strict=True)
+    )
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions, swaps."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
 
 
 # --------------------------------------------------------------------------
@@ -467,9 +537,12 @@ def _funcparserlib_undeclared(directive: str, text: str) -> tuple[DiagramProblem
     positions = _blockdiag_endpoint_positions(tokens, unquote)
     problems = []
     for node in missing:
+        message = _near_miss_message(node, sorted(declared))
+        if message is None:
+            continue
         where = positions.get(node)
         line, column = source.to_text(0) if where is None else source.to_text_lc(*where)
-        problems.append(DiagramProblem(line, column, _first_suggestion(node, sorted(declared))))
+        problems.append(DiagramProblem(line, column, message))
     return tuple(sorted(problems, key=lambda p: (p.line, p.column, p.message)))
 
 
@@ -570,8 +643,54 @@ def _dot_source(directive: str, text: str, name: str | None) -> _Source:
     """
     if directive in _DOT_BODY_DIRECTIVES:
         prefix = f"{directive} {name if name is not None else 'G'} {{\n"
-        return _Source(f"{prefix}{text}\n}}\n", text, len(prefix), 0, len(text))
-    return _Source(text, text, 0, 0, len(text))
+        parsed = _dot_as_pydot_reads(f"{prefix}{text}\n}}\n")
+        return _Source(parsed, text, len(prefix), 0, len(text))
+    return _Source(_dot_as_pydot_reads(text), text, 0, 0, len(text))
+
+
+def _dot_as_pydot_reads(text: str) -> str:
+    """The DOT text with two valid forms pydot's grammar lacks rewritten, offsets kept.
+
+    Graphviz's own grammar (``lib/cgraph/grammar.y``) separates attributes
+    with ``;`` as well as ``,`` (``node [shape = rect; style = filled]``, also
+    in the language reference) and takes a comma-separated list of nodes as a
+    statement or an edge end (``{rank=same; "a" "b", "c"}``, ``a, b -> c``).
+    pydot accepts neither, and a parser's gap is not the author's error: the
+    ``;`` inside brackets becomes ``,``, and a ``,`` between two node ids
+    outside brackets a space (the same nodes, each its own statement).
+    Character for character, so that positions stay those of the text.
+    """
+    lexemes = list(_dot_lexemes(text))
+    chars = list(text)
+    depth = 0
+    for index, (kind, value, offset) in enumerate(lexemes):
+        if kind != "punct":
+            continue
+        if value == "[":
+            depth += 1
+        elif value == "]":
+            depth = max(depth - 1, 0)
+        elif value == ";" and depth:
+            chars[offset] = ","
+        elif value == "," and not depth and _dot_node_list_comma(lexemes, index):
+            chars[offset] = " "
+    return "".join(chars)
+
+
+def _dot_node_list_comma(lexemes: Sequence[tuple[str, str, int]], index: int) -> bool:
+    """Whether the ``,`` at ``index`` separates two node ids (``a:port, "b"``).
+
+    The id before it must be a node's: not the value of an ``a = b``
+    assignment (``rank=same, a`` is an error for Graphviz too).
+    """
+    if index + 1 >= len(lexemes) or lexemes[index + 1][0] != "id":
+        return False
+    before = index - 1
+    while before >= 2 and lexemes[before - 1][1] == ":" and lexemes[before - 2][0] == "id":
+        before -= 2
+    if before < 0 or lexemes[before][0] != "id":
+        return False
+    return before == 0 or lexemes[before - 1][1] != "="
 
 
 def _dot_parse(parsed: str) -> list[Any]:
@@ -739,8 +858,11 @@ def _dot_undeclared(directive: str, text: str, name: str | None) -> tuple[Diagra
     positions = _dot_endpoint_positions(text)
     problems = []
     for node, declared in missing.items():
+        message = _near_miss_message(node, declared)
+        if message is None:
+            continue
         line, column = positions.get(node, (1, 1))
-        problems.append(DiagramProblem(line, column, _first_suggestion(node, declared)))
+        problems.append(DiagramProblem(line, column, message))
     return tuple(sorted(problems, key=lambda p: (p.line, p.column, p.message)))
 
 

@@ -173,7 +173,9 @@ def diagram_syntax(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     syntax error then fails the whole build (or leaves a hole in the page). The
     source is checked with the real grammars: blockdiag's, seqdiag's, actdiag's
     and nwdiag's own parsers, and pydot's Graphviz grammar (plus Graphviz's own
-    edge-operator rule: `->` only in a digraph, `--` only in a graph). The
+    edge-operator rule: `->` only in a digraph, `--` only in a graph, and the
+    two forms of Graphviz's grammar pydot lacks: `;` between attributes and
+    comma-separated node lists, `a, b -> c`, which are valid). The
     problem is reported where it is: at its line and column in the `.rst`
     file, or in the diagram file that the directive names. `mermaid` and `uml`
     have no Python grammar and are not checked.
@@ -246,14 +248,18 @@ def diagram_syntax(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
 
 @rule("diagram-undeclared-node", Severity.WARNING, Phase.FILE, tags={"diagrams"})
 def diagram_undeclared_node(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
-    """An edge naming a node that a diagram which declares its nodes never declares.
+    """An edge naming a node that misspells one the diagram declares.
 
     ## Why is this bad?
     In blockdiag, seqdiag, actdiag and Graphviz an edge to an unknown name
     silently creates a new node: a misspelt participant becomes an extra lane
-    in the sequence diagram, and the build succeeds. Only diagrams that declare
-    at least one node explicitly are checked (their author lists the nodes);
-    diagrams that create every node from its edges are left alone, and so are
+    in the sequence diagram, and the build succeeds. But naming a node in an
+    edge is also how these languages declare nodes, and authors mix styled
+    node statements with nodes their edges create, so a name used only in
+    edges is reported only when the diagram has node statements and the name
+    is a typo of a declared one: one edit away (two for names of nine
+    characters or more, swapped letters count as one) or a difference of case.
+    Diagrams that create every node from its edges are left alone, and so are
     diagrams that do not parse (see `diagram-syntax`).
 
     ## Example
@@ -282,7 +288,10 @@ def diagram_undeclared_node(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Needs the parsers of `novadoclint[diagrams]`; without them it checks
     nothing (`diagram-syntax` says so). nwdiag, rackdiag and packetdiag are not
     checked: a peer link to a node on no network is nwdiag's idiom, and the
-    other two have no edges.
+    other two have no edges. A typo far from every declared name, or of a name
+    of fewer than four characters, is not seen; names of a series that differ
+    only in their digits or in one final or one-letter part (`sp3` and `sp5`,
+    `host_a` and `host_b`) are taken as different nodes, not as typos.
     """
     for directive in _diagrams(doc):
         if not diagramcheck.parser_available(directive.name):
