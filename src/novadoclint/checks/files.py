@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
+from novadoclint import generated
 from novadoclint.context import Context
 from novadoclint.facts import DocFacts
 from novadoclint.findings import Hit, Location, Severity
@@ -13,7 +15,6 @@ from novadoclint.registry import Phase, rule
 from novadoclint.resolve import (
     Suggestions,
     is_remote,
-    matches_any,
     relfn2path,
     warning_suppressed,
     wildcard_candidates,
@@ -23,15 +24,10 @@ from novadoclint.resolve import (
 DOWNLOAD_ROLES = frozenset({"download", "std:download"})
 
 
-def _generated(index: FactsIndex, ctx: Context, path: str) -> bool:
-    """Written at build time by an enabled extension, or declared in generated-files."""
-    generated = index.generated_files
-    return path in generated or matches_any(path, (*generated, *ctx.settings.generated_files))
-
-
-def _suggestions(index: FactsIndex) -> Suggestions:
-    """Every file that exists, or that an enabled extension will write."""
-    return Suggestions((*index.files, *(g for g in index.generated_files if "*" not in g)))
+def _suggestions(index: FactsIndex, ctx: Context) -> Suggestions:
+    """Every file that exists, or that the build will write (named, not globbed)."""
+    written = (f for g in generated.of(index, ctx).generators for f in g.files if "*" not in f)
+    return Suggestions((*index.files, *written))
 
 
 def _hint(index: FactsIndex, suggest: Suggestions, path: str) -> str:
@@ -79,7 +75,37 @@ def include_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     `rst-syntax` ("circular inclusion"), as docutils words it, once for each
     document that enters the cycle.
     """
-    suggest = _suggestions(index)
+    suggest = _suggestions(index, ctx)
+    for miss in _file_misses(index, ctx):
+        if miss.kind == "include" and miss.writer is None:
+            yield Hit(
+                miss.at,
+                f"include file {miss.path!r} not found{_hint(index, suggest, miss.path)}",
+                cause=miss.docname,
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class FileMiss:
+    """A file a document names that the checkout lacks, and who may write it at build time."""
+
+    docname: str
+    at: Location
+    kind: str  # include, image, download
+    path: str  # source-dir-relative, canonical
+    writer: generated.Generator | None
+
+
+def _file_misses(index: FactsIndex, ctx: Context) -> Iterator[FileMiss]:
+    """Includes, images and downloads whose file is not there, in document order.
+
+    Paths are resolved as Sphinx does (relfn2path). ``writer`` is the
+    generator that writes the file before Sphinx reads it, if any.
+    """
+    values = index.conf.values
+    images_on = not warning_suppressed(values, "image", "not_readable")
+    downloads_on = not warning_suppressed(values, "download", "not_readable")
+    output = generated.of(index, ctx)
     for docname in sorted(index.docs):
         doc = index.docs[docname]
         for include in doc.includes:
@@ -89,13 +115,28 @@ def include_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             path = index.canonical(relfn2path(target, doc.path))
             if include.directive != "include" and index.exists(path):
                 continue
-            if _generated(index, ctx, path):
+            at = Location(include.path, include.line)
+            yield FileMiss(docname, at, "include", path, output.file(path))
+        for image in doc.images if images_on else ():
+            if is_remote(image.target):
                 continue
-            yield Hit(
-                Location(include.path, include.line),
-                f"include file {path!r} not found{_hint(index, suggest, path)}",
-                cause=docname,
-            )
+            path = index.canonical(relfn2path(image.target, doc.path))
+            if path.endswith(".*") and wildcard_candidates(path, index.files):
+                continue
+            if not path.endswith(".*") and index.exists(path):
+                continue
+            at = Location(image.path, image.line)
+            yield FileMiss(docname, at, "image", path, output.file(path))
+        for ref in doc.refs if downloads_on else ():
+            if ref.role not in DOWNLOAD_ROLES or xref_disabled(ref.title, ref.target):
+                continue
+            if is_remote(ref.target):
+                continue
+            path = index.canonical(relfn2path(ref.target, doc.path))
+            if index.exists(path):
+                continue
+            at = Location(ref.path, ref.line, ref.column)
+            yield FileMiss(docname, at, "download", path, output.file(path))
 
 
 @rule("image-missing", Severity.ERROR, Phase.TREE, tags={"files"})
@@ -141,38 +182,18 @@ def image_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     `name.*` with no file is reported although Sphinx's `dummy` builder stays
     quiet; the HTML builder warns "a suitable image for html builder not found".
     """
-    values = index.conf.values
-    images_on = not warning_suppressed(values, "image", "not_readable")
-    downloads_on = not warning_suppressed(values, "download", "not_readable")
-    suggest = _suggestions(index)
-    for docname in sorted(index.docs):
-        doc = index.docs[docname]
-        for image in doc.images if images_on else ():
-            if is_remote(image.target):
-                continue
-            path = index.canonical(relfn2path(image.target, doc.path))
-            if path.endswith(".*"):
-                if wildcard_candidates(path, index.files):
-                    continue
-                message = f"image file not readable: {path}; no file matches it"
-            elif index.exists(path) or _generated(index, ctx, path):
-                continue
-            else:
-                message = f"image file not readable: {path}{_hint(index, suggest, path)}"
-            yield Hit(Location(image.path, image.line), message, cause=docname)
-        for ref in doc.refs if downloads_on else ():
-            if ref.role not in DOWNLOAD_ROLES or xref_disabled(ref.title, ref.target):
-                continue
-            if is_remote(ref.target):
-                continue
-            path = index.canonical(relfn2path(ref.target, doc.path))
-            if index.exists(path) or _generated(index, ctx, path):
-                continue
-            yield Hit(
-                Location(ref.path, ref.line, ref.column),
-                f"download file not readable: {path}{_hint(index, suggest, path)}",
-                cause=docname,
-            )
+    suggest = _suggestions(index, ctx)
+    for miss in _file_misses(index, ctx):
+        if miss.kind == "include" or miss.writer is not None:
+            continue
+        path = miss.path
+        if miss.kind == "download":
+            message = f"download file not readable: {path}{_hint(index, suggest, path)}"
+        elif path.endswith(".*"):
+            message = f"image file not readable: {path}; no file matches it"
+        else:
+            message = f"image file not readable: {path}{_hint(index, suggest, path)}"
+        yield Hit(miss.at, message, cause=miss.docname)
 
 
 @rule("include-outside-project", Severity.ERROR, Phase.TREE, tags={"files", "security"})
@@ -250,3 +271,84 @@ def _outside_names(index: FactsIndex, doc: DocFacts) -> Iterator[Hit]:
 def _outside_hit(path: str, line: int, column: int, kind: str, target: str, doc: DocFacts) -> Hit:
     message = f"{kind} file {target!r} is outside the project; not read"
     return Hit(Location(path, line, column), message, cause=doc.docname)
+
+
+ASSUMED_SHOWN = 5  # targets quoted in a generated-assumed finding
+
+
+@rule("generated-assumed", Severity.INFO, Phase.TREE, tags={"files", "toctree", "references"})
+def generated_assumed(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """Missing files and documents taken to be written at build time, said once per writer.
+
+    ## Why is this bad?
+    It may be a mistake. A toctree entry, `:doc:`, `include`, image or
+    download naming something the checkout lacks is not reported where the
+    build certainly writes it (`sphinxcontrib.apidoc`'s `apidoc_output_dir`,
+    `sphinx.ext.apidoc`'s destinations, autosummary's `:toctree:` stubs, an
+    enabled extension's known output, a file the docs tox environment writes
+    before `sphinx-build`, `generated-files`). Where it only probably does,
+    novadoclint cannot know, so instead of an error at each use it says once
+    per writer what it took on trust: a local extension (or conf.py) whose
+    code writes into that folder, a path the docs tox environment deletes
+    before building, or a doc8 `ignore-path` naming a path the checkout
+    lacks. A near miss of a real file outside the writer's folder is still
+    reported by its rule. Listing the paths in `generated-files` says they
+    are generated.
+
+    ## Example
+    ```rst
+    .. conf.py: import sys, os; sys.path.insert(0, os.path.abspath('_exts')); extensions = ['profile']
+    .. file: index.rst
+    .. toctree::
+
+       generated/profile
+    .. file: _exts/profile.py
+    import os
+    def builder_inited(app):
+        with open(os.path.join(app.srcdir, 'generated', app.config.name), 'w') as f:
+            f.write('Profile\\n=======\\n')
+    ```
+
+    ## Use instead
+    ```rst
+    .. conf.py: import sys, os; sys.path.insert(0, os.path.abspath('_exts')); extensions = ['profile']
+    .. file: index.rst
+    .. toctree::
+
+       generated/profile
+    .. file: _exts/profile.py
+    import os
+    def builder_inited(app):
+        with open(os.path.join(app.srcdir, 'generated', 'profile.rst'), 'w') as f:
+            f.write('Profile\\n=======\\n')
+    ```
+    """
+    from novadoclint.checks.references import generated_doc_refs
+    from novadoclint.checks.toctree import generated_entries
+
+    uses: list[tuple[Location, str, str | None, generated.Generator]] = []
+    for link, writer in generated_entries(index, ctx):
+        at = Location(link.toctree.path, link.entry.line)
+        uses.append((at, link.target, link.parent, writer))
+    for docname, ref, writer in generated_doc_refs(index, ctx):
+        uses.append((Location(ref.path, ref.line, ref.column), ref.target, docname, writer))
+    for miss in _file_misses(index, ctx):
+        if miss.writer is not None:
+            uses.append((miss.at, miss.path, miss.docname, miss.writer))
+    by_writer: dict[generated.Generator, list[tuple[Location, str, str | None]]] = {}
+    for at, target, cause, writer in sorted(uses, key=lambda u: (u[0], u[1])):
+        if not writer.certain:
+            by_writer.setdefault(writer, []).append((at, target, cause))
+    for writer, found in by_writer.items():
+        at, _, cause = found[0]
+        targets = sorted({target for _, target, _ in found})
+        shown = ", ".join(repr(t) for t in targets[:ASSUMED_SHOWN])
+        more = f" and {len(targets) - ASSUMED_SHOWN} more" if len(targets) > ASSUMED_SHOWN else ""
+        count = f"{len(targets)} target{'' if len(targets) == 1 else 's'}"
+        used = f"{len(found)} use{'' if len(found) == 1 else 's'}"
+        yield Hit(
+            at,
+            f"{count} not in the checkout ({used}) taken to be written at build time, "
+            f"as {writer.name}: {shown}{more}; if they are, list them in generated-files",
+            cause=cause,
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from novadoclint import saferegex
+from novadoclint import generated, saferegex
 from novadoclint.context import Context
 from novadoclint.facts import Label, Ref
 from novadoclint.findings import Hit, Location, Severity
@@ -15,6 +15,7 @@ from novadoclint.resolve import (
     BUILTIN_LABELS,
     Suggestions,
     did_you_mean,
+    doc_target,
     external_label,
     intersphinx_names,
     inventories_searched,
@@ -55,7 +56,10 @@ def doc_ref_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     build; readers meet a dead end, and the build fails only where `-W` is set.
     Targets are resolved as Sphinx does: relative to the referring document
     unless they start with `/`; a `!` prefix turns the link off. Sphinx strips
-    nothing else: `~page` and `page.rst` name no document.
+    nothing else: `~page` and `page.rst` name no document. A document the
+    build writes before Sphinx reads (apidoc's and autosummary's pages, files
+    extensions or the docs tox environment write) is not missing; one it only
+    probably writes is counted by `generated-assumed`.
 
     ## Example
     ```rst
@@ -75,7 +79,7 @@ def doc_ref_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     ==========
     ```
     """
-    for docname, ref, hint in _doc_misses(index):
+    for docname, ref, hint in _doc_misses(index, ctx):
         if hint is not None:
             yield Hit(
                 Location(ref.path, ref.line, ref.column),
@@ -85,8 +89,11 @@ def doc_ref_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     _asked_nitpick(index, "doc-ref-missing")
 
 
-def _doc_misses(index: FactsIndex) -> Iterator[tuple[str, Ref, str | None]]:
+def _doc_misses(index: FactsIndex, ctx: Context) -> Iterator[tuple[str, Ref, str | None]]:
     """(docname, ref, hint) for each :doc: that names no document, in document order.
+
+    A document the build writes (generated.BuildOutput) is left to
+    generated_doc_refs.
 
     A target ``name:doc`` where name is an intersphinx_mapping key is another
     project's document, never reported. The hint is None where Sphinx would
@@ -96,9 +103,12 @@ def _doc_misses(index: FactsIndex) -> Iterator[tuple[str, Ref, str | None]]:
     conf = index.conf
     inventories = intersphinx_names(conf.values, conf.extensions)
     searched = inventories_searched(conf.values, conf.extensions, "std:doc", conf.unknown)
-    suggest = Suggestions(index.docs)
+    output = generated.of(index, ctx)
+    suggest = Suggestions((*index.docs, *output.docnames()))
     for docname, ref in _refs(index, DOC_ROLES):
         if resolve_doc(index.docs, docname, ref.target) is not None:
+            continue
+        if output.doc(doc_target(docname, ref.target)) is not None:
             continue
         if _quiet(index, ref.role, ref.target) or external_label(ref.target, inventories):
             continue
@@ -106,6 +116,19 @@ def _doc_misses(index: FactsIndex) -> Iterator[tuple[str, Ref, str | None]]:
         if not hint and _misspelt(ref.target, inventories):
             hint = _inventory_hint(ref.target, inventories)
         yield docname, ref, None if searched and not hint else hint
+
+
+def generated_doc_refs(
+    index: FactsIndex, ctx: Context
+) -> Iterator[tuple[str, Ref, generated.Generator]]:
+    """(docname, ref, writer) for each :doc: naming a document only the build writes."""
+    output = generated.of(index, ctx)
+    for docname, ref in _refs(index, DOC_ROLES):
+        if resolve_doc(index.docs, docname, ref.target) is not None:
+            continue
+        writer = output.doc(doc_target(docname, ref.target))
+        if writer is not None and not _quiet(index, ref.role, ref.target):
+            yield docname, ref, writer
 
 
 def _plain_doc(index: FactsIndex, target: str) -> str:
@@ -241,7 +264,7 @@ def intersphinx_assumed(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     ```
     """
     labels = [(d, ref, target) for d, ref, target, hint in _label_misses(index) if hint is None]
-    docs = [(d, ref, ref.target) for d, ref, hint in _doc_misses(index) if hint is None]
+    docs = [(d, ref, ref.target) for d, ref, hint in _doc_misses(index, ctx) if hint is None]
     names = intersphinx_names(index.conf.values, index.conf.extensions) - {"*"}
     inventories = f" ({', '.join(sorted(names))})" if names else ""
     for kind, found in ((":ref: label", labels), (":doc: target", docs)):

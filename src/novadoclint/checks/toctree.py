@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections import deque
 from collections.abc import Iterator
 
+from novadoclint import generated
 from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex, TocLink
@@ -44,7 +46,11 @@ def toctree_entry_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     unless they start with `/`, with or without a source suffix, as
     `Title <target>`. `self`, URLs, `genindex`, `modindex` and `search` are
     fine. An entry naming a document that `exclude_patterns` leaves out, or the
-    toctree's own document, is reported with that reason.
+    toctree's own document, is reported with that reason. A document the build
+    writes before Sphinx reads (`sphinxcontrib.apidoc`'s or `sphinx.ext.apidoc`'s
+    output folder, autosummary's `:toctree:` stubs, a file an enabled extension
+    or the docs tox environment writes, `generated-files`) is not missing; one
+    it only probably writes is counted by `generated-assumed` instead.
 
     ## Example
     ```rst
@@ -76,9 +82,12 @@ def toctree_entry_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     ```
     """
     values = index.conf.values
-    suggest = Suggestions(index.docs)
+    suggest = Suggestions((*index.docs, *generated.of(index, ctx).docnames()))
+    written = dict(generated_entries(index, ctx))
     for link in index.toc_links:
         status, name = link.status, link.target
+        if link in written:
+            continue  # the build writes it (generated-assumed says so when only probable)
         if status in ("missing", "own") and not warning_suppressed(values, "toc", "not_readable"):
             yield Hit(_at(link), _missing_message(suggest, link), cause=link.parent)
         elif status == "excluded" and not warning_suppressed(values, "toc", "excluded"):
@@ -94,6 +103,35 @@ def toctree_entry_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
                 f"toctree glob pattern {link.entry.target!r} didn't match any documents",
                 cause=link.parent,
             )
+
+
+def generated_entries(
+    index: FactsIndex, ctx: Context
+) -> Iterator[tuple[TocLink, generated.Generator]]:
+    """(link, its writer) for each missing entry or empty glob the build fills."""
+    output = generated.of(index, ctx)
+    for link in index.toc_links:
+        if link.status == "missing":
+            found = output.doc(link.target)
+        elif link.status == "empty-glob":
+            found = _glob_writer(output, link.target)
+        else:
+            continue
+        if found is not None:
+            yield link, found
+
+
+def _glob_writer(output: generated.BuildOutput, pattern: str) -> generated.Generator | None:
+    """A writer whose files a toctree glob would match once written."""
+    for writer in output.generators:
+        if writer.folder is not None and (
+            writer.folder == "" or pattern.startswith(writer.folder + "/")
+        ):
+            return writer
+        for suffix in output.suffixes:
+            if any(fnmatch.fnmatchcase(f, pattern + suffix) for f in writer.files):
+                return writer
+    return None
 
 
 def _missing_message(suggest: Suggestions, link: TocLink) -> str:

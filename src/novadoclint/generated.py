@@ -1,0 +1,840 @@
+"""What the build writes into the source dir before Sphinx reads it: the one place that knows.
+
+A toctree entry, ``:doc:``, ``include`` or image naming a file the checkout
+lacks is no mistake when the build creates it. Each :class:`Generator` says
+which files or folder one writer fills, and whether novadoclint is *certain*
+(an enabled extension documented to write there, the user's
+``generated-files``) or only finds it *probable* (a local extension whose
+code writes into the source dir, a path tox's docs environment deletes before
+building, a doc8 ``ignore-path`` naming something that is not there). The
+rules ask :meth:`BuildOutput.file` or :meth:`BuildOutput.doc`: certain means
+no finding, probable means one ``generated-assumed`` (info) per generator.
+
+Sources, each mirroring what really writes the files:
+
+- ``rules/extensions.toml``'s ``generates`` (oslo_config.sphinxconfiggen...),
+  through :func:`novadoclint.resolve.generated_paths`;
+- ``sphinxcontrib.apidoc``: ``apidoc_output_dir`` (default ``api``, relative to
+  the source dir) gets ``apidoc_toc_file`` (default ``modules``) and one page
+  per package or module of ``apidoc_module_dir``;
+- ``sphinx.ext.apidoc`` (Sphinx 8.2): each ``apidoc_modules`` item's
+  ``destination`` gets ``modules`` and the pages of its ``path``;
+- ``sphinx.ext.autosummary``: the stubs of each ``autosummary`` directive with
+  ``:toctree:``, in that folder relative to the document, unless
+  ``autosummary_generate`` is off (or a list without the document);
+- local extensions (and conf.py) whose source opens a file for writing, or
+  copies one, under the source dir (read with :mod:`ast`, never run);
+- tox's ``[testenv:docs]`` commands before ``sphinx-build``;
+- doc8's ``ignore-path`` entries inside the source dir that do not exist.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import os
+import posixpath
+import shlex
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from novadoclint import data, resolve, untrusted
+from novadoclint.settings import DOC8_FILES, ConfigError, read_toml
+from novadoclint.vocabulary import find_module
+
+if TYPE_CHECKING:
+    from novadoclint.context import Context
+    from novadoclint.index import FactsIndex
+
+GLOB_CHARS = frozenset("*?[")
+# Commands that run Sphinx: tox's docs commands after the first of these write no input.
+SPHINX_COMMANDS = ("sphinx-build", "sphinx_build", "-m sphinx", "build_sphinx", "make html")
+REMOVERS = frozenset({"rm", "rmdir"})
+DOCS_ENVS = ("testenv:docs", "testenv:doc")
+SOURCE_SUFFIX = ".rst"  # what apidoc and autosummary write (their default suffix)
+
+
+@dataclass(frozen=True, slots=True)
+class Generator:
+    """One writer of files into the source dir, and what it writes.
+
+    ``files`` are source-dir-relative paths or fnmatch globs; ``folder`` a
+    folder the writer fills ("" for the whole source dir), where ``names``
+    (when given) limit the file names it writes there to those stems and
+    ``packages``' names and dotted subnames (apidoc: the table of contents,
+    and one page per package and module).
+    """
+
+    name: str  # said in messages: "sphinxcontrib.apidoc (apidoc_output_dir 'api')"
+    certain: bool
+    files: frozenset[str] = frozenset()
+    folder: str | None = None
+    names: frozenset[str] | None = None  # exact stems (apidoc's table of contents)
+    packages: frozenset[str] = frozenset()  # stems 'package' and 'package.*'
+
+    def writes(self, path: str) -> bool:
+        """This writer creates ``path`` (relative to the source dir)."""
+        if path in self.files or resolve.matches_any(path, (f for f in self.files if "*" in f)):
+            return True
+        if self.folder is None:
+            return False
+        if self.folder and not path.startswith(self.folder + "/"):
+            return False
+        if self.names is None:
+            return True
+        stem = posixpath.splitext(posixpath.basename(path))[0]
+        return stem in self.names or any(
+            stem == p or stem.startswith(p + ".") for p in self.packages
+        )
+
+
+@dataclass(frozen=True)
+class BuildOutput:
+    """Every generator of a tree, certain ones first."""
+
+    generators: tuple[Generator, ...] = ()
+    suffixes: tuple[str, ...] = (SOURCE_SUFFIX,)
+    _found: dict[str, Generator | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def file(self, path: str) -> Generator | None:
+        """The writer of this source-dir-relative file, None when nothing writes it."""
+        if path not in self._found:
+            self._found[path] = next((g for g in self.generators if g.writes(path)), None)
+        return self._found[path]
+
+    def docnames(self) -> tuple[str, ...]:
+        """The documents the build writes by name (for 'did you mean' hints)."""
+        found = (resolve.path2doc(f, self.suffixes) for g in self.generators for f in g.files)
+        return tuple(sorted({d for d in found if d is not None and "*" not in d}))
+
+    def doc(self, docname: str) -> Generator | None:
+        """The writer of this document's source file (any source suffix)."""
+        for suffix in self.suffixes:
+            found = self.file(docname + suffix)
+            if found is not None:
+                return found
+        return None
+
+
+def of(index: FactsIndex, ctx: Context) -> BuildOutput:
+    """The tree's BuildOutput, built once per index (kept as its cached views are)."""
+    cached = vars(index).get("_build_output")
+    if not isinstance(cached, BuildOutput):
+        cached = build(index, ctx)
+        vars(index)["_build_output"] = cached
+    return cached
+
+
+def build(index: FactsIndex, ctx: Context) -> BuildOutput:
+    conf = index.conf
+    loaded = tuple(dict.fromkeys((*conf.extensions, *ctx.vocabulary.loaded)))
+    certain: list[Generator] = []
+    probable: list[Generator] = []
+    certain.extend(_table_generators(index, loaded))
+    if ctx.settings.generated_files:
+        files = frozenset(g.lstrip("/") for g in ctx.settings.generated_files)
+        certain.append(Generator("the generated-files setting", True, files))
+    if "sphinxcontrib.apidoc" in loaded:
+        certain.extend(_contrib_apidoc(index))
+    if "sphinx.ext.apidoc" in loaded:
+        certain.extend(_sphinx_apidoc(index))
+    if "sphinx.ext.autosummary" in loaded:
+        certain.extend(_autosummary(index))
+    for generator in (*_local_writers(index, loaded), *_tox_docs(index), *_doc8_ignored(index)):
+        (certain if generator.certain else probable).append(generator)
+    return BuildOutput(tuple(certain + probable), conf.source_suffixes or (SOURCE_SUFFIX,))
+
+
+def _table_generators(index: FactsIndex, loaded: Iterable[str]) -> Iterator[Generator]:
+    """rules/extensions.toml's ``generates``: the files each enabled extension writes."""
+    table = data.load("extensions").get("extension", {})
+    conf = index.conf
+    for ext in loaded:
+        if table.get(ext, {}).get("generates"):
+            files = resolve.generated_paths(conf.values, conf.unknown, (ext,), table)
+            if files:
+                yield Generator(ext, True, files)
+
+
+def _inside_srcdir(rel: str) -> bool:
+    return rel != ".." and not rel.startswith("../") and not posixpath.isabs(rel)
+
+
+def _rel_folder(value: str) -> str:
+    rel = posixpath.normpath(value.replace(os.sep, "/").strip("/"))
+    return "" if rel == "." else rel
+
+
+def _contrib_apidoc(index: FactsIndex) -> Iterator[Generator]:
+    """sphinxcontrib.apidoc's builder-inited: sphinx-apidoc into apidoc_output_dir.
+
+    Nothing without ``apidoc_module_dir`` (it warns and skips); the module dir
+    is relative to the source dir.
+    """
+    conf = index.conf
+    module_dir, output = conf.get("apidoc_module_dir"), conf.get("apidoc_output_dir", "api")
+    known = "apidoc_module_dir" not in conf.unknown and "apidoc_output_dir" not in conf.unknown
+    if known and not (isinstance(module_dir, str) and module_dir):
+        return
+    if not isinstance(output, str) or "apidoc_output_dir" in conf.unknown:
+        yield Generator("sphinxcontrib.apidoc (apidoc_output_dir)", False, folder="")
+        return
+    toc = conf.get("apidoc_toc_file")
+    toc_name = None if toc is False else toc if isinstance(toc, str) and toc else "modules"
+    packages = _module_names(index, module_dir if isinstance(module_dir, str) else None)
+    folder = _rel_folder(output)
+    shown = f"sphinxcontrib.apidoc (apidoc_output_dir {output!r})"
+    yield _apidoc(shown, folder, packages, toc_name)
+
+
+def _apidoc(shown: str, folder: str, packages: frozenset[str] | None, toc: str | None) -> Generator:
+    """sphinx-apidoc's output folder: the table of contents and the modules' pages."""
+    if packages is None:  # the modules are not there to look at: any page
+        return Generator(shown, True, folder=folder)
+    names = frozenset({toc} if toc else ())
+    return Generator(shown, True, folder=folder, names=names, packages=packages)
+
+
+def _sphinx_apidoc(index: FactsIndex) -> Iterator[Generator]:
+    """sphinx.ext.apidoc (Sphinx 8.2): each apidoc_modules item's destination folder."""
+    conf = index.conf
+    if "apidoc_modules" in conf.unknown:
+        yield Generator("sphinx.ext.apidoc (apidoc_modules)", False, folder="")
+        return
+    items = conf.get("apidoc_modules", ())
+    for item in items if isinstance(items, (list, tuple)) else ():
+        if not isinstance(item, Mapping):
+            continue
+        path, destination = item.get("path"), item.get("destination")
+        if not isinstance(path, str) or not isinstance(destination, str):
+            continue  # Sphinx warns and skips the item
+        if posixpath.isabs(destination):
+            continue
+        packages = _module_names(index, path, confdir=True)
+        shown = f"sphinx.ext.apidoc (apidoc_modules destination {destination!r})"
+        yield _apidoc(shown, _rel_folder(destination), packages, "modules")
+
+
+def _module_names(
+    index: FactsIndex, module_dir: str | None, *, confdir: bool = False
+) -> frozenset[str] | None:
+    """The packages and modules apidoc names its pages after; None: not known.
+
+    A package (with ``__init__.py``) is documented under its own name; a plain
+    folder under the names of the packages and modules in it. A folder outside
+    the project, or not there, is not looked into.
+    """
+    if module_dir is None:
+        return None
+    base = os.path.dirname(index.conf.path) if confdir and index.conf.path else index.srcdir
+    folder = untrusted.resolve_inside(index.root, os.path.join(base, module_dir))
+    if folder is None or not os.path.isdir(folder):
+        return None
+    if os.path.isfile(os.path.join(folder, "__init__.py")):
+        return frozenset({os.path.basename(os.path.normpath(folder))})
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return None
+    names = set()
+    for entry in entries:
+        if entry.name.endswith(".py"):
+            names.add(entry.name[:-3])
+        elif entry.is_dir(follow_symlinks=False):
+            names.add(entry.name)  # a package, or a namespace package with --implicit-namespaces
+    return frozenset(names)
+
+
+def _autosummary(index: FactsIndex) -> Iterator[Generator]:
+    """autosummary's stubs: one page per entry, in the ``:toctree:`` folder of the document.
+
+    ``autosummary_generate`` (on by default since Sphinx 4) may be False, or a
+    list of the source files whose directives generate (relative to the source
+    dir, with or without a source suffix).
+    """
+    conf = index.conf
+    setting = conf.get("autosummary_generate", True)
+    if "autosummary_generate" in conf.unknown:
+        setting = True
+    if setting is False:
+        return
+    chosen: set[str] | None = None
+    if isinstance(setting, (list, tuple)):
+        chosen = set()
+        for item in setting:
+            if isinstance(item, str):
+                chosen.add(resolve.path2doc(item, conf.source_suffixes) or item)
+    folders: dict[str, None] = {}
+    for docname in sorted(index.docs):
+        if chosen is not None and docname not in chosen:
+            continue
+        for directive in index.docs[docname].directives:
+            if directive.name != "autosummary":
+                continue
+            toctree = dict(directive.options).get("toctree")
+            if toctree is not None and toctree.strip():
+                folder = posixpath.normpath(
+                    posixpath.join(posixpath.dirname(docname), toctree.strip())
+                )
+                if _inside_srcdir(folder):
+                    folders.setdefault("" if folder == "." else folder, None)
+    for folder in folders:
+        yield Generator(f"sphinx.ext.autosummary (:toctree: {folder or '.'})", True, folder=folder)
+
+
+# -- local extensions and conf.py: what their code writes ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Loc:
+    """A path under the source dir: ``rel`` itself (exact) or somewhere beneath it."""
+
+    rel: str
+    exact: bool = True
+
+
+_Value = Any  # str, _Loc or None (unknown)
+_JOIN = frozenset({"join"})
+_SAME = frozenset({"abspath", "normpath", "realpath", "resolve", "absolute", "expanduser", "str"})
+_OPEN = frozenset({"open"})
+_COPY = frozenset({"copy", "copyfile", "copy2", "copytree", "move"})
+_WRITE_METHODS = frozenset({"write_text", "write_bytes"})
+
+
+def _local_writers(index: FactsIndex, loaded: Iterable[str]) -> Iterator[Generator]:
+    """Files local extensions (and conf.py) open for writing, or copy, under the source dir."""
+    conf = index.conf
+    if conf.path is None:
+        return
+    confdir = os.path.dirname(conf.path)
+    if conf.problem is None:
+        yield from _module_writers(index, "conf.py", conf.source, conf.path, confdir=confdir)
+    search = [*conf.sys_path, confdir]
+    for ext in loaded:
+        path = find_module(ext, search, index.root)
+        if path is None or os.path.abspath(path) == os.path.abspath(conf.path):
+            continue
+        try:
+            source = untrusted.read_bytes(path)
+        except OSError:
+            continue
+        yield from _module_writers(index, f"local extension {ext}", source, str(path))
+
+
+def _module_writers(
+    index: FactsIndex, what: str, source: bytes, path: str, *, confdir: str | None = None
+) -> Iterator[Generator]:
+    try:
+        tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    reader = _Writes(index, tree, path, confdir)
+    shown = os.path.relpath(path, index.srcdir).replace(os.sep, "/")
+    for line, loc in reader.writes():
+        rel = posixpath.normpath(loc.rel) if loc.rel else ""
+        rel = "" if rel == "." else rel
+        if not _inside_srcdir(rel) or (rel and rel in index.files and not loc.exact):
+            continue
+        if loc.exact:
+            yield Generator(f"{what} writes {rel!r} ({shown}:{line})", True, frozenset({rel}))
+        else:
+            where = f"{rel!r}" if rel else "the source dir"
+            yield Generator(f"{what} writes into {where} ({shown}:{line})", False, folder=rel)
+
+
+class _Writes:
+    """Evaluates, as far as literals and conf.py's values tell, the paths a module writes."""
+
+    def __init__(self, index: FactsIndex, tree: ast.Module, path: str, confdir: str | None):
+        self.index, self.tree, self.confdir = index, tree, confdir
+        self.here = _Loc(_relpath(os.path.dirname(path), index.srcdir))
+        self.defaults = _config_defaults(tree)
+        self.module_scope = _assignments(tree.body)
+        self.parents: dict[int, ast.AST] = {}
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+
+    def writes(self) -> Iterator[tuple[int, _Loc]]:
+        seen: set[tuple[str, bool]] = set()
+        for node in ast.walk(self.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            target = self._written(node)
+            if target is None:
+                continue
+            scope = self._scope(node)
+            value = self.eval(target, scope, 0)
+            if isinstance(value, str) and self.confdir is not None and scope is None:
+                # conf.py's own statements run with the working directory at conf.py's folder
+                value = _join(_Loc(_relpath(self.confdir, self.index.srcdir)), value)
+            if isinstance(value, _Loc) and (value.rel, value.exact) not in seen:
+                seen.add((value.rel, value.exact))
+                yield node.lineno, value
+
+    def _written(self, call: ast.Call) -> ast.expr | None:
+        """The path argument of a call that writes a file, else None."""
+        func = call.func
+        name = (
+            func.id
+            if isinstance(func, ast.Name)
+            else func.attr
+            if isinstance(func, ast.Attribute)
+            else ""
+        )
+        if name in _OPEN and call.args:
+            mode = call.args[1] if len(call.args) > 1 else _keyword(call, "mode")
+            if isinstance(func, ast.Attribute) and not _module_call(func):
+                # path.open('w'): the path is the object
+                mode = call.args[0] if call.args else _keyword(call, "mode")
+                return func.value if _writing(mode) else None
+            return call.args[0] if _writing(mode) else None
+        if name in _OPEN and isinstance(func, ast.Attribute) and not _module_call(func):
+            return func.value if _writing(_keyword(call, "mode")) else None
+        if name in _WRITE_METHODS and isinstance(func, ast.Attribute):
+            return func.value
+        if name in _COPY and isinstance(func, ast.Attribute) and len(call.args) >= 2:
+            return call.args[1]
+        return None
+
+    def _scope(self, node: ast.AST) -> Mapping[str, list[ast.expr]] | None:
+        current: ast.AST | None = node
+        while current is not None:
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return _assignments(current.body, walk=True)
+            current = self.parents.get(id(current))
+        return None
+
+    def eval(
+        self, node: ast.expr, scope: Mapping[str, list[ast.expr]] | None, depth: int
+    ) -> _Value:
+        if depth > 20:
+            return None
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) else None
+        if isinstance(node, ast.Name):
+            if node.id == "__file__":
+                return _Loc(posixpath.join(self.here.rel, "__file__"))
+            for names in (scope, self.module_scope):
+                values = (names or {}).get(node.id)
+                if values:
+                    results = {
+                        repr(self.eval(v, None if names is self.module_scope else scope, depth + 1))
+                        for v in values
+                    }
+                    first = self.eval(
+                        values[0], None if names is self.module_scope else scope, depth + 1
+                    )
+                    return first if len(results) == 1 else None
+            return None
+        if isinstance(node, ast.Attribute):
+            if node.attr in ("srcdir", "confdir"):
+                if node.attr == "confdir" and self.index.conf.path:
+                    return _Loc(_relpath(os.path.dirname(self.index.conf.path), self.index.srcdir))
+                return _Loc("")
+            if node.attr == "parent":
+                return _dirname(self.eval(node.value, scope, depth + 1))
+            if node.attr == "name":
+                value = self.eval(node.value, scope, depth + 1)
+                return _basename(value)
+            return self._config(node)
+        if isinstance(node, ast.Subscript):
+            return self._config(node)
+        if isinstance(node, ast.BinOp):
+            left = self.eval(node.left, scope, depth + 1)
+            right = self.eval(node.right, scope, depth + 1)
+            if isinstance(node.op, ast.Div):
+                return _join(left, right)
+            if isinstance(node.op, ast.Add) and isinstance(left, str) and isinstance(right, str):
+                return left + right
+            if isinstance(node.op, ast.Add) and isinstance(left, _Loc):
+                return (
+                    _Loc(left.rel + right, left.exact)
+                    if isinstance(right, str)
+                    else _Loc(posixpath.dirname(left.rel), False)
+                )
+            return None
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for part in node.values:
+                value = (
+                    self.eval(part.value, scope, depth + 1)
+                    if isinstance(part, ast.FormattedValue)
+                    else self.eval(part, scope, depth + 1)
+                )
+                if not isinstance(value, str):
+                    return None
+                parts.append(value)
+            return "".join(parts)
+        if isinstance(node, ast.Call):
+            return self._call(node, scope, depth)
+        return None
+
+    def _call(
+        self, node: ast.Call, scope: Mapping[str, list[ast.expr]] | None, depth: int
+    ) -> _Value:
+        func = node.func
+        name = (
+            func.id
+            if isinstance(func, ast.Name)
+            else func.attr
+            if isinstance(func, ast.Attribute)
+            else ""
+        )
+        args = [self.eval(a, scope, depth + 1) for a in node.args]
+        if name in _JOIN and isinstance(func, ast.Attribute) and _module_call(func) and args:
+            value = args[0]
+            for arg in args[1:]:
+                value = _join(value, arg)
+            return value
+        if name in ("Path", "PurePath", "PosixPath") and args:
+            value = args[0]
+            for arg in args[1:]:
+                value = _join(value, arg)
+            return value
+        if name in ("joinpath",) and isinstance(func, ast.Attribute):
+            value = self.eval(func.value, scope, depth + 1)
+            for arg in args:
+                value = _join(value, arg)
+            return value
+        if name in _SAME:
+            if args:
+                return args[0]
+            if isinstance(func, ast.Attribute) and not _module_call(func):
+                return self.eval(func.value, scope, depth + 1)
+            return None
+        if name == "dirname" and args:
+            return _dirname(args[0])
+        if name == "basename" and args:
+            return _basename(args[0])
+        if name in ("replace", "format", "lower", "strip") and isinstance(func, ast.Attribute):
+            obj = self.eval(func.value, scope, depth + 1)
+            if isinstance(obj, str) and all(isinstance(a, str) for a in args) and not node.keywords:
+                try:
+                    return str(getattr(obj, name)(*args))
+                except (TypeError, ValueError, IndexError, KeyError):
+                    return None
+        return None
+
+    def _config(self, node: ast.Attribute | ast.Subscript) -> _Value:
+        """``app.config.name`` / ``config['name']``: conf.py's value, else the default."""
+        if isinstance(node, ast.Attribute):
+            owner, name = node.value, node.attr
+        else:
+            owner, key = node.value, node.slice
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                return None
+            name = key.value
+        if not (
+            (isinstance(owner, ast.Attribute) and owner.attr == "config")
+            or (isinstance(owner, ast.Name) and owner.id == "config")
+        ):
+            return None
+        conf = self.index.conf
+        if name in conf.unknown:
+            return None
+        value = conf.get(name, self.defaults.get(name))
+        return value if isinstance(value, str) else None
+
+
+def _relpath(path: str, srcdir: str) -> str:
+    return os.path.relpath(os.path.abspath(path), os.path.abspath(srcdir)).replace(os.sep, "/")
+
+
+def _module_call(func: ast.Attribute) -> bool:
+    """``os.path.join``, ``path.join``, ``io.open``, ``shutil.copy``: a module's function."""
+    value = func.value
+    while isinstance(value, ast.Attribute):
+        value = value.value
+    return isinstance(value, ast.Name) and value.id in (
+        "os",
+        "path",
+        "posixpath",
+        "osp",
+        "io",
+        "codecs",
+        "shutil",
+        "ntpath",
+    )
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _writing(mode: ast.expr | None) -> bool:
+    return (
+        isinstance(mode, ast.Constant)
+        and isinstance(mode.value, str)
+        and any(c in mode.value for c in "wax")
+    )
+
+
+def _join(left: _Value, right: _Value) -> _Value:
+    """os.path.join: a known folder and an unknown part is 'somewhere under the folder'."""
+    if isinstance(right, _Loc):
+        return right  # an absolute part starts over
+    if isinstance(left, _Loc):
+        if not left.exact:
+            return left
+        if isinstance(right, str):
+            if posixpath.isabs(right):
+                return None  # outside the source dir, as far as anyone can tell
+            return _Loc(posixpath.join(left.rel, right) if left.rel else right)
+        return _Loc(left.rel, False)
+    if isinstance(left, str) and isinstance(right, str):
+        return posixpath.join(left, right)
+    return None
+
+
+def _dirname(value: _Value) -> _Value:
+    if isinstance(value, _Loc):
+        if not value.exact:
+            return value
+        rel = posixpath.dirname(value.rel)
+        if value.rel in ("", ".") or value.rel.endswith(".."):
+            rel = posixpath.join(value.rel, "..") if value.rel else ".."
+        return _Loc(rel)
+    if isinstance(value, str):
+        return posixpath.dirname(value)
+    return None
+
+
+def _basename(value: _Value) -> _Value:
+    if isinstance(value, _Loc):
+        return posixpath.basename(value.rel) if value.exact else None
+    if isinstance(value, str):
+        return posixpath.basename(value)
+    return None
+
+
+def _assignments(body: list[ast.stmt], *, walk: bool = False) -> dict[str, list[ast.expr]]:
+    """name -> every value assigned to it (``name = value``), in a body or a function."""
+    found: dict[str, list[ast.expr]] = {}
+    nodes: Iterable[ast.AST] = (n for stmt in body for n in ast.walk(stmt)) if walk else body
+    for node in nodes:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append(node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            found.setdefault(node.target.id, []).append(node.value)
+    return found
+
+
+def _config_defaults(tree: ast.Module) -> dict[str, Any]:
+    """``app.add_config_value('name', default, ...)``: the string defaults a module declares."""
+    found: dict[str, Any] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "add_config_value"
+            and len(node.args) >= 2
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and isinstance(node.args[1], ast.Constant)
+        ):
+            found[node.args[0].value] = node.args[1].value
+    return found
+
+
+# -- tox's docs environment and doc8's ignore-path ------------------------------------------
+
+
+def _tox_docs(index: FactsIndex) -> Iterator[Generator]:
+    """Paths tox's docs environment names before running Sphinx, inside the source dir.
+
+    A command that writes (a generator's ``--output-file doc/source/x``, a
+    shell redirection) makes the path certain; one that deletes it before the
+    build (``rm -rf doc/source/api``) says it is build output, which is
+    probable. Paths that exist are not the build's to write.
+    """
+    tox = _config_file(index, "tox.ini")
+    if tox is None:
+        return
+    parser = _ini(tox)
+    if parser is None:
+        return
+    section = next((s for s in DOCS_ENVS if parser.has_section(s)), None)
+    if section is None:
+        return
+    folder = tox.parent
+    changedir = parser.get(section, "changedir", fallback="").strip()
+    if changedir:
+        folder = folder / changedir.replace("{toxinidir}", ".")
+    for command in _commands(parser.get(section, "commands", fallback="")):
+        if any(marker in command for marker in SPHINX_COMMANDS):
+            return
+        for words in _shell_commands(command):
+            if not words:
+                continue
+            remove = os.path.basename(words[0]) in REMOVERS
+            for word in _paths(words[1:], every=remove):
+                rel = _tree_path(index, str(folder / word.replace("{toxinidir}/", "")))
+                if rel is None or _exists(index, rel):
+                    continue
+                shown = " ".join(words)
+                if remove:
+                    why = f"tox.ini's [{section}] deletes {rel!r} before building ({shown!r})"
+                    yield Generator(why, False, folder=rel)
+                else:
+                    yield Generator(
+                        f"tox.ini's [{section}] command {shown!r}",
+                        True,
+                        frozenset({rel}),
+                        folder=rel,
+                    )
+
+
+def _commands(text: str) -> Iterator[str]:
+    """tox's commands, one a line, with backslash continuations joined."""
+    pending = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        yield pending + line
+        pending = ""
+    if pending:
+        yield pending
+
+
+def _shell_commands(command: str) -> Iterator[list[str]]:
+    """The words of each command, ``bash -c '...'`` and ``;``/``&&``/``>`` opened."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return
+    if len(words) >= 3 and os.path.basename(words[0]) in ("bash", "sh") and words[1] == "-c":
+        try:
+            lexer = shlex.shlex(words[2], posix=True, punctuation_chars=";&|>")
+            inner = list(lexer)
+        except ValueError:
+            return
+        current: list[str] = []
+        for word in inner:
+            if set(word) <= set(";&|"):
+                yield current
+                current = []
+            elif set(word) <= {">"}:
+                current.append(">")
+            else:
+                current.append(word)
+        yield current
+        return
+    yield words
+
+
+def _paths(words: list[str], *, every: bool = False) -> Iterator[str]:
+    """Words that name a path: with a '/', after '>' (options' '=value' too), or every
+    word but options (``rm``'s)."""
+    after_redirect = every
+    for word in words:
+        if word == ">":
+            after_redirect = True
+            continue
+        value = word.partition("=")[2] if word.startswith("-") and "=" in word else word
+        named = after_redirect or "/" in value
+        if (
+            named
+            and not value.startswith("-")
+            and "://" not in value
+            and not GLOB_CHARS & set(value)
+        ):
+            yield value
+        after_redirect = every
+
+
+def _doc8_ignored(index: FactsIndex) -> Iterator[Generator]:
+    """doc8's ignore-path entries inside the source dir that are not there: generated.
+
+    doc8 runs from the folder of its config file (tox's), so the entries are
+    relative to it. A glob entry counts for the folder before its first
+    wildcard when that folder is missing (``doc/source/api/*``).
+    """
+    for folder in (Path(index.srcdir), *Path(index.srcdir).parents):
+        for name in DOC8_FILES:
+            path = folder / name
+            if not path.is_file() or not untrusted.inside(path, index.root):
+                continue
+            entries = _doc8_ignore_path(path)
+            if entries is None:
+                continue
+            for entry in entries:
+                fixed = entry
+                if GLOB_CHARS & set(entry):
+                    head = entry[: min(entry.index(c) for c in GLOB_CHARS if c in entry)]
+                    fixed = head.rpartition("/")[0]
+                    if not fixed:
+                        continue
+                rel = _tree_path(index, str(path.parent / fixed))
+                if rel is None or rel == "" or _exists(index, rel):
+                    continue
+                why = f"doc8's ignore-path in {name} names {entry!r}, which the checkout lacks"
+                yield Generator(why, False, frozenset({rel}), folder=rel)
+            return
+        if untrusted.inside(folder, index.root) and os.path.normpath(folder) == os.path.normpath(
+            index.root
+        ):
+            return
+
+
+def _doc8_ignore_path(path: Path) -> list[str] | None:
+    """ignore-path of the file's doc8 section; None when it has no doc8 section."""
+    try:
+        if path.suffix == ".toml":
+            table = read_toml(path).get("tool", {}).get("doc8")
+            if not isinstance(table, Mapping) or not table:
+                return None
+            value: Any = table.get("ignore-path", table.get("ignore_path", []))
+        else:
+            parser = _ini(path)
+            if parser is None or not parser.has_section("doc8"):
+                return None
+            value = parser.get(
+                "doc8", "ignore-path", fallback=parser.get("doc8", "ignore_path", fallback="")
+            )
+    except (ConfigError, OSError, configparser.Error):  # unreadable: it says nothing
+        return None
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [v.strip() for v in str(value).replace("\n", ",").split(",") if v.strip()]
+
+
+def _config_file(index: FactsIndex, name: str) -> Path | None:
+    """The nearest ``name`` at or above the source dir, inside the project."""
+    for folder in (Path(index.srcdir), *Path(index.srcdir).parents):
+        path = folder / name
+        if path.is_file() and untrusted.inside(path, index.root):
+            return path
+        if os.path.normpath(folder) == os.path.normpath(index.root):
+            return None
+    return None
+
+
+def _ini(path: Path) -> configparser.RawConfigParser | None:
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read_string(untrusted.read_bytes(path).decode("utf-8"), str(path))
+    except (configparser.Error, UnicodeDecodeError, OSError):
+        return None
+    return parser
+
+
+def _tree_path(index: FactsIndex, path: str) -> str | None:
+    """A path as source-dir-relative posix, None when outside the source dir."""
+    rel = _relpath(path, index.srcdir)
+    rel = "" if rel == "." else rel
+    return rel if _inside_srcdir(rel) else None
+
+
+def _exists(index: FactsIndex, rel: str) -> bool:
+    if rel in index.files:
+        return True
+    return os.path.exists(os.path.join(index.srcdir, rel))
