@@ -11,7 +11,7 @@ from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex, TocLink
 from novadoclint.registry import Phase, rule
-from novadoclint.resolve import GLOB_RE, Suggestions, warning_suppressed
+from novadoclint.resolve import GLOB_RE, Suggestions, docname_join, warning_suppressed
 
 # conf.py settings whose entries start with the document a builder starts from
 # (LaTeX, Texinfo, manual pages); epub and singlehtml start from root_doc.
@@ -295,7 +295,9 @@ def orphan_document(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     (`BuildEnvironment.check_consistency`), this skips the root document,
     documents pulled into others with `include`, and documents whose metadata
     says `:orphan:`; a toctree in any document counts, even an orphan one
-    (`unreachable-document` checks the stricter path from the root).
+    (`unreachable-document` checks the stricter path from the root), and so
+    does the hidden toctree of an `autosummary` directive with `:toctree:`,
+    which lists the stub page of each of its entries.
 
     ## Example
     ```rst
@@ -324,8 +326,11 @@ def orphan_document(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     if warning_suppressed(index.conf.values, "toc", "not_included"):
         return
     listed, included = index.toc_parents, index.included_docs
+    stubs = {child for children in autosummary_toctrees(index).values() for child in children}
     for docname in sorted(index.docs):
         if docname in listed or docname == index.conf.root_doc or docname in included:
+            continue
+        if docname in stubs:
             continue
         doc = index.docs[docname]
         if doc.orphan:
@@ -396,13 +401,17 @@ def unreachable_document(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     if root not in index.docs:
         return
     reachable, included = _reachable(index, builder_roots(index)), index.included_docs
-    for docname in sorted(index.toc_parents):
+    stubs = autosummary_toctrees(index)
+    for docname in sorted({*index.toc_parents, *(c for cs in stubs.values() for c in cs)}):
         if docname in reachable or docname in included or docname not in index.docs:
             continue
         doc = index.docs[docname]
         if doc.orphan:
             continue
-        parents = sorted({link.parent for link in index.toc_parents[docname]})
+        parents = sorted(
+            {link.parent for link in index.toc_parents.get(docname, ())}
+            | {parent for parent, children in stubs.items() if docname in children}
+        )
         yield Hit(
             Location(doc.path, 1),
             f"document isn't reachable from the root document {root!r}: only toctrees "
@@ -411,12 +420,53 @@ def unreachable_document(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
         )
 
 
+def autosummary_toctrees(index: FactsIndex) -> dict[str, tuple[str, ...]]:
+    """Document -> the stub pages its ``autosummary`` directives' toctrees list.
+
+    sphinx.ext.autosummary.Autosummary.run: with ``:toctree:``, each entry's
+    page (the folder relative to the document, the entry's full name) goes
+    into a hidden toctree when it is a document of the tree, generated or
+    committed. The full name is what Python import resolves; an entry written
+    short (``helper`` under a current module) matches the stub whose name ends
+    in ``.helper``.
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    if "sphinx.ext.autosummary" not in index.conf.extensions:
+        return found
+    stems: dict[str, list[str]] = {}
+    for doc in index.docs:
+        folder, _, stem = doc.rpartition("/")
+        stems.setdefault(folder, []).append(stem)
+    for docname in sorted(index.docs):
+        children: list[str] = []
+        for directive in index.docs[docname].directives:
+            toctree = dict(directive.options).get("toctree")
+            if directive.name != "autosummary" or toctree is None:
+                continue
+            folder = docname_join(docname, toctree.strip() or ".")
+            for line in directive.content.splitlines():
+                words = line.split()
+                if not words or line.lstrip().startswith(":"):
+                    continue
+                name = words[0].lstrip("~")
+                children += [
+                    f"{folder}/{stem}" if folder else stem
+                    for stem in stems.get(folder, ())
+                    if stem == name or stem.endswith("." + name)
+                ]
+        if children:
+            found[docname] = tuple(dict.fromkeys(children))
+    return found
+
+
 def _reachable(index: FactsIndex, roots: frozenset[str]) -> frozenset[str]:
-    """Documents the toctrees lead to from any of ``roots`` (the roots included)."""
+    """Documents the toctrees (autosummary's too) lead to from any of ``roots``."""
+    stubs = autosummary_toctrees(index)
     seen = set(roots)
     queue = deque(sorted(roots))
     while queue:
-        for child in index.toctree_includes.get(queue.popleft(), ()):
+        parent = queue.popleft()
+        for child in (*index.toctree_includes.get(parent, ()), *stubs.get(parent, ())):
             if child not in seen:
                 seen.add(child)
                 queue.append(child)
