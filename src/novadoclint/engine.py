@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from novadoclint import changes, linkplan, parse, untrusted, vocabulary
+from novadoclint import changes, linkplan, markdown, parse, untrusted, vocabulary
 from novadoclint.checks import ALL_RULES
 from novadoclint.collect import collect, extlink_patterns
 from novadoclint.context import Context, ParsedDoc
@@ -138,6 +138,8 @@ def phase1_bytes(
         decode_error = (exc.start, line, exc.reason)
         text = raw.decode("utf-8", "replace")
     conf = ctx.sphinx
+    if markdown.is_markdown(conf, path):
+        return phase1_markdown(ctx, docname, path, text)
     try:
         parsed = parse.parse(
             text,
@@ -161,6 +163,30 @@ def phase1_bytes(
     for rule in rules:
         hits.extend(run_guarded(rule, path, doc, ctx))
     return Phase1Result(facts, tuple(hits))
+
+
+def phase1_markdown(ctx: Context, docname: str, path: str, text: str) -> Phase1Result:
+    """A document MyST reads: its facts only (see :mod:`novadoclint.markdown`).
+
+    No file rule runs: they read reStructuredText. ``{eval-rst}`` blocks are
+    parsed as the rST they are, for their facts.
+    """
+    conf = ctx.sphinx
+    absolute = os.path.join(ctx.srcdir, path)
+    extlinks = extlink_patterns(conf)
+
+    def rst(block: str) -> DocFacts:
+        parsed = parse.parse(block, absolute, ctx.srcdir, language=conf.get("language") or "en")
+        lines = source_lines(block)
+        return collect(parsed, docname, path, ctx.srcdir, lines, extlinks=extlinks)
+
+    try:
+        facts = markdown.markdown_facts(text, docname, path, ctx.srcdir, rst=rst)
+    except Exception as exc:
+        log.debug("reading %s failed", path, exc_info=True)
+        hit = Hit(Location(path, 1), f"reading {path} crashed: {type(exc).__name__}: {exc}")
+        return Phase1Result(empty_facts(docname, path), (("internal-error", hit),))
+    return Phase1Result(facts, ())
 
 
 VERTICAL_SPACE_RE = re.compile("[\v\f]")

@@ -1,8 +1,9 @@
 """Find the Sphinx source dir and discover its documents as Sphinx does.
 
 Sphinx's rules: documents are files with a ``source_suffix`` under the source
-dir, minus ``exclude_patterns``, ``templates_path`` and the HTML asset paths,
-matched with Sphinx's own glob dialect (``**`` crosses folders, ``*`` does not).
+dir (with those extensions add: MyST's ``.md``), minus ``exclude_patterns``,
+``templates_path`` and the HTML asset paths, matched with Sphinx's own glob
+dialect (``**`` crosses folders, ``*`` does not).
 
 Also the project's boundary: the repository holding the source dir. A tree may
 read any file inside it (nova's documents include ``../../etc/nova/...``), and
@@ -15,11 +16,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
+from novadoclint import markdown
 from novadoclint.sphinxconf import SphinxConf, read_conf
 from novadoclint.untrusted import project_root, resolve_inside
 
@@ -141,6 +143,29 @@ def compile_matchers(patterns: Iterable[str]) -> list[Matcher]:
     return matchers
 
 
+@dataclass(frozen=True)
+class BuildConf(SphinxConf):
+    """conf.py as Sphinx uses it once extensions are set up (after config-inited).
+
+    Sphinx merges the source suffixes extensions register into
+    ``source_suffix`` (``sphinx.registry.merge_source_suffix``): with MyST
+    enabled, ``.md`` files are documents whatever conf.py says, and every
+    rule that strips or adds a document's suffix (toctree entries, ``:doc:``
+    targets, redirects) must know them. The values stay conf.py's own.
+    """
+
+    @property
+    def source_suffixes(self) -> tuple[str, ...]:
+        return markdown.document_suffixes(self, super().source_suffixes)
+
+
+def build_conf(conf: SphinxConf) -> SphinxConf:
+    """The conf Sphinx builds with: ``conf`` itself unless an extension adds suffixes."""
+    if not markdown.markdown_suffixes(conf):
+        return conf
+    return BuildConf(**{f.name: getattr(conf, f.name) for f in fields(conf) if f.init})
+
+
 def find_srcdir(path: Path) -> tuple[Path, bool]:
     """The folder holding conf.py at or above ``path``; (folder, has_conf)."""
     if not path.exists():
@@ -214,7 +239,7 @@ def outside_links(srcdir: str | Path, files: Iterable[str]) -> list[str]:
 
 
 def load_project(srcdir: Path, has_conf: bool) -> Project:
-    conf = read_conf(srcdir / "conf.py") if has_conf else SphinxConf(None)
+    conf = build_conf(read_conf(srcdir / "conf.py") if has_conf else SphinxConf(None))
     files = walk_files(srcdir)
     matchers = compile_matchers(_excludes(conf))
     suffixes = conf.source_suffixes
