@@ -332,13 +332,16 @@ def _module_writers(
         return
     reader = _Writes(index, tree, path, confdir)
     shown = os.path.relpath(path, index.srcdir).replace(os.sep, "/")
-    for line, loc in reader.writes():
+    for line, loc, copy in reader.writes():
         rel = posixpath.normpath(loc.rel) if loc.rel else ""
         rel = "" if rel == "." else rel
-        if not _inside_srcdir(rel) or (rel and rel in index.files and not loc.exact):
+        if not _inside_srcdir(rel):
             continue
-        if loc.exact:
-            yield Generator(f"{what} writes {rel!r} ({shown}:{line})", True, frozenset({rel}))
+        if loc.exact and copy and not rel:
+            loc = _Loc("", exact=False)  # copied into the source dir, under a name of its own
+        if loc.exact:  # a copy's destination may be a folder: the file lands in it
+            name = f"{what} writes {rel!r} ({shown}:{line})"
+            yield Generator(name, True, frozenset({rel}), folder=rel if copy else None)
         else:
             where = f"{rel!r}" if rel else "the source dir"
             yield Generator(f"{what} writes into {where} ({shown}:{line})", False, folder=rel)
@@ -357,7 +360,8 @@ class _Writes:
             for child in ast.iter_child_nodes(node):
                 self.parents[id(child)] = node
 
-    def writes(self) -> Iterator[tuple[int, _Loc]]:
+    def writes(self) -> Iterator[tuple[int, _Loc, bool]]:
+        """(line, path, whether files may land under it too) of each write, once per path."""
         seen: set[tuple[str, bool]] = set()
         for node in ast.walk(self.tree):
             if not isinstance(node, ast.Call):
@@ -372,7 +376,7 @@ class _Writes:
                 value = _join(_Loc(_relpath(self.confdir, self.index.srcdir)), value)
             if isinstance(value, _Loc) and (value.rel, value.exact) not in seen:
                 seen.add((value.rel, value.exact))
-                yield node.lineno, value
+                yield node.lineno, value, _is_copy(node)
 
     def _written(self, call: ast.Call) -> ast.expr | None:
         """The path argument of a call that writes a file, else None."""
@@ -537,6 +541,11 @@ class _Writes:
             return None
         value = conf.get(name, self.defaults.get(name))
         return value if isinstance(value, str) else None
+
+
+def _is_copy(call: ast.Call) -> bool:
+    func = call.func
+    return isinstance(func, ast.Attribute) and func.attr in _COPY
 
 
 def _relpath(path: str, srcdir: str) -> str:

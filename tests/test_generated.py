@@ -1,0 +1,445 @@
+"""generated.py: what the build writes into the source dir, from each kind of writer.
+
+Each test writes a small tree (conf.py, a local extension, tox.ini, doc8's
+config) into a temporary folder; nothing is imported or installed.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from novadoclint import generated
+from novadoclint.engine import lint_project
+from novadoclint.findings import Finding
+from novadoclint.project import load_project
+from novadoclint.settings import load
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    if "index.rst" not in files:
+        (root / "index.rst").write_text("Index\n=====\n", encoding="utf-8")
+
+
+def lint(root: Path, *rules: str) -> tuple[list[Finding], generated.BuildOutput]:
+    """Lint the tree with these rules; also return the BuildOutput the rules asked."""
+    seen: list[generated.BuildOutput] = []
+    build = generated.build
+
+    def spy(index, ctx):  # type: ignore[no-untyped-def]
+        output = build(index, ctx)
+        seen.append(output)
+        return output
+
+    settings = replace(load(root), select=rules or ("generated-assumed",), jobs=1, cache=False)
+    generated.build = spy
+    try:
+        findings, _ = lint_project(load_project(root, True), settings)
+    finally:
+        generated.build = build
+    return findings, seen[0] if seen else generated.BuildOutput()
+
+
+def writer(output: generated.BuildOutput, docname: str) -> tuple[str, bool] | None:
+    found = output.doc(docname)
+    return None if found is None else (found.name, found.certain)
+
+
+# -- sphinxcontrib.apidoc and sphinx.ext.apidoc ---------------------------------------------
+
+
+def test_contrib_apidoc_writes_its_toc_and_the_package_pages(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "conf.py": """
+                extensions = ['sphinxcontrib.apidoc']
+                apidoc_module_dir = 'mypkg'
+            """,
+            "mypkg/__init__.py": "",
+        },
+    )
+    _, output = lint(tmp_path)
+    for doc in ("api/modules", "api/mypkg", "api/mypkg.sub.mod"):
+        assert writer(output, doc) == ("sphinxcontrib.apidoc (apidoc_output_dir 'api')", True)
+    for doc in ("api/modulse", "api/other", "apis/modules", "modules", "api/mypkgx"):
+        assert writer(output, doc) is None, doc
+
+
+def test_contrib_apidoc_needs_its_module_dir_and_honours_toc_file(tmp_path: Path) -> None:
+    write(tmp_path, {"conf.py": "extensions = ['sphinxcontrib.apidoc']\n"})
+    assert lint(tmp_path)[1].generators == ()  # it warns and writes nothing
+    write(
+        tmp_path,
+        {
+            "conf.py": """
+                extensions = ['sphinxcontrib.apidoc']
+                apidoc_module_dir = 'mypkg'
+                apidoc_output_dir = 'reference/api/'
+                apidoc_toc_file = False
+            """,
+            "mypkg/__init__.py": "",
+        },
+    )
+    _, output = lint(tmp_path)
+    assert writer(output, "reference/api/mypkg.core") is not None
+    assert writer(output, "reference/api/modules") is None  # no table of contents
+    assert writer(output, "reference/mypkg") is None
+
+
+def test_contrib_apidoc_module_dir_out_of_sight_means_any_page(tmp_path: Path) -> None:
+    write(
+        tmp_path / "doc",
+        {
+            "conf.py": """
+                extensions = ['sphinxcontrib.apidoc']
+                apidoc_module_dir = '../../elsewhere'
+            """,
+        },
+    )
+    _, output = lint(tmp_path / "doc")
+    assert writer(output, "api/anything") is not None
+    assert writer(output, "anything") is None
+
+
+def test_contrib_apidoc_plain_folder_names_its_modules(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "conf.py": """
+                extensions = ['sphinxcontrib.apidoc']
+                apidoc_module_dir = 'src'
+                apidoc_toc_file = 'contents'
+            """,
+            "src/tool/__init__.py": "",
+            "src/helpers.py": "",
+        },
+    )
+    _, output = lint(tmp_path)
+    for doc in ("api/contents", "api/tool", "api/tool.cli", "api/helpers"):
+        assert writer(output, doc) is not None, doc
+    assert writer(output, "api/modules") is None
+    assert writer(output, "api/src") is None
+
+
+def test_sphinx_apidoc_modules_destinations(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "conf.py": """
+                extensions = ['sphinx.ext.apidoc']
+                apidoc_modules = [
+                    {'path': 'mypkg', 'destination': 'api/'},
+                    {'path': 'mypkg', 'destination': '/abs'},
+                    {'path': 'mypkg'},
+                ]
+            """,
+            "mypkg/__init__.py": "",
+        },
+    )
+    _, output = lint(tmp_path)
+    assert writer(output, "api/modules") is not None
+    assert writer(output, "api/mypkg.core") is not None
+    assert writer(output, "api/other") is None
+    assert [g.folder for g in output.generators] == ["api"]
+
+
+# -- autosummary -------------------------------------------------------------------------------
+
+AUTOSUMMARY = """
+    Guide
+    =====
+
+    .. autosummary::
+       :toctree: stubs
+
+       mypkg.helper
+"""
+
+
+@pytest.mark.parametrize(
+    ("setting", "written"),
+    [
+        ("", True),
+        ("autosummary_generate = True", True),
+        ("autosummary_generate = False", False),
+        ("autosummary_generate = ['guide/index.rst']", True),
+        ("autosummary_generate = ['guide/index']", True),
+        ("autosummary_generate = ['index.rst']", False),
+    ],
+)
+def test_autosummary_stubs_follow_autosummary_generate(
+    tmp_path: Path, setting: str, written: bool
+) -> None:
+    conf = f"extensions = ['sphinx.ext.autosummary']\n{setting}\n"
+    write(tmp_path, {"conf.py": conf, "guide/index.rst": AUTOSUMMARY})
+    _, output = lint(tmp_path)
+    # relative to the document's folder, not the source dir
+    assert (writer(output, "guide/stubs/mypkg.helper") is not None) is written
+    assert writer(output, "stubs/mypkg.helper") is None
+
+
+# -- local extensions and conf.py --------------------------------------------------------------
+
+EXT_CONF = """
+    import os
+    import sys
+    sys.path.insert(0, os.path.abspath('_exts'))
+    extensions = ['writer']
+    out_dir = 'reports'
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "exact", "folder"),
+    [
+        # a path literal and conf.py's value: that file
+        (
+            "open(os.path.join(app.srcdir, app.config.out_dir, 'a.rst'), 'w')",
+            "reports/a.rst",
+            None,
+        ),
+        ("(Path(app.srcdir) / 'b' / 'c.rst').write_text('x')", "b/c.rst", None),
+        ("Path(app.srcdir, 'd.rst').open('w')", "d.rst", None),
+        ("open(os.path.join(app.srcdir, 'e.rst'), mode='wt')", "e.rst", None),
+        # the extension's own default for a setting conf.py leaves alone
+        ("open(os.path.join(app.srcdir, app.config.gen_dir, 'f.rst'), 'w')", "gen/f.rst", None),
+        # a copy lands in the destination, or is the destination
+        ("shutil.copy(src, os.path.join(app.srcdir, '_static'))", "_static", "_static"),
+        # a name only running it tells: somewhere in the folder, probably
+        ("open(os.path.join(app.srcdir, 'out', name), 'w')", None, "out"),
+        ("open(os.path.join(app.srcdir, name), 'w')", None, ""),
+    ],
+)
+def test_local_extension_writes(
+    tmp_path: Path, code: str, exact: str | None, folder: str | None
+) -> None:
+    source = f"""
+        import os
+        import shutil
+        from pathlib import Path
+
+        def inited(app, name=None, src=None):
+            {code}
+
+        def setup(app):
+            app.add_config_value('gen_dir', 'gen', 'env')
+            app.connect('builder-inited', inited)
+    """
+    write(tmp_path, {"conf.py": EXT_CONF, "_exts/writer.py": source})
+    _, output = lint(tmp_path)
+    (found,) = output.generators
+    assert found.files == (frozenset({exact}) if exact else frozenset())
+    assert found.folder == folder
+    assert found.certain is (exact is not None)
+    assert found.name.startswith("local extension writer writes")
+    assert "_exts/writer.py:" in found.name
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "open(os.path.join(app.outdir, 'a.rst'), 'w')",  # the output dir, not the source
+        "open(os.path.join(app.srcdir, '..', 'a.rst'), 'w')",  # outside the source dir
+        "open(os.path.join(app.srcdir, 'a.rst'))",  # read, not written
+        "open(os.path.join(app.srcdir, 'a.rst'), 'rb')",
+        "open('relative.rst', 'w')",  # the working directory: anyone's guess
+        "print(os.path.join(app.srcdir, 'a.rst'))",
+    ],
+)
+def test_local_extension_reads_and_other_folders_are_not_output(tmp_path: Path, code: str) -> None:
+    source = f"""
+        import os
+
+        def inited(app):
+            {code}
+    """
+    write(tmp_path, {"conf.py": EXT_CONF, "_exts/writer.py": source})
+    assert lint(tmp_path)[1].generators == ()
+
+
+def test_conf_py_statements_write_relative_to_its_folder(tmp_path: Path) -> None:
+    conf = """
+        import os
+        extensions = []
+        with open('generated/options.rst', 'w') as f:
+            f.write('Options\\n=======\\n')
+        with open(os.path.join(os.path.dirname(__file__), 'cli.rst'), 'w') as f:
+            f.write('CLI\\n===\\n')
+    """
+    write(tmp_path, {"conf.py": conf})
+    _, output = lint(tmp_path)
+    assert writer(output, "generated/options") == (
+        "conf.py writes 'generated/options.rst' (conf.py:3)",
+        True,
+    )
+    assert writer(output, "cli") is not None
+    assert writer(output, "options") is None
+
+
+def test_an_extension_not_enabled_writes_nothing(tmp_path: Path) -> None:
+    source = """
+        import os
+
+        def inited(app):
+            open(os.path.join(app.srcdir, 'a.rst'), 'w')
+    """
+    write(tmp_path, {"conf.py": "extensions = []\n", "_exts/writer.py": source})
+    assert lint(tmp_path)[1].generators == ()
+
+
+# -- tox's docs environment and doc8 -----------------------------------------------------------
+
+
+def test_tox_docs_commands_before_sphinx_build(tmp_path: Path) -> None:
+    tox = """
+        [testenv:docs]
+        commands =
+          rm -rf doc/source/api
+          oslopolicy-sample-generator --output-file={toxinidir}/doc/source/_static/p.yaml
+          bash -c "python tools/cli.py > doc/source/cli.rst; echo done"
+          python tools/existing.py doc/source/index.rst
+          sphinx-build -W -b html doc/source doc/build/html
+          python tools/after.py --output-file doc/source/after.rst
+    """
+    write(tmp_path, {"tox.ini": tox, "doc/source/conf.py": "extensions = []\n"})
+    write(tmp_path / "doc/source", {})
+    _, output = lint(tmp_path / "doc/source")
+    assert writer(output, "cli") is not None and writer(output, "cli")[1]  # type: ignore[index]
+    assert output.file("_static/p.yaml") is not None
+    api = output.doc("api/anything")
+    assert api is not None and not api.certain
+    assert "deletes 'api' before building" in api.name
+    assert writer(output, "after") is None  # written after Sphinx ran
+    assert writer(output, "index") is None  # exists: not the build's
+
+
+def test_tox_changedir_and_continuation_lines(tmp_path: Path) -> None:
+    tox = """
+        [testenv:docs]
+        changedir = doc
+        commands =
+          python gen.py \\
+            --output source/gen/page.rst
+          sphinx-build source build
+    """
+    write(tmp_path, {"tox.ini": tox, "doc/source/conf.py": "extensions = []\n"})
+    write(tmp_path / "doc/source", {})
+    _, output = lint(tmp_path / "doc/source")
+    assert writer(output, "gen/page") is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("tox.ini", "[doc8]\nignore-path = .tox,doc/source/api,doc/build\n"),
+        ("setup.cfg", "[doc8]\nignore_path =\n  doc/source/api\n  doc/build\n"),
+        ("pyproject.toml", '[tool.doc8]\nignore-path = ["doc/source/api/*", "doc/build"]\n'),
+    ],
+)
+def test_doc8_ignore_path_that_is_missing_is_probably_generated(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    write(tmp_path, {name: text, "doc/source/conf.py": "extensions = []\n"})
+    write(tmp_path / "doc/source", {})
+    _, output = lint(tmp_path / "doc/source")
+    found = output.doc("api/modules")
+    assert found is not None and not found.certain
+    assert f"doc8's ignore-path in {name}" in found.name
+    assert output.doc("other/modules") is None
+
+
+def test_doc8_ignore_path_that_exists_says_nothing(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "tox.ini": "[doc8]\nignore-path = doc/source/legacy\n",
+            "doc/source/conf.py": "extensions = []\n",
+            "doc/source/legacy/old.rst": "Old\n===\n",
+        },
+    )
+    write(tmp_path / "doc/source", {})
+    assert lint(tmp_path / "doc/source")[1].generators == ()
+
+
+# -- the rules -------------------------------------------------------------------------------
+
+
+APIDOC_CONF = "extensions = ['sphinxcontrib.apidoc']\napidoc_module_dir = 'x'\n"
+
+
+def test_certain_writer_wins_over_a_probable_one(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "tox.ini": "[testenv:docs]\ncommands =\n  rm -rf doc/source/api\n  sphinx-build\n",
+            "doc/source/conf.py": APIDOC_CONF,
+            "doc/source/index.rst": "Index\n=====\n\n.. toctree::\n\n   api/modules\n",
+        },
+    )
+    findings, output = lint(tmp_path / "doc/source", "toctree-entry-missing", "generated-assumed")
+    assert findings == []
+    assert output.doc("api/modules").certain  # type: ignore[union-attr]
+
+
+def test_generated_assumed_is_said_once_per_writer_in_order(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "tox.ini": textwrap.dedent(
+                """
+                [testenv:docs]
+                commands =
+                  rm -rf doc/source/b
+                  sphinx-build
+
+                [doc8]
+                ignore-path = doc/source/a
+                """
+            ),
+            "doc/source/conf.py": "extensions = []\n",
+            "doc/source/index.rst": textwrap.dedent(
+                """
+                Index
+                =====
+
+                .. toctree::
+
+                   b/one
+                   a/one
+                   b/two
+                   c/one
+
+                See :doc:`a/two`.
+
+                .. image:: b/flow.png
+                """
+            ),
+        },
+    )
+    findings, _ = lint(tmp_path / "doc/source", "generated-assumed", "toctree-entry-missing")
+    shown = [(f.line, f.rule, f.message.split(":")[0]) for f in findings]
+    assert shown == [
+        (
+            6,
+            "generated-assumed",
+            "3 targets not in the checkout (3 uses) taken to be written "
+            "at build time, as tox.ini's [testenv",
+        ),
+        (
+            7,
+            "generated-assumed",
+            "2 targets not in the checkout (2 uses) taken to be written "
+            "at build time, as doc8's ignore-path in tox.ini names 'doc/source/a', which the "
+            "checkout lacks",
+        ),
+        (9, "toctree-entry-missing", "toctree contains reference to nonexisting document 'c/one'"),
+    ]
+    assert "'b/flow.png', 'b/one', 'b/two'" in findings[0].message
