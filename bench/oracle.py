@@ -179,10 +179,22 @@ def probe(
 PRELUDE = '''"""Written by novadoclint's bench/oracle.py: mocks and stub extensions."""
 import sys
 import types
-from unittest import mock
 
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives
+
+
+class _Mocked(str):
+    """A name conf.py imports: its attributes are more of them, a call gives a plain str
+    (``version_info.release_string()``), so config values stay picklable."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Mocked(f"{{self}}.{{name}}")
+
+    def __call__(self, *args, **kwargs):
+        return "0"
 
 
 # Modules conf.py imports that cannot import here: just the names conf.py takes, so
@@ -190,7 +202,7 @@ from docutils.parsers.rst import Directive, directives
 for _name, _names in sorted({mocked!r}.items()):
     _module = sys.modules.setdefault(_name, types.ModuleType(_name))
     for _attr in _names:
-        setattr(_module, _attr, mock.MagicMock(name=f"{{_name}}.{{_attr}}"))
+        setattr(_module, _attr, _Mocked(f"{{_name}}.{{_attr}}"))
     _parent, _, _child = _name.rpartition(".")
     if _parent:
         setattr(sys.modules.setdefault(_parent, types.ModuleType(_parent)), _child, _module)
