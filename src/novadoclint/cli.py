@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a policy profile shipped in rules/ (e.g. nova), or a policy .toml file",
     )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the docs environment's Python (e.g. .tox/docs/bin/python) or its folder: "
+        "extensions installed there are read, never imported or run",
+    )
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes")
     parser.add_argument(
         "--fail-on",
@@ -168,6 +174,11 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
             )
         else:
             overrides["profile"] = args.profile
+    if args.python:
+        if not os.path.lexists(args.python):
+            raise UsageError(f"--python: no such file or folder {args.python!r}")
+        overrides["python"] = os.path.abspath(args.python)
+        overrides["python_root"] = None  # the user's own path: read wherever it leads
     if args.jobs is not None:
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")

@@ -45,6 +45,7 @@ CONFIG_KEYS = frozenset(
         "check-shell",
         "linkcheck",
         "redirect-tests",
+        "python",
     }
 )
 
@@ -107,6 +108,10 @@ class Settings:
     allow_private: bool = False  # --allow-private: contact loopback and private addresses
     refresh: bool = False  # --refresh: check links again, ignoring cached results
     redirect_tests: str | None = None  # whereto test file (absolute once read from a config)
+    # The docs environment's interpreter (absolute), whose installed extensions are read
+    # (never run); python_root: a config file named it, so only files inside are read
+    python: str | None = None
+    python_root: str | None = None
     doc8: Doc8Options = Doc8Options()
     config_path: str | None = None
     config_root: str | None = None  # the repository holding config_path: its paths stay inside
@@ -206,6 +211,10 @@ def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings
     if "redirect-tests" in table:  # a path relative to the config file, as profile is
         value = _string(table, "redirect-tests", path)
         changes["redirect_tests"] = _inside(path, "redirect-tests", value, root)
+    if "python" in table:  # relative to the config file, inside the repository
+        value = _string(table, "python", path)
+        changes["python"] = _inside_link(path, "python", value, root)
+        changes["python_root"] = str(root)
     if "fail-on" in table:
         try:
             changes["fail_on"] = Severity.parse(str(table["fail-on"]))
@@ -240,6 +249,20 @@ def _inside(path: Path, key: str, value: str, root: Path) -> str:
     """
     target = os.path.normpath(os.path.join(os.path.abspath(path.parent), value))
     if not untrusted.inside(target, root):
+        raise ConfigError(
+            path,
+            line_of_key(path, key),
+            f"{key!r} must name a file inside the repository ({root}), "
+            f"but {excerpt(value)} leads outside it",
+        )
+    return target
+
+
+def _inside_link(path: Path, key: str, value: str, root: Path) -> str:
+    """Like _inside, but the path's last part may be a link leading out (a virtual
+    environment's ``bin/python`` links to the base interpreter, never run or read)."""
+    target = os.path.normpath(os.path.join(os.path.abspath(path.parent), value))
+    if not untrusted.inside(os.path.dirname(target), root):
         raise ConfigError(
             path,
             line_of_key(path, key),

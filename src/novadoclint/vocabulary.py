@@ -1,17 +1,22 @@
 """Which directives and roles exist for a project, and how to treat their content.
 
 Built from docutils itself, Sphinx core and the extensions conf.py enables
-(``rules/extensions.toml``), local extensions and conf.py's own ``setup(app)``
-scanned with :mod:`ast` (following ``app.setup_extension``), and the user's
-extra declarations. Nothing is imported or executed.
+(``rules/extensions.toml``), local extensions, extensions installed in the docs
+environment (the ``python`` setting, else where novadoclint runs) and conf.py's
+own ``setup(app)`` scanned with :mod:`ast` (following ``app.setup_extension``),
+and the user's extra declarations. Nothing is imported or executed.
 """
 
 from __future__ import annotations
 
 import ast
+import configparser
+import contextlib
 import enum
 import os
-from collections.abc import Iterable, Mapping
+import site
+import sysconfig
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +43,9 @@ class Vocabulary:
     lexers: tuple[str, ...] = ()  # Pygments lexer names registered with app.add_lexer
     # Every extension Sphinx loads, as far as read: conf.py's, then app.setup_extension()'s
     loaded: tuple[str, ...] = ()
+    # Where installed extensions were looked for: the python setting, or "" for the
+    # environment novadoclint runs in
+    environment: str = ""
 
     def directive_kinds(self) -> dict[str, Kind]:
         return {name: kind for name, kind, _ in self.directives}
@@ -84,7 +92,17 @@ def build(
     *,
     extra_directives: Iterable[str] = (),
     extra_roles: Iterable[str] = (),
+    python: str | None = None,
+    python_root: str | None = None,
 ) -> Vocabulary:
+    """The project's vocabulary; ``python`` names the docs environment's interpreter.
+
+    An extension is looked up in the table first, then among the project's
+    local modules, then installed in the docs environment: ``python``'s
+    site-packages (found from the path, never by running it; with
+    ``python_root``, a config file's setting, only files inside that folder
+    are read), else the site-packages novadoclint runs from.
+    """
     table = _table()
     directives: dict[str, tuple[Kind, str]] = {}
     roles: dict[str, tuple[Kind, str]] = {}
@@ -112,22 +130,30 @@ def build(
     # setup() loads that one at once (and what it loads in turn); in conf.py's, last.
     pending = [*conf.extensions, *own.get("extensions", ())]
     seen: dict[str, None] = {}  # in load order
+    environment: Environment | None = None  # found when a first extension needs it
     while pending:
         ext = pending.pop(0)
         if ext in seen:
             continue
         seen[ext] = None
         entry = table.get("extension", {}).get(ext)
-        if entry is not None:
-            add(entry, ext)
-            continue
-        local = scan_local_extension(ext, conf, confdir)
-        if local is None:
+        if entry is None:
+            entry = scan_local_extension(ext, conf, confdir)
+        if entry is None:
+            if environment is None:
+                environment = Environment.find(python, python_root)
+            entry = environment.scan(ext)
+        if entry is None:
             unknown.append(ext)
-        else:
-            add(local, ext)
-            lexers += local.get("lexers", ())
-            pending[0:0] = local.get("extensions", ())
+            continue
+        add(entry, ext)
+        lexers += entry.get("lexers", ())
+        pending[0:0] = entry.get("extensions", ())
+    if python is not None:  # the docs environment's Pygments plugins (novadoclint's own
+        # are Pygments', already known to it)
+        if environment is None:
+            environment = Environment.find(python, python_root)
+        lexers += environment.plugin_lexers()
     add(own, "conf.py")  # Sphinx calls conf.py's setup(app) after loading the extensions
     for name in extra_directives:
         directives.setdefault(name, (Kind.OPAQUE, "config"))
@@ -139,6 +165,7 @@ def build(
         tuple(unknown),
         tuple(sorted(set(lexers))),
         tuple(seen),
+        python or "",
     )
 
 
@@ -179,6 +206,293 @@ def scan_local_extension(
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     return _module_registrations(tree)
+
+
+# Bounds on reading one installed extension: the modules it imports from its own
+# package, followed from the one named, and their bytes in all.
+MAX_MODULES = 64
+MAX_EXTENSION_BYTES = 16 * 1024 * 1024
+MAX_PTH_LINES = 200  # paths a site-packages' .pth files add, in all
+
+
+@dataclass
+class Environment:
+    """A Python environment's site-packages, found and read without running anything.
+
+    ``root``: files are read only inside it (a config file names the environment,
+    and a pull request writes the config), else anywhere (novadoclint's own
+    environment, or one named on the command line).
+    """
+
+    sites: list[str]
+    root: str | None = None
+
+    @classmethod
+    def find(cls, python: str | None, root: str | None = None) -> Environment:
+        if python is None:
+            return cls(_own_sites())
+        return cls(site_packages(python, root), root)
+
+    def locate(self, module: str) -> Path | None:
+        """The module's source file, found as Python's path finder would, without importing.
+
+        A regular package (with ``__init__.py``) wins over namespace portions, which
+        are merged across site dirs as Python does; compiled modules are not found.
+        """
+        parts = module.split(".")
+        if not all(part.isidentifier() for part in parts):
+            return None
+        folders = [Path(s) for s in self.sites]
+        for part in parts[:-1]:
+            regular = [f / part for f in folders if self._file(f / part / "__init__.py")]
+            folders = regular[:1] or [f / part for f in folders if (f / part).is_dir()]
+            if not folders:
+                return None
+        last = parts[-1]
+        for folder in folders:
+            for candidate in (folder / last / "__init__.py", folder / f"{last}.py"):
+                found = self._file(candidate)
+                if found is not None:
+                    return found
+        return None
+
+    def _file(self, path: Path) -> Path | None:
+        if self.root is None:
+            return path if path.is_file() else None
+        inside = untrusted.resolve_inside(self.root, str(path))
+        return Path(inside) if inside is not None and os.path.isfile(inside) else None
+
+    def scan(self, extension: str) -> dict[str, list[str]] | None:
+        """What an installed extension registers: its module and the modules of its own
+        package it imports (where ``setup`` and the helpers it calls may live), read
+        with ast; None when it is not installed here as source.
+        """
+        path = self.locate(extension)
+        if path is None:
+            return None
+        # its own package: the extension's, or the one its module lies in
+        own = extension if path.name == "__init__.py" else extension.rpartition(".")[0]
+        own = own or extension
+        trees: list[ast.Module] = []
+        pending: list[tuple[str, Path]] = [(extension, path)]
+        seen: set[str] = set()
+        budget = MAX_EXTENSION_BYTES
+        while pending and len(seen) < MAX_MODULES:
+            name, file = pending.pop(0)
+            if name in seen:
+                continue
+            seen.add(name)
+            try:  # at most 10 MB, never a FIFO
+                source = untrusted.read_bytes(file, min(budget, untrusted.MAX_FILE_BYTES))
+                tree = ast.parse(source, filename=str(file))
+            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            budget -= len(source)
+            trees.append(tree)
+            package = name if file.name == "__init__.py" else name.rpartition(".")[0]
+            for imported in _imports(tree, package):
+                if (imported == own or imported.startswith(f"{own}.")) and imported not in seen:
+                    found = self.locate(imported)
+                    if found is not None:
+                        pending.append((imported, found))
+            if budget <= 0:
+                break
+        classes = {n.name: n for t in trees for n in ast.walk(t) if isinstance(n, ast.ClassDef)}
+        return _registrations(trees, classes)
+
+    def plugin_lexers(self) -> list[str]:
+        """Aliases of the Pygments lexers installed distributions declare as
+        ``pygments.lexers`` entry points: the class's literal ``aliases``, read with ast,
+        else the entry point's name. entry_points.txt is read as any untrusted file.
+        """
+        found: list[str] = []
+        for folder in self.sites:
+            try:
+                infos = sorted(os.listdir(folder))
+            except OSError:
+                continue
+            for info in infos:
+                if not info.endswith((".dist-info", ".egg-info")):
+                    continue
+                entry_points = self._file(Path(folder, info, "entry_points.txt"))
+                if entry_points is not None:
+                    for name, value in _lexer_entry_points(entry_points):
+                        found += self._lexer_aliases(value) or [name]
+        return found
+
+    def _lexer_aliases(self, value: str) -> list[str]:
+        module, _, attr = value.partition(":")
+        path = self.locate(module.strip())
+        if path is None or not attr.strip():
+            return []
+        try:
+            tree = ast.parse(untrusted.read_bytes(path), filename=str(path))
+        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+            return []
+        wanted = attr.strip().split(".")[-1]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name == wanted:
+                for stmt in node.body:
+                    value_node = _assigned(stmt, "aliases")
+                    if isinstance(value_node, (ast.List, ast.Tuple)):
+                        return [
+                            e.value
+                            for e in value_node.elts
+                            if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                        ]
+        return []
+
+
+def _lexer_entry_points(path: Path) -> Iterator[tuple[str, str]]:
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        parser.read_string(untrusted.read_text(path), str(path))
+    except (OSError, configparser.Error):
+        return
+    if parser.has_section("pygments.lexers"):
+        yield from parser.items("pygments.lexers")
+
+
+def _imports(tree: ast.Module, package: str) -> Iterator[str]:
+    """Modules a module imports, relative ones made absolute (``package``: its package)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".") if package else []
+                if node.level - 1 > len(parts):
+                    continue
+                parts = parts[: len(parts) - (node.level - 1)]
+                base = ".".join([*parts, *([base] if base else [])])
+            if base:
+                yield base
+                # from package import module: the names may be submodules
+                yield from (f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
+
+
+def _own_sites() -> list[str]:
+    """The site-packages of the interpreter novadoclint runs in (never the current folder)."""
+    found: list[str] = []
+    paths = sysconfig.get_paths()
+    candidates = [paths.get("purelib", ""), paths.get("platlib", "")]
+    with contextlib.suppress(AttributeError):  # an old virtualenv's site module lacks them
+        candidates += [*site.getsitepackages(), site.getusersitepackages()]
+    for candidate in candidates:
+        if candidate and os.path.isdir(candidate) and candidate not in found:
+            found.append(candidate)
+    return _with_pth(found, None)
+
+
+def site_packages(python: str, root: str | None = None) -> list[str]:
+    """The site-packages folders of the environment ``python`` belongs to, from its layout.
+
+    ``python`` is an interpreter (``.tox/docs/bin/python``, ``Scripts/python.exe``)
+    or an environment's folder; it is never run. A virtual environment's
+    ``pyvenv.cfg`` gives the version (``lib/pythonX.Y/site-packages``) and,
+    without ``root`` (the command line's path, not a config file's), the base
+    installation's site-packages with ``include-system-site-packages``; with
+    ``root``, .pth files are read only inside it.
+    """
+    given = Path(os.path.abspath(python))
+    if given.name in ("site-packages", "dist-packages") and given.is_dir():
+        return [str(given)]
+    if given.is_dir():
+        env = given
+    else:  # never resolved: a venv's python is a link to the base interpreter
+        env = given.parent.parent if given.parent.name in ("bin", "Scripts") else given.parent
+    config = _pyvenv(env / "pyvenv.cfg", root)
+    found = _layout_sites(env, config.get("version", ""))
+    if root is None and config.get("include-system-site-packages", "").lower() == "true":
+        home = config.get("home", "")
+        if home:
+            base = Path(home)
+            base = base.parent if base.name in ("bin", "Scripts") else base
+            found += [s for s in _layout_sites(base, config.get("version", "")) if s not in found]
+    return _with_pth(found, root)
+
+
+def _pyvenv(path: Path, root: str | None) -> dict[str, str]:
+    if root is not None and not untrusted.inside(path, root):
+        return {}
+    try:
+        text = untrusted.read_text(path, 64 * 1024)
+    except OSError:
+        return {}
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.strip().lower()] = value.strip()
+    return values
+
+
+def _layout_sites(env: Path, version: str) -> list[str]:
+    """lib/pythonX.Y/site-packages (POSIX; lib64 too), Lib/site-packages (Windows)."""
+    wanted = ".".join(version.split(".")[:2])
+    found: list[str] = []
+    for lib in ("lib", "lib64"):
+        try:
+            names = sorted(os.listdir(env / lib), reverse=True)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith("python3") and (not wanted or name == f"python{wanted}"):
+                for leaf in ("site-packages", "dist-packages"):
+                    folder = env / lib / name / leaf
+                    if folder.is_dir() and str(folder) not in found:
+                        found.append(str(folder))
+    windows = env / "Lib" / "site-packages"
+    if windows.is_dir() and str(windows) not in found:
+        found.append(str(windows))
+    return found
+
+
+def _with_pth(sites: list[str], root: str | None) -> list[str]:
+    """The site dirs and the folders their ``.pth`` files name (editable installs' src).
+
+    With ``root``, only .pth files and folders inside it.
+    """
+    found = list(sites)
+    budget = MAX_PTH_LINES
+    for folder in sites:
+        try:
+            names = sorted(n for n in os.listdir(folder) if n.endswith(".pth"))
+        except OSError:
+            continue
+        for name in names:
+            pth = os.path.join(folder, name)
+            if root is not None and not untrusted.inside(pth, root):
+                continue
+            try:
+                text = untrusted.read_text(pth, 1024 * 1024)
+            except OSError:
+                continue
+            for line in text.splitlines():
+                line = line.strip()
+                if not line or line.startswith(("#", "import ", "import\t")):
+                    continue
+                budget -= 1
+                if budget < 0:
+                    return found
+                path = os.path.normpath(os.path.join(folder, line))
+                inside = root is None or untrusted.inside(path, root)
+                if inside and os.path.isdir(path) and path not in found:
+                    found.append(path)
+    return found
+
+
+def _assigned(stmt: ast.stmt, name: str) -> ast.expr | None:
+    """The value of ``name = ...`` or ``name: T = ...``."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target = stmt.targets[0]
+        if isinstance(target, ast.Name) and target.id == name:
+            return stmt.value
+    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+        return stmt.value if stmt.target.id == name else None
+    return None
 
 
 def scan_conf_setup(conf: SphinxConf) -> dict[str, list[str]]:
@@ -305,10 +619,10 @@ def _registration(
 def _domain(cls: ast.ClassDef, found: dict[str, list[str]]) -> None:
     attrs: dict[str, ast.expr] = {}
     for stmt in cls.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target = stmt.targets[0]
-            if isinstance(target, ast.Name):
-                attrs[target.id] = stmt.value
+        for attr in ("name", "directives", "roles"):
+            value = _assigned(stmt, attr)
+            if value is not None:
+                attrs[attr] = value
     name_node = attrs.get("name")
     if not (isinstance(name_node, ast.Constant) and isinstance(name_node.value, str)):
         return
