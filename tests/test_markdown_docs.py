@@ -54,6 +54,8 @@ def facts(text: str, path: str = "doc.md", srcdir: str = "/nonexistent") -> DocF
             (".rst", ".md", ".txt"),
         ),
         ({"extensions": ["myst_nb"]}, (".md", ".ipynb"), (".rst", ".md", ".ipynb")),
+        # nbsphinx reads notebooks, and no Markdown file.
+        ({"extensions": ["nbsphinx"]}, (".ipynb",), (".rst", ".ipynb")),
     ],
 )
 def test_myst_makes_markdown_files_documents(
@@ -283,3 +285,53 @@ def test_notebook_markdown_cells() -> None:
     assert result.labels == (Label("walk", "walk.ipynb", 1, 0, True, "Walkthrough"),)
     assert result.toctrees[0].entries == (TocEntry(None, "step", 1),)
     assert facts("{not json", "broken.ipynb").title is None
+
+
+def test_nbsphinx_notebooks_are_documents_markdown_files_are_not(tmp_path: Path) -> None:
+    notebook = {
+        "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Tutorial\n"]},
+            {"cell_type": "code", "metadata": {}, "source": ["# a comment\n"], "outputs": []},
+            {
+                "cell_type": "raw",
+                "metadata": {"raw_mimetype": "text/restructuredtext"},
+                "source": [".. toctree::\n", "\n", "   first\n", "   gone\n"],
+            },
+            {
+                "cell_type": "markdown",
+                "metadata": {"nbsphinx-toctree": {"hidden": True}},
+                "source": [
+                    "## More\n",
+                    "\n",
+                    "* [The second](second.ipynb)\n",
+                    "* [Web](https://x.org)\n",
+                ],
+            },
+        ],
+    }
+    orphan = {"metadata": {"nbsphinx": {"orphan": True}}, "cells": []}
+    root = tree(
+        tmp_path,
+        {
+            "conf.py": "extensions = ['nbsphinx']\n",
+            "index.rst": "Index\n=====\n\n.. toctree::\n\n   tutorial\n",
+            "tutorial.ipynb": json.dumps(notebook),
+            "first.ipynb": json.dumps({"cells": []}),
+            "second.ipynb": json.dumps({"cells": []}),
+            "scratch.ipynb": json.dumps(orphan),
+            ".ipynb_checkpoints/tutorial-checkpoint.ipynb": json.dumps(notebook),
+            "notes.md": "# Not a document without MyST\n",
+        },
+    )
+    project = load_project(root, True)
+    assert sorted(project.docs) == ["first", "index", "scratch", "second", "tutorial"]
+    findings, _ = lint_project(project, Settings(jobs=1, cache=False))
+    assert [(f.path, f.line, f.rule, f.message) for f in findings] == [
+        (
+            "tutorial.ipynb",
+            1,
+            "toctree-entry-missing",
+            "toctree contains reference to nonexisting document 'gone'",
+        ),
+    ]

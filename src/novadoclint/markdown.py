@@ -6,7 +6,8 @@ With ``myst_parser`` (or ``myst_nb``, which loads it) in conf.py's
 extensions register into ``source_suffix`` at config-inited (a suffix the user
 left to the default file type takes the extension's), so ``.md`` is a document
 whatever ``source_suffix`` says, and so is any suffix it maps to
-``'markdown'``. ``myst_nb`` also makes ``.ipynb`` notebooks documents.
+``'markdown'``. ``myst_nb`` and ``nbsphinx`` make ``.ipynb`` notebooks
+documents (nbsphinx also excludes ``**.ipynb_checkpoints``).
 
 Such a document is not reStructuredText and is never given to docutils. Its
 facts are read here, from the lines, with MyST's block syntax (CommonMark plus
@@ -14,8 +15,9 @@ MyST's extensions, as ``myst_parser/mdit_to_docutils`` renders them):
 
 * the title (the first heading) and the sections (ATX ``#`` and setext
   headings outside fences, nested by level as MyST does);
-* ``(label)=`` targets, titled when a heading follows (a figure, table or
-  other directive after one may title it too: such a label counts as titled);
+* ``(label)=`` targets, titled when a heading follows, or a figure or table
+  (by its caption, as Sphinx titles enumerable nodes), or a directive with a
+  ``:caption:``;
 * toctrees, written as fenced directives ````` ```{toctree} ````` (backticks or
   tildes) or ``:::{toctree}`` (colon fence), with ``:glob:``/``:hidden:``
   options as ``:key:`` lines or a ``---`` YAML block, in the document or
@@ -27,8 +29,10 @@ MyST's extensions, as ``myst_parser/mdit_to_docutils`` renders them):
 Everything else is unchecked: roles, links and references written in
 Markdown (``{ref}`` and ``{doc}`` roles, ``[text](target)``), directive names,
 code blocks and the markup itself produce no facts and no finding; no file
-rule runs on a Markdown document. In a notebook only the Markdown cells are
-read, and every fact is placed at line 1.
+rule runs on a Markdown document. In a notebook the Markdown cells are read,
+raw cells of reStructuredText as ``{eval-rst}`` blocks, nbsphinx's toctree
+cells (``nbsphinx-toctree`` metadata: their links) and its ``orphan``
+metadata; every fact is placed at line 1.
 """
 
 from __future__ import annotations
@@ -65,7 +69,10 @@ __all__ = [
 
 #: Extensions that make Sphinx read Markdown with MyST's parser.
 MARKDOWN_EXTENSIONS = frozenset({"myst_parser", "myst_nb"})
-NOTEBOOK_EXTENSIONS = frozenset({"myst_nb"})
+#: Extensions that make Sphinx read Jupyter notebooks (``.ipynb``).
+NOTEBOOK_EXTENSIONS = frozenset({"myst_nb", "nbsphinx"})
+# Raw cells nbsphinx (and myst_nb) hand to the reStructuredText parser.
+RST_MIMETYPES = frozenset({"text/restructuredtext", "text/x-rst"})
 # File types MyST's parsers are registered for ('myst-nb' is myst_nb's name).
 MARKDOWN_FILETYPES = frozenset({"markdown", "myst-nb"})
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -86,6 +93,7 @@ IMAGE = re.compile(r"!\[(?P<alt>(?:[^\]\\]|\\.)*)\]\(\s*<?(?P<src>[^\s)>]+)>?(?:
 URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 EMPHASIS = re.compile(r"(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1")
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+MARKDOWN_LINK_PARTS = re.compile(r"(?<!!)\[([^\]]*)\]\(\s*<?([^\s)>]+)>?[^)]*\)")
 ROLE = re.compile(r"\{[\w:.+-]+\}`([^`]*)`")
 EXPLICIT_TITLE = re.compile(r"^(.*?)\s*<[^<>]*>$")
 
@@ -149,27 +157,33 @@ CAPTIONED = frozenset({"figure", "figure-md", "table", "list-table", "csv-table"
 
 
 def markdown_suffixes(conf: SphinxConf) -> tuple[str, ...]:
-    """Suffixes Sphinx reads with MyST, after merging source_suffix as Sphinx does.
+    """Suffixes read by MyST or a notebook parser, merged into source_suffix as Sphinx does.
 
-    Empty unless conf.py enables ``myst_parser`` or ``myst_nb``. ``.md`` then
-    always is one: MyST registers it, and the merge lets an extension's file
-    type replace the default one (a list or a bare string in conf.py). A dict
-    in conf.py may map more suffixes to ``'markdown'``.
+    With ``myst_parser`` or ``myst_nb``, ``.md`` always is one: MyST registers
+    it, and the merge lets an extension's file type replace the default one (a
+    list or a bare string in conf.py); a dict in conf.py may map more suffixes
+    to ``'markdown'``. ``myst_nb`` and ``nbsphinx`` register ``.ipynb``
+    (nbsphinx: ``'jupyter_notebook'``). Empty without any of them.
     """
     extensions = set(conf.extensions)
-    if not extensions & MARKDOWN_EXTENSIONS:
-        return ()
-    found = [".md"]
-    value = conf.get("source_suffix")
-    if isinstance(value, dict):
-        found.extend(
-            suffix
-            for suffix, filetype in value.items()
-            if isinstance(suffix, str) and filetype in MARKDOWN_FILETYPES
-        )
+    found: list[str] = []
+    if extensions & MARKDOWN_EXTENSIONS:
+        found.append(".md")
+        value = conf.get("source_suffix")
+        if isinstance(value, dict):
+            found.extend(
+                suffix
+                for suffix, filetype in value.items()
+                if isinstance(suffix, str) and filetype in MARKDOWN_FILETYPES
+            )
     if extensions & NOTEBOOK_EXTENSIONS:
         found.append(NOTEBOOK_SUFFIX)
     return tuple(dict.fromkeys(found))
+
+
+def excluded_by_extensions(conf: SphinxConf) -> tuple[str, ...]:
+    """Patterns extensions add to ``exclude_patterns``: nbsphinx's checkpoint folders."""
+    return ("**.ipynb_checkpoints",) if "nbsphinx" in conf.extensions else ()
 
 
 def document_suffixes(conf: SphinxConf, rst: Sequence[str]) -> tuple[str, ...]:
@@ -289,20 +303,61 @@ def markdown_facts(
 
 
 def notebook_markdown(text: str) -> list[str]:
-    """The lines of a notebook's Markdown cells, a blank line between cells."""
+    """A notebook as the Markdown its parser reads, a blank line between cells.
+
+    Markdown cells as they are; raw cells of reStructuredText as
+    ``{eval-rst}`` blocks; a Markdown cell with nbsphinx's
+    ``nbsphinx-toctree`` metadata as the toctree nbsphinx makes of its links;
+    nbsphinx's ``orphan`` notebook metadata as front matter. Code cells and
+    their outputs are left out.
+    """
     try:
         notebook = json.loads(text)
     except ValueError:
         return []
-    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(notebook, dict):
+        return []
     lines: list[str] = []
+    settings = _mapping(_mapping(notebook.get("metadata")).get("nbsphinx"))
+    if settings.get("orphan"):
+        lines.extend(["---", "orphan: true", "---"])
+    cells = notebook.get("cells")
     for cell in cells if isinstance(cells, list) else ():
-        if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
+        if not isinstance(cell, dict):
             continue
         source = cell.get("source", "")
-        joined = "".join(source) if isinstance(source, list) else str(source)
-        lines.extend([*joined.splitlines(), ""])
+        cell_lines = ("".join(source) if isinstance(source, list) else str(source)).splitlines()
+        metadata = _mapping(cell.get("metadata"))
+        kind = cell.get("cell_type")
+        if kind == "markdown" and "nbsphinx-toctree" in metadata:
+            lines.extend(_nbsphinx_toctree(cell_lines, _mapping(metadata["nbsphinx-toctree"])))
+        elif kind == "markdown":
+            lines.extend(cell_lines)
+        elif kind == "raw":
+            mimetype = metadata.get("raw_mimetype") or metadata.get("format") or ""
+            if str(mimetype).lower() in RST_MIMETYPES:
+                fence = "`" * (
+                    max((len(m) for m in re.findall(r"`+", "\n".join(cell_lines))), default=0) + 3
+                )
+                lines.extend([f"{fence}{{eval-rst}}", *cell_lines, fence])
+        lines.append("")
     return lines
+
+
+def _mapping(value: object) -> dict[str, object]:
+    return value if isinstance(value, dict) else {}
+
+
+def _nbsphinx_toctree(cell_lines: Sequence[str], options: dict[str, object]) -> list[str]:
+    """nbsphinx's toctree cell: its links are the entries (its heading is the caption)."""
+    entries = [
+        f"{title} <{target}>" if title else target
+        for line in cell_lines
+        for title, target in MARKDOWN_LINK_PARTS.findall(line)
+        if not URL.match(target)
+    ]
+    flags = [f":{key}:" for key, value in options.items() if value is True]
+    return ["```{toctree}", *flags, "", *entries, "```"]
 
 
 def front_matter(lines: Sequence[str]) -> tuple[int, tuple[tuple[str, str], ...]]:

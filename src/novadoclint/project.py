@@ -262,6 +262,7 @@ def _excludes(conf: SphinxConf) -> list[str]:
         *conf.strings("templates_path"),
         *conf.strings("html_static_path"),
         *conf.strings("html_extra_path"),
+        *markdown.excluded_by_extensions(conf),
     ]
 
 
