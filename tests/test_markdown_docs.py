@@ -335,3 +335,64 @@ def test_nbsphinx_notebooks_are_documents_markdown_files_are_not(tmp_path: Path)
             "toctree contains reference to nonexisting document 'gone'",
         ),
     ]
+
+
+def test_myst_documentation_patterns() -> None:
+    # Shapes from MyST-Parser's own docs/syntax/organising_content.md.
+    text = """
+(organising-content)=
+# Organising content
+
+(hiya)=
+## Document structure
+
+:::{myst-example}
+```{contents} Table of Contents
+:depth: 3
+```
+:::
+
+:depth: Can be used to specify the depth of the ToC.
+
+:::::{warning}
+```md
+# Heading 1
+### Heading 3
+```
+:::::
+
+:::::{tip} Setting a title in front-matter
+:class: dropdown
+
+```md
+---
+title: My Title with *emphasis*
+---
+```
+:::::
+
+(syntax/toctree)=
+## Using `toctree` to include other documents as children
+
+:::{myst-example}
+```{toctree}
+examples/content_child1.md
+examples/content_child2.md
+```
+:::
+"""
+    result = facts(text)
+    assert [(s.title, s.level) for s in result.sections] == [
+        ("Organising content", 1),
+        ("Document structure", 2),
+        ("Using toctree to include other documents as children", 2),
+    ]
+    assert [(label.name, label.title) for label in result.labels] == [
+        ("organising-content", "Organising content"),
+        ("hiya", "Document structure"),
+        ("syntax/toctree", "Using toctree to include other documents as children"),
+    ]
+    assert [e.target for t in result.toctrees for e in t.entries] == [
+        "examples/content_child1.md",
+        "examples/content_child2.md",
+    ]

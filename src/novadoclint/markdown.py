@@ -98,8 +98,10 @@ ROLE = re.compile(r"\{[\w:.+-]+\}`([^`]*)`")
 EXPLICIT_TITLE = re.compile(r"^(.*?)\s*<[^<>]*>$")
 
 # Directives whose content MyST parses as Markdown: toctrees, targets and images
-# inside them count (their headings are rubrics, not sections). Any other
-# directive's content (code, math, tables of data...) is not looked into.
+# inside them count (their headings are rubrics, not sections); so do those in
+# any directive written with a colon fence, MyST's fence for Markdown content
+# (``:::{myst-example}``, a project's own directive). Any other directive's
+# content (code, math, tables of data...) is not looked into.
 CONTAINERS = frozenset(
     {
         "admonition",
@@ -397,6 +399,7 @@ class _Fence:
     first: int  # index of the opening line
     content: int  # index of the first content line
     end: int  # index of the closing line (len(lines) when unclosed)
+    colon: bool = False  # a ``:::`` fence, MyST's for directives holding Markdown
 
 
 def _fence_at(lines: Sequence[str], index: int, stop: int) -> _Fence | None:
@@ -415,7 +418,7 @@ def _fence_at(lines: Sequence[str], index: int, stop: int) -> _Fence | None:
     end = next((i for i in range(index + 1, stop) if closing.match(lines[i])), stop)
     name = directive.group("name").lower() if directive else None
     argument = directive.group("argument") if directive else ""
-    return _Fence(name, argument, index, index + 1, end)
+    return _Fence(name, argument, index, index + 1, end, colon=char == ":")
 
 
 def _read_blocks(reader: _Reader, start: int, stop: int, *, top: bool) -> None:
@@ -498,7 +501,7 @@ def _directive(reader: _Reader, fence: _Fence) -> None:
     elif name == "eval-rst":
         _eval_rst(reader, fence.content, fence.end)
         return
-    if name in CONTAINERS:
+    if name in CONTAINERS or fence.colon:
         _read_blocks(reader, body, fence.end, top=False)
 
 
