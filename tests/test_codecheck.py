@@ -7,7 +7,12 @@ import warnings
 
 import pytest
 
-from novadoclint.codecheck import CodeProblem, check_code, language_family, lexer_known
+from novadoclint.codecheck import (
+    CodeProblem,
+    check_code,
+    language_family,
+    lexer_known,
+)
 
 # (lexer, text, expected 1-based lines, fragment of the first message)
 FIRING: list[tuple[str, str, tuple[int, ...], str]] = [
@@ -77,7 +82,7 @@ FIRING: list[tuple[str, str, tuple[int, ...], str]] = [
     ("INI", "debug = True\n= oops\n[b\n", (2, 3), "ini syntax error"),
     # toml
     ("toml", "a = 1\nb =\n", (2,), "toml syntax error: invalid value"),
-    ("toml", "a = 1\na = 2\n", (2,), "toml syntax error: cannot overwrite a value"),
+    ("toml", "a = 1\na = 2\nb =\n", (3,), "toml syntax error: invalid value"),
     ("toml", '[table]\nkey = "value\n', (2,), "toml syntax error"),
     # xml
     ("xml", "<a>\n  <b>\n</a>\n", (3,), "xml syntax error: mismatched tag"),
@@ -87,6 +92,39 @@ FIRING: list[tuple[str, str, tuple[int, ...], str]] = [
     ("xml", "\n\n<a>\n<b>\n</a>", (5,), "mismatched tag"),
     ("xml", "<a>\n<b>\n...\n</a>\n", (4,), "mismatched tag"),
     ("yaml", "a:\n  ...\n  b: [1\n", (3,), "yaml syntax error"),
+    # python: a mistake inside an otherwise complete snippet, near misses of fragments
+    (
+        "python",
+        "class V(View):\n    def get(self, id)\n        return id\n",
+        (2,),
+        "expected ':'",
+    ),  # a header missing its colon, with its body: no bare signature
+    ("python", "class V(View)\n\n    def get(self):\n        pass\n", (1,), "expected ':'"),
+    (
+        "python",
+        'post("/q", json={\n    "query": "x",\n    variables={"id": 2},\n})\n',
+        (3,),
+        "':' expected after dictionary key",
+    ),
+    (
+        "python",
+        'class S(Command):\n"""Doc."""\n\n## ...\n\n    def take_action(self):\n        pass\n',
+        (2,),
+        "expected an indented block after class definition",
+    ),  # elisions do not excuse a body left unindented
+    ("python", "def f():\nx = 1\n", (2,), "expected an indented block"),
+    ("python", "class A:\n    @deco\n     def f(self):\n        ...\n", (3,), "unexpected indent"),
+    ("python", "def f(a b):\n    pass\n", (1,), "invalid syntax"),  # a keyword starts it
+    ("python", "def f():\n    return x y\n", (2,), "invalid syntax"),
+    ("python", "foo(1)\nbar(a b)\n", (2,), "perhaps you forgot a comma"),
+    ("python", "x = [\n    construct(url='/users'),\n", (1,), "'[' was never closed"),
+    ("python", "pip install foo\nx = (1,\n", (2,), "'(' was never closed"),
+    # json: members without their object still need their commas
+    ("json", '"a": {\n  "b": "1"\n  "c": "2"\n}\n', (3,), "expecting ',' delimiter"),
+    ("json", '"a": {"x": 1,}\n', (1,), "trailing comma"),
+    ("json", '{"a": , "b": 1}', (1,), "expecting value"),  # value left out mid-line
+    # xml: a mismatch inside the excerpt, after a close of an enclosing element
+    ("xml", "  <b/>\n</parent>\n<a>\n  <c>\n</a>\n", (5,), "mismatched tag"),
 ]
 
 # (lexer, text): must give nothing
@@ -168,6 +206,43 @@ NEAR_MISSES: list[tuple[str, str]] = [
     ("xml", "<a>\n  <b ...>\n</a>\n"),
     ("xml", "<!-- comment -->\n<domain type='kvm'>\n  <name>x</name>\n</domain>\n"),
     ("xml", "\n<a>text</a>\n"),
+    # python fragments: signatures, bare headers, excerpts, another language
+    ("python", "@base.deploy_step(priority=100)\ndef deploy(self, task):\n"),
+    ("python", "def deploy(self, task)\n"),
+    ("python", "class Driver(Base)\n"),
+    ("python", 'serve_food(item: Literal["egg", "spam"]) -> None\n'),
+    ("python", 'serve_food(item: "egg" | "spam") -> None\n'),
+    ("python", 'def f(self):\n    """Doc."""\n\ndef g(self):\n    # not documented\n'),
+    ("python", "class Driver:\n    def start(self):\n    def stop(self):\n"),
+    ("python", "if CONF.debug:\n"),
+    ("python", "try:\n    f()\nexcept ValueError:\n"),
+    ("python", "LOG = get()\n\n## ...\n\n    LOG.info('x')\n\n## ...\n"),
+    ("python", "x = 1\n# ... more setup\n    y = 2\n"),
+    ("python", "# The registration function\n def setup(app):\n     return app\n"),
+    ("python", "        return result\n\n    def other(self):\n        pass\n"),
+    ("python", "mapping = [\n    construct(url='/users'),\n ...\n"),
+    ("python", "url_for('parent.child.create')\n/parent/child/create\n"),
+    ("python", "127.0.0.1 hello.localhost\n"),
+    ("python", "variable_name comparator string_literal\n"),
+    ("python", "port.category == 'a' && port.vendor == 'b'\n"),
+    ("python", "a == 'x' || (b == 'y' && c == 'z')\n"),
+    ("python", "pip install --upgrade myst-parser\n"),
+    ("python", "extensions = ['x']\npip install x\n"),
+    # json fragments
+    ("json", '"parsed_lldp": {\n  "eth0": {\n    "id": "11:22"\n  }\n}\n'),
+    ("json", '"name": "vm1",\n"flavor": "m1.small",\n'),
+    ("json", '"name": "vm1",\n"flavor": {\n'),
+    ("json", '{\n  "download_image":\n  "upload_image":\n}\n'),
+    ("json", '{\n  "a":\n  ,\n  "b": 1\n}\n'),
+    # xml fragments
+    ("xml", '<SSO entityID="https://samltest.id/saml/idp" ECP="true">\n'),
+    ("xml", '<ApplicationDefaults entityID="x"\n    REMOTE_USER="uid">\n'),
+    ("xml", "<document>\n   <paragraph>\n      <text>\n         Hello world!\n"),
+    ("xml", "   <iommu model='intel'/>\n</devices>\n"),
+    ("xml", "  <b/>\n</parent>\n</grand>\n<c>\n"),
+    # toml: a key or table shown again
+    ("toml", '[pytest]\nlevel = "INFO"\nlevel = "10"\n'),
+    ("toml", "[a]\nx = 1\n[a]\ny = 2\n"),
     # rst and unchecked lexers
     ("rst", "Title\n===\n\n`broken"),
     ("restructuredtext", ".. foo::\n"),

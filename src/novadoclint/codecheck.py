@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import configparser
 import functools
+import itertools
 import json
 import re
 import sys
@@ -85,7 +86,7 @@ _JS_ALIASES = frozenset({"javascript", "js"})
 # A line that only stands for omitted content.
 ELISION_LINE_RE = re.compile(
     r"^\s*(?:\.{3,}|…|\"\.{3}\"|\"…\"|\.{3,},|…,|\"\.{3}\",|"
-    r"(?:#|//|;)\s*(?:\.{3}|…)|\[\.{3}\]|\(\.{3}\)|[\[<(]snip[\]>)])\s*$"
+    r"(?:#+|//|;)\s*(?:\.{3}|…)(?:\s.*)?|\[\.{3}\]|\(\.{3}\)|[\[<(]snip[\]>)])\s*$"
 )
 # ``...``, ``…`` or ``[snip]`` anywhere in a line.
 ELISION_RE = re.compile(r"\.{3}|…|[\[<(]snip[\]>)]")
@@ -148,7 +149,7 @@ def check_code(lexer: str, text: str, *, check_shell: bool = False) -> tuple[Cod
         return ()
     name = lexer.strip().lower()
     problems = checker(name, text)
-    if problems and family != "pycon":  # in pycon a bare "..." is a continuation prompt
+    if problems and family not in ("python", "pycon"):  # both read elisions themselves
         lines = text.splitlines()
         if any(ELISION_LINE_RE.match(line) for line in lines):
             # An error caused by an elision line disappears once it is blanked;
@@ -249,35 +250,183 @@ def _strip_python_strings(line: str) -> str:
     return code[:hash_at] if hash_at >= 0 else code
 
 
-def _elision_variants(lines: list[str]) -> list[str]:
-    """Versions of a block with elision lines blanked or replaced by ``pass``.
-
-    An elision at the wrong indentation (``...`` at column 0 between methods,
-    or as the only body line) is illustrative, not an error.
-    """
-    marks = [bool(ELISION_LINE_RE.match(line)) for line in lines]
-    if not any(marks):
-        return []
-    blanked = ["" if mark else line for line, mark in zip(lines, marks, strict=True)]
-    with_pass = list(blanked)
-    for i, mark in enumerate(marks):
-        if not mark:
-            continue
-        prev = next((blanked[j] for j in range(i - 1, -1, -1) if blanked[j].strip()), "")
-        nxt = next((blanked[j] for j in range(i + 1, len(lines)) if blanked[j].strip()), "")
-        prev_indent = len(prev) - len(prev.lstrip())
-        if _strip_python_strings(prev).rstrip().endswith(":"):
-            indent = prev_indent + 4
-        elif nxt:
-            indent = len(nxt) - len(nxt.lstrip())
+def _code_part(line: str) -> str:
+    """A line without its comment (a ``#`` outside simple string literals), right-stripped."""
+    position = 0
+    while position < len(line):
+        string = PY_STRING_RE.match(line, position)
+        if string:
+            position = string.end()
+        elif line[position] == "#":
+            return line[:position].rstrip()
         else:
-            indent = prev_indent
-        with_pass[i] = " " * indent + "pass"
-    return ["\n".join(blanked) + "\n", "\n".join(with_pass) + "\n"]
+            position += 1
+    return line.rstrip()
+
+
+# Compound statement headers a fragment may show without their body (a lone ``if``,
+# a signature); ``)`` ends a header written over several lines.
+HEADER_RE = re.compile(
+    r"^\s*(?:(?:async\s+)?(?:def|for|with)|class|if|elif|else|while|try|except|finally|"
+    r"match|case)\b|^\s*\)"
+)
+# A definition shown as a bare signature: ``def deploy(self, task)``, no colon, no body.
+BARE_SIGNATURE_RE = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+\w+\s*(?:\(.*\))?(?:\s*->.*)?$")
+# A call-like line: ``name(...)`` with an optional ``-> annotation``.
+SIGNATURE_RE = re.compile(r"^\s*[A-Za-z_][\w.]*\s*\(.*\)\s*(?:->.*)?$")
+_BLANK, _COMMENT, _ELISION, _CODE = range(4)
+
+
+def _line_kind(line: str) -> int:
+    """What a line is for the indentation Python sees: comments and blanks have none."""
+    if not line.strip():
+        return _BLANK
+    if ELISION_LINE_RE.match(line):
+        return _ELISION
+    return _COMMENT if line.lstrip().startswith("#") else _CODE
+
+
+def _indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _as_fragment(lines: list[str]) -> tuple[list[str], int]:
+    """The block completed the way a reader reads an excerpt: (lines, header lines put first).
+
+    Each line keeps its number (after the headers put in front) and its code
+    its columns.  An elision line becomes ``pass``, or ``if 1:`` when deeper
+    code follows it (it stands for the header of that code); a compound
+    header with no body (the block ends, or a header or decorator at its
+    level follows) gets `` ...`` as its body, and a bare ``def name(args)``
+    ending the block ``: ...``; code that starts indented (a method cut out of
+    its class, perhaps under a comment at a lesser indent) gets ``if 1:``
+    headers in front.
+    """
+    out = list(lines)
+    kinds = [_line_kind(line) for line in lines]
+
+    def code_near(index: int, step: int) -> int | None:
+        index += step
+        while 0 <= index < len(out):
+            if kinds[index] == _CODE:
+                return index
+            index += step
+        return None
+
+    for i, kind in enumerate(kinds):
+        if kind != _ELISION:
+            continue
+        before, after = code_near(i, -1), code_near(i, 1)
+        prev_indent = _indent_of(out[before]) if before is not None else 0
+        next_indent = _indent_of(out[after]) if after is not None else -1
+        if before is not None and _code_part(out[before]).endswith(":"):
+            out[i] = " " * (next_indent if next_indent > prev_indent else prev_indent + 4) + "pass"
+        elif next_indent > prev_indent:
+            out[i] = " " * prev_indent + "if 1:"
+        else:
+            out[i] = " " * (next_indent if next_indent >= 0 else prev_indent) + "pass"
+        kinds[i] = _CODE
+    for i, kind in enumerate(kinds):
+        if kind != _CODE:
+            continue
+        code = _code_part(out[i])
+        after = code_near(i, 1)
+        bodiless = after is None or (
+            _indent_of(out[after]) <= _indent_of(out[i])
+            and bool(HEADER_RE.match(out[after]) or out[after].lstrip().startswith("@"))
+        )
+        if bodiless and code.endswith(":") and HEADER_RE.match(code):
+            out[i] = code + " ..."
+        elif after is None and BARE_SIGNATURE_RE.match(code):
+            out[i] = code + ": ..."
+    first = code_near(-1, 1)
+    start = _indent_of(out[first]) if first is not None else 0
+    levels = sorted({0} | {_indent_of(out[i]) for i, kind in enumerate(kinds) if kind == _CODE})
+    levels = [level for level in levels if level < start]
+    return [" " * level + "if 1:" for level in levels] + out, len(levels)
+
+
+# Operators other languages have and Python has not (C's ``&&``, Perl's ``=~``).
+FOREIGN_OPERATOR_RE = re.compile(r"&&|\|\||=~|!~")
+# Two words starting a line (``pip install``), for text the tokenizer refuses.
+LEADING_WORDS_RE = re.compile(r"^\$?\s*([A-Za-z_][\w.-]*)\s+([A-Za-z_][\w-]*)")
+# Tokens no Python statement starts with.
+_NO_STATEMENT_START = frozenset(
+    {"/", "//", "%", "|", "&", "^", "<", ">", "<<", ">>", "=", "==", "!=", "<=", ">=", ",", ":"}
+)
+
+
+def _not_python(line: str) -> bool:
+    """A line in another language under a Python lexer, not a Python mistake.
+
+    A shell command (``pip install x``), a hosts entry (``127.0.0.1 host``), a
+    grammar or another expression language (``a == 'x' && b``), a printed
+    result (``/parent/child``): two names or numbers side by side outside
+    brackets on a line that does not start with a Python keyword, an
+    operator Python has not, or a first token no statement starts with.
+    """
+    code = _code_part(line).strip()
+    if not code:
+        return False
+    if FOREIGN_OPERATOR_RE.search(_strip_python_strings(code)):
+        return True
+    import io
+    import keyword
+    import tokenize
+
+    skip = {tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT, tokenize.ENDMARKER}
+    try:
+        tokens = [
+            token
+            for token in tokenize.generate_tokens(io.StringIO(code + "\n").readline)
+            if token.type not in skip
+        ]
+    except (tokenize.TokenError, SyntaxError):  # newer tokenizers refuse some text outright
+        leading = LEADING_WORDS_RE.match(code)
+        return leading is not None and not any(map(keyword.iskeyword, leading.groups()))
+    if not tokens:
+        return False
+    first = tokens[0]
+    if first.type == tokenize.OP and first.string in _NO_STATEMENT_START:
+        return True
+    if first.type == tokenize.NAME and (
+        keyword.iskeyword(first.string) or keyword.issoftkeyword(first.string)
+    ):
+        return False
+    depth = 0
+    words = (tokenize.NAME, tokenize.NUMBER)
+    for token, following in itertools.pairwise(tokens):
+        if token.type == tokenize.OP and token.string in "([{":
+            depth += 1
+        elif token.type == tokenize.OP and token.string in ")]}":
+            depth -= 1
+        elif (
+            depth == 0
+            and token.type in words
+            and following.type in words
+            and not keyword.iskeyword(token.string)
+            and not keyword.iskeyword(following.string)
+        ):
+            return True
+    return False
+
+
+def _signature(line: str) -> bool:
+    """A signature shown as documentation (``f(item: int) -> None``), not a call."""
+    code = _code_part(line)
+    if not SIGNATURE_RE.match(code):
+        return False
+    stub = "def f" + code[code.index("(") :].strip() + ": ...\n"
+    return _parse_python(stub) is None
 
 
 def _python_problem(source: str) -> tuple[CodeProblem | None, bool]:
-    """Check one Python source; return (problem or None, whether it is Python 2)."""
+    """Check one Python source; return (problem or None, whether it is Python 2).
+
+    The block is read as the excerpt it usually is (:func:`_as_fragment`); a
+    line in another language (:func:`_not_python`) or a bare signature
+    (:func:`_signature`) is set aside, one at a time, and the rest checked.
+    """
     lines = source.splitlines()
     err = _parse_python(source + "\n")
     if err is None:
@@ -288,24 +437,30 @@ def _python_problem(source: str) -> tuple[CodeProblem | None, bool]:
     if what is not None:
         column = len(line) - len(line.lstrip()) + 1
         return CodeProblem(lineno, column, f"python 2 syntax, not valid python 3: {what}"), True
-    if ELISION_RE.search(line) or ELISION_LINE_RE.match(line):
-        err = None
-    for variant in _elision_variants(lines):
-        variant_err = _parse_python(variant)
-        if variant_err is None:
+    repaired, added = _as_fragment(lines)
+    for _ in range(len(lines) + 1):
+        err = _parse_python("\n".join(repaired) + "\n")
+        if err is None:
             return None, False
-        if err is None or (variant_err.lineno or 0) > (err.lineno or 0):
-            err = variant_err
-    if err is None:
-        return None, False
-    lineno = _clamp(err.lineno or 1, lines)
-    line = _line_at(lines, lineno)
-    if _elision_or_placeholder(line):
-        return None, False
-    if sys.version_info < (3, 12) and NEWER_PYTHON_RE.search(line):
-        return None, False  # may be valid for a newer grammar than the one running
-    column = err.offset if err.offset and err.offset > 0 else 1
-    return CodeProblem(lineno, column, f"python syntax error: {_lower_first(err.msg)}"), False
+        lineno = _clamp((err.lineno or 1) - added, lines)
+        line = _line_at(lines, lineno)
+        if _elision_or_placeholder(line) or ELISION_LINE_RE.match(line):
+            return None, False
+        if sys.version_info < (3, 12) and NEWER_PYTHON_RE.search(line):
+            return None, False  # may be valid for a newer grammar than the one running
+        message = _lower_first(err.msg or "")
+        if message.endswith("was never closed") and any(
+            ELISION_LINE_RE.match(after) for after in lines[lineno:]
+        ):
+            return None, False  # the rest of the bracket is elided
+        generic = message == "invalid syntax"
+        if (generic and _not_python(line)) or _signature(line):
+            repaired[lineno - 1 + added] = " " * _indent_of(line) + "pass"
+            continue
+        same_line = err.lineno == lineno + added
+        column = err.offset if same_line and err.offset and err.offset > 0 else 1
+        return CodeProblem(lineno, column, f"python syntax error: {message}"), False
+    return None, False
 
 
 def _check_python(lexer: str, text: str) -> tuple[CodeProblem, ...]:
@@ -461,9 +616,15 @@ def _check_json(lexer: str, text: str) -> tuple[CodeProblem, ...]:
         if JS_LITERAL_RE.search(code):
             return ()
     _remove_elisions(tokens, javascript=javascript)
+    _fill_omitted_values(tokens)
+    significant = [t for t in tokens if t[0] not in ("ws", "comment") and t[1].strip()]
+    # Members without their object (``"key": {...}``): an excerpt of a larger object.
+    members = len(significant) > 1 and significant[0][0] == "str" and significant[1][1] == ":"
     cleaned = "".join(t[1] for t in tokens)
     if javascript:  # JavaScript allows trailing commas
         cleaned = re.sub(r",(\s*[}\]])", r" \1", cleaned)
+    if members:
+        cleaned = "{" + cleaned + "\n}"
     decoder = json.JSONDecoder()
     index = 0
     try:
@@ -482,10 +643,35 @@ def _check_json(lexer: str, text: str) -> tuple[CodeProblem, ...]:
             lineno = cleaned.count("\n", 0, comma) + 1
             column = comma - cleaned.rfind("\n", 0, comma)
             what = "trailing comma"
+        if members:
+            if cleaned[len(before) :].strip() in ("", "}"):
+                return ()  # at the brace put after the excerpt: the object goes on
+            column -= lineno == 1
         lineno = _clamp(lineno, lines)
         if ELISION_LINE_RE.match(_line_at(lines, lineno)):
             return ()
         return (CodeProblem(lineno, max(1, column), f"json syntax error: {what}"),)
+
+
+def _fill_omitted_values(tokens: list[list[str]]) -> None:
+    """A member whose value the reader fills in (``"key":`` ending its line) gets ``null``.
+
+    A template lists the keys and leaves each value, and often the comma after
+    it, to the reader; ``{"a": , "b": 1}`` on one line is still an error.
+    """
+    significant = [i for i, t in enumerate(tokens) if t[0] not in ("ws", "comment")]
+    for pos, index in enumerate(significant):
+        if tokens[index] != ["punct", ":"] or pos + 1 >= len(significant):
+            continue
+        gap = "".join(t[1] for t in tokens[index + 1 : significant[pos + 1]])
+        if "\n" not in gap:
+            continue
+        nxt = tokens[significant[pos + 1]]
+        after = tokens[significant[pos + 2]] if pos + 2 < len(significant) else None
+        if nxt[1] in (",", "}"):
+            tokens[index][1] = ": null"
+        elif nxt[0] == "str" and after is not None and after[1] == ":":
+            tokens[index][1] = ": null,"
 
 
 # --------------------------------------------------------------------------- yaml
@@ -563,6 +749,9 @@ def _check_ini(lexer: str, text: str) -> tuple[CodeProblem, ...]:
 
 # --------------------------------------------------------------------------- toml
 
+# A key or table given a second time: docs show alternatives (``level = "INFO"`` or
+# ``level = "10"``) and more keys of a table shown before; INI and YAML allow it too.
+TOML_AGAIN_RE = re.compile(r"cannot overwrite a value|cannot declare .* twice")
 TOML_POSITION_RE = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
 
 
@@ -582,22 +771,28 @@ def _check_toml(lexer: str, text: str) -> tuple[CodeProblem, ...]:
         except ImportError:
             return ()
         loads, decode_error = tomli.loads, tomli.TOMLDecodeError
-    try:
-        loads(text)
-    except decode_error as err:
-        lines = text.splitlines()
-        message = str(err)
-        position = TOML_POSITION_RE.search(message)
-        if position and position.group(1):
-            lineno, column = int(position.group(1)), int(position.group(2))
-        else:
-            lineno = len(lines)
-            column = len(_line_at(lines, lineno)) + 1
-        lineno = _clamp(lineno, lines)
-        if _elision_or_placeholder(_line_at(lines, lineno)):
-            return ()
-        what = _lower_first(TOML_POSITION_RE.sub("", message))
-        return (CodeProblem(lineno, max(1, column), f"toml syntax error: {what}"),)
+    lines = text.splitlines()
+    shown = list(lines)
+    for _ in range(len(lines) + 1):
+        try:
+            loads("\n".join(shown) + "\n")
+        except decode_error as err:
+            message = str(err)
+            position = TOML_POSITION_RE.search(message)
+            if position and position.group(1):
+                lineno, column = int(position.group(1)), int(position.group(2))
+            else:
+                lineno = len(lines)
+                column = len(_line_at(lines, lineno)) + 1
+            lineno = _clamp(lineno, lines)
+            if _elision_or_placeholder(_line_at(lines, lineno)):
+                return ()
+            what = _lower_first(TOML_POSITION_RE.sub("", message))
+            if TOML_AGAIN_RE.match(what) and shown[lineno - 1]:
+                shown[lineno - 1] = ""  # a key or table shown again: an alternative, or more of it
+                continue
+            return (CodeProblem(lineno, max(1, column), f"toml syntax error: {what}"),)
+        return ()
     return ()
 
 
@@ -607,23 +802,44 @@ XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 _XML_WRAPPER = "novadoclint-root"
 
 
-def _expat_error(data: str) -> tuple[int, int, int, str] | None:
-    """Parse with expat (no namespace processing); return (line, col0, code, message)."""
+def _expat_error(data: str) -> tuple[int, int, int, str, int] | None:
+    """Parse with expat (no namespace processing).
+
+    Returns (line, col0, code, message, elements open) at the first error.
+    """
     from xml.parsers import expat
 
     parser = expat.ParserCreate()
+    depth = 0
+
+    def start(name: str, attributes: object) -> None:
+        nonlocal depth
+        depth += 1
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
     try:
         parser.Parse(data, True)
     except expat.ExpatError as err:
-        return err.lineno, err.offset, err.code, expat.ErrorString(err.code) or "not well-formed"
+        message = expat.ErrorString(err.code) or "not well-formed"
+        return err.lineno, err.offset, err.code or 0, message, depth
     return None
 
 
+END_TAG_RE = re.compile(r"</[^<>]*>")
+
+
 def _check_xml(lexer: str, text: str) -> tuple[CodeProblem, ...]:
-    """Check XML well-formedness of a document or a fragment.
+    """Check XML well-formedness of a document or an excerpt of one.
 
     Namespace prefixes are not resolved (snippets omit ``xmlns`` declarations);
     several top-level elements are allowed; errors on elision lines are dropped.
+    An excerpt may leave elements open at its end (a bare start tag, a tree cut
+    off) and close elements opened before it: only a mismatch inside it counts.
     """
     lines = text.splitlines()
     leading = len(text) - len(text.lstrip())
@@ -632,29 +848,43 @@ def _check_xml(lexer: str, text: str) -> tuple[CodeProblem, ...]:
     error = _expat_error(body)
     if error is None:
         return ()
-    from xml.parsers import expat
-
-    junk = {
-        expat.errors.codes[expat.errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT],
-        expat.errors.codes[expat.errors.XML_ERROR_SYNTAX],
-        expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS],
-    }
     shift = 0
-    if error[2] in junk and "<!DOCTYPE" not in body:
+    if "<!DOCTYPE" not in body:
         declaration = XML_DECL_RE.match(body)
         if declaration:
             body = _blank(declaration.group()) + body[declaration.end() :]
-        wrapped = f"<{_XML_WRAPPER}>{body}</{_XML_WRAPPER}>"
-        error = _expat_error(wrapped)
-        if error is None:
-            return ()
-        shift = len(_XML_WRAPPER) + 2
-    line, col0, _, message = error
+        opening, closing = f"<{_XML_WRAPPER}>", f"</{_XML_WRAPPER}>"
+        shift = len(opening)
+        for _ in range(body.count("</") + 1):
+            wrapped = opening + body + closing
+            error = _expat_error(wrapped)
+            if error is None:
+                return ()
+            line, col0, _, _, depth = error
+            at = _offset(wrapped, line, col0)
+            at -= 2 if wrapped[at - 2 : at] == "</" else 0  # expat points after the "</"
+            if at >= len(opening) + len(body):
+                return ()  # elements left open at the end: the excerpt stops there
+            tag = END_TAG_RE.match(wrapped, at)
+            if depth != 1 or tag is None:
+                break
+            # closes an element opened before the excerpt
+            start = at - len(opening)
+            body = body[:start] + _blank(tag.group()) + body[start + len(tag.group()) :]
+    line, col0, _, message, _ = error
     column = col0 + 1 - (shift if line == 1 else 0)
     lineno = _clamp(line + skipped_lines, lines)
     if ELISION_RE.search(_line_at(lines, lineno)):
         return ()
     return (CodeProblem(lineno, max(1, column), f"xml syntax error: {_lower_first(message)}"),)
+
+
+def _offset(text: str, line: int, col0: int) -> int:
+    """The index in text of a 1-based line and 0-based column."""
+    index = 0
+    for _ in range(line - 1):
+        index = text.index("\n", index) + 1
+    return index + col0
 
 
 # --------------------------------------------------------------------------- rst
