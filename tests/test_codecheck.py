@@ -12,6 +12,7 @@ from novadoclint.codecheck import (
     check_code,
     language_family,
     lexer_known,
+    lexer_near_miss,
 )
 
 # (lexer, text, expected 1-based lines, fragment of the first message)
@@ -411,3 +412,22 @@ def test_problem_is_frozen() -> None:
     problem = CodeProblem(1, 1, "x")
     with pytest.raises(AttributeError):
         problem.line = 2  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("name", "near"),
+    [
+        ("pyhton", "python"),  # swap of neighbours
+        ("yamll", "yaml"),  # one letter more
+        ("javascrpt", "javascript"),  # one letter less
+        ("Pyhton", "python"),
+        ("python", None),  # known: no near miss
+        ("pytest", None),  # a plugin's lexer, no typo of a Pygments one
+        ("vendorlang", None),
+        ("conf", "aconf"),  # reported; its hint says ini
+        ("py", None),
+    ],
+)
+def test_lexer_near_miss(name: str, near: str | None) -> None:
+    pytest.importorskip("pygments")
+    assert lexer_near_miss(name) == near

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import difflib
 import functools
 import itertools
 import json
@@ -25,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["CodeProblem", "check_code", "language_family", "lexer_known"]
+__all__ = ["CodeProblem", "check_code", "language_family", "lexer_known", "lexer_near_miss"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,40 @@ def lexer_known(name: str) -> bool:
         return True
     aliases = _pygments_aliases()
     return True if aliases is None else key in aliases
+
+
+def lexer_near_miss(name: str) -> str | None:
+    """The Pygments or Sphinx lexer name ``name`` is one typo away from, if any.
+
+    One insertion, deletion, substitution or swap of neighbours (``pyhton``,
+    ``jsno``), on names of three letters or more: strict, because a lexer an
+    extension novadoclint cannot read registers is rarely one letter off a
+    Pygments alias.  None without Pygments.
+    """
+    aliases = _pygments_aliases()
+    key = name.strip().lower()
+    if aliases is None or key in aliases or key in _SPHINX_LEXERS:
+        return None
+    for candidate in difflib.get_close_matches(key, [*aliases, *_SPHINX_LEXERS], n=5, cutoff=0.8):
+        if min(len(key), len(candidate)) >= 3 and _one_edit(key, candidate):
+            return candidate
+    return None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """a and b differ by one insertion, deletion, substitution or swap of neighbours."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    if len(a) == len(b):
+        swapped = (
+            a[start + 2 :] == b[start + 2 :] and a[start : start + 2] == b[start : start + 2][::-1]
+        )
+        return a[start + 1 :] == b[start + 1 :] or swapped
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[start + 1 :] == shorter[start:]
 
 
 @functools.cache

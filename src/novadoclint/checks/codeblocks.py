@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from docutils import nodes
 
 from novadoclint import parse
-from novadoclint.codecheck import check_code, language_family, lexer_known
+from novadoclint.codecheck import check_code, language_family, lexer_known, lexer_near_miss
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.project import is_document
@@ -228,7 +228,12 @@ def code_block_lexer_unknown(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Sphinx warns `Pygments lexer name 'x' is not known` and shows the block
     unhighlighted; with `-W` the build fails. Usually a typo (`pyhton`) or a
     language name that is not a Pygments alias (`conf`: use `ini`). `none`,
-    `text`, `default` and `guess` are fine: Sphinx accepts them.
+    `text`, `default` and `guess` are fine: Sphinx accepts them, and so is a
+    lexer the project registers (`app.add_lexer` in conf.py's `setup()` or a
+    local extension). When conf.py enables an extension novadoclint cannot
+    read, a name that is no typo of a known lexer may be that extension's:
+    `extension-unreadable` lists it instead; a typo (`pyhton`) is still
+    reported.
 
     ## Example
     ```rst
@@ -244,13 +249,17 @@ def code_block_lexer_unknown(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
        import os
     ```
     """
+    registered = {lexer.lower() for lexer in ctx.vocabulary.lexers}
+    unreadable = bool(ctx.vocabulary.unknown_extensions)
     for directive in doc.facts.directives:
         name, arguments = directive.name, directive.arguments
         if (name not in CODE_DIRECTIVES and name != "highlight") or not arguments:
             continue
         language = arguments[0]
-        if lexer_known(language):
+        if lexer_known(language) or language.strip().lower() in registered:
             continue
+        if unreadable and lexer_near_miss(language) is None:
+            continue  # maybe an unreadable extension's lexer: extension-unreadable lists it
         path, line = directive.path, directive.line
         if path != doc.path and is_document(ctx.sphinx, path):
             continue  # an included document: its own lint reports it
