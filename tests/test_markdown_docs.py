@@ -396,3 +396,10 @@ examples/content_child2.md
         "examples/content_child1.md",
         "examples/content_child2.md",
     ]
+
+
+def test_html_comments_hold_no_headings() -> None:
+    text = "<!--\n# Old title\n```{toctree}\nold\n```\n-->\n# Title\n<!-- one line -->\n## Next\n"
+    result = facts(text)
+    assert [(s.title, s.line) for s in result.sections] == [("Title", 7), ("Next", 9)]
+    assert result.toctrees == ()

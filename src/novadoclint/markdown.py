@@ -82,6 +82,7 @@ DIRECTIVE_INFO = re.compile(r"^\s*\{(?P<name>[\w:.+-]+)\}\s*(?P<argument>.*?)\s*
 ATX_HEADING = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t]*$")
 ATX_CLOSING = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?P<char>=+|-+)[ \t]*$")
+HTML_COMMENT = re.compile(r"^ {0,3}<!--")
 TARGET = re.compile(r"^ {0,3}\((?P<name>[^()\s][^()]*)\)=\s*$")
 OPTION_LINE = re.compile(r"^:(?P<key>[\w-]+):(?:\s+(?P<value>.*))?$")
 YAML_KEY = re.compile(r"^(?P<key>[\w-]+):\s*(?P<value>.*?)\s*$")
@@ -435,6 +436,10 @@ def _read_blocks(reader: _Reader, start: int, stop: int, *, top: bool) -> None:
             elif reader.pending:
                 reader.settle(None, reader.section)
             index, previous = fence.end + 1, ""
+            continue
+        if HTML_COMMENT.match(line):
+            end = next((i for i in range(index, stop) if "-->" in lines[i]), stop - 1)
+            index, previous = end + 1, ""
             continue
         target = TARGET.match(line)
         if target:
