@@ -443,3 +443,47 @@ def test_generated_assumed_is_said_once_per_writer_in_order(tmp_path: Path) -> N
         (9, "toctree-entry-missing", "toctree contains reference to nonexisting document 'c/one'"),
     ]
     assert "'b/flow.png', 'b/one', 'b/two'" in findings[0].message
+
+
+# -- labels and titles from what novadoclint cannot see into (references) ----------------------
+
+
+def test_an_unreadable_extension_may_define_labels_but_not_near_misses(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "conf.py": "extensions = ['no_such_extension_for_tests']\n",
+            "index.rst": ".. _install:\n\nIndex\n=====\n\n:ref:`instal`, :ref:`cli-list`.\n",
+        },
+    )
+    findings, _ = lint(tmp_path, "ref-label-missing", "ref-label-assumed")
+    assert [(f.rule, f.column) for f in findings] == [
+        ("ref-label-missing", 1),
+        ("ref-label-assumed", 16),
+    ]
+    assert "'no_such_extension_for_tests', which novadoclint cannot read" in findings[1].message
+
+
+def test_a_declared_directive_may_title_the_label_before_it(tmp_path: Path) -> None:
+    index = """
+        Index
+        =====
+
+        :ref:`matrix`, :ref:`para`
+
+        .. _matrix:
+
+        .. feature-matrix:: x.ini
+
+        .. _para:
+
+        Text.
+    """
+    write(tmp_path, {"conf.py": "extensions = []\n", "index.rst": index})
+    (tmp_path / ".novadoclint.toml").write_text('extra-directives = ["feature-matrix"]\n')
+    findings, _ = lint(tmp_path, "ref-title-missing", "ref-label-assumed")
+    assert [(f.rule, f.column) for f in findings] == [
+        ("ref-label-assumed", 1),
+        ("ref-title-missing", 16),
+    ]
+    assert "'matrix'" in findings[0].message and "'para'" in findings[1].message

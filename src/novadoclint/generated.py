@@ -73,6 +73,7 @@ class Generator:
     folder: str | None = None
     names: frozenset[str] | None = None  # exact stems (apidoc's table of contents)
     packages: frozenset[str] = frozenset()  # stems 'package' and 'package.*'
+    opaque: bool = False  # what it writes is unknown (labels too), unlike apidoc's pages
 
     def writes(self, path: str) -> bool:
         """This writer creates ``path`` (relative to the source dir)."""
@@ -135,7 +136,7 @@ def build(index: FactsIndex, ctx: Context) -> BuildOutput:
     certain.extend(_table_generators(index, loaded))
     if ctx.settings.generated_files:
         files = frozenset(g.lstrip("/") for g in ctx.settings.generated_files)
-        certain.append(Generator("the generated-files setting", True, files))
+        certain.append(Generator("the generated-files setting", True, files, opaque=True))
     if "sphinxcontrib.apidoc" in loaded:
         certain.extend(_contrib_apidoc(index))
     if "sphinx.ext.apidoc" in loaded:
@@ -341,10 +342,12 @@ def _module_writers(
             loc = _Loc("", exact=False)  # copied into the source dir, under a name of its own
         if loc.exact:  # a copy's destination may be a folder: the file lands in it
             name = f"{what} writes {rel!r} ({shown}:{line})"
-            yield Generator(name, True, frozenset({rel}), folder=rel if copy else None)
+            folder = rel if copy else None
+            yield Generator(name, True, frozenset({rel}), folder=folder, opaque=True)
         else:
             where = f"{rel!r}" if rel else "the source dir"
-            yield Generator(f"{what} writes into {where} ({shown}:{line})", False, folder=rel)
+            name = f"{what} writes into {where} ({shown}:{line})"
+            yield Generator(name, False, folder=rel, opaque=True)
 
 
 class _Writes:
@@ -650,6 +653,38 @@ def _config_defaults(tree: ast.Module) -> dict[str, Any]:
     return found
 
 
+def makes_labels(index: FactsIndex, module: str) -> bool | None:
+    """A project-local extension's source may define labels; None: it is not in the project.
+
+    Std labels come from explicit targets: rst text it writes or parses
+    (a string holding ``.. _``) or a node it notes as one (``note_explicit_target``).
+    ``conf.py`` stands for conf.py's own setup().
+    """
+    conf = index.conf
+    if conf.path is None:
+        return None
+    if module == "conf.py":
+        source: bytes = conf.source
+    else:
+        path = find_module(module, [*conf.sys_path, os.path.dirname(conf.path)], index.root)
+        if path is None:
+            return None
+        try:
+            source = untrusted.read_bytes(path)
+        except OSError:
+            return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True  # unreadable: it may do anything
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and ".. _" in node.value:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr == "note_explicit_target":
+            return True
+    return False
+
+
 # -- tox's docs environment and doc8's ignore-path ------------------------------------------
 
 
@@ -688,13 +723,14 @@ def _tox_docs(index: FactsIndex) -> Iterator[Generator]:
                 shown = " ".join(words)
                 if remove:
                     why = f"tox.ini's [{section}] deletes {rel!r} before building ({shown!r})"
-                    yield Generator(why, False, folder=rel)
+                    yield Generator(why, False, folder=rel, opaque=True)
                 else:
                     yield Generator(
                         f"tox.ini's [{section}] command {shown!r}",
                         True,
                         frozenset({rel}),
                         folder=rel,
+                        opaque=True,
                     )
 
 
@@ -786,7 +822,7 @@ def _doc8_ignored(index: FactsIndex) -> Iterator[Generator]:
                 if rel is None or rel == "" or _exists(index, rel):
                     continue
                 why = f"doc8's ignore-path in {name} names {entry!r}, which the checkout lacks"
-                yield Generator(why, False, frozenset({rel}), folder=rel)
+                yield Generator(why, False, frozenset({rel}), folder=rel, opaque=True)
             return
         if untrusted.inside(folder, index.root) and os.path.normpath(folder) == os.path.normpath(
             index.root

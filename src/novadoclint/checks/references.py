@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import os
+import re
 from collections.abc import Iterator
 
-from novadoclint import generated, saferegex
+from novadoclint import data, generated, saferegex, untrusted
 from novadoclint.context import Context
 from novadoclint.facts import Label, Ref
 from novadoclint.findings import Hit, Location, Severity
@@ -187,7 +189,7 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     by its title's source text, markup included (``` ``nova-manage`` usage ```);
     here the title's plain text is used.
     """
-    for docname, ref, target, hint in _label_misses(index):
+    for docname, ref, target, hint, _ in _label_misses(index, ctx):
         if hint is not None:
             yield Hit(
                 Location(ref.path, ref.line, ref.column),
@@ -197,14 +199,18 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     _asked_nitpick(index, "ref-label-missing")
 
 
-def _label_misses(index: FactsIndex) -> Iterator[tuple[str, Ref, str, str | None]]:
-    """(docname, ref, target, hint) for each label no document defines, in document order.
+def _label_misses(
+    index: FactsIndex, ctx: Context
+) -> Iterator[tuple[str, Ref, str, str | None, str]]:
+    """(docname, ref, target, hint, assumed) for each label no document defines, in order.
 
     The hint is None where Sphinx would go on to look the label up in the
     intersphinx inventories, which are not read here: a target written as is
     (no ``name:`` prefix, or one that is no near miss of a mapping key) and
-    no near miss of a local label. Only :ref: is looked up so; :numref: has
-    no object type an inventory holds.
+    no near miss of a local label (``assumed`` is "intersphinx"). Only :ref:
+    is looked up so; :numref: has no object type an inventory holds. It is
+    None too where something novadoclint cannot see into may define the
+    label (label_sources; ``assumed`` is "unseen"), unless it is a near miss.
     """
     labels = index.all_labels
     inventories = intersphinx_names(index.conf.values, index.conf.extensions)
@@ -222,9 +228,11 @@ def _label_misses(index: FactsIndex) -> Iterator[tuple[str, Ref, str, str | None
             continue
         local = suggest.hint(name)
         if searched and ref.role in REF_ROLES and not local and not _misspelt(name, inventories):
-            yield docname, ref, target, None
+            yield docname, ref, target, None, "intersphinx"
+        elif not local and name == target and label_sources(index, ctx):
+            yield docname, ref, target, None, "unseen"
         else:
-            yield docname, ref, target, local or _inventory_hint(name, inventories)
+            yield docname, ref, target, local or _inventory_hint(name, inventories), ""
 
 
 def _misspelt(target: str, inventories: frozenset[str]) -> bool:
@@ -263,7 +271,11 @@ def intersphinx_assumed(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     See :ref:`python:tut-intro`.
     ```
     """
-    labels = [(d, ref, target) for d, ref, target, hint in _label_misses(index) if hint is None]
+    labels = [
+        (d, ref, target)
+        for d, ref, target, hint, why in _label_misses(index, ctx)
+        if hint is None and why == "intersphinx"
+    ]
     docs = [(d, ref, ref.target) for d, ref, hint in _doc_misses(index, ctx) if hint is None]
     names = intersphinx_names(index.conf.values, index.conf.extensions) - {"*"}
     inventories = f" ({', '.join(sorted(names))})" if names else ""
@@ -348,6 +360,26 @@ def ref_title_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     Retry when the download fails.
     ```
     """
+    for ref, target, places in _untitled(index, ctx):
+        yield Hit(
+            Location(ref.path, ref.line, ref.column),
+            "failed to create a cross reference. A title or caption not found: "
+            f"{target!r}; write :ref:`text <{target}>` or put the label before a section title",
+            cause=places[0][0],  # the label's document: moving the label caused it
+        )
+    _asked_nitpick(index, "ref-title-missing")
+
+
+def _untitled(
+    index: FactsIndex, ctx: Context, *, unseen: bool = False
+) -> Iterator[tuple[Ref, str, tuple[tuple[str, Label], ...]]]:
+    """(ref, target, places) for each :ref: without a title to labels on no title, in order.
+
+    A label right before a directive novadoclint cannot see into (one a local
+    extension, conf.py or an extension outside its table registers, or
+    extra-directives declares) may sit on a titled table or a section the
+    directive makes: those are left out, or with ``unseen`` the only ones given.
+    """
     labels = index.all_labels
     for _docname, ref in _refs(index, REF_ROLES):
         if ref.title is not None:
@@ -358,13 +390,167 @@ def ref_title_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
             continue
         if _quiet(index, ref.role, target):
             continue
+        if any(_before_unseen(index, ctx, docname, label) for docname, label in places) is unseen:
+            yield ref, target, places
+
+
+def _before_unseen(index: FactsIndex, ctx: Context, docname: str, label: Label) -> bool:
+    """The label sits right before (blank lines and other labels apart) an unseen directive."""
+    doc = index.docs.get(docname)
+    if doc is None:
+        return False
+    after = [d for d in doc.directives if d.path == label.path and d.line > label.line]
+    if not after:
+        return False
+    directive = min(after, key=lambda d: d.line)
+    if _provider_seen(index, ctx, directive.name):
+        return False
+    try:
+        text = untrusted.read_text(os.path.join(index.srcdir, label.path))
+    except (OSError, UnicodeDecodeError):
+        return False
+    between = text.splitlines()[label.line : directive.line - 1]
+    return all(not line.strip() or LABEL_LINE_RE.match(line) for line in between)
+
+
+LABEL_LINE_RE = re.compile(r"^\s*\.\. _[^:]*:\s*$")
+
+
+def _provider_seen(index: FactsIndex, ctx: Context, name: str) -> bool:
+    """Sphinx, docutils or an extension of novadoclint's table registers the directive."""
+    provider = _directive_providers(ctx).get(name)
+    table = data.load("extensions").get("extension", {})
+    return provider is None or provider == "sphinx" or provider in table
+
+
+def _directive_providers(ctx: Context) -> dict[str, str]:
+    return {name: provider for name, _, provider in ctx.vocabulary.directives}
+
+
+def label_sources(index: FactsIndex, ctx: Context) -> tuple[str, ...]:
+    """What may define labels novadoclint cannot see, each said as a phrase; () for none.
+
+    Pages the build writes whose text is unknown (a local extension's, the
+    docs tox environment's, generated-files) that the tree refers to;
+    directives the documents use that a project-local extension or conf.py
+    registers and whose code writes a label (``.. _`` in a string) or notes
+    an explicit target, or that extra-directives declares; and extensions
+    novadoclint cannot read at all. Computed once per index.
+    """
+    cached = vars(index).get("_label_sources")
+    if isinstance(cached, tuple):
+        return cached
+    from novadoclint.checks.toctree import generated_entries
+
+    found: dict[str, None] = {}
+    writers = [w for _, w in generated_entries(index, ctx)]
+    writers += [w for _, _, w in generated_doc_refs(index, ctx)]
+    for writer in writers:
+        if writer.opaque:
+            found.setdefault(f"pages {writer.name}", None)
+    providers = _directive_providers(ctx)
+    used = sorted({d.name for doc in index.docs.values() for d in doc.directives})
+    for name in used:
+        provider = providers.get(name)
+        if provider is None or _provider_seen(index, ctx, name):
+            continue
+        if provider == "config":
+            found.setdefault(f"directive {name!r} (extra-directives)", None)
+        elif generated.makes_labels(index, provider):
+            found.setdefault(f"directive {name!r} ({provider})", None)
+    for ext in ctx.vocabulary.unknown_extensions:
+        found.setdefault(f"extension {ext!r}, which novadoclint cannot read", None)
+    result = tuple(found)
+    vars(index)["_label_sources"] = result
+    return result
+
+
+@rule("ref-label-assumed", Severity.INFO, Phase.TREE, tags={"references"})
+def ref_label_assumed(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """Labels and titles taken on trust from directives or pages novadoclint cannot see into.
+
+    ## Why is this bad?
+    It may be a mistake. A `:ref:` label no document defines is not
+    `ref-label-missing` when something novadoclint cannot read may define
+    it: a page the build writes whose text is unknown (a local extension's,
+    the docs tox environment's), a directive of a local extension or conf.py
+    whose code writes labels (`.. _name:` text, or an explicit target it
+    notes), a directive declared in `extra-directives`, or an extension
+    novadoclint cannot read. A near miss of a label the project defines is
+    still `ref-label-missing`. Likewise a `:ref:` without a title to a label
+    right before such a directive is not `ref-title-missing`: the directive
+    may make a titled table or a section. Instead of an error at each use,
+    this says once per tree what it took on trust, naming a few.
+
+    ## Example
+    ```rst
+    .. file: index.rst
+    .. _overview:
+
+    Index
+    =====
+
+    See :ref:`profile-basic`.
+
+    .. toctree::
+
+       generated/profile
+    .. file: tox.ini
+    [testenv:docs]
+    commands =
+      python tools/profile.py --output generated/profile.rst
+      sphinx-build . _build
+    ```
+
+    ## Use instead
+    ```rst
+    .. file: index.rst
+    .. _profile-basic:
+
+    Index
+    =====
+
+    See :ref:`profile-basic`.
+
+    .. toctree::
+
+       generated/profile
+    .. file: tox.ini
+    [testenv:docs]
+    commands =
+      python tools/profile.py --output generated/profile.rst
+      sphinx-build . _build
+    ```
+    """
+    sources = label_sources(index, ctx)
+    labels = [
+        (d, ref, target)
+        for d, ref, target, hint, why in _label_misses(index, ctx)
+        if hint is None and why == "unseen"
+    ]
+    titles = [(p[0][0], ref, target) for ref, target, p in _untitled(index, ctx, unseen=True)]
+    said = ", ".join(sources[:ASSUMED_SHOWN])
+    said += f" and {len(sources) - ASSUMED_SHOWN} more" if len(sources) > ASSUMED_SHOWN else ""
+    for kind, found in ((":ref: label", labels), (":ref: title", titles)):
+        if not found:
+            continue
+        docname, ref, _ = found[0]
+        targets = sorted({target for _, _, target in found})
+        shown = ", ".join(repr(t) for t in targets[:ASSUMED_SHOWN])
+        more = f" and {len(targets) - ASSUMED_SHOWN} more" if len(targets) > ASSUMED_SHOWN else ""
+        if kind == ":ref: label":
+            why = f"taken to be defined by what novadoclint cannot see into: {shown}{more}; "
+            why += f"possible sources: {said}"
+        else:
+            why = (
+                f"taken to be titled by the directive each label sits before, which "
+                f"novadoclint cannot see into: {shown}{more}"
+            )
         yield Hit(
             Location(ref.path, ref.line, ref.column),
-            "failed to create a cross reference. A title or caption not found: "
-            f"{target!r}; write :ref:`text <{target}>` or put the label before a section title",
-            cause=places[0][0],  # the label's document: moving the label caused it
+            f"{_count(len(targets), kind)} ({_count(len(found), 'use')}) {why}",
+            cause=docname,
         )
-    _asked_nitpick(index, "ref-title-missing")
 
 
 @rule("duplicate-label", Severity.WARNING, Phase.TREE, tags={"references"})
