@@ -45,10 +45,13 @@ def include_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     Sphinx stops reading the directive with a severe error (`include`) or a
     warning (`literalinclude`) and the text or code readers need is missing
     from the page. Paths are resolved as Sphinx does: `/x` from the source
-    dir, anything else from the folder of the document being read. Files an
-    enabled extension writes at build time (`oslo_config.sphinxconfiggen`'s
+    dir, anything else from the folder of the document being read. Files the
+    build writes before Sphinx reads them are not missing: an enabled
+    extension's (`oslo_config.sphinxconfiggen`'s
     `<sample_config_basename>.conf.sample`, `oslo_policy.sphinxpolicygen`'s
-    `<basename>.policy.yaml.sample`) are not missing.
+    `<basename>.policy.yaml.sample`), a local extension's or conf.py's, or a
+    command's of the docs tox environment run before `sphinx-build`; those
+    it only probably writes are counted by `generated-assumed`.
 
     ## Options
     `generated-files`: globs (relative to the source dir) of other files the
@@ -149,7 +152,8 @@ def image_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     Sphinx does: `/x` from the source dir, anything else from the folder of the
     document being read. `name.*` stands for any existing `name.<ext>` (Sphinx
     picks the format each builder supports); it is reported when no file
-    matches. URLs are not checked here.
+    matches. URLs are not checked here. Files the build writes before Sphinx
+    reads (see `include-missing`) are not missing.
 
     ## Options
     `generated-files`: globs (relative to the source dir) of files the build

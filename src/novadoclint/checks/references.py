@@ -183,7 +183,10 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     Inventories are not read here, so such a label is reported only when it
     is a near miss of a label this project defines, or its `name:` prefix a
     near miss of a mapping key; the others are counted once, at info level,
-    by `intersphinx-assumed`.
+    by `intersphinx-assumed`. Likewise where a page the build writes, a
+    directive of a local extension or an unreadable extension may define
+    labels novadoclint cannot see: only near misses are reported, the others
+    are counted by `ref-label-assumed`.
     `:numref:` to a label that exists but sits on no figure, table, code block
     or section is not reported. With autosectionlabel, Sphinx names a section
     by its title's source text, markup included (``` ``nova-manage`` usage ```);
@@ -333,6 +336,10 @@ def ref_title_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     before a plain paragraph or a list has none, so Sphinx logs "Failed to
     create a cross reference. A title or caption not found" and the link is
     lost. Give the reference its own text, or move the label before a title.
+    A label right before a directive novadoclint cannot see into (a local
+    extension's, an unreadable one's, or one declared in `extra-directives`)
+    may sit on a titled table or a section the directive makes: it is counted
+    by `ref-label-assumed` instead.
 
     ## Example
     ```rst
