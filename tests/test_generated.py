@@ -487,3 +487,49 @@ def test_a_declared_directive_may_title_the_label_before_it(tmp_path: Path) -> N
         ("ref-title-missing", 16),
     ]
     assert "'matrix'" in findings[0].message and "'para'" in findings[1].message
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "tox.toml",
+            """
+            [env.build-docs]
+            commands = [
+              ["python", "tools/cli.py", "--output", "doc/source/cli.rst"],
+              ["sphinx-build", "-W", "doc/source", "doc/build"],
+            ]
+
+            [env.releasenotes]
+            commands = [
+              ["python", "tools/notes.py", "--output", "doc/source/notes.rst"],
+              ["sphinx-build", "releasenotes/source", "releasenotes/build"],
+            ]
+            """,
+        ),
+        (
+            "pyproject.toml",
+            '''
+            [tool.tox]
+            legacy_tox_ini = """
+            [testenv:html]
+            commands =
+              python tools/cli.py --output {toxinidir}/doc/source/cli.rst
+              sphinx-build -W {toxinidir}/doc/source doc/build
+            [testenv:releasenotes]
+            commands =
+              python tools/notes.py --output doc/source/notes.rst
+              sphinx-build releasenotes/source releasenotes/build
+            """
+            ''',
+        ),
+    ],
+)
+def test_tox_env_that_builds_this_tree_by_any_name(tmp_path: Path, name: str, text: str) -> None:
+    (tmp_path / ".git").mkdir()  # the repository: tox.toml alone does not mark one
+    write(tmp_path, {name: text, "doc/source/conf.py": "extensions = []\n"})
+    write(tmp_path / "doc/source", {})
+    _, output = lint(tmp_path / "doc/source")
+    assert writer(output, "cli") is not None
+    assert writer(output, "notes") is None  # that environment builds another tree

@@ -52,7 +52,7 @@ GLOB_CHARS = frozenset("*?[")
 # Commands that run Sphinx: tox's docs commands after the first of these write no input.
 SPHINX_COMMANDS = ("sphinx-build", "sphinx_build", "-m sphinx", "build_sphinx", "make html")
 REMOVERS = frozenset({"rm", "rmdir"})
-DOCS_ENVS = ("testenv:docs", "testenv:doc")
+DOCS_ENVS = ("docs", "doc")
 SOURCE_SUFFIX = ".rst"  # what apidoc and autosummary write (their default suffix)
 
 
@@ -689,49 +689,123 @@ def makes_labels(index: FactsIndex, module: str) -> bool | None:
 
 
 def _tox_docs(index: FactsIndex) -> Iterator[Generator]:
-    """Paths tox's docs environment names before running Sphinx, inside the source dir.
+    """Paths a tox environment that builds this tree names before running Sphinx.
 
-    A command that writes (a generator's ``--output-file doc/source/x``, a
-    shell redirection) makes the path certain; one that deletes it before the
-    build (``rm -rf doc/source/api``) says it is build output, which is
-    probable. Paths that exist are not the build's to write.
+    The environments are ``docs`` (or ``doc``) and any whose ``sphinx-build``
+    command names this source dir, in tox.ini, tox.toml or pyproject.toml's
+    ``[tool.tox]``. A command that writes (a generator's ``--output-file
+    doc/source/x``, a shell redirection) makes the path certain; one that
+    deletes it before the build (``rm -rf doc/source/api``) says it is build
+    output, which is probable. Paths that exist are not the build's to write.
     """
-    tox = _config_file(index, "tox.ini")
-    if tox is None:
-        return
-    parser = _ini(tox)
-    if parser is None:
-        return
-    section = next((s for s in DOCS_ENVS if parser.has_section(s)), None)
-    if section is None:
-        return
-    folder = tox.parent
-    changedir = parser.get(section, "changedir", fallback="").strip()
-    if changedir:
-        folder = folder / changedir.replace("{toxinidir}", ".")
-    for command in _commands(parser.get(section, "commands", fallback="")):
-        if any(marker in command for marker in SPHINX_COMMANDS):
-            return
-        for words in _shell_commands(command):
-            if not words:
+    for shown_file, env, folder, commands in _tox_envs(index):
+        sphinx = next(
+            (i for i, c in enumerate(commands) if any(m in c for m in SPHINX_COMMANDS)), None
+        )
+        if sphinx is None:
+            continue
+        if env not in DOCS_ENVS and not _builds_here(index, folder, commands[sphinx]):
+            continue
+        section = f"{shown_file}'s [{'testenv:' if shown_file == 'tox.ini' else 'env.'}{env}]"
+        for command in commands[:sphinx]:
+            yield from _command_outputs(index, section, folder, command)
+
+
+def _command_outputs(
+    index: FactsIndex, section: str, folder: Path, command: str
+) -> Iterator[Generator]:
+    for words in _shell_commands(command):
+        if not words:
+            continue
+        remove = os.path.basename(words[0]) in REMOVERS
+        for word in _paths(words[1:], every=remove):
+            rel = _tree_path(index, str(folder / _substituted(word)))
+            if rel is None or _exists(index, rel):
                 continue
-            remove = os.path.basename(words[0]) in REMOVERS
-            for word in _paths(words[1:], every=remove):
-                rel = _tree_path(index, str(folder / word.replace("{toxinidir}/", "")))
-                if rel is None or _exists(index, rel):
-                    continue
-                shown = " ".join(words)
-                if remove:
-                    why = f"tox.ini's [{section}] deletes {rel!r} before building ({shown!r})"
-                    yield Generator(why, False, folder=rel, opaque=True)
-                else:
-                    yield Generator(
-                        f"tox.ini's [{section}] command {shown!r}",
-                        True,
-                        frozenset({rel}),
-                        folder=rel,
-                        opaque=True,
-                    )
+            shown = " ".join(words)
+            if remove:
+                why = f"{section} deletes {rel!r} before building ({shown!r})"
+                yield Generator(why, False, folder=rel, opaque=True)
+            else:
+                name = f"{section} command {shown!r}"
+                yield Generator(name, True, frozenset({rel}), folder=rel, opaque=True)
+
+
+def _substituted(word: str) -> str:
+    for key in ("{toxinidir}", "{tox_root}"):
+        word = word.replace(key + "/", "").replace(key, ".")
+    return word
+
+
+def _builds_here(index: FactsIndex, folder: Path, command: str) -> bool:
+    """A sphinx-build command with this source dir among its arguments."""
+    for words in _shell_commands(command):
+        for word in words[1:]:
+            if (
+                not word.startswith("-")
+                and _tree_path(index, str(folder / _substituted(word))) == ""
+            ):
+                return True
+    return False
+
+
+def _tox_envs(index: FactsIndex) -> Iterator[tuple[str, str, Path, list[str]]]:
+    """(file, environment, working folder, commands) of the nearest tox configuration."""
+    for name in ("tox.ini", "tox.toml", "pyproject.toml"):
+        path = _config_file(index, name)
+        if path is None:
+            continue
+        if name == "tox.ini":
+            parser = _ini(path)
+            if parser is not None:
+                yield from _ini_envs(name, path.parent, parser)
+            return
+        try:
+            table = read_toml(path)
+        except (ConfigError, OSError):
+            continue
+        if name == "pyproject.toml":
+            table = table.get("tool", {}).get("tox", {})
+            if not isinstance(table, Mapping) or not table:
+                continue
+            legacy = table.get("legacy_tox_ini")
+            if isinstance(legacy, str):
+                parser = configparser.RawConfigParser(strict=False)
+                try:
+                    parser.read_string(legacy, str(path))
+                except configparser.Error:
+                    return
+                yield from _ini_envs(name, path.parent, parser)
+                return
+        envs = table.get("env", {})
+        for env, settings in sorted(envs.items()) if isinstance(envs, Mapping) else ():
+            if not isinstance(settings, Mapping):
+                continue
+            folder = path.parent
+            change = settings.get("change_dir")
+            if isinstance(change, str) and change:
+                folder = folder / _substituted(change)
+            commands = [
+                shlex.join(str(w) for w in c)
+                for c in settings.get("commands", ())
+                if isinstance(c, list)
+            ]
+            yield name, str(env), folder, commands
+        return
+
+
+def _ini_envs(
+    name: str, root: Path, parser: configparser.RawConfigParser
+) -> Iterator[tuple[str, str, Path, list[str]]]:
+    for section in parser.sections():
+        if not section.startswith("testenv:"):
+            continue
+        folder = root
+        changedir = parser.get(section, "changedir", fallback="").strip()
+        if changedir:
+            folder = folder / _substituted(changedir)
+        commands = list(_commands(parser.get(section, "commands", fallback="")))
+        yield name, section.removeprefix("testenv:"), folder, commands
 
 
 def _commands(text: str) -> Iterator[str]:
