@@ -344,3 +344,39 @@ def test_command_line_option(tmp_path: Path) -> None:
     with pytest.raises(cli.UsageError, match="--python"):
         cli._overrides(missing)
     assert site.is_dir()
+
+
+def test_the_option_reaches_the_run_end_to_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--python and the config key feed the run's vocabulary: the names are read, not assumed."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    site = make_env(repo / ".tox" / "docs")
+    write(site, {"fake_issues.py": ISSUES})
+    docs = repo / "docs"
+    write(
+        docs,
+        {
+            "conf.py": "extensions = ['fake_issues']\n",
+            "index.rst": "Index\n=====\n\nFixed in :issue:`12` and :pr:`13`.\n",
+        },
+    )
+    python = repo / ".tox" / "docs" / "bin" / "python"
+
+    def run(*args: str) -> str:
+        code = cli.main(["--no-cache", "--jobs", "1", *args, str(docs)])
+        out = capsys.readouterr().out
+        assert code in (0, 1), capsys.readouterr().err + out
+        return out
+
+    assumed = run()
+    assert "extension-unreadable" in assumed and "unknown-role" not in assumed
+    for read in (run("--python", str(python)), run("--config", str(_config(repo)))):
+        assert "extension-unreadable" not in read and "unknown-role" not in read
+
+
+def _config(repo: Path) -> Path:
+    path = repo / ".novadoclint.toml"
+    path.write_text('python = ".tox/docs/bin/python"\n', encoding="utf-8")
+    return path

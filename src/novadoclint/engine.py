@@ -367,6 +367,8 @@ def lint_project(
         confdir,
         extra_directives=settings.extra_directives,
         extra_roles=settings.extra_roles,
+        python=settings.python,
+        python_root=settings.python_root,
     )
     policy = load_policy(settings.profile)
     ctx = Context(str(project.srcdir), settings, project.conf, vocab, policy)
