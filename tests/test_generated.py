@@ -533,3 +533,52 @@ def test_tox_env_that_builds_this_tree_by_any_name(tmp_path: Path, name: str, te
     _, output = lint(tmp_path / "doc/source")
     assert writer(output, "cli") is not None
     assert writer(output, "notes") is None  # that environment builds another tree
+
+
+@pytest.mark.parametrize(
+    ("code", "folder", "certain"),
+    [
+        (  # the recipe many projects copy: sphinx-apidoc run when the build starts
+            """
+            def run_apidoc(_):
+                from sphinx.ext.apidoc import main
+                cur_dir = os.path.abspath(os.path.dirname(__file__))
+                main(['-e', '-o', os.path.join(cur_dir, 'api'), '../mypkg', '--force'])
+
+            def setup(app):
+                app.connect('builder-inited', run_apidoc)
+            """,
+            "api",
+            True,
+        ),
+        (  # conf.py's own statements run in conf.py's folder
+            "subprocess.call(['sphinx-apidoc', '-o', 'reference', '../mypkg'])",
+            "reference",
+            True,
+        ),
+        (  # a function: the folder sphinx-build runs in, usually conf.py's
+            """
+            def run(_):
+                apidoc.main(['--output-dir', 'modules', '../mypkg'])
+            """,
+            "modules",
+            False,
+        ),
+    ],
+)
+def test_conf_py_running_sphinx_apidoc(
+    tmp_path: Path, code: str, folder: str, certain: bool
+) -> None:
+    conf = "import os\nimport subprocess\nfrom sphinx.ext import apidoc\nextensions = []\n"
+    write(tmp_path, {"conf.py": conf + textwrap.dedent(code)})
+    _, output = lint(tmp_path)
+    (found,) = output.generators
+    assert (found.folder, found.certain, found.opaque) == (folder, certain, False)
+    assert found.writes(f"{folder}/mypkg.core.rst")
+    assert "runs sphinx-apidoc into" in found.name
+
+
+def test_other_commands_run_from_conf_py_write_nothing_known(tmp_path: Path) -> None:
+    conf = "import subprocess\nextensions = []\nsubprocess.call(['git', '-o', 'api'])\n"
+    write(tmp_path, {"conf.py": conf})
+    assert lint(tmp_path)[1].generators == ()

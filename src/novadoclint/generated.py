@@ -302,6 +302,7 @@ _SAME = frozenset({"abspath", "normpath", "realpath", "resolve", "absolute", "ex
 _OPEN = frozenset({"open"})
 _COPY = frozenset({"copy", "copyfile", "copy2", "copytree", "move"})
 _WRITE_METHODS = frozenset({"write_text", "write_bytes"})
+_SUBPROCESS = frozenset({"call", "check_call", "run", "check_output", "Popen"})
 
 
 def _local_writers(index: FactsIndex, loaded: Iterable[str]) -> Iterator[Generator]:
@@ -333,10 +334,16 @@ def _module_writers(
         return
     reader = _Writes(index, tree, path, confdir)
     shown = os.path.relpath(path, index.srcdir).replace(os.sep, "/")
-    for line, loc, copy in reader.writes():
+    for line, loc, kind in reader.writes():
         rel = posixpath.normpath(loc.rel) if loc.rel else ""
         rel = "" if rel == "." else rel
         if not _inside_srcdir(rel):
+            continue
+        copy = kind == "copy"
+        if kind.startswith("apidoc"):  # sphinx-apidoc's pages: its modules', no labels
+            sure = kind == "apidoc" and bool(rel)
+            name = f"{what} runs sphinx-apidoc into {rel or '.'!r} ({shown}:{line})"
+            yield Generator(name, sure, folder=rel)
             continue
         if loc.exact and copy and not rel:
             loc = _Loc("", exact=False)  # copied into the source dir, under a name of its own
@@ -358,28 +365,69 @@ class _Writes:
         self.here = _Loc(_relpath(os.path.dirname(path), index.srcdir))
         self.defaults = _config_defaults(tree)
         self.module_scope = _assignments(tree.body)
+        self.apidoc_imported = any(
+            isinstance(n, ast.ImportFrom) and n.module in ("sphinx.ext.apidoc", "sphinx.apidoc")
+            for n in ast.walk(tree)
+        )
         self.parents: dict[int, ast.AST] = {}
         for node in ast.walk(tree):
             for child in ast.iter_child_nodes(node):
                 self.parents[id(child)] = node
 
-    def writes(self) -> Iterator[tuple[int, _Loc, bool]]:
-        """(line, path, whether files may land under it too) of each write, once per path."""
-        seen: set[tuple[str, bool]] = set()
+    def writes(self) -> Iterator[tuple[int, _Loc, str]]:
+        """(line, path, kind) of each write, once per path and kind.
+
+        ``kind`` is "file", "copy" (files may land under the path), "apidoc"
+        (sphinx-apidoc's output folder) or "apidoc?" (a folder relative to a
+        working directory only the build knows, taken as conf.py's).
+        """
+        seen: set[tuple[str, bool, str]] = set()
         for node in ast.walk(self.tree):
             if not isinstance(node, ast.Call):
                 continue
-            target = self._written(node)
+            target, kind = self._written(node), "copy" if _is_copy(node) else "file"
+            if target is None:
+                target, kind = self._apidoc_output(node), "apidoc"
             if target is None:
                 continue
             scope = self._scope(node)
             value = self.eval(target, scope, 0)
-            if isinstance(value, str) and self.confdir is not None and scope is None:
-                # conf.py's own statements run with the working directory at conf.py's folder
+            if isinstance(value, str) and self.confdir is not None:
+                # conf.py's own statements run with the working directory at conf.py's
+                # folder; its functions, wherever sphinx-build runs (usually there too)
+                if scope is not None and kind != "apidoc":
+                    continue
+                kind = "apidoc?" if scope is not None else kind
                 value = _join(_Loc(_relpath(self.confdir, self.index.srcdir)), value)
-            if isinstance(value, _Loc) and (value.rel, value.exact) not in seen:
-                seen.add((value.rel, value.exact))
-                yield node.lineno, value, _is_copy(node)
+            if isinstance(value, _Loc) and (value.rel, value.exact, kind) not in seen:
+                seen.add((value.rel, value.exact, kind))
+                yield node.lineno, value, kind
+
+    def _apidoc_output(self, call: ast.Call) -> ast.expr | None:
+        """The ``-o`` folder of sphinx-apidoc run from Python: ``apidoc.main([...])`` or
+        ``subprocess.call(['sphinx-apidoc', ...])``."""
+        func = call.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if not call.args or not isinstance(call.args[0], (ast.List, ast.Tuple)):
+            return None
+        words = call.args[0].elts
+        apidoc_main = name == "main" and (
+            self.apidoc_imported
+            or (isinstance(func, ast.Attribute) and _dotted(func.value).endswith("apidoc"))
+        )
+        first = words[0] if words else None
+        runs = (
+            name in _SUBPROCESS
+            and isinstance(first, ast.Constant)
+            and isinstance(first.value, str)
+            and os.path.basename(first.value) == "sphinx-apidoc"
+        )
+        if not (apidoc_main or runs):
+            return None
+        for i, word in enumerate(words[:-1]):
+            if isinstance(word, ast.Constant) and word.value in ("-o", "--output-dir"):
+                return words[i + 1]
+        return None
 
     def _written(self, call: ast.Call) -> ast.expr | None:
         """The path argument of a call that writes a file, else None."""
@@ -544,6 +592,16 @@ class _Writes:
             return None
         value = conf.get(name, self.defaults.get(name))
         return value if isinstance(value, str) else None
+
+
+def _dotted(node: ast.expr) -> str:
+    """``sphinx.ext.apidoc`` of an attribute chain, '' for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else ""
+    return ""
 
 
 def _is_copy(call: ast.Call) -> bool:
