@@ -582,3 +582,27 @@ def test_other_commands_run_from_conf_py_write_nothing_known(tmp_path: Path) -> 
     conf = "import subprocess\nextensions = []\nsubprocess.call(['git', '-o', 'api'])\n"
     write(tmp_path, {"conf.py": conf})
     assert lint(tmp_path)[1].generators == ()
+
+
+def test_a_module_cannot_make_the_evaluation_explode(tmp_path: Path) -> None:
+    """Self-referencing and chained assignments are each evaluated once (was 2**20 calls)."""
+    chain = "\n".join(
+        f"    p{i} = os.path.join(p{i + 1}, 'a')\n    p{i} = os.path.join(p{i + 1}, 'a')"
+        for i in range(40)  # 2 assignments each: 2**40 evaluations without the memo
+    )
+    source = f"""
+import os
+
+def inited(app, name):
+    p40 = os.path.join(app.srcdir, 'out')
+    q = os.path.join(q, 'x')
+{chain}
+    open(os.path.join(p0, name), 'w')
+    open(q, 'w')
+"""
+    (tmp_path / "_exts").mkdir()
+    (tmp_path / "_exts/writer.py").write_text(source, encoding="utf-8")
+    write(tmp_path, {"conf.py": EXT_CONF})
+    _, output = lint(tmp_path)
+    # deeper than the bound: unknown, so nothing is claimed (and it returns at once)
+    assert output.generators == ()

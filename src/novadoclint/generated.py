@@ -302,6 +302,7 @@ _SAME = frozenset({"abspath", "normpath", "realpath", "resolve", "absolute", "ex
 _OPEN = frozenset({"open"})
 _COPY = frozenset({"copy", "copyfile", "copy2", "copytree", "move"})
 _WRITE_METHODS = frozenset({"write_text", "write_bytes"})
+MAX_EVAL_STEPS = 200_000  # expressions evaluated per module, all writes together
 _SUBPROCESS = frozenset({"call", "check_call", "run", "check_output", "Popen"})
 
 
@@ -365,6 +366,9 @@ class _Writes:
         self.here = _Loc(_relpath(os.path.dirname(path), index.srcdir))
         self.defaults = _config_defaults(tree)
         self.module_scope = _assignments(tree.body)
+        self.memo: dict[tuple[int, str], _Value] = {}
+        self.scopes: dict[int, dict[str, list[ast.expr]]] = {}  # kept: memo keys are ids
+        self.steps = 0
         self.apidoc_imported = any(
             isinstance(n, ast.ImportFrom) and n.module in ("sphinx.ext.apidoc", "sphinx.apidoc")
             for n in ast.walk(tree)
@@ -458,31 +462,27 @@ class _Writes:
         current: ast.AST | None = node
         while current is not None:
             if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                return _assignments(current.body, walk=True)
+                if id(current) not in self.scopes:
+                    self.scopes[id(current)] = _assignments(current.body, walk=True)
+                return self.scopes[id(current)]
             current = self.parents.get(id(current))
         return None
 
     def eval(
         self, node: ast.expr, scope: Mapping[str, list[ast.expr]] | None, depth: int
     ) -> _Value:
-        if depth > 20:
-            return None
+        self.steps += 1
+        if depth > 20 or self.steps > MAX_EVAL_STEPS:
+            return None  # the module's own code decides how much is read: a bound
         if isinstance(node, ast.Constant):
             return node.value if isinstance(node.value, str) else None
         if isinstance(node, ast.Name):
             if node.id == "__file__":
                 return _Loc(posixpath.join(self.here.rel, "__file__"))
             for names in (scope, self.module_scope):
-                values = (names or {}).get(node.id)
-                if values:
-                    results = {
-                        repr(self.eval(v, None if names is self.module_scope else scope, depth + 1))
-                        for v in values
-                    }
-                    first = self.eval(
-                        values[0], None if names is self.module_scope else scope, depth + 1
-                    )
-                    return first if len(results) == 1 else None
+                values = names.get(node.id) if names is not None else None
+                if names is not None and values:
+                    return self._name(node.id, values, names, scope, depth)
             return None
         if isinstance(node, ast.Attribute):
             if node.attr in ("srcdir", "confdir"):
@@ -526,6 +526,29 @@ class _Writes:
         if isinstance(node, ast.Call):
             return self._call(node, scope, depth)
         return None
+
+    def _name(
+        self,
+        name: str,
+        values: list[ast.expr],
+        names: Mapping[str, list[ast.expr]],
+        scope: Mapping[str, list[ast.expr]] | None,
+        depth: int,
+    ) -> _Value:
+        """A variable's value when every assignment gives the same; each evaluated once.
+
+        Remembered per scope, and unknown while being evaluated (``p = join(p, 'a')``):
+        a module's assignments cannot make the evaluation exponential.
+        """
+        inner = None if names is self.module_scope else scope
+        key = (id(names), name)
+        if key in self.memo:
+            return self.memo[key]
+        self.memo[key] = None
+        results = [self.eval(v, inner, depth + 1) for v in values]
+        value = results[0] if all(r == results[0] for r in results) else None
+        self.memo[key] = value
+        return value
 
     def _call(
         self, node: ast.Call, scope: Mapping[str, list[ast.expr]] | None, depth: int
