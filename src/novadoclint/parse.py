@@ -60,6 +60,7 @@ VERSION_CHANGES = frozenset(
     {
         *("versionadded", "versionchanged", "deprecated", "versionremoved"),
         *("version-added", "version-changed", "version-deprecated", "version-removed"),
+        "removed-in",  # sphinx-removed-in registers it with Sphinx's VersionChange class
     }
 )
 # Indentation levels a document may nest; docutils recursion gives out between about
