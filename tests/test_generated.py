@@ -606,3 +606,30 @@ def inited(app, name):
     _, output = lint(tmp_path)
     # deeper than the bound: unknown, so nothing is claimed (and it returns at once)
     assert output.generators == ()
+
+
+@pytest.mark.parametrize(
+    "grow",
+    [
+        "a{i} = a{j} + a{j}",
+        "a{i} = os.path.join(a{j}, a{j})",
+        "a{i} = a{j}.replace('x', 'xxxx')",
+        "a{i} = f'{{a{j}}}{{a{j}}}'",
+    ],
+)
+def test_strings_that_double_are_no_paths(tmp_path: Path, grow: str) -> None:
+    """Each step doubles (or quadruples) the string: past PATH_MAX it is unknown, not built."""
+    lines = "\n".join("    " + grow.format(i=i + 1, j=i) for i in range(60))
+    source = f"""
+import os
+
+def inited(app):
+    a0 = 'xx'
+{lines}
+    open(os.path.join(app.srcdir, 'out', a60), 'w')
+"""
+    (tmp_path / "_exts").mkdir()
+    (tmp_path / "_exts/writer.py").write_text(source, encoding="utf-8")
+    write(tmp_path, {"conf.py": EXT_CONF})
+    _, output = lint(tmp_path)
+    assert [(g.folder, g.certain) for g in output.generators] == [("out", False)]

@@ -302,6 +302,7 @@ _SAME = frozenset({"abspath", "normpath", "realpath", "resolve", "absolute", "ex
 _OPEN = frozenset({"open"})
 _COPY = frozenset({"copy", "copyfile", "copy2", "copytree", "move"})
 _WRITE_METHODS = frozenset({"write_text", "write_bytes"})
+MAX_PATH = 4096  # longer strings name no file (PATH_MAX)
 MAX_EVAL_STEPS = 200_000  # expressions evaluated per module, all writes together
 _SUBPROCESS = frozenset({"call", "check_call", "run", "check_output", "Popen"})
 
@@ -471,6 +472,21 @@ class _Writes:
     def eval(
         self, node: ast.expr, scope: Mapping[str, list[ast.expr]] | None, depth: int
     ) -> _Value:
+        """The expression's value, as far as literals tell: a str, a _Loc or None.
+
+        Strings and paths longer than any path are unknown: ``a = a + a`` over
+        forty names would otherwise double forty times.
+        """
+        value = self._eval(node, scope, depth)
+        if isinstance(value, str) and len(value) > MAX_PATH:
+            return None
+        if isinstance(value, _Loc) and len(value.rel) > MAX_PATH:
+            return None
+        return value
+
+    def _eval(
+        self, node: ast.expr, scope: Mapping[str, list[ast.expr]] | None, depth: int
+    ) -> _Value:
         self.steps += 1
         if depth > 20 or self.steps > MAX_EVAL_STEPS:
             return None  # the module's own code decides how much is read: a bound
@@ -587,11 +603,14 @@ class _Writes:
             return _dirname(args[0])
         if name == "basename" and args:
             return _basename(args[0])
-        if name in ("replace", "format", "lower", "strip") and isinstance(func, ast.Attribute):
+        if name in ("replace", "lower", "strip") and isinstance(func, ast.Attribute):
             obj = self.eval(func.value, scope, depth + 1)
             if isinstance(obj, str) and all(isinstance(a, str) for a in args) and not node.keywords:
+                grows = name == "replace" and len(args) >= 2 and len(args[1]) > len(args[0]) > 0
+                if grows and len(obj) // len(args[0]) * len(args[1]) > MAX_PATH:
+                    return None  # replace('a', 'aaaa'), twenty times over: no path
                 try:
-                    return str(getattr(obj, name)(*args))
+                    return str(getattr(obj, name)(*args))[: MAX_PATH + 1]
                 except (TypeError, ValueError, IndexError, KeyError):
                     return None
         return None
