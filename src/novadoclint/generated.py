@@ -1054,6 +1054,7 @@ def _tree_path(index: FactsIndex, path: str) -> str | None:
 
 
 def _exists(index: FactsIndex, rel: str) -> bool:
-    if rel in index.files:
+    """A file or folder of the tree; one a link leads outside counts, unexamined."""
+    if rel in index.files or index.leaves(rel):
         return True
     return os.path.exists(os.path.join(index.srcdir, rel))
