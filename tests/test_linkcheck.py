@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from novadoclint import linkcheck
+from novadoclint import about, linkcheck
 from novadoclint.cache import DiskCache
 from novadoclint.linkcheck import (
     DEFAULT_USER_AGENT,
@@ -178,6 +178,7 @@ def test_ok(server: LocalServer) -> None:
     assert server.hits("/ok") == ["HEAD"]
     assert server.log[0][2]["user-agent"] == DEFAULT_USER_AGENT
     assert DEFAULT_USER_AGENT.startswith("novadoclint/")
+    assert f"(+{about.HOMEPAGE}; " in DEFAULT_USER_AGENT  # where an administrator reads more
 
 
 def test_not_found(server: LocalServer) -> None:

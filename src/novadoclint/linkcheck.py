@@ -79,7 +79,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from novadoclint import __version__, saferegex
+from novadoclint import __version__, about, saferegex
 from novadoclint.cache import DiskCache
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-DEFAULT_USER_AGENT = f"novadoclint/{__version__} (+https://opendev.org/; link checker)"
+DEFAULT_USER_AGENT = f"novadoclint/{__version__} (+{about.HOMEPAGE}; link checker)"
 #: Redirect hops followed before giving up, as a browser would, on loops and endless chains.
 MAX_REDIRECTS = 10
 #: Upper bounds of the options (conf.py's values are clamped to them, not refused).

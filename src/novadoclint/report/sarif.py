@@ -1,6 +1,9 @@
 """SARIF 2.1.0: code-scanning dashboards and editors.
 
-Rule metadata comes from the same RuleDoc as --explain. Result locations are
+Rule metadata comes from the same RuleDoc as --explain; each rule's ``helpUri``
+is the README's rules table (the user's guide has one section for all rules, and
+``help`` carries the rule's whole text), ``informationUri`` the project's
+homepage (:mod:`novadoclint.about`). Result locations are
 relative URIs against a ``SRCROOT`` base id, so annotations survive checkout
 paths that differ between the run and the viewer, and are percent-encoded
 (a file name that is not UTF-8 keeps its bytes). Messages go through
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from novadoclint import __version__
+from novadoclint import __version__, about
 from novadoclint.checks import ALL_RULES
 from novadoclint.explain import explain
 from novadoclint.findings import Run, Severity, printable
@@ -32,6 +35,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "shortDescription": {"text": rule.doc.summary},
         "fullDescription": {"text": rule.doc.why},
         "help": {"text": explain(rule), "markdown": _markdown(rule)},
+        "helpUri": about.RULES_URL,
         "defaultConfiguration": {"level": LEVELS[rule.severity], "enabled": rule.enabled},
         "properties": {"tags": sorted(rule.tags), "phase": rule.phase.value},
     }
@@ -80,7 +84,7 @@ def as_dict(run: Run) -> dict[str, Any]:
                     "driver": {
                         "name": "novadoclint",
                         "version": __version__,
-                        "informationUri": "https://opendev.org/",
+                        "informationUri": about.HOMEPAGE,
                         "rules": [_rule(r) for r in ALL_RULES],
                     }
                 },
