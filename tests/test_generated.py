@@ -633,3 +633,64 @@ def inited(app):
     write(tmp_path, {"conf.py": EXT_CONF})
     _, output = lint(tmp_path)
     assert [(g.folder, g.certain) for g in output.generators] == [("out", False)]
+
+
+# -- sphinx-autoapi, sphinx-gallery, .gitignore ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("conf", "written", "not_written"),
+    [
+        ("extensions = ['autoapi.extension']", ["autoapi/index", "autoapi/pkg/mod"], ["api/x"]),
+        (
+            "extensions = ['autoapi.extension']\nautoapi_root = 'reference/api'",
+            ["reference/api/index"],
+            ["autoapi/index"],
+        ),
+        (
+            "extensions = ['autoapi.extension']\nautoapi_generate_api_docs = False",
+            [],
+            ["autoapi/index"],
+        ),
+        (
+            "extensions = ['sphinx_gallery.gen_gallery']",
+            ["auto_examples/index", "auto_examples/plot_a"],
+            ["examples/index"],
+        ),
+        (
+            "extensions = ['sphinx_gallery.gen_gallery']\nsphinx_gallery_conf = "
+            "{'gallery_dirs': ['gallery', 'tutorials'], 'backreferences_dir': 'gen/backrefs'}",
+            ["gallery/index", "tutorials/x", "gen/backrefs/pkg.func"],
+            ["auto_examples/index", "gen/other"],
+        ),
+    ],
+)
+def test_extensions_that_write_a_folder_of_pages(
+    tmp_path: Path, conf: str, written: list[str], not_written: list[str]
+) -> None:
+    write(tmp_path, {"conf.py": conf + "\n"})
+    _, output = lint(tmp_path)
+    assert [d for d in written if output.doc(d) is None] == []
+    assert [d for d in not_written if output.doc(d) is not None] == []
+
+
+def test_gitignore_names_what_the_build_makes(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(
+        tmp_path,
+        {
+            ".gitignore": "# built\n*.pyc\n!keep/\ndoc/source/reference/cli/\n"
+            "doc/source/_gen/*.rst\n_autosummary/\nguide/\n",
+            "doc/source/conf.py": "extensions = []\n",
+            "doc/source/guide/index.rst": "Guide\n=====\n",
+        },
+    )
+    write(tmp_path / "doc/source", {})
+    _, output = lint(tmp_path / "doc/source")
+    for doc in ("reference/cli/list", "_gen/page", "_autosummary/pkg", "api/_autosummary/f"):
+        found = output.doc(doc)
+        assert found is not None and not found.certain, doc
+        assert found.name.startswith(".gitignore ignores"), found.name
+    # 'guide/' names a folder the checkout has: ignoring it says nothing about what is missing
+    assert output.doc("guide/missing") is None
+    assert output.doc("reference/other") is None

@@ -6,9 +6,10 @@ which files or folder one writer fills, and whether novadoclint is *certain*
 (an enabled extension documented to write there, the user's
 ``generated-files``) or only finds it *probable* (a local extension whose
 code writes into the source dir, a path tox's docs environment deletes before
-building, a doc8 ``ignore-path`` naming something that is not there). The
-rules ask :meth:`BuildOutput.file` or :meth:`BuildOutput.doc`: certain means
-no finding, probable means one ``generated-assumed`` (info) per generator.
+building, a doc8 ``ignore-path`` or ``.gitignore`` entry naming something that
+is not there). The rules ask :meth:`BuildOutput.file` or :meth:`BuildOutput.doc`:
+certain means no finding, probable means one ``generated-assumed`` (info) per
+generator.
 
 Sources, each mirroring what really writes the files:
 
@@ -22,10 +23,14 @@ Sources, each mirroring what really writes the files:
 - ``sphinx.ext.autosummary``: the stubs of each ``autosummary`` directive with
   ``:toctree:``, in that folder relative to the document, unless
   ``autosummary_generate`` is off (or a list without the document);
-- local extensions (and conf.py) whose source opens a file for writing, or
-  copies one, under the source dir (read with :mod:`ast`, never run);
-- tox's ``[testenv:docs]`` commands before ``sphinx-build``;
-- doc8's ``ignore-path`` entries inside the source dir that do not exist.
+- sphinx-autoapi's ``autoapi_root``; sphinx-gallery's ``gallery_dirs`` and
+  ``backreferences_dir``;
+- local extensions (and conf.py) whose source opens a file for writing,
+  copies one, or runs sphinx-apidoc, under the source dir (read with
+  :mod:`ast`, never run);
+- the commands of the tox environment that builds the tree, before ``sphinx-build``;
+- doc8's ``ignore-path`` and ``.gitignore`` entries inside the source dir
+  that do not exist.
 """
 
 from __future__ import annotations
@@ -74,11 +79,14 @@ class Generator:
     names: frozenset[str] | None = None  # exact stems (apidoc's table of contents)
     packages: frozenset[str] = frozenset()  # stems 'package' and 'package.*'
     opaque: bool = False  # what it writes is unknown (labels too), unlike apidoc's pages
+    component: str | None = None  # a folder of this name, anywhere (.gitignore's 'name/')
 
     def writes(self, path: str) -> bool:
         """This writer creates ``path`` (relative to the source dir)."""
         if path in self.files or resolve.matches_any(path, (f for f in self.files if "*" in f)):
             return True
+        if self.component is not None:
+            return self.component in path.split("/")
         if self.folder is None:
             return False
         if self.folder and not path.startswith(self.folder + "/"):
@@ -143,7 +151,17 @@ def build(index: FactsIndex, ctx: Context) -> BuildOutput:
         certain.extend(_sphinx_apidoc(index))
     if "sphinx.ext.autosummary" in loaded:
         certain.extend(_autosummary(index))
-    for generator in (*_local_writers(index, loaded), *_tox_docs(index), *_doc8_ignored(index)):
+    if "autoapi.extension" in loaded or "autoapi" in loaded:
+        certain.extend(_autoapi(index))
+    if "sphinx_gallery.gen_gallery" in loaded:
+        certain.extend(_gallery(index))
+    writers = (
+        *_local_writers(index, loaded),
+        *_tox_docs(index),
+        *_doc8_ignored(index),
+        *_git_ignored(index),
+    )
+    for generator in writers:
         (certain if generator.certain else probable).append(generator)
     return BuildOutput(tuple(certain + probable), conf.source_suffixes or (SOURCE_SUFFIX,))
 
@@ -283,6 +301,42 @@ def _autosummary(index: FactsIndex) -> Iterator[Generator]:
                     folders.setdefault("" if folder == "." else folder, None)
     for folder in folders:
         yield Generator(f"sphinx.ext.autosummary (:toctree: {folder or '.'})", True, folder=folder)
+
+
+def _autoapi(index: FactsIndex) -> Iterator[Generator]:
+    """sphinx-autoapi: its pages under ``autoapi_root`` (default ``autoapi``), unless
+    ``autoapi_generate_api_docs`` is off."""
+    conf = index.conf
+    if conf.get("autoapi_generate_api_docs", True) is False:
+        return
+    root = conf.get("autoapi_root", "autoapi")
+    if "autoapi_root" in conf.unknown or not isinstance(root, str):
+        yield Generator("sphinx-autoapi (autoapi_root)", False, folder="")
+        return
+    yield Generator(f"sphinx-autoapi (autoapi_root {root!r})", True, folder=_rel_folder(root))
+
+
+def _gallery(index: FactsIndex) -> Iterator[Generator]:
+    """sphinx-gallery: each of ``sphinx_gallery_conf``'s ``gallery_dirs`` (default
+    ``auto_examples``) and its ``backreferences_dir``, relative to the source dir.
+
+    The pages define labels (``sphx_glr_...``) novadoclint cannot see.
+    """
+    conf = index.conf
+    settings = conf.get("sphinx_gallery_conf", {})
+    if "sphinx_gallery_conf" in conf.unknown or not isinstance(settings, Mapping):
+        yield Generator("sphinx-gallery (sphinx_gallery_conf)", False, folder="", opaque=True)
+        return
+    folders = settings.get("gallery_dirs", "auto_examples")
+    backreferences = settings.get("backreferences_dir")
+    found = [folders] if isinstance(folders, str) else list(folders or ())
+    found += [backreferences] if isinstance(backreferences, str) else []
+    for folder in found:
+        if isinstance(folder, str) and folder and not posixpath.isabs(folder):
+            rel = _rel_folder(folder)
+            if _inside_srcdir(rel) and rel:
+                name = f"sphinx-gallery ({rel!r})"
+                yield Generator(name, True, folder=rel, opaque=True)
 
 
 # -- local extensions and conf.py: what their code writes ------------------------------------
@@ -1024,6 +1078,61 @@ def _doc8_ignore_path(path: Path) -> list[str] | None:
     if isinstance(value, list):
         return [str(v).strip() for v in value if str(v).strip()]
     return [v.strip() for v in str(value).replace("\n", ",").split(",") if v.strip()]
+
+
+def _git_ignored(index: FactsIndex) -> Iterator[Generator]:
+    """Paths inside the source dir that a ``.gitignore`` names and the checkout lacks.
+
+    Files git is told to ignore are made by something: probably the build. A
+    pattern with a slash is relative to its ``.gitignore``'s folder (the part
+    before its first wildcard is kept); a plain name (``generated/``) is a
+    folder of that name anywhere, when no file of the tree sits in one.
+    Negations and wildcard-only names (``*.pyc``) say nothing here.
+    """
+    components = {part for path in index.files for part in path.split("/")[:-1]}
+    seen: set[tuple[str, bool]] = set()
+    for folder in (Path(index.srcdir), *Path(index.srcdir).parents):
+        path = folder / ".gitignore"
+        if path.is_file() and untrusted.inside(path, index.root):
+            try:
+                text = untrusted.read_bytes(path).decode("utf-8", "replace")
+            except OSError:
+                text = ""
+            shown = _relpath(str(path), index.root)
+            for line in text.splitlines():
+                yield from _ignored(index, folder, shown, line.strip(), components, seen)
+        if os.path.normpath(folder) == os.path.normpath(index.root):
+            return
+
+
+def _ignored(
+    index: FactsIndex,
+    folder: Path,
+    shown: str,
+    pattern: str,
+    components: set[str],
+    seen: set[tuple[str, bool]],
+) -> Iterator[Generator]:
+    if not pattern or pattern.startswith(("#", "!")) or "\\" in pattern:
+        return
+    why = f"{shown} ignores {pattern!r}, which the checkout lacks"
+    body = pattern.strip("/")
+    if "/" not in body:  # a name, anywhere below
+        if GLOB_CHARS & set(body) or body in components or body in (".", ".."):
+            return
+        if (body, False) not in seen:
+            seen.add((body, False))
+            yield Generator(why, False, component=body, opaque=True)
+        return
+    if GLOB_CHARS & set(body):
+        head = body[: min(body.index(c) for c in GLOB_CHARS if c in body)]
+        body = head.rpartition("/")[0]
+        if not body:
+            return
+    rel = _tree_path(index, str(folder / body))
+    if rel and not _exists(index, rel) and (rel, True) not in seen:
+        seen.add((rel, True))
+        yield Generator(why, False, frozenset({rel}), folder=rel, opaque=True)
 
 
 def _config_file(index: FactsIndex, name: str) -> Path | None:

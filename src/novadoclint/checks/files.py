@@ -288,16 +288,17 @@ def generated_assumed(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     It may be a mistake. A toctree entry, `:doc:`, `include`, image or
     download naming something the checkout lacks is not reported where the
     build certainly writes it (`sphinxcontrib.apidoc`'s `apidoc_output_dir`,
-    `sphinx.ext.apidoc`'s destinations, autosummary's `:toctree:` stubs, an
-    enabled extension's known output, a file the docs tox environment writes
-    before `sphinx-build`, `generated-files`). Where it only probably does,
-    novadoclint cannot know, so instead of an error at each use it says once
-    per writer what it took on trust: a local extension (or conf.py) whose
-    code writes into that folder, a path the docs tox environment deletes
-    before building, or a doc8 `ignore-path` naming a path the checkout
-    lacks. A near miss of a real file outside the writer's folder is still
-    reported by its rule. Listing the paths in `generated-files` says they
-    are generated.
+    `sphinx.ext.apidoc`'s destinations, autosummary's `:toctree:` stubs,
+    sphinx-autoapi's and sphinx-gallery's folders, sphinx-apidoc run from
+    conf.py, an enabled extension's known output, a file the docs tox
+    environment writes before `sphinx-build`, `generated-files`). Where it
+    only probably does, novadoclint cannot know, so instead of an error at
+    each use it says once per writer what it took on trust: a local
+    extension (or conf.py) whose code writes into that folder, a path the
+    docs tox environment deletes before building, or a doc8 `ignore-path` or
+    `.gitignore` entry naming a path the checkout lacks. A near miss of a
+    real file outside the writer's folder is still reported by its rule.
+    Listing the paths in `generated-files` says they are generated.
 
     ## Example
     ```rst
