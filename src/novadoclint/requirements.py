@@ -4,8 +4,12 @@ Kept apart from the rules because it reads packaging files, not documents:
 requirement files (following ``-r``), the docs environments of ``tox.ini``, the
 docs extras and dependency groups of ``pyproject.toml`` and ``setup.cfg``, and
 the project's own runtime dependencies (the docs build installs the project).
-Nothing is installed, imported or resolved: names are compared as PEP 503
-normalises them, and what a package pulls in transitively is not known.
+Nothing is installed, imported or resolved: each line is read as pip reads it
+(``packaging``'s PEP 508 parser, after pip's per-line options such as
+``--hash`` and its backslash continuations), names are compared as PEP 503
+normalises them (``canonicalize_name``), and what a package pulls in
+transitively is not known. A line pip would refuse, an option (``-e``, ``-c``),
+a path or a bare URL names no package and is skipped.
 The files come from the pull request: each is read with untrusted's size cap,
 and a ``-r`` include is followed only inside the checkout (else the project root).
 """
@@ -13,12 +17,16 @@ and a ``-r`` include is followed only inside the checkout (else the project root
 from __future__ import annotations
 
 import configparser
+import logging
 import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from novadoclint import untrusted
 
@@ -53,14 +61,18 @@ RUNTIME_SOURCES = frozenset(
         "setup.cfg [options] install_requires",
     }
 )
-NAME_RE = re.compile(r"^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 INCLUDE_RE = re.compile(r"^(?:-r|--requirement)\s*=?\s*(\S+)")
-SEPARATOR_RE = re.compile(r"[-_.]+")
+COMMENT_RE = re.compile(r"(^|\s)#.*$")  # as pip: '#' at the start or after white space
+OPTION_RE = re.compile(r"\s-")  # pip's per-requirement options (--hash=...) follow the spec
+# tox's factor-conditional deps: 'py311,!pylib: name>=1' installs name in some environments
+FACTORS_RE = re.compile(r"^[\w!{},.-]+:\s+")
+
+_log = logging.getLogger(__name__)
 
 
 def canonical(name: str) -> str:
     """PEP 503: ``sphinxcontrib_seqdiag`` and ``SphinxContrib.SeqDiag`` are one package."""
-    return SEPARATOR_RE.sub("-", name).lower()
+    return str(canonicalize_name(name))
 
 
 @dataclass(frozen=True)
@@ -137,22 +149,39 @@ def _requirement_file(path: Path, names: set[str], seen: set[Path], inside: Path
 
 
 def _lines(text: str) -> Iterator[str]:
-    """Requirement lines without comments (``#`` at the start or after a space)."""
+    """Requirement lines as pip reads them: a line ending in a backslash continues on the
+    next, and comments (``#`` at the start or after white space) are dropped."""
+    pending = ""
     for raw in text.splitlines():
-        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+        if raw.endswith("\\"):
+            pending += raw[:-1]
+            continue
+        line = COMMENT_RE.sub("", pending + raw).strip()
+        pending = ""
         if line:
             yield line
+    line = COMMENT_RE.sub("", pending).strip()
+    if line:
+        yield line
 
 
 def _names(items: Iterable[str]) -> Iterator[str]:
-    """Package names of requirement specifiers; options, paths and URLs name none."""
+    """Package names of requirement specifiers (PEP 508); options, paths and URLs name none.
+
+    pip's options after a specifier (``--hash=...``) are cut off first; what ``packaging``
+    cannot parse (pip would refuse it too) names no package.
+    """
     for item in items:
-        item = item.strip()
-        if not item or item.startswith(("-", "{", ".", "/")) or "://" in item.split("@")[0]:
+        item = COMMENT_RE.sub("", item).strip()
+        if not item or item.startswith(("-", "{", ".", "/")):
             continue
-        match = NAME_RE.match(item)
-        if match:
-            yield canonical(match.group(1))
+        specifier = OPTION_RE.split(item, maxsplit=1)[0]
+        try:
+            requirement = Requirement(specifier)
+        except InvalidRequirement:  # also a bare URL, a path, a tox substitution
+            _log.debug("requirements: not a requirement, skipped: %.80r", specifier)
+            continue
+        yield canonical(requirement.name)
 
 
 def _is_docs_key(key: object) -> bool:
@@ -173,6 +202,7 @@ def _tox(
         deps = parser.get(section, "deps", fallback="")
         found: set[str] = set()
         for line in _lines(deps):
+            line = FACTORS_RE.sub("", line)  # declared for some environments: counted
             include = INCLUDE_RE.match(line)
             if include:
                 target = include.group(1).replace("{toxinidir}", str(root))
