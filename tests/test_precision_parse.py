@@ -73,6 +73,6 @@ def test_the_source_quoted_in_a_docutils_error_is_no_code_block(tmp_path: Path) 
 
 
 def test_a_broken_block_beside_a_docutils_error_is_reported(tmp_path: Path) -> None:
-    text = HEAD + UNKNOWN + "Broken::\n\n   print('x'\n"
+    text = HEAD + UNKNOWN + "Broken:\n\n.. code-block:: python\n\n   print('x'\n"
     found = rendered(lint(tmp_path, text, "code-block-syntax", "unknown-directive"))
     assert [f.split(" ")[2] for f in found] == ["unknown-directive", "code-block-syntax"]

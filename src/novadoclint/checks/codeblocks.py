@@ -148,6 +148,13 @@ def code_block_syntax(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     markup. What is reported is what a reader would copy and fail with: a
     syntax error inside an otherwise complete snippet.
 
+    A block that does not name its language (a `::` block reached by a
+    `highlight` directive or `highlight_language`) is often output, a log or
+    a tree rather than code: it is checked only as Sphinx checks it, by
+    lexing it with Pygments and reporting a token the lexer rejects (Sphinx's
+    "Lexing literal_block ... resulted in an error", which fails `-W`); never
+    for Python, whose lexers Sphinx runs without that check.
+
     ## Example
     ```rst
     .. code-block:: json
@@ -180,12 +187,48 @@ def code_block_syntax(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         if language_family(language) == "rst":
             yield from _nested_rst(doc, ctx, block)
             continue
+        if not block.explicit:
+            yield from _as_sphinx_lexes(block, language)
+            continue
         for problem in check_code(language, block.text, check_shell=check_shell):
             message = problem.message
             if message.startswith("python 2 syntax"):
                 message += "; port it to python 3, or declare the block `python2`"
             at = Location(block.path, block.line + problem.line - 1, block.indent + problem.column)
             yield Hit(at, message)
+
+
+# Sphinx's own lexers for these, run without Pygments' raiseonerror filter: never a warning.
+SPHINX_LENIENT = frozenset({"py", "python", "py3", "python3", "pycon", "pycon3"})
+
+
+def _as_sphinx_lexes(block: CodeBlock, language: str) -> Iterator[Hit]:
+    """An inherited language: what Sphinx's highlighter reports, a token the lexer rejects."""
+    if language in SPHINX_LENIENT:
+        return
+    from pygments.lexers import get_lexer_by_name
+    from pygments.token import Error
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(language, stripnl=False)
+    except ClassNotFound:
+        return  # code-block-lexer-unknown's
+    offset = 0
+    for token, text in lexer.get_tokens(block.text):
+        if token is Error:
+            before = block.text[:offset]
+            line = before.count("\n")
+            column = offset - (before.rfind("\n") + 1)
+            at = Location(block.path, block.line + line, block.indent + column + 1)
+            yield Hit(
+                at,
+                f"pygments cannot lex this block as {language!r} (the highlight default) "
+                f"at {text!r}: Sphinx warns (-W fails); fix it, or give the block its own "
+                "language (`.. code-block:: text`)",
+            )
+            return
+        offset += len(text)
 
 
 # Explicit markup that only reStructuredText has: a directive, a target, a substitution.
