@@ -4,7 +4,8 @@ An entry matches a finding by path, rule and message, never by line, so edits
 elsewhere in a file do not break it. Entries count: a baseline holding one
 ``doc-ref-missing`` for a page absorbs one such finding, not every future one.
 Paths are stored relative to the baseline file's folder, so the file works
-from any working directory.
+from any working directory. The file is read and written here; which findings
+it takes out of a run is decided in :mod:`novadoclint.decide`.
 """
 
 from __future__ import annotations
@@ -12,28 +13,29 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 from novadoclint.findings import Finding, Run
-from novadoclint.report import write_file
 from novadoclint.settings import ConfigError
 
 BASELINE_VERSION = 1
 Key = tuple[str, str, str]
 
 
-def _key(finding: Finding, base: Path) -> Key:
+def key(finding: Finding, base: Path) -> Key:
+    """How an entry names a finding: path relative to ``base``, rule, message."""
     path = os.path.relpath(os.path.abspath(finding.path), base).replace(os.sep, "/")
     return (path, finding.rule, finding.message)
 
 
 def write(run: Run, path: Path) -> None:
     """Record the run's findings in path (whole or not at all); raises OSError."""
+    from novadoclint.report import write_file  # the formatters import decide, which imports us
+
     base = path.resolve().parent
     entries = [
         {"path": p, "rule": r, "message": m}
-        for p, r, m in sorted(_key(f, base) for f in run.findings)
+        for p, r, m in sorted(key(f, base) for f in run.findings)
     ]
     data = {"version": BASELINE_VERSION, "tool": "novadoclint", "findings": entries}
     write_file(path, json.dumps(data, indent=2) + "\n")
@@ -53,17 +55,3 @@ def read(path: Path) -> Counter[Key]:
         return Counter((e["path"], e["rule"], e["message"]) for e in data["findings"])
     except (KeyError, TypeError):
         raise ConfigError(path, None, "baseline entries need path, rule and message") from None
-
-
-def apply(run: Run, path: Path) -> Run:
-    """The run without the findings the baseline already knows."""
-    known = read(path)
-    base = path.resolve().parent
-    kept = []
-    for finding in run.findings:
-        key = _key(finding, base)
-        if known[key] > 0:
-            known[key] -= 1
-        else:
-            kept.append(finding)
-    return replace(run, findings=tuple(kept))

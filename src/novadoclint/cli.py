@@ -15,19 +15,22 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from novadoclint import __version__, baseline, data, explain
+from novadoclint import __version__, baseline, decide, explain
 from novadoclint.checks import ALL_RULES
 from novadoclint.engine import Terminated, lint
 from novadoclint.findings import Severity, printable
 from novadoclint.project import ProjectError
-from novadoclint.registry import Phase, matches
+from novadoclint.registry import Phase
 from novadoclint.report import FORMATS, write_file
-from novadoclint.settings import ConfigError, Settings, names
+from novadoclint.settings import ConfigError, Settings, from_cli, line_of_key, names
+from novadoclint.untrusted import excerpt
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_INTERNAL = decide.EXIT_OK, decide.EXIT_FINDINGS, decide.EXIT_INTERNAL
+EXIT_USAGE = 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report
 
 
@@ -153,46 +156,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The options that set settings, each through its key's parse (settings.KEYS): the
+    same checks as in a config file; UsageError naming the option."""
     overrides: dict[str, Any] = {}
-    known = {r.id for r in ALL_RULES}
     for key in ("select", "extend_select", "ignore"):
         values = names(getattr(args, key))
-        for value in values:
-            if not any(matches(r, value) for r in ALL_RULES) and value not in known:
-                raise UsageError(f"--{key.replace('_', '-')}: no rule matches {value!r}")
         if values:
-            overrides[key] = values
-    if args.profile:
-        if args.profile.endswith(".toml"):  # a user's own policy file
-            if not Path(args.profile).is_file():
-                raise UsageError(f"--profile: no such policy file {args.profile!r}")
-            overrides["profile"] = str(Path(args.profile).resolve())
-        elif args.profile not in data.profiles():
-            raise UsageError(
-                f"--profile: unknown profile {args.profile!r} "
-                f"(shipped: {', '.join(data.profiles()) or 'none'})"
-            )
-        else:
-            overrides["profile"] = args.profile
-    if args.python:
-        if not os.path.lexists(args.python):
-            raise UsageError(f"--python: no such file or folder {args.python!r}")
-        overrides["python"] = os.path.abspath(args.python)
-        overrides["python_root"] = None  # the user's own path: read wherever it leads
-    if args.jobs is not None:
-        if args.jobs < 1:
-            raise UsageError("--jobs must be at least 1")
-        overrides["jobs"] = args.jobs
+            overrides.update(_from_cli(f"--{key.replace('_', '-')}", values))
+    for option, value in (
+        ("--profile", args.profile),
+        ("--python", args.python),
+        ("--jobs", args.jobs),
+        ("--fail-on", args.fail_on),
+    ):
+        if value is not None and value != "":
+            overrides.update(_from_cli(option, value))
     if args.no_cache:
         overrides["cache"] = False
     if args.check_shell:
-        overrides["check_shell"] = True
+        overrides.update(_from_cli("--check-shell", True))
     for flag in ("check_links", "allow_private", "refresh"):
         if getattr(args, flag):
             overrides[flag] = True
-    if args.fail_on:
-        overrides["fail_on"] = Severity.parse(args.fail_on)
     return overrides
+
+
+def _from_cli(option: str, value: Any) -> dict[str, Any]:
+    try:
+        return from_cli(option, value)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _default_paths() -> list[Path]:
@@ -274,13 +267,15 @@ def _main(args: argparse.Namespace) -> int:
         if not paths and not args.changed_since:
             paths = _default_paths()
         config = Path(args.config) if args.config else None
+        seen = _Projects()
         run = lint(
             paths,
             config=config,
             overrides=overrides,
-            on_project=_on_project,
+            on_project=seen,
             since=args.changed_since,
         )
+        run = replace(run, fail_on=decide.fail_level(seen.levels))
     except (UsageError, ConfigError, ProjectError) as exc:
         say(f"error: {exc}")
         return EXIT_USAGE
@@ -301,7 +296,7 @@ def _main(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.baseline:
         try:
-            run = baseline.apply(run, Path(args.baseline))
+            run = decide.apply_baseline(run, Path(args.baseline))
         except ConfigError as exc:
             say(f"error: {exc}")
             return EXIT_USAGE
@@ -312,10 +307,38 @@ def _main(args: argparse.Namespace) -> int:
         and "NO_COLOR" not in os.environ
     )
     _write(FORMATS[args.format](run, color), args.output)
-    fail_on = overrides.get("fail_on", Severity.WARNING)
-    if any(f.rule == "internal-error" for f in run.findings):
-        return EXIT_INTERNAL
-    return EXIT_FINDINGS if any(f.severity >= fail_on for f in run.findings) else EXIT_OK
+    return decide.exit_code(run)
+
+
+class _Projects:
+    """lint()'s on_project: the notes and warnings on each source dir's settings, and each
+    one's fail level (the run's is decided from them)."""
+
+    def __init__(self) -> None:
+        self.levels: list[tuple[str | None, Severity]] = []
+        self.warned: set[tuple[str | None, str, str]] = set()
+
+    def __call__(self, project: Any, settings: Settings) -> None:
+        _on_project(project, settings)
+        self.levels.append((settings.config_path, settings.fail_on))
+        for key, pattern in decide.unmatched_patterns(settings, str(project.srcdir), project.files):
+            if (settings.config_path, key, pattern) not in self.warned:
+                self.warned.add((settings.config_path, key, pattern))
+                _warn_unmatched(settings, key, pattern)
+
+
+def _warn_unmatched(settings: Settings, key: str, pattern: str) -> None:
+    """A per-path-ignores or exclude glob that matches no file: a typo, or a path written
+    relative to another folder than the config file's (ruff's rule, which novadoclint
+    follows). A warning, as a glob for files not written yet is no error."""
+    config = settings.config_path or "?"
+    line = line_of_key(Path(config), pattern) or line_of_key(Path(config), key)
+    where = f"{config}:{line}" if line else config
+    folder = os.path.dirname(os.path.abspath(config))
+    say(
+        f"warning: {where}: {key} pattern {excerpt(pattern)} matches no file "
+        f"(patterns are relative to {folder}, the config file's folder)"
+    )
 
 
 def _on_project(project: Any, settings: Settings) -> None:

@@ -1,4 +1,4 @@
-"""The pipeline: discover, phase 1 (parallel), index, phase 2, finalise.
+"""The pipeline: discover, phase 1 (parallel), index, phase 2, finalise (decide.py).
 
 Reads like a table of contents (flake8's Application): every step lives in its
 own module; this one only wires them and guards each rule so that a crash
@@ -27,21 +27,21 @@ from novadoclint import changes, linkplan, markdown, parse, untrusted, vocabular
 from novadoclint.checks import ALL_RULES
 from novadoclint.collect import collect, extlink_patterns
 from novadoclint.context import Context, ParsedDoc
-from novadoclint.facts import DocFacts, Suppression, empty_facts
+from novadoclint.decide import finalise, is_selected
+from novadoclint.facts import DocFacts, empty_facts
 from novadoclint.factscache import FactsCache
-from novadoclint.findings import Finding, Hit, Location, Run, Severity
+from novadoclint.findings import Finding, Hit, Location, Run
 from novadoclint.index import FactsIndex
 from novadoclint.policy import load_policy
 from novadoclint.project import Project, find_srcdir, is_document, load_project
-from novadoclint.registry import Phase, Rule, matches
+from novadoclint.registry import Phase, Rule
 from novadoclint.resolve import strip_suffix
-from novadoclint.settings import Settings, load, path_ignored
+from novadoclint.settings import Settings, load
 from novadoclint.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
 SERIAL_BELOW = 8  # files: a pool costs more than it saves
-ALWAYS = frozenset({"internal-error", "file-unreadable"})
 
 RuleHit = tuple[str, Hit]
 
@@ -50,16 +50,6 @@ RuleHit = tuple[str, Hit]
 class Phase1Result:
     facts: DocFacts
     hits: tuple[RuleHit, ...]
-
-
-def is_selected(rule: Rule, settings: Settings) -> bool:
-    if rule.id in ALWAYS:
-        return True
-    if any(matches(rule, p) for p in settings.ignore):
-        return any(p == rule.id for p in (*settings.select, *settings.extend_select))
-    if settings.select:
-        return any(matches(rule, p) for p in (*settings.select, *settings.extend_select))
-    return rule.enabled or any(matches(rule, p) for p in settings.extend_select)
 
 
 def run_guarded(rule: Rule, path: str, *args: Any) -> list[RuleHit]:
@@ -442,45 +432,6 @@ def run_network(
     for rule in rules:
         hits.extend(run_guarded(rule, "conf.py", index, results, ctx))
     return hits
-
-
-def finalise(
-    hits: Iterable[RuleHit], index: FactsIndex, settings: Settings, rules: Iterable[Rule]
-) -> list[Finding]:
-    """Stamp id and severity, apply suppressions and selection, sort and dedupe."""
-    by_id = {r.id: r for r in rules}
-    overrides = dict(settings.severity)
-    suppressions = _suppressions(index.docs.values())
-    selected = {rid: is_selected(r, settings) for rid, r in by_id.items()}
-    findings = set()
-    for rule_id, hit in hits:
-        if not selected.get(rule_id, True):
-            continue
-        at = hit.at
-        if path_ignored(settings, at.path, rule_id) or _suppressed(suppressions, at, rule_id):
-            continue
-        severity = overrides.get(
-            rule_id, by_id[rule_id].severity if rule_id in by_id else Severity.ERROR
-        )
-        findings.add(
-            Finding(at.path, at.line, at.column, rule_id, hit.message, severity, hit.cause)
-        )
-    return sorted(findings)
-
-
-def _suppressions(docs: Iterable[DocFacts]) -> dict[str, list[Suppression]]:
-    found: dict[str, list[Suppression]] = {}
-    for doc in docs:
-        for s in doc.suppressions:
-            found.setdefault(s.path, []).append(s)
-    return found
-
-
-def _suppressed(suppressions: dict[str, list[Suppression]], at: Location, rule_id: str) -> bool:
-    return any(
-        s.first_line <= at.line <= s.last_line and (rule_id in s.rules or "all" in s.rules)
-        for s in suppressions.get(at.path, ())
-    )
 
 
 def lint(

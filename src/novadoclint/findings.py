@@ -122,3 +122,4 @@ class Run:
     files: int
     findings: tuple[Finding, ...]
     checked: tuple[str, ...] = ()  # the documents linted, relative to the working directory
+    fail_on: Severity = Severity.WARNING  # findings at or above it fail the run (decide.fails)

@@ -6,6 +6,7 @@ is the tuple built in :mod:`novadoclint.checks`.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import fnmatch
 import re
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from novadoclint.findings import Hit, Severity
+from novadoclint.untrusted import excerpt
 
 RULE_ID_RE = re.compile(r"^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*|D\d{3})$")
 SECTION_RE = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
@@ -126,3 +128,35 @@ def matches(rule_: Rule, pattern: str) -> bool:
         or pattern == rule_.phase.value
         or fnmatch.fnmatchcase(rule_.id, pattern)
     )
+
+
+def selector_names(rules: Iterable[Rule]) -> list[str]:
+    """Every name a selector may be: rule ids, tags, phases and ``all``."""
+    found = {"all", *(p.value for p in Phase)}
+    for rule_ in rules:
+        found.add(rule_.id)
+        found.update(rule_.tags)
+    return sorted(found)
+
+
+def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if not close and name.upper() != name:
+        close = difflib.get_close_matches(name.upper(), list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def unknown_selector(name: str, rules: Iterable[Rule]) -> str | None:
+    """Why ``name`` selects nothing (with a did-you-mean), or None if it matches a rule."""
+    rules = tuple(rules)
+    if any(matches(r, name) for r in rules):
+        return None
+    return f"no rule matches {excerpt(name)}{_did_you_mean(name, selector_names(rules))}"
+
+
+def unknown_rule_id(name: str, rules: Iterable[Rule]) -> str | None:
+    """Why ``name`` is no rule id (patterns and tags are not ids), or None."""
+    ids = [r.id for r in rules]
+    if name in ids:
+        return None
+    return f"no rule {excerpt(name)}{_did_you_mean(name, ids)}"

@@ -8,7 +8,7 @@ pyproject.toml or ``.novadoclint.toml``, then command-line options.
 from __future__ import annotations
 
 import configparser
-import fnmatch
+import difflib
 import os
 import re
 import sys
@@ -28,27 +28,6 @@ else:  # pragma: no cover
 
 TOML_LINE_RE = re.compile(r"\(at line (\d+), column \d+\)")
 DOC8_FILES = ("doc8.ini", ".config/doc8.ini", "tox.ini", "pep8.ini", "setup.cfg", "pyproject.toml")
-CONFIG_KEYS = frozenset(
-    {
-        "select",
-        "ignore",
-        "extend-select",
-        "severity",
-        "per-path-ignores",
-        "extra-directives",
-        "extra-roles",
-        "generated-files",
-        "profile",
-        "fail-on",
-        "jobs",
-        "exclude",
-        "check-shell",
-        "linkcheck",
-        "redirect-tests",
-        "python",
-    }
-)
-
 # [tool.novadoclint.linkcheck]: Sphinx's linkcheck_* settings without the prefix, plus
 # https-hosts (link-insecure) and per-host (concurrent requests to one host).
 LINKCHECK_KEYS = frozenset(
@@ -117,14 +96,6 @@ class Settings:
     config_root: str | None = None  # the repository holding config_path: its paths stay inside
 
 
-def _tuple(value: Any, key: str, path: Path) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return tuple(v.strip() for v in value.split(",") if v.strip())
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise ConfigError(path, line_of_key(path, key), f"{key!r} must be a list of strings")
-
-
 def line_of_key(path: Path, key: str) -> int | None:
     """tomllib gives no line numbers: find the key in the text."""
     try:
@@ -173,72 +144,394 @@ def novadoclint_table(path: Path) -> dict[str, Any]:
     return nested if isinstance(nested, dict) else data
 
 
-def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings:
-    unknown = set(table) - CONFIG_KEYS
-    if unknown:
-        key = sorted(unknown)[0]
-        known = ", ".join(sorted(CONFIG_KEYS))
-        message = f"unknown key {excerpt(key)} (known: {known})"
-        raise ConfigError(path, line_of_key(path, key), message)
-    root = config_root(path)
-    changes: dict[str, Any] = {"config_path": str(path), "config_root": str(root)}
-    for key in ("select", "ignore", "extend-select", "extra-directives", "extra-roles"):
-        if key in table:
-            changes[key.replace("-", "_")] = _tuple(table[key], key, path)
-    for key in ("generated-files", "exclude"):
-        if key in table:
-            changes[key.replace("-", "_")] = _tuple(table[key], key, path)
-    if "severity" in table:
+class SettingError(ValueError):
+    """A value a key cannot take; the caller says where it was written (file and key, or
+    the command-line option)."""
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a value was written: a config file (paths are relative to its folder and
+    must stay inside ``root``, its repository), or the command line (``path`` None:
+    paths are relative to the working directory, and the user's own)."""
+
+    path: Path | None = None
+    root: Path | None = None
+
+
+Parser = Callable[[Any, Where], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: how config files and the command line write it, check it, document it."""
+
+    name: str  # the config key ([tool.novadoclint] / .novadoclint.toml)
+    type: str  # what it takes, as the README and error messages say it
+    default: str  # as documented
+    doc: str  # one sentence for the README's table
+    parse: Parser  # value -> the Settings fields it sets; SettingError (or ConfigError)
+    option: str | None = None  # the command-line option going through the same parse
+
+
+def _rules() -> tuple[Any, ...]:
+    from novadoclint.checks import ALL_RULES  # the rules import settings: not at import time
+
+    return ALL_RULES
+
+
+def _strings(value: Any, *, split: bool = False) -> tuple[str, ...]:
+    """A list of strings (or one comma-separated string); commas split list items too
+    when ``split`` (rule selectors: an id never holds one)."""
+    if isinstance(value, str):
+        items = [value]
+    elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        items = list(value)
+    else:
+        raise SettingError("must be a list of strings")
+    if isinstance(value, str) or split:
+        return tuple(v.strip() for item in items for v in item.split(",") if v.strip())
+    return tuple(items)
+
+
+def _selectors(field: str) -> Parser:
+    def parse(value: Any, where: Where) -> dict[str, Any]:
+        from novadoclint.registry import unknown_selector
+
+        found = _strings(value, split=True)
+        for name in found:
+            problem = unknown_selector(name, _rules())
+            if problem:
+                raise SettingError(problem)
+        return {field: found}
+
+    return parse
+
+
+def _strings_of(field: str) -> Parser:
+    def parse(value: Any, where: Where) -> dict[str, Any]:
+        return {field: _strings(value)}
+
+    return parse
+
+
+def _globs(field: str) -> Parser:
+    def parse(value: Any, where: Where) -> dict[str, Any]:
+        found = _strings(value)
+        if any(not glob.strip() for glob in found):
+            raise SettingError("must not hold an empty pattern")
+        return {field: found}
+
+    return parse
+
+
+def _severity(value: Any, where: Where) -> dict[str, Any]:
+    from novadoclint.registry import unknown_rule_id
+
+    if not isinstance(value, dict):
+        raise SettingError('must be a table of rule-id = "error" | "warning" | "info"')
+    levels = []
+    for rule_id, level in value.items():
+        problem = unknown_rule_id(rule_id, _rules())
+        if problem:
+            raise SettingError(problem)
+        if not isinstance(level, str):
+            raise SettingError(f'{rule_id}: must be "error", "warning" or "info"')
         try:
-            changes["severity"] = tuple(
-                (rule, Severity.parse(level)) for rule, level in dict(table["severity"]).items()
-            )
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(path, line_of_key(path, "severity"), str(exc)) from None
-    if "per-path-ignores" in table:
-        value = table["per-path-ignores"]
-        if not isinstance(value, dict):
-            line = line_of_key(path, "per-path-ignores")
-            raise ConfigError(path, line, "'per-path-ignores' must be a table of glob = [rules]")
-        changes["per_path_ignores"] = tuple(
-            (glob, _tuple(rules, "per-path-ignores", path)) for glob, rules in value.items()
-        )
-    if "profile" in table:
-        profile = _string(table, "profile", path)  # a policy name, or a .toml path
-        if profile.endswith(".toml"):
-            profile = _inside(path, "profile", profile, root)
-        changes["profile"] = profile
-    if "redirect-tests" in table:  # a path relative to the config file, as profile is
-        value = _string(table, "redirect-tests", path)
-        changes["redirect_tests"] = _inside(path, "redirect-tests", value, root)
-    if "python" in table:  # relative to the config file, inside the repository
-        value = _string(table, "python", path)
-        changes["python"] = _inside_link(path, "python", value, root)
-        changes["python_root"] = str(root)
-    if "fail-on" in table:
-        try:
-            changes["fail_on"] = Severity.parse(str(table["fail-on"]))
+            levels.append((rule_id, Severity.parse(level)))
         except ValueError as exc:
-            raise ConfigError(path, line_of_key(path, "fail-on"), str(exc)) from None
-    if "jobs" in table:
-        changes["jobs"] = _jobs(table["jobs"], path)
-    if "check-shell" in table:
-        changes["check_shell"] = bool(table["check-shell"])
-    if "linkcheck" in table:
-        changes["linkcheck"] = _linkcheck(table["linkcheck"], path)
+            raise SettingError(f"{rule_id}: {exc}") from None
+    return {"severity": tuple(levels)}
+
+
+def _per_path_ignores(value: Any, where: Where) -> dict[str, Any]:
+    from novadoclint.registry import unknown_selector
+
+    if not isinstance(value, dict):
+        raise SettingError("must be a table of glob = [rules]")
+    pairs = []
+    for glob, rules in value.items():
+        if not glob.strip():
+            raise SettingError("must not hold an empty pattern")
+        try:
+            found = _strings(rules, split=True)
+        except SettingError:
+            raise SettingError(f"{glob!r}: must be a list of rules") from None
+        for name in found:
+            problem = unknown_selector(name, _rules())
+            if problem:
+                raise SettingError(f"{glob!r}: {problem}")
+        pairs.append((glob, found))
+    return {"per_path_ignores": tuple(pairs)}
+
+
+def _nonempty(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SettingError("must be a non-empty string")
+    return value
+
+
+def _profile(value: Any, where: Where) -> dict[str, Any]:
+    from novadoclint import data
+
+    profile = _nonempty(value)
+    if profile.endswith(".toml"):  # a user's own policy file
+        if where.path is None:
+            if not Path(profile).is_file():
+                raise SettingError(f"no such policy file {excerpt(profile)}")
+            return {"profile": str(Path(profile).resolve())}
+        assert where.root is not None
+        target = _inside(where.path, "profile", profile, where.root)
+        if not os.path.isfile(target):
+            raise SettingError(f"no such policy file {excerpt(profile)} (relative to this file)")
+        return {"profile": target}
+    if profile not in data.profiles():
+        shipped = ", ".join(data.profiles()) or "none"
+        raise SettingError(f"unknown profile {excerpt(profile)} (shipped: {shipped})")
+    return {"profile": profile}
+
+
+def _redirect_tests(value: Any, where: Where) -> dict[str, Any]:
+    path = _nonempty(value)
+    if where.path is None:
+        return {"redirect_tests": os.path.abspath(path)}
+    assert where.root is not None
+    return {"redirect_tests": _inside(where.path, "redirect-tests", path, where.root)}
+
+
+def _python(value: Any, where: Where) -> dict[str, Any]:
+    path = _nonempty(value)
+    if where.path is None:  # the user's own path: read wherever it leads
+        if not os.path.lexists(path):
+            raise SettingError(f"no such file or folder {excerpt(path)}")
+        return {"python": os.path.abspath(path), "python_root": None}
+    assert where.root is not None
+    return {
+        "python": _inside_link(where.path, "python", path, where.root),
+        "python_root": str(where.root),
+    }
+
+
+def _fail_on(value: Any, where: Where) -> dict[str, Any]:
+    if not isinstance(value, str):
+        raise SettingError('must be "error", "warning" or "info"')
+    try:
+        return {"fail_on": Severity.parse(value)}
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
+
+
+def _jobs(value: Any, where: Where) -> dict[str, Any]:
+    """A positive integer, at most the CPU count: a tree's config may not fork 100,000."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise SettingError("must be an integer >= 1")
+    if value < 1:
+        raise SettingError("must be at least 1")
+    return {"jobs": min(value, os.cpu_count() or 1)}
+
+
+def _flag(field: str) -> Parser:
+    def parse(value: Any, where: Where) -> dict[str, Any]:
+        if not isinstance(value, bool):
+            raise SettingError("must be true or false")
+        return {field: value}
+
+    return parse
+
+
+def _linkcheck_key(value: Any, where: Where) -> dict[str, Any]:
+    if where.path is None:
+        raise SettingError("is set in a config file only")
+    return {"linkcheck": _linkcheck(value, where.path)}
+
+
+KEYS: tuple[Key, ...] = (
+    Key(
+        "select",
+        "list of rules",
+        "the rules enabled by default",
+        "Rule ids, patterns (`link-*`), tags or `all` to run instead of the defaults.",
+        _selectors("select"),
+        "--select",
+    ),
+    Key(
+        "extend-select",
+        "list of rules",
+        "[]",
+        "Rules to run as well as the selected ones (rules off by default).",
+        _selectors("extend_select"),
+        "--extend-select",
+    ),
+    Key(
+        "ignore",
+        "list of rules",
+        "[]",
+        "Rules not to run; a rule named by its id in `select` or `extend-select` still runs.",
+        _selectors("ignore"),
+        "--ignore",
+    ),
+    Key(
+        "severity",
+        "table of rule id = level",
+        "{}",
+        'A rule\'s severity: `"error"`, `"warning"` or `"info"`.',
+        _severity,
+    ),
+    Key(
+        "per-path-ignores",
+        "table of glob = list of rules",
+        "{}",
+        "Rules not reported in the files a glob matches (relative to the config file's "
+        "folder; a folder covers the files in it); a glob matching no file is warned about.",
+        _per_path_ignores,
+    ),
+    Key(
+        "exclude",
+        "list of globs",
+        "[]",
+        "Files in which nothing is reported (relative to the config file's folder); they are "
+        "still read, so their labels and toctrees count. A glob matching no file is warned "
+        "about.",
+        _globs("exclude"),
+    ),
+    Key(
+        "fail-on",
+        '"error", "warning" or "info"',
+        '"warning"',
+        "The lowest severity that fails the run: the exit code and the JUnit report.",
+        _fail_on,
+        "--fail-on",
+    ),
+    Key(
+        "profile",
+        "string",
+        "none",
+        'A placement policy shipped in `rules/` (`"nova"`), or a policy `.toml` file '
+        "(relative to the config file, inside the repository).",
+        _profile,
+        "--profile",
+    ),
+    Key(
+        "extra-directives",
+        "list of strings",
+        "[]",
+        "Directives an extension novadoclint cannot read provides.",
+        _strings_of("extra_directives"),
+    ),
+    Key(
+        "extra-roles",
+        "list of strings",
+        "[]",
+        "Roles an extension novadoclint cannot read provides.",
+        _strings_of("extra_roles"),
+    ),
+    Key(
+        "generated-files",
+        "list of strings",
+        "[]",
+        "Files the build writes (source-dir relative): not reported as missing.",
+        _strings_of("generated_files"),
+    ),
+    Key(
+        "redirect-tests",
+        "string",
+        "none",
+        "The whereto test file of the `.htaccess` redirects (relative to the config file, "
+        "inside the repository).",
+        _redirect_tests,
+    ),
+    Key(
+        "python",
+        "string",
+        "the running environment",
+        "The docs environment's Python (`.tox/docs/bin/python`) or its folder: extensions "
+        "installed there are read, never run (relative to the config file, inside the "
+        "repository).",
+        _python,
+        "--python",
+    ),
+    Key(
+        "jobs",
+        "integer >= 1",
+        "all cores",
+        "Worker processes (at most the CPU count).",
+        _jobs,
+        "--jobs",
+    ),
+    Key(
+        "check-shell",
+        "true or false",
+        "false",
+        "Also check bash/sh code blocks without prompts with `bash -n`.",
+        _flag("check_shell"),
+        "--check-shell",
+    ),
+    Key(
+        "linkcheck",
+        "table",
+        "{}",
+        "Settings of the network link check (see Checking external links).",
+        _linkcheck_key,
+    ),
+)
+KEYS_BY_NAME = {k.name: k for k in KEYS}
+CONFIG_KEYS = frozenset(KEYS_BY_NAME)
+KEYS_BY_OPTION = {k.option: k for k in KEYS if k.option}
+
+
+def _message(name: str, problem: str) -> str:
+    """``'jobs' must be ...`` or ``'select': no rule matches ...``."""
+    return f"{name} {problem}" if problem.startswith(("must", "is ")) else f"{name}: {problem}"
+
+
+def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings:
+    """A config file's table through KEYS: each key checked, the Settings it gives."""
+    unknown = sorted(set(table) - CONFIG_KEYS)
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, sorted(CONFIG_KEYS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        message = f"unknown key {excerpt(name)} ({hint}known: {', '.join(sorted(CONFIG_KEYS))})"
+        raise ConfigError(path, line_of_key(path, name), message)
+    where = Where(path, config_root(path))
+    changes: dict[str, Any] = {"config_path": str(path), "config_root": str(where.root)}
+    for key in KEYS:
+        if key.name in table:
+            try:
+                changes.update(key.parse(table[key.name], where))
+            except SettingError as exc:
+                line = line_of_key(path, key.name)
+                raise ConfigError(path, line, _message(repr(key.name), str(exc))) from None
     return replace(base, **changes)
+
+
+def from_cli(option: str, value: Any) -> dict[str, Any]:
+    """A command-line option's value through its key's parse: the Settings fields it sets;
+    ConfigError (no file: the option is named) when the value is wrong."""
+    key = KEYS_BY_OPTION[option]
+    try:
+        return key.parse(value, Where())
+    except SettingError as exc:
+        raise ConfigError(None, None, _message(option, str(exc))) from None
+
+
+def config_table() -> str:
+    """The README's table of configuration keys, generated from KEYS."""
+    rows = [
+        "| key | takes | default | option | what it does |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for key in KEYS:
+        option = f"`{key.option}`" if key.option else ""
+        literal = key.default[:1] in ('"', "[", "{") or key.default in ("true", "false")
+        default = f"`{key.default}`" if literal else key.default
+        rows.append(f"| `{key.name}` | {key.type} | {default} | {option} | {key.doc} |")
+    return "\n".join(rows) + "\n"
 
 
 def config_root(path: Path) -> Path:
     """The folder a config's paths must stay in: the repository holding it (project_root)."""
     return Path(untrusted.project_root(os.path.abspath(path.parent)))
-
-
-def _string(table: Mapping[str, Any], key: str, path: Path) -> str:
-    value = table[key]
-    if not isinstance(value, str) or not value:
-        raise ConfigError(path, line_of_key(path, key), f"{key!r} must be a non-empty string")
-    return value
 
 
 def _inside(path: Path, key: str, value: str, root: Path) -> str:
@@ -270,13 +563,6 @@ def _inside_link(path: Path, key: str, value: str, root: Path) -> str:
             f"but {excerpt(value)} leads outside it",
         )
     return target
-
-
-def _jobs(value: Any, path: Path) -> int:
-    """A positive integer, at most the CPU count: a tree's config may not fork 100,000."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(path, line_of_key(path, "jobs"), "'jobs' must be an integer >= 1")
-    return min(value, os.cpu_count() or 1)
 
 
 def _linkcheck(table: Any, path: Path) -> dict[str, Any]:
@@ -405,16 +691,6 @@ def load(
             raise ConfigError(path, None, "config file not found")
         settings = from_table(novadoclint_table(path), path, settings)
     return replace(settings, **(overrides or {}))
-
-
-def path_ignored(settings: Settings, path: str, rule: str) -> bool:
-    for glob, rules in settings.per_path_ignores:
-        if fnmatch.fnmatch(path, glob) and any(fnmatch.fnmatchcase(rule, r) for r in rules):
-            return True
-    for glob, codes in settings.doc8.ignore_path_errors:
-        if (path == glob or path.endswith("/" + glob.lstrip("./"))) and rule in codes:
-            return True
-    return False
 
 
 def names(values: Iterable[str]) -> tuple[str, ...]:
