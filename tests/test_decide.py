@@ -254,6 +254,24 @@ def test_suppression_comments_take_ids_patterns_tags_and_all(
     assert code == 0, out
 
 
+def test_unknown_rule_in_a_suppression_comment_is_an_error(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        repo,
+        {
+            "doc/source/admin/page.rst": f".. novadoclint: disable-file=D01\n\n"
+            f"Page\n====\n\n{LONG}\n"
+        },
+    )
+    code, out, _ = lint([str(repo / "doc/source")], capsys)
+    assert code == 1
+    assert (
+        "doc/source/admin/page.rst:1:1: error suppression-unknown-rule 'disable-file=' "
+        "suppresses nothing: no rule matches 'D01' (did you mean 'D001'?)"
+    ) in out
+
+
 def test_unmatched_patterns(repo: Path) -> None:
     config = repo / "pyproject.toml"
     config.write_text("")

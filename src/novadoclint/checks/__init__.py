@@ -18,6 +18,7 @@ from novadoclint.checks import (
     redirects,
     references,
     style,
+    suppressions,
     syntax,
     toctree,
 )
@@ -37,6 +38,7 @@ MODULES = (
     redirects,
     links,
     diagrams,
+    suppressions,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(
