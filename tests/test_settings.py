@@ -196,7 +196,7 @@ def test_doc8_max_line_length_not_an_integer(
     (tree / "tox.ini").write_text("[doc8]\nmax-line-length = abc\n")
     assert main(["--no-cache", str(tree)]) == 2
     err = capsys.readouterr().err
-    assert f"{tree / 'tox.ini'}: doc8's max-line-length must be an integer" in err
+    assert f"{tree / 'tox.ini'}:2: doc8's max-line-length must be an integer" in err
 
 
 # The command line: each option that sets a key goes through the key's parse.
@@ -258,3 +258,31 @@ def test_readme_configuration_table_is_the_keys_table() -> None:
     assert match, "README.md lacks the config-table markers in its Configuration section"
     assert readme.index("## Configuration") < match.start()
     assert match.group(1) == config_table(), "README's configuration table is stale"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[tool]\nnovadoclint = 1\n",
+        '[tool]\ndoc8 = "x"\n',
+        "[tool]\nnovadoclint = []\n",
+    ],
+)
+def test_odd_pyproject_tables_are_no_internal_error(
+    tree: Path, text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A tool.novadoclint or tool.doc8 that is no table was an AttributeError (exit 3)."""
+    (tree / "pyproject.toml").write_text(text)
+    code = main(["--no-cache", str(tree)])
+    err = capsys.readouterr().err
+    assert "internal error" not in err
+    assert code == (2 if "novadoclint =" in text else 0)
+    if code == 2:
+        assert f"{tree / 'pyproject.toml'}:2: 'tool.novadoclint' must be a table" in err
+
+
+def test_doc8_error_names_the_line(tree: Path) -> None:
+    (tree / "tox.ini").write_text("[tox]\n\n[doc8]\nmax-line-length = abc\n")
+    with pytest.raises(ConfigError) as caught:
+        load(tree)
+    assert caught.value.line == 4

@@ -130,18 +130,26 @@ def find_config(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "novadoclint" in read_toml(candidate).get("tool", {}):
+        if candidate.is_file() and "novadoclint" in _tool(read_toml(candidate)):
             return candidate
     return None
 
 
+def _tool(data: Mapping[str, Any]) -> dict[str, Any]:
+    tool = data.get("tool", {})
+    return tool if isinstance(tool, dict) else {}
+
+
 def novadoclint_table(path: Path) -> dict[str, Any]:
+    """The settings table: [tool.novadoclint], or a .novadoclint.toml's top level."""
     data = read_toml(path)
+    nested = _tool(data).get("novadoclint")
+    if nested is not None and not isinstance(nested, dict):
+        line = line_of_key(path, "novadoclint") or line_of_key(path, "tool")
+        raise ConfigError(path, line, "'tool.novadoclint' must be a table")
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("novadoclint", {})
-        return table if isinstance(table, dict) else {}
-    nested = data.get("tool", {}).get("novadoclint")
-    return nested if isinstance(nested, dict) else data
+        return nested or {}
+    return nested if nested is not None else data
 
 
 class SettingError(ValueError):
@@ -642,7 +650,9 @@ def read_doc8(start: Path) -> Doc8Options:
 def _doc8_section(path: Path) -> dict[str, Any]:
     try:
         if path.suffix == ".toml":
-            table = read_toml(path).get("tool", {}).get("doc8", {})
+            table = _tool(read_toml(path)).get("doc8", {})
+            if not isinstance(table, dict):  # doc8 would fail on it: not our section
+                return {}
             return {k.replace("-", "_"): v for k, v in table.items()}
         parser = configparser.RawConfigParser()
         parser.read_string(untrusted.read_bytes(path).decode("utf-8"), str(path))
@@ -664,7 +674,9 @@ def _doc8_options(section: Mapping[str, Any], path: Path) -> Doc8Options:
         try:
             options = replace(options, max_line_length=int(section["max_line_length"]))
         except (TypeError, ValueError):  # doc8 fails on it too; a traceback is no answer
-            raise ConfigError(path, None, "doc8's max-line-length must be an integer") from None
+            line = line_of_key(path, "max-line-length") or line_of_key(path, "max_line_length")
+            message = "doc8's max-line-length must be an integer"
+            raise ConfigError(path, line, message) from None
     if "allow_long_titles" in section:
         value = section["allow_long_titles"]
         flag = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
