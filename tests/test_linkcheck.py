@@ -818,3 +818,198 @@ def test_unexpected_cache_record_is_a_miss(server: LocalServer, tmp_path: Path) 
     assert cache.path_for(checker._cache_key(url, None)) == entry
     assert check_links([url], opts(use_cache=True), cache=cache)[url].status is LinkStatus.OK
     assert server.hits("/ok") == ["HEAD", "HEAD"]
+
+
+# -- a machine without a network ---------------------------------------------------------------
+
+
+class FakeResolver:
+    """socket.getaddrinfo for the test: names ending in one of *failing* do not resolve, names
+    in *answers* resolve to the address given, everything else goes to the real resolver
+    (which only ever sees 127.0.0.1 and localhost here). Records every lookup."""
+
+    def __init__(
+        self, failing: tuple[str, ...] = (), answers: dict[str, str] | None = None
+    ) -> None:
+        self.failing = failing
+        self.answers = answers or {}
+        self.lookups: list[str] = []
+        self.lock = threading.Lock()
+        self.real = socket.getaddrinfo
+
+    def __call__(self, host: object, port: object, *args: object, **kwargs: object) -> object:
+        name = str(host)
+        with self.lock:
+            self.lookups.append(name)
+        if name in self.answers:
+            address = self.answers[name]
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        if name.endswith(self.failing):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return self.real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> FakeResolver:
+    fake = FakeResolver(failing=(".example.net",))
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return fake
+
+
+def pages(hosts: int, per_host: int = 3) -> list[str]:
+    """URLs in sorted order, as the tree gives them: every page of a host together."""
+    return [f"https://h{h:02}.example.net/p{p}" for h in range(hosts) for p in range(per_host)]
+
+
+def test_offline_machine_raises_once_after_the_first_hosts(resolver: FakeResolver) -> None:
+    """No host resolves: one NetworkUnreachable after OFFLINE_AFTER_HOSTS distinct names,
+    not 60 broken links; the pages are taken host by host, so those are the first lookups."""
+    urls = pages(20)
+    with pytest.raises(linkcheck.NetworkUnreachable) as raised:
+        check_links(urls, opts(workers=1))
+    expected = tuple(f"h{h:02}.example.net" for h in range(linkcheck.OFFLINE_AFTER_HOSTS))
+    assert raised.value.hosts == expected
+    assert raised.value.pages == 60
+    assert resolver.lookups == list(expected)
+
+
+def test_offline_run_stops_early_with_many_workers(resolver: FakeResolver) -> None:
+    started = time.monotonic()
+    with pytest.raises(linkcheck.NetworkUnreachable) as raised:
+        check_links(pages(40, per_host=10), opts(workers=8))
+    assert time.monotonic() - started < 5
+    assert len(raised.value.hosts) >= linkcheck.OFFLINE_AFTER_HOSTS
+    assert len(resolver.lookups) <= linkcheck.OFFLINE_AFTER_HOSTS + 8  # of 400 pages
+    assert len(set(resolver.lookups)) == len(resolver.lookups)  # one page of each host first
+
+
+def test_offline_despite_private_answers_and_a_local_server(
+    resolver: FakeResolver, server: LocalServer
+) -> None:
+    """/etc/hosts or a captive resolver answer some names with private addresses: that is
+    no network either (the sandbox resolves pypi.org to 203.0.113.80)."""
+    resolver.answers = {"pypi.org": "203.0.113.80", "intranet.corp.com": "10.1.2.3"}
+    urls = [server.url("/ok"), "https://pypi.org/p", "https://intranet.corp.com/", *pages(8)]
+    with pytest.raises(linkcheck.NetworkUnreachable):
+        check_links(urls, opts(workers=1, allow_private=False))
+    assert server.hits() == []  # the guard refused loopback before the network was judged
+
+
+def test_one_public_answer_means_the_failures_are_the_links(
+    resolver: FakeResolver, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Near miss: a name resolved to a public address, so the network works and the dead
+    names are broken links, each named as before."""
+    real = linkcheck._address_refusal
+    public = ipaddress.ip_address("127.0.0.1")  # pretend the test server is public
+    monkeypatch.setattr(linkcheck, "_address_refusal", lambda a: None if a == public else real(a))
+    resolver.answers = {"mirror.example.org": "127.0.0.1"}
+    mirror = f"http://mirror.example.org:{server.port}/ok"
+    results = check_links([mirror, *pages(12, per_host=1)], opts(workers=1, allow_private=False))
+    assert results[mirror].status is LinkStatus.OK
+    broken = [r for url, r in results.items() if url != mirror]
+    assert len(broken) == 12
+    assert all(r.status is LinkStatus.BROKEN for r in broken)
+    assert broken[0].message == "DNS failure: h00.example.net: Name or service not known"
+
+
+def test_placeholder_names_say_nothing_about_the_network(resolver: FakeResolver) -> None:
+    """Near miss: 'controller', '.example', '.test', '.invalid', '.local' and '.internal'
+    names fail on any machine; however many, they are broken links, not an offline one."""
+    resolver.failing = ("",)  # nothing resolves
+    names = [f"controller{n}" for n in range(8)]
+    names += [f"h{n}.{tld}" for n in range(2) for tld in ("example", "test", "invalid", "local")]
+    names += ["node.internal", "nas.home.arpa", "router.lan"]
+    urls = [f"http://{name}:5000/v3" for name in names]
+    results = check_links(urls, opts(workers=1, allow_private=True))
+    assert [r.status for r in results.values()] == [LinkStatus.BROKEN] * len(urls)
+    assert all(r.message.startswith("DNS failure: ") for r in results.values())
+
+
+def test_a_few_failing_names_are_broken_links_with_a_warning(
+    resolver: FakeResolver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Near miss: fewer public names than OFFLINE_AFTER_HOSTS, none resolving: they may be
+    dead or the machine offline, so each is reported, and one warning says the doubt."""
+    urls = pages(3, per_host=2)
+    with caplog.at_level("WARNING", logger="novadoclint.linkcheck"):
+        results = check_links(urls, opts(workers=2))
+    assert all(r.status is LinkStatus.BROKEN for r in results.values())
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert warning.startswith(
+        "link check: no host name resolved (h00.example.net, h01.example.net, h02.example.net)"
+    )
+    assert "offline" in warning
+
+
+def test_dns_failures_are_not_cached(resolver: FakeResolver, tmp_path: Path) -> None:
+    """A DNS failure may be the machine's: the next run asks again (a 404 stays cached)."""
+    cache = DiskCache("test", tmp_path)
+    url = "https://h00.example.net/p0"
+    for _ in range(2):
+        assert check_links([url], opts(use_cache=True), cache=cache)[url].status is (
+            LinkStatus.BROKEN
+        )
+    assert resolver.lookups == ["h00.example.net"] * 2
+    assert not cache.directory.exists()
+
+
+def test_pages_are_taken_host_by_host() -> None:
+    todo: dict[str, frozenset[str | None]] = {
+        url: frozenset({None})
+        for url in [
+            "https://a.org/1",
+            "https://a.org/2",
+            "https://a.org/3",
+            "https://b.org/1",
+            "http://C.org:8080/1",
+            "https://c.org/2",
+        ]
+    }
+    assert list(linkcheck._host_by_host(todo)) == [
+        "https://a.org/1",
+        "https://b.org/1",
+        "http://C.org:8080/1",
+        "https://a.org/2",
+        "https://c.org/2",
+        "https://a.org/3",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("host", "public"),
+    [
+        ("docs.openstack.org", True),
+        ("pypi.org", True),
+        ("xn--bcher-kva.example.com", True),
+        ("localhost", False),
+        ("controller", False),
+        ("docs.example", False),
+        ("a.b.test", False),
+        ("x.invalid", False),
+        ("printer.local", False),
+        ("nas.home.arpa", False),
+        ("10.0.0.1", False),
+        ("::1", False),
+    ],
+)
+def test_public_name(host: str, public: bool) -> None:
+    assert linkcheck._public_name(host) is public
+
+
+def test_progress_is_reported_per_page_and_host(server: LocalServer) -> None:
+    seen: list[linkcheck.LinkProgress] = []
+    urls = [server.url("/ok"), server.url("/ok#x"), server.url("/missing")]
+    urls.append(f"http://localhost:{server.port}/ok")
+    check_links(urls, opts(retries=0), progress=seen.append)
+    assert seen[0] == linkcheck.LinkProgress(0, 3, hosts_total=2)
+    assert [p.done for p in seen] == [0, 1, 2, 3]
+    assert seen[-1].hosts_done == 2 and seen[-1].hosts_total == 2
+    by_host = {p.host: (p.host_done, p.host_total) for p in seen[1:]}
+    assert by_host == {"127.0.0.1": (2, 2), "localhost": (1, 1)}
+
+
+def test_no_progress_for_cached_or_network_free_links(server: LocalServer) -> None:
+    seen: list[linkcheck.LinkProgress] = []
+    check_links(["mailto:a@b.org", "ftp://x.org/"], opts(), progress=seen.append)
+    assert seen == [linkcheck.LinkProgress(0, 0)]

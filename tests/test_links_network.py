@@ -8,6 +8,7 @@ inferred from timing).
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 from collections.abc import Iterator
@@ -16,7 +17,9 @@ from pathlib import Path
 import pytest
 from linkserver import LinkServer, Route, no_proxy, serving
 
+from novadoclint import linkplan
 from novadoclint.cli import main
+from novadoclint.linkcheck import LinkProgress
 
 ROUTES = {
     "/ok": Route(body="<html><body><h2 id='install'>Install</h2></body></html>"),
@@ -251,3 +254,113 @@ def test_a_url_parsers_read_apart_is_malformed_and_never_fetched(
     ]
     assert code == 1
     assert server.requests() == []
+
+
+# -- no network; progress ------------------------------------------------------------------
+
+
+def test_offline_machine_is_one_error_and_exit_2(
+    in_tmp: Path,
+    server: LinkServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every lookup fails (no DNS): one message and exit 2, not ten broken links and exit 1
+    (or a pass); the local server's link is still checked, as its address needs no DNS."""
+    real = socket.getaddrinfo
+    lookups: list[object] = []
+
+    def offline(host: object, *args: object, **kwargs: object) -> object:
+        if host in ("127.0.0.1", "localhost"):
+            return real(host, *args, **kwargs)  # type: ignore[call-overload]
+        lookups.append(host)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
+    links = "".join(f"* https://docs{n}.openstack.org/page{n}\n" for n in range(10))
+    tree(in_tmp, server, "Links\n=====\n\n" + links + "* {s}/ok\n")
+    (in_tmp / ".novadoclint.toml").write_text(FAST + "workers = 1\n", "utf-8")
+    code, lines, err = run(capsys, server, "--check-links", "--allow-private", "--no-cache", "src")
+    hosts = ", ".join(f"docs{n}.openstack.org" for n in range(8))
+    assert err == (
+        "novadoclint: error: --check-links: the network is unreachable: no host name "
+        f"resolved ({hosts}), so the links (11 pages) were not checked and nothing is "
+        "reported; check the connection or the DNS settings, or lint without --check-links\n"
+    )
+    assert (code, lines) == (2, [])
+    assert len(lookups) == 8  # then it stopped
+    assert server.requests() == [("HEAD", "/ok")]
+
+
+def test_a_few_dead_names_are_broken_links(
+    in_tmp: Path,
+    server: LinkServer,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Near miss: fewer names than make an offline machine certain fail: each is a broken
+    link, and a warning voices the doubt. No progress line reaches a standard error that is
+    no terminal (captured here, as in CI)."""
+    real = socket.getaddrinfo
+
+    def one_dead(host: object, *args: object, **kwargs: object) -> object:
+        if host == "gone.openstack.org":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(socket, "getaddrinfo", one_dead)
+    tree(in_tmp, server, "Links\n=====\n\n* https://gone.openstack.org/x\n* {s}/ok\n")
+    code, lines, err = run(capsys, server, "--check-links", "--allow-private", "--no-cache", "src")
+    assert lines == [
+        "src/index.rst:4:3: error link-broken broken link 'https://gone.openstack.org/x': "
+        "DNS failure: gone.openstack.org: Name or service not known",
+        "1 files checked, 1 finding (1 error)",
+    ]
+    assert code == 1
+    assert "links:" not in err and "\r" not in err
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "novadoclint.linkcheck"]
+    assert warning.startswith("link check: no host name resolved (gone.openstack.org); ")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_terminal_progress_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        linkplan.shutil, "get_terminal_size", lambda fallback: os.terminal_size((60, 24))
+    )
+    stream = Terminal()
+    shown = linkplan.TerminalProgress(stream)
+    shown(LinkProgress(0, 661, hosts_total=52))
+    shown.INTERVAL = 0.0
+    shown(LinkProgress(120, 661, "docs.openstack.org", 40, 300, 14, 52))
+    shown(LinkProgress(121, 661, "evil\x1b[2J.org", 1, 1, 15, 52))
+    shown.close()
+    assert stream.getvalue().split("\r") == [
+        "",
+        "novadoclint: links: 0/661 pages, 0/52 hosts done\x1b[K",
+        "novadoclint: links: 120/661 pages, 14/52 hosts done; docs.o\x1b[K",  # 59 columns
+        "novadoclint: links: 121/661 pages, 15/52 hosts done; evil\\x\x1b[K",
+        "\x1b[K",  # cleared: what follows starts on a clean line
+    ]
+
+
+def test_terminal_progress_is_throttled_and_silent_elsewhere() -> None:
+    stream = Terminal()
+    shown = linkplan.TerminalProgress(stream)
+    for done in range(50):
+        shown(LinkProgress(done, 50, "a.org", done, 50, 0, 1))
+    shown(LinkProgress(50, 50, "a.org", 50, 50, 1, 1))  # the last one is always shown
+    assert stream.getvalue().count("\r") == 2
+    assert "50/50 pages" in stream.getvalue()
+    pipe = io.StringIO()  # not a terminal: CI logs and captured output get nothing
+    quiet = linkplan.TerminalProgress(pipe)
+    quiet(LinkProgress(1, 2, "a.org", 1, 2, 0, 1))
+    quiet.close()
+    assert pipe.getvalue() == ""
+    nothing = Terminal()
+    linkplan.TerminalProgress(nothing)(LinkProgress(0, 0))  # nothing to fetch
+    assert nothing.getvalue() == ""

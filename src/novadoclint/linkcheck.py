@@ -42,7 +42,13 @@ Every URL and every server answer is hostile input (the check runs on pull reque
   (requests' Session, which reads them, is not used; requests are sent by an adapter).
 * Passwords in URLs are shown and stored as ``***`` (:func:`redact`); cache keys are hashed.
 * Results can be cached in a :class:`~novadoclint.cache.DiskCache` with a lifetime per
-  outcome, so a re-run makes no requests for links already known.
+  outcome, so a re-run makes no requests for links already known. A DNS failure is not
+  cached: it may be the machine's, not the link's.
+* A machine without a network is told apart from a tree of broken links: when the first
+  :data:`OFFLINE_AFTER_HOSTS` distinct public host names looked up all fail and none has
+  resolved to a public address, the run stops and :class:`NetworkUnreachable` is raised,
+  rather than every link being reported broken. Pages are taken host by host in turn, so
+  those are the first lookups. The callback *progress* hears of every finished page.
 
 All state (connection pools, semaphores, rate-limit clocks) lives in a checker object created
 for one :func:`check_links` call; the module holds only the per-thread deadline of the request
@@ -110,9 +116,12 @@ __all__ = [
     "MAX_RETRY_AFTER",
     "MAX_RUN_TIMEOUT",
     "MAX_TIMEOUT",
+    "OFFLINE_AFTER_HOSTS",
     "LinkCheckOptions",
+    "LinkProgress",
     "LinkResult",
     "LinkStatus",
+    "NetworkUnreachable",
     "authority_ambiguity",
     "check_links",
     "redact",
@@ -137,6 +146,13 @@ _MIN_DERIVED_RUN = 120.0
 _MAX_DERIVED_RUN = 1800.0
 #: A blocking socket read waits at most this long before the deadline and Ctrl-C are checked.
 _READ_SLICE = 0.25
+#: Distinct public host names whose lookups all failed, none resolving, that mean "offline".
+OFFLINE_AFTER_HOSTS = 8
+#: Top-level names no public host has (RFC 2606, 6761, 6762, 8375; common private ones):
+#: a lookup failing for them says nothing about the network.
+_PRIVATE_TLDS = frozenset(
+    {"example", "invalid", "test", "localhost", "local", "internal", "lan", "localdomain"}
+)
 
 _SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -257,6 +273,35 @@ class LinkStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class LinkProgress:
+    """How far a check is, after a page (one URL without its fragment) is done.
+
+    *host* is the host name of that page ("" before the first), *host_done* and
+    *host_total* count that host's pages; *hosts_done* counts the hosts all of whose pages
+    are done.
+    """
+
+    done: int
+    total: int
+    host: str = ""
+    host_done: int = 0
+    host_total: int = 0
+    hosts_done: int = 0
+    hosts_total: int = 0
+
+
+class NetworkUnreachable(Exception):
+    """No host name resolves: the machine is offline (or has no DNS), so no link could be
+    judged. *hosts* are the public names whose lookups failed, sorted; *pages* is how many
+    pages the check had to fetch."""
+
+    def __init__(self, hosts: tuple[str, ...], pages: int) -> None:
+        super().__init__(f"no host name resolved ({len(hosts)} tried)")
+        self.hosts = hosts
+        self.pages = pages
+
+
+@dataclass(frozen=True, slots=True)
 class LinkResult:
     """What is known about *url*: a status, a human reason, the final HTTP code if any, and
     the URL a redirect chain ended at (``None`` when there was no redirect)."""
@@ -284,16 +329,22 @@ def _ttl_for(status: LinkStatus, options: LinkCheckOptions) -> float | None:
 
 
 def check_links(
-    urls: Iterable[str], options: LinkCheckOptions, *, cache: DiskCache | None = None
+    urls: Iterable[str],
+    options: LinkCheckOptions,
+    *,
+    cache: DiskCache | None = None,
+    progress: Callable[[LinkProgress], None] | None = None,
 ) -> dict[str, LinkResult]:
     """Check every distinct URL in *urls*; the result maps each of them, in input order.
 
     Raises ``ValueError`` only for invalid options (a regex saferegex refuses, a header
-    prefix that is not ``'*'`` or an http(s) URL); problems with links become results.
-    Results never contain a URL's password (see :func:`redact`), but their ``url`` is the
-    input URL, so callers showing it should redact it too.
+    prefix that is not ``'*'`` or an http(s) URL), and :class:`NetworkUnreachable` when
+    no host name resolves (see :data:`OFFLINE_AFTER_HOSTS`); problems with links become
+    results. *progress*, if given, is called on the calling thread before the first page
+    and after each page. Results never contain a URL's password (see :func:`redact`), but
+    their ``url`` is the input URL, so callers showing it should redact it too.
     """
-    return _Checker(options, cache if options.use_cache else None).run(urls)
+    return _Checker(options, cache if options.use_cache else None, progress).run(urls)
 
 
 def redact(text: str) -> str:
@@ -378,6 +429,11 @@ class _RedirectTrouble(_Final):
 
 class _HostDown(_Final):
     """The host's circuit breaker is open: too many failures in a row, so no more requests."""
+
+
+class _DnsFailure(_Final):
+    """The host name did not resolve: said of the link, but never cached (it may be the
+    machine's resolver that failed)."""
 
 
 class _Stopped(Exception):
@@ -784,12 +840,98 @@ def _fmt_seconds(seconds: float) -> str:
     return f"{seconds:g}"
 
 
+def _public_name(host: str) -> bool:
+    """Whether *host* (lower case, IDNA) may be a public host name: dotted, no IP literal,
+    no top-level name reserved for examples, tests or private networks."""
+    labels = host.rstrip(".").split(".")
+    if len(labels) < 2 or labels[-1] in _PRIVATE_TLDS or labels[-2:] == ["home", "arpa"]:
+        return False
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return False
+
+
+def _host_of(fetch_url: str) -> str:
+    try:
+        return (urlsplit(fetch_url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _host_by_host(
+    todo: dict[str, frozenset[str | None]],
+) -> dict[str, frozenset[str | None]]:
+    """*todo* reordered to take hosts in turn (a page of each, then a second of each...).
+
+    The first lookups then name distinct hosts, so an offline machine is recognised after
+    one round, and a host with hundreds of pages does not hold the others back (it has only
+    ``per_host`` slots anyway). Each host's pages keep their order.
+    """
+    by_host: dict[str, list[str]] = {}
+    for fetch_url in todo:
+        by_host.setdefault(_host_of(fetch_url), []).append(fetch_url)
+    order: list[str] = []
+    for round_ in range(max((len(pages) for pages in by_host.values()), default=0)):
+        order.extend(pages[round_] for pages in by_host.values() if round_ < len(pages))
+    return {fetch_url: todo[fetch_url] for fetch_url in order}
+
+
+class _Tally:
+    """Counts finished pages, per host too, for the *progress* callback (calling thread)."""
+
+    def __init__(
+        self,
+        todo: dict[str, frozenset[str | None]],
+        progress: Callable[[LinkProgress], None] | None,
+    ) -> None:
+        self._progress = progress
+        self._host = {fetch_url: _host_of(fetch_url) for fetch_url in todo}
+        self._host_total: dict[str, int] = {}
+        for host in self._host.values():
+            self._host_total[host] = self._host_total.get(host, 0) + 1
+        self._host_done: dict[str, int] = dict.fromkeys(self._host_total, 0)
+        self._done = 0
+        self._hosts_done = 0
+        self._report("")
+
+    def done(self, fetch_url: str) -> None:
+        host = self._host[fetch_url]
+        self._done += 1
+        self._host_done[host] += 1
+        if self._host_done[host] == self._host_total[host]:
+            self._hosts_done += 1
+        self._report(host)
+
+    def _report(self, host: str) -> None:
+        if self._progress is None:
+            return
+        self._progress(
+            LinkProgress(
+                done=self._done,
+                total=len(self._host),
+                host=host,
+                host_done=self._host_done.get(host, 0),
+                host_total=self._host_total.get(host, 0),
+                hosts_done=self._hosts_done,
+                hosts_total=len(self._host_total),
+            )
+        )
+
+
 class _Checker:
     """One :func:`check_links` call: its options, cache, adapters, and per-host limits."""
 
-    def __init__(self, options: LinkCheckOptions, cache: DiskCache | None) -> None:
+    def __init__(
+        self,
+        options: LinkCheckOptions,
+        cache: DiskCache | None,
+        progress: Callable[[LinkProgress], None] | None = None,
+    ) -> None:
         self._options = options
         self._cache = cache
+        self._progress = progress
         # The patterns come from conf.py or .novadoclint.toml, that is from the pull request:
         # they run through saferegex, with a time limit per match and one budget in all.
         budget = saferegex.Budget()
@@ -811,6 +953,11 @@ class _Checker:
         self._rng = random.Random()
         self._stop = threading.Event()  # set at the run deadline, on Ctrl-C, or when done
         self._run_ends = math.inf
+        # is the network there? public names whose lookup failed / that resolved publicly
+        self._dns_failed: dict[str, None] = {}
+        self._dns_resolved: set[str] = set()
+        self._offline = False
+        self._uncached: set[str] = set()  # fetch URLs whose result must not be cached
 
     # -- orchestration -------------------------------------------------------------------
 
@@ -840,14 +987,28 @@ class _Checker:
             if missing:
                 todo[fetch_url] = frozenset(missing)
 
+        todo = _host_by_host(todo)
         budget = self.run_deadline(len(todo))
         self._run_ends = time.monotonic() + budget
+        tally = _Tally(todo, self._progress)
         with contextlib.closing(self._fetch_all(todo)) as finished:
             for fetch_url, page in finished:
+                with self._lock:
+                    cacheable = fetch_url not in self._uncached
                 for anchor, result in page.items():
-                    self._cache_put(fetch_url, anchor, result)
+                    if cacheable:
+                        self._cache_put(fetch_url, anchor, result)
                     for url in plan[fetch_url][anchor]:
                         results[url] = dataclasses.replace(result, url=url)
+                tally.done(fetch_url)
+        if self._offline:
+            raise NetworkUnreachable(tuple(sorted(self._dns_failed)), len(todo))
+        if self._dns_failed and not self._dns_resolved:
+            _log.warning(
+                "link check: no host name resolved (%s); if this machine is offline, "
+                "their 'DNS failure' findings are its, not the links'",
+                ", ".join(sorted(self._dns_failed)),
+            )
         late = f"run deadline reached (the link check may take {_fmt_seconds(budget)} s in all)"
         for url in unique:
             if url not in results:
@@ -882,7 +1043,7 @@ class _Checker:
         try:
             while pending:
                 remaining = self._run_ends - time.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 or self._offline:
                     return
                 try:
                     finished = done.get(timeout=min(remaining, 0.5))
@@ -955,6 +1116,9 @@ class _Checker:
         try:
             fetch = self._probe(fetch_url, wanted)
         except _Final as final:
+            if isinstance(final, _DnsFailure):
+                with self._lock:
+                    self._uncached.add(fetch_url)
             results = {
                 anchor: LinkResult(
                     _join(fetch_url, anchor),
@@ -1203,11 +1367,13 @@ class _Checker:
         try:
             infos = _getaddrinfo_within(host, port, seconds)
         except socket.gaierror as exc:
+            self._note_lookup(host, resolved=False)
             message = f"{where}DNS failure: {host}: {exc.strerror or exc}"
-            raise _Final(LinkStatus.BROKEN, message, final_url=final_url) from exc
+            raise _DnsFailure(LinkStatus.BROKEN, message, final_url=final_url) from exc
         except TimeoutError as exc:
+            self._note_lookup(host, resolved=False)
             message = f"{where}DNS failure: {host}: no answer within {_fmt_seconds(seconds)} s"
-            raise _Final(LinkStatus.BROKEN, message, final_url=final_url) from exc
+            raise _DnsFailure(LinkStatus.BROKEN, message, final_url=final_url) from exc
         except (UnicodeError, OSError) as exc:
             message = f"{where}invalid host name {host!r}: {_short(exc)}"
             raise _Final(LinkStatus.BROKEN, message, final_url=final_url) from exc
@@ -1220,8 +1386,32 @@ class _Checker:
                     addresses.append(literal)
         if not addresses:
             message = f"{where}DNS failure: {host}: no address"
-            raise _Final(LinkStatus.BROKEN, message, final_url=final_url)
+            raise _DnsFailure(LinkStatus.BROKEN, message, final_url=final_url)
+        public = any(
+            _address_refusal(ipaddress.ip_address(a.split("%", 1)[0])) is None for a in addresses
+        )
+        if public:
+            self._note_lookup(host, resolved=True)
         return addresses
+
+    def _note_lookup(self, host: str, *, resolved: bool) -> None:
+        """Count a lookup of a public name; stop the run once the network is clearly absent.
+
+        Only names a public host may have count: a failure for ``controller`` or
+        ``docs.example`` (placeholders in documentation) says nothing about the network, and
+        neither does a name resolving to a private address (``/etc/hosts``, a captive
+        resolver). Once one name resolved publicly, failures are the links'.
+        """
+        if not _public_name(host):
+            return
+        with self._lock:
+            if resolved:
+                self._dns_resolved.add(host)
+                return
+            self._dns_failed.setdefault(host, None)
+            if len(self._dns_failed) >= OFFLINE_AFTER_HOSTS and not self._dns_resolved:
+                self._offline = True
+                self._stop.set()
 
     @contextlib.contextmanager
     def _host_slot(self, host: str) -> Iterator[None]:
