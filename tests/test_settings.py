@@ -286,3 +286,34 @@ def test_doc8_error_names_the_line(tree: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load(tree)
     assert caught.value.line == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('[severity]\nD001 = "info"\nD01 = "info"\n', 3),
+        ('[per-path-ignores]\n"a/*" = ["D001"]\n"b/*" = ["nonrule"]\n', 3),
+        ("[severity]\n", None),  # an empty table is fine
+        ("[tool.novadoclint]\n[tool.novadoclint.severity]\nD001 = 3\n", 3),
+        ('severity = "info"\n', 1),
+        ("[linkcheck]\nanchors = 1\n", 2),
+    ],
+)
+def test_errors_in_tables_name_the_entrys_line(tree: Path, text: str, line: int | None) -> None:
+    if line is None:
+        configured(tree, text)
+        return
+    with pytest.raises(ConfigError) as caught:
+        configured(tree, text)
+    assert caught.value.line == line
+
+
+def test_a_table_given_the_wrong_type_names_its_header(tree: Path) -> None:
+    (tree / "pyproject.toml").write_text(
+        '[tool.novadoclint]\nselect = ["D001"]\n\n[tool.novadoclint.per-path-ignores]\n'
+    )
+    assert load(tree).per_path_ignores == ()
+    (tree / "pyproject.toml").write_text("[tool.novadoclint]\n[[tool.novadoclint.severity]]\n")
+    with pytest.raises(ConfigError) as caught:
+        load(tree)
+    assert caught.value.line == 2 and "'severity' must be a table" in caught.value.message

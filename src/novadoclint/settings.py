@@ -154,7 +154,12 @@ def novadoclint_table(path: Path) -> dict[str, Any]:
 
 class SettingError(ValueError):
     """A value a key cannot take; the caller says where it was written (file and key, or
-    the command-line option)."""
+    the command-line option). ``at``: the entry of a table the problem is in (a rule id,
+    a glob), whose line is the one to show."""
+
+    def __init__(self, message: str, at: str | None = None) -> None:
+        super().__init__(message)
+        self.at = at
 
 
 @dataclass(frozen=True)
@@ -242,13 +247,13 @@ def _severity(value: Any, where: Where) -> dict[str, Any]:
     for rule_id, level in value.items():
         problem = unknown_rule_id(rule_id, _rules())
         if problem:
-            raise SettingError(problem)
+            raise SettingError(problem, at=rule_id)
         if not isinstance(level, str):
-            raise SettingError(f'{rule_id}: must be "error", "warning" or "info"')
+            raise SettingError(f'{rule_id}: must be "error", "warning" or "info"', at=rule_id)
         try:
             levels.append((rule_id, Severity.parse(level)))
         except ValueError as exc:
-            raise SettingError(f"{rule_id}: {exc}") from None
+            raise SettingError(f"{rule_id}: {exc}", at=rule_id) from None
     return {"severity": tuple(levels)}
 
 
@@ -264,11 +269,11 @@ def _per_path_ignores(value: Any, where: Where) -> dict[str, Any]:
         try:
             found = _strings(rules, split=True)
         except SettingError:
-            raise SettingError(f"{glob!r}: must be a list of rules") from None
+            raise SettingError(f"{glob!r}: must be a list of rules", at=glob) from None
         for name in found:
             problem = unknown_selector(name, _rules())
             if problem:
-                raise SettingError(f"{glob!r}: {problem}")
+                raise SettingError(f"{glob!r}: {problem}", at=glob)
         pairs.append((glob, found))
     return {"per_path_ignores": tuple(pairs)}
 
@@ -508,9 +513,27 @@ def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings
             try:
                 changes.update(key.parse(table[key.name], where))
             except SettingError as exc:
-                line = line_of_key(path, key.name)
+                line = _line_of(path, key.name, exc.at)
                 raise ConfigError(path, line, _message(repr(key.name), str(exc))) from None
     return replace(base, **changes)
+
+
+def _line_of(path: Path, name: str, at: str | None) -> int | None:
+    """The line of a table's entry, else of the key, else of its [...name] table header."""
+    line = (line_of_key(path, at) if at else None) or line_of_key(path, name)
+    if line is not None:
+        return line
+    try:
+        for number, text in enumerate(untrusted.read_text(path).splitlines(), 1):
+            header = text.strip()
+            if header.startswith("[") and header.rstrip("]").rsplit(".", 1)[-1] in (
+                name,
+                f"[{name}",
+            ):
+                return number
+    except OSError:
+        return None
+    return None
 
 
 def from_cli(option: str, value: Any) -> dict[str, Any]:
