@@ -1013,3 +1013,23 @@ def test_no_progress_for_cached_or_network_free_links(server: LocalServer) -> No
     seen: list[linkcheck.LinkProgress] = []
     check_links(["mailto:a@b.org", "ftp://x.org/"], opts(), progress=seen.append)
     assert seen == [linkcheck.LinkProgress(0, 0)]
+
+
+@pytest.mark.parametrize(
+    ("addresses", "allow_private", "evidence"),
+    [
+        (["93.184.216.34"], False, True),
+        (["2606:2800:220:1::1"], False, True),
+        (["127.0.0.1", "93.184.216.34"], False, True),
+        (["10.1.2.3"], False, False),  # the guard refuses it: no sign the internet is there
+        (["10.1.2.3"], True, True),  # an intranet's DNS answered, and its hosts are wanted
+        (["192.168.1.10"], True, True),
+        (["fd12::1"], True, True),
+        (["127.0.0.1"], True, False),  # /etc/hosts answers without a network
+        (["::1"], True, False),
+        (["203.0.113.80"], True, False),  # a sandbox resolver's answer for every name
+        (["169.254.169.254"], True, False),
+    ],
+)
+def test_network_evidence(addresses: list[str], allow_private: bool, evidence: bool) -> None:
+    assert linkcheck._network_evidence(addresses, allow_private=allow_private) is evidence

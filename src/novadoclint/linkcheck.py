@@ -174,6 +174,10 @@ _METADATA_ADDRESSES = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+#: Where an intranet's hosts live (RFC 1918, RFC 4193).
+_PRIVATE_USE = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 #: An authority no two URL parsers can read differently: a plain host name or IPv4, a port.
 _PLAIN_AUTHORITY = re.compile(r"[A-Za-z0-9._-]+(?::[0-9]{1,5})?\Z")
@@ -853,6 +857,23 @@ def _public_name(host: str) -> bool:
     return False
 
 
+def _network_evidence(addresses: Iterable[str], *, allow_private: bool) -> bool:
+    """Whether a name resolving to *addresses* shows that the resolver works.
+
+    A public address does. With ``allow_private`` (an intranet's documentation) so does an
+    address of the private-use ranges (RFC 1918, unique local): an intranet's DNS answered.
+    Loopback (``/etc/hosts``), documentation and other reserved ranges (what a captive or
+    sandbox resolver answers for every name) do not.
+    """
+    for literal in addresses:
+        address = ipaddress.ip_address(literal.split("%", 1)[0])
+        if _address_refusal(address) is None:
+            return True
+        if allow_private and any(address in network for network in _PRIVATE_USE):
+            return True
+    return False
+
+
 def _host_of(fetch_url: str) -> str:
     try:
         return (urlsplit(fetch_url).hostname or "").lower()
@@ -1387,10 +1408,7 @@ class _Checker:
         if not addresses:
             message = f"{where}DNS failure: {host}: no address"
             raise _DnsFailure(LinkStatus.BROKEN, message, final_url=final_url)
-        public = any(
-            _address_refusal(ipaddress.ip_address(a.split("%", 1)[0])) is None for a in addresses
-        )
-        if public:
+        if _network_evidence(addresses, allow_private=self._options.allow_private):
             self._note_lookup(host, resolved=True)
         return addresses
 
@@ -1399,8 +1417,8 @@ class _Checker:
 
         Only names a public host may have count: a failure for ``controller`` or
         ``docs.example`` (placeholders in documentation) says nothing about the network, and
-        neither does a name resolving to a private address (``/etc/hosts``, a captive
-        resolver). Once one name resolved publicly, failures are the links'.
+        neither does an answer :func:`_network_evidence` does not take (``/etc/hosts``, a
+        captive resolver). Once one name resolved, failures are the links'.
         """
         if not _public_name(host):
             return
