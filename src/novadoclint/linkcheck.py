@@ -45,8 +45,9 @@ Every URL and every server answer is hostile input (the check runs on pull reque
   outcome, so a re-run makes no requests for links already known. A DNS failure is not
   cached: it may be the machine's, not the link's.
 * A machine without a network is told apart from a tree of broken links: when the first
-  :data:`OFFLINE_AFTER_HOSTS` distinct public host names looked up all fail and none has
-  resolved to a public address, the run stops and :class:`NetworkUnreachable` is raised,
+  :data:`OFFLINE_AFTER_HOSTS` distinct public host names looked up all fail and no name has
+  resolved to a public address (or, with ``allow_private``, a private-use one), the run
+  stops and :class:`NetworkUnreachable` is raised,
   rather than every link being reported broken. Pages are taken host by host in turn, so
   those are the first lookups. The callback *progress* hears of every finished page.
 
