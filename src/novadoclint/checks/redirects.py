@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from novadoclint import htaccess, saferegex, untrusted
+from novadoclint import generated, htaccess, saferegex, untrusted
 from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.htaccess import Chain, Problem, Redirect
@@ -125,8 +125,9 @@ def redirect_target_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     same way for the usual patterns. A target whose page part depends on a
     captured group (`/nova/$1/reference/$2.html`) names no one page and is
     checked only where another rule leads into it. Pages Sphinx builds
-    without a source (`genindex`, `search`) and `generated-files` count as
-    present; targets outside the project (`/placement/$1/`, full URLs) are
+    without a source (`genindex`, `search`), `generated-files` and the pages
+    the build writes (sphinxcontrib.apidoc's, autosummary's stubs: see
+    `generated-assumed`) count as present; targets outside the project (`/placement/$1/`, full URLs) are
     not checked. Each regex match has a time limit (0.1 s) and each file a
     budget (5 s): a regex that exceeds them is reported and treated as not
     matching. A `.htaccess` that is a symbolic link out of the repository, is
@@ -226,7 +227,9 @@ def _exists(index: FactsIndex, ctx: Context, name: str) -> bool:
     if name in index.docs or name in SPECIAL_PAGES:
         return True
     suffixes = index.conf.source_suffixes
-    return any(matches_any(name + s, ctx.settings.generated_files) for s in suffixes)
+    if any(matches_any(name + s, ctx.settings.generated_files) for s in suffixes):
+        return True
+    return generated.of(index, ctx).doc(name) is not None  # a page the build writes
 
 
 @rule("redirect-test-mismatch", Severity.ERROR, Phase.TREE, tags={"redirects"})
