@@ -321,20 +321,23 @@ def test_a_spent_nitpick_budget_is_said_once(
     settings = Settings(select=("regex-timeout",), jobs=1, cache=False)
     found, _ = lint_project(load_project(tmp_path, True), settings)
     messages = [(f.line, f.message) for f in found]
-    assert messages == [
+    # How many patterns time out before the budget is spent depends on the machine's
+    # load (each has 0.1 s of 0.3 s): at least one, at most three, each said once.
+    spent = (
+        2,  # the setting's line: no one pattern is to blame
+        "nitpick_ignore_regex patterns took over 0.3 s in all; those not yet tried are "
+        "treated as not matching",
+    )
+    assert messages[0] == spent and messages.count(spent) == 1
+    timed_out = messages[1:]
+    assert 1 <= len(timed_out) <= 3
+    assert timed_out == [
         (
-            2,  # the setting's line: no one pattern is to blame
-            "nitpick_ignore_regex patterns took over 0.3 s in all; those not yet tried are "
-            "treated as not matching",
-        ),
-        *[
-            (
-                3 + i,
-                f"nitpick_ignore_regex pattern '(a|a)+$|budget-{i}' took over 0.1 s on one "
-                "target (catastrophic backtracking?); treated as not matching",
-            )
-            for i in range(2)
-        ],
+            3 + i,
+            f"nitpick_ignore_regex pattern '(a|a)+$|budget-{i}' took over 0.1 s on one "
+            "target (catastrophic backtracking?); treated as not matching",
+        )
+        for i in range(len(timed_out))
     ]
 
 
@@ -347,9 +350,10 @@ def test_a_local_extension_outside_the_project_is_not_read(tmp_path: Path) -> No
         f"import sys\nsys.path.insert(0, {str(tmp_path / 'outside')!r})\nextensions = ['bigext']\n"
     )
     write(tmp_path / "outside", {"bigext.py": EXTENSION})
-    result = run(project, "--format", "json", "--select", "unknown-directive", timeout=60)
-    assert [f["rule"] for f in findings(result)] == ["unknown-directive"]
+    select = ("--select", "unknown-directive,extension-unreadable")
+    result = run(project, "--format", "json", *select, timeout=60)
+    assert [f["rule"] for f in findings(result)] == ["extension-unreadable"]  # not read
     (tmp_path / "outside" / "bigext.py").rename(project / "bigext.py")  # inside: read
     (project / "conf.py").write_text("extensions = ['bigext']\n")
-    result = run(project, "--format", "json", "--select", "unknown-directive", timeout=60)
+    result = run(project, "--format", "json", *select, timeout=60)
     assert findings(result) == []
