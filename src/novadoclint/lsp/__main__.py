@@ -1,0 +1,3 @@
+from novadoclint.lsp.server import main
+
+raise SystemExit(main())

@@ -1,0 +1,299 @@
+"""The language server: LSP over stdio with pygls, diagnostics for the whole tree.
+
+``initialized`` finds the Sphinx source dirs of the workspace folders, lints each
+tree once (through the facts cache) and publishes diagnostics for every file with
+findings. An open document's text overlays the file on disk; a change re-parses
+that document alone after a short pause (``DEBOUNCE``) and re-runs the
+cross-document rules over the index, then publishes diagnostics for every file
+whose findings changed, including an empty list for a file that has none left.
+Saving, closing and the client's file watcher keep the trees true to disk; a
+change to ``conf.py`` or to a config file reloads its tree. No network check runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from novadoclint import __version__
+from novadoclint.checks import ALL_RULES
+from novadoclint.explain import explain
+from novadoclint.findings import Finding
+from novadoclint.lsp.diagnostics import LinesOf, related_information, to_diagnostic
+from novadoclint.lsp.workspace import Tree, discover, is_config
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE = 0.15  # seconds of quiet after an edit before the re-lint
+RULES = {r.id: r for r in ALL_RULES}
+
+
+class Server(LanguageServer):
+    """The trees of the workspace and what was last published for each file."""
+
+    def __init__(self) -> None:
+        super().__init__("novadoclint", __version__)
+        self.trees: list[Tree] = []
+        self.shown: dict[str, tuple[Finding, ...]] = {}  # uri -> findings published
+        self.diagnostics: dict[str, list[lsp.Diagnostic]] = {}  # uri -> published
+        self.pending: dict[int, set[str]] = {}  # tree number -> changed paths
+        self.reload: set[int] = set()  # trees to load again (config) ...
+        self.relist: set[int] = set()  # ... or to list again (files created, deleted)
+        self.timer: asyncio.TimerHandle | None = None
+
+    # -- trees -----------------------------------------------------------------
+
+    def open_workspace(self, folders: Iterable[Path]) -> None:
+        seen: set[Path] = {t.srcdir for t in self.trees}
+        for folder in folders:
+            for srcdir, has_conf in discover(folder):
+                if srcdir not in seen:
+                    seen.add(srcdir)
+                    tree = Tree(srcdir, has_conf)
+                    tree.load()
+                    self.trees.append(tree)
+                    if tree.error:
+                        self.window_show_message(
+                            lsp.ShowMessageParams(lsp.MessageType.Error, tree.error)
+                        )
+
+    def tree_of(self, path: Path) -> tuple[int, Tree, str] | None:
+        """The innermost tree holding ``path``, and its path relative to the source dir."""
+        best: tuple[int, Tree, str] | None = None
+        for number, tree in enumerate(self.trees):
+            rel = tree.relative(path)
+            if rel is not None and (
+                best is None or len(str(tree.srcdir)) > len(str(best[1].srcdir))
+            ):
+                best = (number, tree, rel)
+        return best
+
+    def trees_configured_by(self, path: Path) -> list[int]:
+        return [n for n, tree in enumerate(self.trees) if is_config(tree.srcdir, path)]
+
+    # -- scheduling ------------------------------------------------------------
+
+    def schedule(self) -> None:
+        """Re-lint after ``DEBOUNCE`` seconds of quiet (each edit restarts the wait)."""
+        if self.timer is not None:
+            self.timer.cancel()
+        loop = asyncio.get_running_loop()
+        self.timer = loop.call_later(DEBOUNCE, self.flush)
+
+    def flush(self) -> None:
+        self.timer = None
+        pending, self.pending = self.pending, {}
+        reload, self.reload = self.reload, set()
+        relist, self.relist = self.relist, set()
+        edited: set[tuple[int, str]] = set()
+        for number, tree in enumerate(self.trees):
+            try:
+                if number in reload:
+                    tree.load()
+                elif number in relist:
+                    tree.relist()
+                    tree.update(pending.get(number, ()))
+                elif number in pending:
+                    tree.update(pending[number])
+            except Exception:  # a bug of ours must not take the editor's server down
+                log.exception("re-linting %s failed", tree.srcdir)
+                self.window_log_message(
+                    lsp.LogMessageParams(
+                        lsp.MessageType.Error, f"novadoclint: re-linting {tree.srcdir} failed"
+                    )
+                )
+            edited.update((number, p) for p in pending.get(number, ()))
+        self.publish(edited, everything=bool(reload))
+
+    # -- publishing ------------------------------------------------------------
+
+    def publish(self, edited: Iterable[tuple[int, str]] = (), *, everything: bool = False) -> None:
+        """Publish diagnostics for every file whose findings (or text, when edited) changed."""
+        current: dict[str, tuple[int, str, tuple[Finding, ...]]] = {}
+        for number, tree in enumerate(self.trees):
+            for path, found in tree.findings.items():
+                uri = from_fs_path(str(tree.srcdir / path)) or ""
+                current[uri] = (number, path, found)
+        touched = set()
+        for number, path in edited:
+            uri = from_fs_path(str(self.trees[number].srcdir / path)) or ""
+            touched.add(uri)
+        for uri in sorted(set(current) | set(self.shown)):
+            if uri not in current:
+                self.shown.pop(uri, None)
+                self.diagnostics.pop(uri, None)
+                self.send(uri, [])
+                continue
+            number, path, found = current[uri]
+            if not everything and uri not in touched and self.shown.get(uri) == found:
+                continue
+            tree = self.trees[number]
+            lines = LinesOf(tree.text)
+            diagnostics = [
+                to_diagnostic(
+                    f, lines(path), related_information(tree.srcdir, tree.index, f, lines)
+                )
+                for f in found
+            ]
+            self.shown[uri] = found
+            if self.diagnostics.get(uri) != diagnostics:
+                self.diagnostics[uri] = diagnostics
+                self.send(uri, diagnostics)
+
+    def send(self, uri: str, diagnostics: Sequence[lsp.Diagnostic]) -> None:
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=list(diagnostics))
+        )
+
+
+server = Server()
+
+
+def _path(uri: str) -> Path | None:
+    path = to_fs_path(uri)
+    return Path(path) if path else None
+
+
+@server.feature(lsp.INITIALIZED)
+def initialized(ls: Server, params: lsp.InitializedParams) -> None:
+    folders = [p for f in ls.workspace.folders.values() if (p := _path(f.uri)) is not None]
+    if not folders and ls.workspace.root_path:
+        folders = [Path(ls.workspace.root_path)]
+    ls.open_workspace(folders)
+    ls.publish(everything=True)
+    watched = ls.client_capabilities.workspace
+    dynamic = (
+        watched is not None
+        and watched.did_change_watched_files is not None
+        and watched.did_change_watched_files.dynamic_registration
+    )
+    if dynamic:
+        ls.client_register_capability(
+            lsp.RegistrationParams(
+                [
+                    lsp.Registration(
+                        "novadoclint-watch",
+                        lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        lsp.DidChangeWatchedFilesRegistrationOptions(
+                            [lsp.FileSystemWatcher(glob_pattern="**/*")]
+                        ),
+                    )
+                ]
+            )
+        )
+
+
+def _edited(ls: Server, uri: str, text: str | None) -> None:
+    """The editor's text of a document (None: closed, the file on disk counts again)."""
+    path = _path(uri)
+    found = ls.tree_of(path) if path is not None else None
+    if found is None:
+        return
+    number, tree, rel = found
+    if text is None:
+        old = tree.overlay.pop(rel, None)
+        if old is None or old == tree.text(rel):
+            return
+    else:
+        if tree.overlay.get(rel, None if rel in tree.overlay else tree.text(rel)) == text:
+            tree.overlay[rel] = text
+            return  # no change, or opened as it is on disk: its findings are published
+        tree.overlay[rel] = text
+    ls.pending.setdefault(number, set()).add(rel)
+    ls.schedule()
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: Server, params: lsp.DidOpenTextDocumentParams) -> None:
+    _edited(ls, params.text_document.uri, params.text_document.text)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: Server, params: lsp.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    _edited(ls, uri, ls.workspace.get_text_document(uri).source)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: Server, params: lsp.DidCloseTextDocumentParams) -> None:
+    _edited(ls, params.text_document.uri, None)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: Server, params: lsp.DidSaveTextDocumentParams) -> None:
+    path = _path(params.text_document.uri)
+    if path is None:
+        return
+    numbers = ls.trees_configured_by(path)
+    ls.reload.update(numbers)
+    found = ls.tree_of(path)
+    if found is not None:
+        number, tree, rel = found
+        if tree.project is not None and rel not in tree.project.files:
+            ls.relist.add(number)  # saved for the first time
+        # files that include it read it from disk: they see the change now
+        ls.pending.setdefault(number, set()).add(rel)
+    if numbers or found is not None:
+        ls.schedule()
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched_files(ls: Server, params: lsp.DidChangeWatchedFilesParams) -> None:
+    for change in params.changes:
+        path = _path(change.uri)
+        if path is None:
+            continue
+        ls.reload.update(ls.trees_configured_by(path))
+        if path.name == "conf.py" and change.type is lsp.FileChangeType.Created:
+            ls.open_workspace([path.parent])  # a new tree
+        found = ls.tree_of(path)
+        if found is None:
+            continue
+        number, tree, rel = found
+        if change.type is not lsp.FileChangeType.Changed:
+            ls.relist.add(number)
+        if rel not in tree.overlay:
+            ls.pending.setdefault(number, set()).add(rel)
+    ls.schedule()
+
+
+@server.feature(lsp.TEXT_DOCUMENT_HOVER)
+def hover(ls: Server, params: lsp.HoverParams) -> lsp.Hover | None:
+    """On a diagnostic: the rule's explanation (``--explain``)."""
+    position = params.position
+    texts = []
+    for diagnostic in ls.diagnostics.get(params.text_document.uri, ()):
+        rng = diagnostic.range
+        if not (rng.start.line <= position.line <= rng.end.line):
+            continue
+        if position.line == rng.start.line and position.character < rng.start.character:
+            continue
+        if position.line == rng.end.line and position.character > rng.end.character:
+            continue
+        rule = RULES.get(str(diagnostic.code))
+        if rule is not None:
+            texts.append(f"**{rule.id}**: {diagnostic.message}\n\n```text\n{explain(rule)}```")
+    if not texts:
+        return None
+    return lsp.Hover(lsp.MarkupContent(lsp.MarkupKind.Markdown, "\n\n---\n\n".join(texts)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``novadoclint-lsp``: serve LSP over stdio (the only transport)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in args):
+        print("usage: novadoclint-lsp\n\nA language server for Sphinx trees, over stdio.")
+        return 0
+    if any(a == "--version" for a in args):
+        print(f"novadoclint-lsp {__version__}")
+        return 0
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s: %(message)s")
+    server.start_io()
+    return 0

@@ -1,0 +1,228 @@
+"""The server's state: one ``Tree`` per Sphinx source dir of the workspace.
+
+A tree keeps every document's phase-1 result, so that an edit re-parses one
+document and re-runs only the cross-document rules over the index (the engine's
+``lint_project`` does both phases for the whole tree; the pieces it is made of
+are public and reused here: ``run_phase1_cached``, ``phase1_bytes``, ``FactsIndex``,
+the tree rules through ``run_guarded``, and ``decide.finalise``).
+
+The editor's unsaved text (the overlay) replaces a document's bytes on disk
+while it is open. Network rules never run here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from novadoclint import parse, vocabulary
+from novadoclint.checks import ALL_RULES
+from novadoclint.context import Context
+from novadoclint.decide import finalise, is_selected
+from novadoclint.engine import (
+    Phase1Result,
+    RuleHit,
+    file_rule_ids,
+    phase1_bytes,
+    phase1_file,
+    run_guarded,
+    run_phase1_cached,
+)
+from novadoclint.findings import Finding
+from novadoclint.index import FactsIndex
+from novadoclint.policy import load_policy
+from novadoclint.project import Project, find_srcdir, load_project
+from novadoclint.registry import Phase
+from novadoclint.settings import Settings, load
+
+log = logging.getLogger(__name__)
+
+#: Folders no Sphinx tree of the workspace lives in (as the CLI's discovery prunes).
+PRUNED = frozenset({"node_modules", "__pycache__", "site-packages", "_build"})
+#: Files whose change can change every finding: reload the tree.
+CONFIG_NAMES = frozenset(
+    {
+        "conf.py",
+        "pyproject.toml",
+        ".novadoclint.toml",
+        "tox.ini",
+        "setup.cfg",
+        ".doc8.ini",
+        "doc8.ini",
+    }
+)
+
+
+def discover(folder: Path) -> list[tuple[Path, bool]]:
+    """The Sphinx source dirs of a workspace folder: (source dir, has conf.py).
+
+    The folder's own tree when a ``conf.py`` is at or above it (as the CLI finds
+    it for a path); otherwise every folder below holding a ``conf.py`` that is no
+    Python package's module. Hidden folders, ``_build`` and installs are not searched.
+    """
+    folder = folder.resolve()
+    if not folder.is_dir():
+        return []
+    srcdir, has_conf = find_srcdir(folder)
+    if has_conf:
+        return [(srcdir, True)]
+    found: list[tuple[Path, bool]] = []
+    for top, subfolders, names in os.walk(folder):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in PRUNED)
+        if "conf.py" in names and "__init__.py" not in names:
+            found.append((Path(top), True))
+            subfolders[:] = []  # a tree's folders are its own
+    return sorted(found)
+
+
+def is_config(srcdir: Path, path: Path) -> bool:
+    """Whether a change to ``path`` can change the whole tree's findings."""
+    if path.name not in CONFIG_NAMES:
+        return False
+    folder = path.resolve().parent
+    return folder == srcdir or folder in srcdir.parents
+
+
+@dataclass
+class Tree:
+    """One source dir: its project, settings, documents' results and findings."""
+
+    srcdir: Path
+    has_conf: bool
+    overlay: dict[str, str] = field(default_factory=dict)  # rel path -> unsaved text
+    project: Project | None = None
+    settings: Settings | None = None
+    ctx: Context | None = None
+    results: dict[str, Phase1Result] = field(default_factory=dict)  # rel path -> result
+    index: FactsIndex | None = None
+    findings: dict[str, tuple[Finding, ...]] = field(default_factory=dict)  # rel path -> found
+    error: str | None = None  # why the tree could not be linted (a config error)
+
+    # -- loading ---------------------------------------------------------------
+
+    def load(self) -> None:
+        """Read conf.py, the config and the file list, lint every document."""
+        self.results = {}
+        try:
+            self.settings = load(self.srcdir, overrides={"check_links": False})
+            self.project = load_project(self.srcdir, self.has_conf)
+        except Exception as exc:  # ConfigError, ProjectError, an unreadable conf.py
+            log.warning("cannot lint %s: %s", self.srcdir, exc)
+            self.error = str(exc)
+            self.project = self.settings = self.ctx = self.index = None
+            self.findings = {}
+            return
+        self.error = None
+        self.ctx = self._context(self.project, self.settings)
+        items = sorted(self.project.docs.items())
+        jobs = self.settings.jobs or os.cpu_count() or 1
+        for result in run_phase1_cached(self.ctx, items, jobs):
+            self.results[result.facts.path] = result
+        for path in list(self.overlay):
+            self._parse(path)
+        self._phase2()
+
+    @staticmethod
+    def _context(project: Project, settings: Settings) -> Context:
+        confdir = project.srcdir if project.conf.path else None
+        vocab = vocabulary.build(
+            project.conf,
+            confdir,
+            extra_directives=settings.extra_directives,
+            extra_roles=settings.extra_roles,
+            python=settings.python,
+            python_root=settings.python_root,
+        )
+        policy = load_policy(settings.profile)
+        return Context(str(project.srcdir), settings, project.conf, vocab, policy)
+
+    def relist(self) -> None:
+        """Walk the folder again (a file was created or deleted); keep unchanged results."""
+        if self.project is None or self.ctx is None:
+            self.load()
+            return
+        self.project = load_project(self.srcdir, self.has_conf)
+        paths = set(self.project.docs.values())
+        for path in list(self.results):
+            if path not in paths:
+                del self.results[path]
+        new = [p for p in sorted(paths) if p not in self.results]
+        self._parse_all(new)
+        self._phase2()
+
+    # -- edits -----------------------------------------------------------------
+
+    def relative(self, path: Path) -> str | None:
+        """The posix path of ``path`` relative to the source dir; None if outside."""
+        try:
+            rel = path.resolve().relative_to(self.srcdir)
+        except ValueError:
+            return None
+        return rel.as_posix()
+
+    def update(self, paths: Iterable[str]) -> None:
+        """Re-parse the given documents (and those including them), then phase 2."""
+        if self.project is None:
+            return
+        self._parse_all(self._affected(paths))
+        self._phase2()
+
+    def _affected(self, paths: Iterable[str]) -> list[str]:
+        wanted = set(paths)
+        docs = set(self.project.docs.values()) if self.project else set()
+        out = {p for p in wanted if p in docs}
+        for path, result in self.results.items():
+            if wanted & set(result.facts.dependencies):
+                out.add(path)
+        return sorted(out)
+
+    def _parse_all(self, paths: Iterable[str]) -> None:
+        for path in paths:
+            self._parse(path)
+
+    def _parse(self, path: str) -> None:
+        """Phase 1 for one document: the editor's text when open, else the file."""
+        if self.project is None or self.ctx is None:
+            return
+        docname = self.project.docname_of.get(path)
+        if docname is None:
+            return
+        text = self.overlay.get(path)
+        with parse.namespace(self.ctx.vocabulary):  # the tree's roles and directives
+            if text is None:
+                self.results[path] = phase1_file(self.ctx, file_rule_ids(), (docname, path))
+                return
+            raw = text.encode("utf-8", "surrogateescape")
+            self.results[path] = phase1_bytes(self.ctx, file_rule_ids(), docname, path, raw)
+
+    def _phase2(self) -> None:
+        """The cross-document rules over the index, then what is reported (decide)."""
+        assert self.project is not None and self.ctx is not None and self.settings is not None
+        facts = {r.facts.docname: r.facts for r in self.results.values()}
+        self.index = FactsIndex(str(self.srcdir), self.project.conf, facts, self.project.files)
+        hits: list[RuleHit] = [h for r in self.results.values() for h in r.hits]
+        for rule in ALL_RULES:
+            if rule.phase is Phase.TREE and is_selected(rule, self.settings):
+                hits.extend(run_guarded(rule, "conf.py", self.index, self.ctx))
+        grouped: dict[str, list[Finding]] = {}
+        for finding in finalise(hits, self.index, self.settings, ALL_RULES):
+            path = os.path.normpath(finding.path).replace(os.sep, "/")
+            grouped.setdefault(path, []).append(replace(finding, path=path))
+        self.findings = {path: tuple(found) for path, found in grouped.items()}
+
+    # -- reading ---------------------------------------------------------------
+
+    def text(self, path: str) -> str | None:
+        """A file's text as the editor sees it (overlay first); None if unreadable."""
+        if path in self.overlay:
+            return self.overlay[path]
+        try:
+            return (self.srcdir / path).read_text("utf-8", "replace")
+        except OSError:
+            return None
+
+    def all_findings(self) -> Mapping[str, tuple[Finding, ...]]:
+        return self.findings

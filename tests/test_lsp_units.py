@@ -1,0 +1,132 @@
+"""novadoclint-lsp's parts without a server: ranges, discovery, a tree's re-lint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("lsprotocol")
+
+from novadoclint.findings import Finding, Hit, Severity
+from novadoclint.lsp import workspace
+from novadoclint.lsp.diagnostics import span, split_lines, to_range
+from novadoclint.registry import Phase, Rule, RuleDoc
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "message", "expected"),
+    [
+        ("See :ref:`nolabel` here.", 5, "undefined label: 'nolabel'", ":ref:`nolabel`"),
+        ("See :ref:`nolabel` here.", 11, "undefined label: 'nolabel'", ":ref:`nolabel`"),
+        ("A `link <x.html>`_ here.", 3, "x", "`link <x.html>`_"),
+        ("   * - :doc:`gone`", 8, "unknown document: 'gone'", ":doc:`gone`"),
+        # no role at the column: the message's quoted name on the line
+        ("   .. image:: pics/no.png", 1, "image file not readable: 'pics/no.png'", "pics/no.png"),
+        # neither: the line's text, without indentation and trailing blanks
+        ("   Some text.   ", 1, "a problem", "Some text."),
+        ("Title", 1, "'elsewhere' is missing", "Title"),
+    ],
+)
+def test_span_covers_the_offending_text(
+    line: str, column: int, message: str, expected: str
+) -> None:
+    start, end = span(line, column, message)
+    assert line[start:end] == expected
+
+
+def test_a_finding_past_the_end_is_a_point() -> None:
+    finding = Finding("a.rst", 9, 1, "x", "m", Severity.WARNING)
+    rng = to_range(["one", "two"], finding)
+    assert (rng.start.line, rng.start.character, rng.end.character) == (8, 0, 0)
+
+
+def test_lines_are_split_as_lsp_counts_them() -> None:
+    assert split_lines("a\r\nb\rc\nd\x0ce\u2028f") == ["a", "b", "c", "d\x0ce\u2028f"]
+
+
+def test_discover(tmp_path: Path) -> None:
+    for name in (
+        "doc/source/conf.py",
+        "pkg/conf.py",
+        "pkg/__init__.py",
+        ".tox/conf.py",
+        "doc/source/_build/conf.py",
+        "node_modules/conf.py",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    (tmp_path / ".git").mkdir()
+    found = workspace.discover(tmp_path)
+    assert found == [((tmp_path / "doc/source").resolve(), True)]
+    # a folder inside a tree: the tree it belongs to
+    sub = tmp_path / "doc/source/admin"
+    sub.mkdir()
+    assert workspace.discover(sub) == [((tmp_path / "doc/source").resolve(), True)]
+    assert workspace.discover(tmp_path / "missing") == []
+
+
+def test_is_config(tmp_path: Path) -> None:
+    src = tmp_path / "doc" / "source"
+    src.mkdir(parents=True)
+    assert workspace.is_config(src, src / "conf.py")
+    assert workspace.is_config(src, tmp_path / "pyproject.toml")
+    assert workspace.is_config(src, tmp_path / ".novadoclint.toml")
+    assert not workspace.is_config(src, src / "sub" / "conf.py")  # another tree's
+    assert not workspace.is_config(src, src / "index.rst")
+    assert not workspace.is_config(src, tmp_path / "other" / "tox.ini")
+
+
+def _crash(index: object, ctx: object) -> list[Hit]:
+    """Crashes.
+
+    ## Why is this bad?
+    It crashes.
+
+    ## Example
+    ```rst
+    x
+    ```
+
+    ## Use instead
+    ```rst
+    y
+    ```
+    """
+    raise RuntimeError("boom")
+
+
+def test_a_crashing_rule_is_a_finding_and_the_tree_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "conf.py").write_text("")
+    (src / "index.rst").write_text("I\n=\n\n:doc:`nope`\n")
+    crash = Rule(
+        "crash-test", Severity.ERROR, Phase.TREE, _crash, RuleDoc.parse(_crash.__doc__ or "")
+    )
+    monkeypatch.setattr(workspace, "ALL_RULES", (*workspace.ALL_RULES, crash))
+    tree = workspace.Tree(src.resolve(), True)
+    tree.load()
+    rules = {f.rule for found in tree.findings.values() for f in found}
+    assert {"internal-error", "doc-ref-missing"} <= rules
+    tree.overlay["index.rst"] = "I\n=\n"
+    tree.update(["index.rst"])
+    rules = {f.rule for found in tree.findings.values() for f in found}
+    assert "internal-error" in rules and "doc-ref-missing" not in rules
+
+
+def test_a_broken_config_is_said_not_raised(tmp_path: Path) -> None:
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "conf.py").write_text("")
+    (src / ".novadoclint.toml").write_text("select = 3\n")
+    tree = workspace.Tree(src.resolve(), True)
+    tree.load()
+    assert tree.error and tree.findings == {}
+    tree.update(["index.rst"])  # nothing to do, no crash
+    (src / ".novadoclint.toml").write_text("")
+    tree.load()
+    assert tree.error is None
