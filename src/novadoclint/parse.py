@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, ClassVar
 
+import docutils
 import docutils.statemachine
 from docutils import frontend, nodes, utils
 from docutils.parsers.rst import Directive, DirectiveError, Parser, directives, roles, states
@@ -72,6 +73,76 @@ DIAGRAM_FILE_DIRECTIVES = frozenset(
     {"blockdiag", "seqdiag", "actdiag", "nwdiag", "rackdiag", "packetdiag"}
     | {"graphviz", "mermaid", "uml"}
 )
+
+
+# docutils releases whose State.__init__ the lazy transition tables below replace: its
+# code is checked too (LAZY_STATE_INIT_NAMES), so another release keeps docutils' own.
+LAZY_STATES_DOCUTILS = frozenset({(0, 21)})
+LAZY_STATE_INIT_NAMES = (
+    *("transition_order", "transitions", "add_initial_transitions", "state_machine"),
+    *("debug", "nested_sm", "__class__", "nested_sm_kwargs", "__name__"),
+)
+_EAGER_STATE_INIT = docutils.statemachine.State.__init__
+
+
+def _lazy_state_init(
+    self: docutils.statemachine.State[Any], state_machine: Any, debug: bool = False
+) -> None:
+    """docutils' State.__init__ without building the transition table (built when read).
+
+    docutils builds every state of a state machine, with its compiled transition
+    table of bound methods, for every nested parse (each list item, directive
+    body, block quote): some fifteen states, of which one or two run. The table
+    depends only on the state's class, so building it on first use gives the
+    same table, the same parse and the same doctree.
+    """
+    self.state_machine = state_machine
+    self.debug = debug
+    if self.nested_sm is None:
+        self.nested_sm = self.state_machine.__class__
+    if self.nested_sm_kwargs is None:
+        self.nested_sm_kwargs = {
+            "state_classes": [self.__class__],
+            "initial_state": self.__class__.__name__,
+        }
+
+
+def _lazy_state_getattr(self: docutils.statemachine.State[Any], name: str) -> Any:
+    """The transition table, built as docutils' State.__init__ builds it, on first read."""
+    own = self.__dict__
+    if name in ("transitions", "transition_order") and "transitions" not in own:
+        own["transition_order"] = []
+        own["transitions"] = {}
+        self.add_initial_transitions()
+        return own[name]
+    raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+def lazy_states(enabled: bool = True) -> bool:
+    """Build docutils' transition tables only for the states a parse runs (or not).
+
+    On by default, for the docutils releases it was checked against (the
+    doctrees are the same: tests/test_parse_reuse.py, bench/doctrees.py); on
+    any other release docutils is left alone. Returns whether it is on.
+    """
+    state = docutils.statemachine.State
+    init = _EAGER_STATE_INIT
+    known = (
+        tuple(docutils.__version_info__[:2]) in LAZY_STATES_DOCUTILS
+        and init.__code__.co_names == LAZY_STATE_INIT_NAMES
+        and "__getattr__" not in vars(state)
+    ) or state.__init__ is _lazy_state_init
+    if enabled and known:
+        state.__init__ = _lazy_state_init  # type: ignore[method-assign]
+        state.__getattr__ = _lazy_state_getattr  # type: ignore[attr-defined]
+        return True
+    if state.__init__ is _lazy_state_init:
+        state.__init__ = init  # type: ignore[method-assign]
+        del state.__getattr__  # type: ignore[attr-defined]
+    return False
+
+
+lazy_states()
 
 
 class xref(nodes.Inline, nodes.TextElement):

@@ -1,0 +1,87 @@
+"""CPU time of a cold lint, two source checkouts side by side, and their findings compared.
+
+Usage: python bench/cpu.py --src NAME=DIR [--src NAME=DIR ...] [--runs N] [--jobs J]
+                           [--out DIR] [--args "..."] TREE [TREE ...]
+
+Each ``--src`` is a folder holding the ``novadoclint`` package (a checkout's
+``src``, or ``git archive REV src`` unpacked), run as ``python -m novadoclint``
+with that folder first on ``PYTHONPATH``. Runs are interleaved (every source on
+every tree, then again), cold (``--no-cache``), and timed as CPU time (user +
+sys of the process and its pool workers, ``RUSAGE_CHILDREN``), which a busy
+shared machine bends far less than wall time. Printed: the median CPU seconds
+per source and tree, the ratio of each source to the first, and whether the
+JSON reports are byte-identical to the first source's (the check that a speed
+change changed no finding). Exit 1 when any report differs.
+Figures for the notes, never assertions: the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def cpu_run(src: str, tree: str, out: Path, jobs: int, extra: list[str]) -> tuple[float, float]:
+    """(CPU seconds of the run's process tree, wall seconds); the JSON report in ``out``."""
+    env = dict(os.environ, PYTHONPATH=src)
+    cmd = [sys.executable, "-m", "novadoclint", "--no-cache", "--jobs", str(jobs)]
+    cmd += ["--format", "json", "-o", str(out), *extra, tree]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{src} on {tree}: exit {done.returncode}\n{done.stderr.decode()[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trees", nargs="+")
+    parser.add_argument("--src", action="append", required=True, help="NAME=DIR")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--out", default="/tmp/novadoclint-bench-cpu")
+    parser.add_argument("--args", default="", help="more novadoclint options, one string")
+    args = parser.parse_args()
+    sources = [tuple(s.split("=", 1)) for s in args.src]
+    extra = shlex.split(args.args)
+    out = Path(args.out)
+    times: dict[tuple[str, str], list[float]] = {}
+    for run in range(args.runs):
+        for tree in args.trees:
+            for name, src in sources:
+                report = out / name / (tree.strip("/").replace("/", "_") + ".json")
+                report.parent.mkdir(parents=True, exist_ok=True)
+                cpu, wall = cpu_run(src, tree, report, args.jobs, extra)
+                times.setdefault((name, tree), []).append(cpu)
+                print(f"run {run + 1} {name:>8} {cpu:7.2f} s CPU {wall:7.2f} s wall  {tree}")
+    status = 0
+    first = sources[0][0]
+    print(f"\nmedian CPU seconds ({args.runs} runs, --jobs {args.jobs}); ratio to {first}")
+    for tree in args.trees:
+        base = statistics.median(times[(first, tree)])
+        cells = []
+        for name, _ in sources:
+            median = statistics.median(times[(name, tree)])
+            report = out / name / (tree.strip("/").replace("/", "_") + ".json")
+            reference = out / first / report.name
+            same = report.read_bytes() == reference.read_bytes()
+            status |= not same
+            mark = "" if same else " DIFFERENT FINDINGS"
+            cells.append(f"{name} {median:6.2f} ({median / base:.2f}){mark}")
+        print("  ".join(cells), " ", tree)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""docutils' transition tables built on first use (parse.lazy_states) change no doctree.
+
+Every fixture is parsed with docutils' eager State.__init__ and with the lazy one,
+and each document's doctree (pformat), messages and dependencies must be the same.
+bench/doctrees.py does the same on real trees (the corpus and the forest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docutils
+import docutils.statemachine
+import pytest
+
+from novadoclint import parse
+
+from harness import FIXTURES, lint_case
+
+# Not the network rules' cases: they are served from a copy on a fresh port each time.
+CASES = sorted(
+    p.parent for p in FIXTURES.rglob("expected.txt") if not (p.parent / "server.toml").exists()
+)
+
+# Every construct whose state docutils enters: sections (Line, Text's underline check),
+# lists (bullet, enumerated, definition, field, option), a quoted literal block (its
+# state adds and removes transitions as it runs), line blocks, tables, a transition,
+# explicit markup, RFC 2822 fields at the top.
+SAMPLE = """\
+:Author: someone
+:Version: 1
+
+=====
+Title
+=====
+
+Section
+-------
+
+* item one
+
+  * nested, with a *role* and ``literal``
+
+3. three
+4. four
+
+   #. auto
+
+term
+   definition
+
+   another term
+      deeper
+
+:field: value
+:other: * a list in a field
+
+-a         an option
+--long=x   a long option
+
+::
+
+> quoted literal
+> block
+
+| a line block
+|    indented line
+
++-----+-----+
+| a   | b   |
++=====+=====+
+| c   | d   |
++-----+-----+
+
+=====  =====
+simple table
+============
+x      y
+=====  =====
+
+----------
+
+.. note:: a note
+
+   .. code-block:: python
+
+      print("hi")
+
+.. _target:
+
+A paragraph with a target_ and a footnote [#]_.
+
+.. [#] the footnote
+
+   Block quote
+
+   -- attribution
+
+Text
+~~~~
+
+.. |sub| replace:: substituted
+
+Oops
+~~~
+
+.. unknown-directive:: x
+
+   body
+"""
+
+
+@pytest.fixture
+def eager() -> Iterator[None]:
+    parse.lazy_states(False)
+    try:
+        yield
+    finally:
+        parse.lazy_states(True)
+
+
+def _recorded(monkeypatch: pytest.MonkeyPatch, case: Path) -> list[tuple[Any, ...]]:
+    seen: list[tuple[Any, ...]] = []
+    original = parse.parse
+
+    def recording(*args: Any, **kwargs: Any) -> parse.Parsed:
+        parsed = original(*args, **kwargs)
+        seen.append((args[1], parsed.doctree.pformat(), parsed.messages, parsed.dependencies))
+        return parsed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(parse, "parse", recording)
+        lint_case(case, cache=False)
+    return seen
+
+
+def test_on_by_default_for_this_docutils() -> None:
+    assert tuple(docutils.__version_info__[:2]) in parse.LAZY_STATES_DOCUTILS
+    assert docutils.statemachine.State.__init__ is parse._lazy_state_init
+
+
+def test_fixture_doctrees_are_the_same_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    lazy = {case: _recorded(monkeypatch, case) for case in CASES}
+    assert parse.lazy_states(False) is False
+    try:
+        eager = {case: _recorded(monkeypatch, case) for case in CASES}
+    finally:
+        assert parse.lazy_states(True) is True
+    assert sum(len(v) for v in lazy.values()) > 200
+    for case in CASES:
+        assert lazy[case] == eager[case], case
+
+
+def _sample(tmp_path: Path) -> tuple[str, list[parse.Message]]:
+    parsed = parse.parse(SAMPLE, str(tmp_path / "index.rst"), str(tmp_path))
+    return parsed.doctree.pformat(), parsed.messages
+
+
+def test_sample_doctree_is_the_same_without_it(tmp_path: Path) -> None:
+    lazy = _sample(tmp_path)
+    parse.lazy_states(False)
+    try:
+        eager = _sample(tmp_path)
+    finally:
+        parse.lazy_states(True)
+    assert lazy == eager
+    for name in ("bullet_list", "enumerated_list", "definition_list", "field_list"):
+        assert f"<{name}" in lazy[0]
+    for name in ("option_list", "literal_block", "line_block", "table", "transition"):
+        assert f"<{name}" in lazy[0]
+    assert any("Possible title underline" in m.text for m in lazy[1])  # a Text state ran
+
+
+def test_tables_are_built_when_read_and_equal_to_eager(eager: None) -> None:
+    from docutils.parsers.rst import states
+
+    machine = states.NestedStateMachine(state_classes=states.state_classes, initial_state="Body")
+    eager_tables = {
+        name: (list(state.transition_order), dict(state.transitions))
+        for name, state in machine.states.items()
+    }
+    assert parse.lazy_states(True) is True
+    machine = states.NestedStateMachine(state_classes=states.state_classes, initial_state="Body")
+    for name, state in machine.states.items():
+        assert "transitions" not in vars(state)
+        order, table = eager_tables[name]
+        assert state.transition_order == order  # built on this first read
+        assert {k: (p, m.__func__, n) for k, (p, m, n) in state.transitions.items()} == {
+            k: (p, m.__func__, n) for k, (p, m, n) in table.items()
+        }
+        assert all(m.__self__ is state for _, m, _ in state.transitions.values())
+    with pytest.raises(AttributeError, match="no attribute 'elsewhere'"):
+        machine.states["Body"].elsewhere  # noqa: B018
+
+
+def test_other_docutils_releases_keep_docutils_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    lazy = _sample(tmp_path)
+    monkeypatch.setattr(parse, "LAZY_STATES_DOCUTILS", frozenset({(0, 99)}))
+    try:
+        assert parse.lazy_states(False) is False
+        assert parse.lazy_states(True) is False  # an unchecked release: left alone
+        state = docutils.statemachine.State
+        assert state.__init__ is parse._EAGER_STATE_INIT
+        assert "__getattr__" not in vars(state)
+        assert _sample(tmp_path) == lazy
+    finally:
+        monkeypatch.undo()
+        assert parse.lazy_states(True) is True
+
+
+def test_a_changed_state_init_keeps_docutils_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    parse.lazy_states(False)
+    try:
+        monkeypatch.setattr(parse, "LAZY_STATE_INIT_NAMES", ("transitions",))
+        assert parse.lazy_states(True) is False
+        assert docutils.statemachine.State.__init__ is parse._EAGER_STATE_INIT
+    finally:
+        monkeypatch.undo()
+        assert parse.lazy_states(True) is True
