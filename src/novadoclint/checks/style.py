@@ -8,11 +8,14 @@ with the attributes they use. Ids and options stay doc8's, so a project's
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
 from doc8 import checks as doc8_checks
+from docutils import nodes
 
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
@@ -63,6 +66,139 @@ def _checks(options: Doc8Options) -> dict[str, Any]:
     }
 
 
+# doc8's CheckMaxLineLength patterns, as it writes them ("..": any two characters).
+DOC8_DIRECTIVE_RES = (re.compile(r"^\s*..\s(.*?)::\s*"), re.compile(r"^::\s*$"))
+DOC8_BLANK_RE = re.compile(r"^(\s*)$")
+DOC8_INDENTED_RE = re.compile(r"^(\s+)(.*)$")
+DOC8_LIST_RE = re.compile(r"^\s*(\* |- |#\. |\d+\. )")
+DOC8_LEADING_RE = re.compile(r"^\s*")
+SKIPPED, TITLED = 1, 2  # what a node is to D001: a target or literal block; a title
+
+
+def _doc8_long_lines(
+    lines: list[str], document: nodes.Node, limit: int, allow_long_titles: bool
+) -> Iterator[tuple[int, str, str]]:
+    """doc8's CheckMaxLineLength on an .rst file (``_rst_checker``), in linear time.
+
+    The same exemptions, line for line: the lines of a directive (``..`` line and
+    what is indented or blank after it) and definition terms, lines with no space
+    to break at or with a URL, and lines whose smallest enclosing doctree nodes
+    (by line span) include a target or a literal block, or a title with
+    ``allow-long-titles``. doc8 walks a node's whole subtree for every node and
+    every node for every long line; here each node's span is computed bottom-up
+    once, and each node is matched only against the long lines inside its span
+    (tests/test_d001_linear.py compares the two).
+    """
+    long_lines = [i for i, line in enumerate(lines) if len(line) > limit]
+    if not long_lines:
+        return
+    exempt = _doc8_directive_lines(lines)
+    candidates = []
+    for i in long_lines:
+        stripped = lines[i].lstrip()
+        if exempt[i] or " " not in stripped:
+            continue
+        if "http://" in stripped or "https://" in stripped:
+            continue
+        candidates.append(i + 1)
+    if not candidates:
+        return
+    spans, first_line = _doc8_node_spans(document)
+    best: dict[int, tuple[int, int]] = {}  # line -> (smallest span, kinds of those nodes)
+    for start, end, kinds in spans:
+        span = end - start
+        for at in range(bisect_left(candidates, start), bisect_right(candidates, end)):
+            number = candidates[at]
+            known = best.get(number)
+            if known is None or span < known[0]:
+                best[number] = (span, kinds)
+            elif span == known[0]:
+                best[number] = (span, known[1] | kinds)
+    for number in candidates:
+        before = number < first_line and spans  # doc8: the first node, whatever its span
+        kinds = spans[0][2] if before else best.get(number, (0, 0))[1]
+        if kinds & SKIPPED or (allow_long_titles and kinds & TITLED):
+            continue
+        yield number, "D001", "Line too long"
+
+
+def _doc8_directive_lines(lines: list[str]) -> list[bool]:
+    """Per line, whether doc8's _extract_directives puts it in a directive or a term."""
+    count = len(lines)
+    # follow[i]: how many lines from i on are blank or indented (doc8's directive body)
+    follow = [0] * (count + 1)
+    for i in range(count - 1, -1, -1):
+        line = lines[i]
+        if DOC8_BLANK_RE.match(line) or DOC8_INDENTED_RE.match(line):
+            follow[i] = follow[i + 1] + 1
+    cover = [0] * (count + 1)
+    for i, line in enumerate(lines):
+        if DOC8_DIRECTIVE_RES[0].match(line) or DOC8_DIRECTIVE_RES[1].match(line):
+            cover[i] += 1
+            cover[i + follow[i + 1] + 1] -= 1
+    leading = [len(DOC8_LEADING_RE.match(line).group()) for line in lines]  # type: ignore[union-attr]
+    for i in range(count - 1):
+        line = lines[i]
+        if DOC8_BLANK_RE.match(line) or DOC8_LIST_RE.match(line):
+            continue
+        if leading[i] < leading[i + 1]:
+            cover[i] += 1
+            cover[i + 1] -= 1
+    exempt, depth = [], 0
+    for i in range(count):
+        depth += cover[i]
+        exempt.append(depth > 0)
+    return exempt
+
+
+def _doc8_node_spans(document: nodes.Node) -> tuple[list[tuple[int, int, int]], int]:
+    """doc8's _extract_node_lines: (first line, last line, kinds) per node, and the first line.
+
+    In document order, nodes inside a system message left out, as doc8 leaves
+    them; a node's span covers its own line, its descendants' lines, a title's
+    underline and overline (its raw source's lines before its line) and a literal
+    block's last line.
+    """
+    order: list[tuple[nodes.Node, int | None, bool]] = []  # preorder: node, line, in a message
+    stack: list[tuple[nodes.Node, int | None, bool]] = [(document, None, False)]
+    while stack:
+        node, inherited, in_message = stack.pop()
+        line = node.line if node.line is not None else inherited
+        in_message = in_message or isinstance(node, nodes.system_message)
+        order.append((node, line, in_message))
+        stack.extend((child, line, in_message) for child in reversed(node.children))
+    low: dict[int, int] = {}
+    high: dict[int, int] = {}
+    for node, line, _ in reversed(order):  # children before their parent
+        if line is None:
+            continue
+        lo = hi = line
+        if isinstance(node, nodes.title):
+            start = line - len(node.rawsource.splitlines())
+            if start >= 0:
+                lo = min(lo, start)
+        if isinstance(node, nodes.literal_block):
+            end = line + len(node.rawsource.splitlines()) - 1
+            lo, hi = min(lo, end), max(hi, end)
+        for child in node.children:
+            key = id(child)
+            if key in low:
+                lo, hi = min(lo, low[key]), max(hi, high[key])
+        low[id(node)], high[id(node)] = lo, hi
+    spans = []
+    first_line = -1
+    for node, line, in_message in order:
+        if line is None or in_message:
+            continue
+        if first_line == -1:
+            first_line = line
+        kinds = SKIPPED if isinstance(node, (nodes.target, nodes.literal_block)) else 0
+        if isinstance(node, (nodes.title, nodes.subtitle, nodes.section)):
+            kinds |= TITLED
+        spans.append((low[id(node)], high[id(node)], kinds))
+    return spans, first_line
+
+
 def _run(code: str, doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     options = ctx.settings.doc8
     if code in options.ignore:
@@ -71,7 +207,14 @@ def _run(code: str, doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     adapter = doc.views.get("doc8")
     if adapter is None:  # one adapter per document, shared by the six D-rules
         adapter = doc.views["doc8"] = _Doc8File(doc)
-    if isinstance(check, doc8_checks.LineCheck):
+    if code == "D001" and adapter.extension.lower() == ".rst":
+        lines = list(adapter.lines_iter())
+        found = _doc8_long_lines(
+            lines, adapter.document, options.max_line_length, options.allow_long_titles
+        )
+        for number, _, message in found:
+            yield Hit(Location(doc.path, number), message[:1].lower() + message[1:])
+    elif isinstance(check, doc8_checks.LineCheck):
         for number, line in enumerate(adapter.lines_iter(), 1):
             for _, message in check.report_iter(line):
                 yield Hit(Location(doc.path, number), message.lower()[:1] + message[1:])

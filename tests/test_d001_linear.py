@@ -1,0 +1,93 @@
+"""D001's linear check gives doc8's CheckMaxLineLength findings, line for line.
+
+doc8's own check (the one D001 ran before) and checks/style.py's are run on the
+same doctrees and lines: every fixture document and hand-made near misses, at
+several limits, with and without allow-long-titles. bench/cpu.py compares the
+JSON findings on the corpus and forest trees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from doc8 import checks as doc8_checks
+from docutils import nodes
+
+from novadoclint import parse
+from novadoclint.checks.style import _doc8_long_lines
+
+from harness import FIXTURES
+
+LONG = "word " * 30
+
+SAMPLES = {
+    "plain": f"Title\n=====\n\n{LONG}\n\nshort\n",
+    "no-space": "x" * 120 + "\n\n  " + "y" * 120 + "\n",
+    "url": f"see https://example.org/{'a' * 90} and more words\n\n{LONG}http://x\n",
+    "literal": f"::\n\n    {LONG}\n\nText::\n\n    {LONG}\n\n{LONG}\n",
+    "quoted-literal": f"Text::\n\n> {LONG}\n> {LONG}\n\n{LONG}\n",
+    "directive": f".. note::\n\n   {LONG}\n\n{LONG}\n\nab cd:: {LONG}\n",
+    "definition": f"{LONG}\n   its definition\n\n* {LONG}\n   x\n\n1. {LONG}\n     y\n",
+    "title": f"{LONG}\n{'=' * 160}\n\n{'-' * 160}\n{LONG}\n{'-' * 160}\n\ntext\n",
+    "target": f".. _{LONG}:\n\n`{LONG}`_\n\n.. _{LONG}: {LONG}\n",
+    "table": f"+---+\n| a |\n+---+\n\n==== ====\n{LONG} b\n==== ====\n\n{LONG}\n",
+    "messages": f"* item\n{LONG}\n\n.. unknown:: {LONG}\n\n`{LONG}\n\n{LONG}\n",
+    "before-first": f"\n\n{LONG}\n\n.. |sub| replace:: {LONG}\n\n{LONG} |sub|\n",
+    "blocks": f"{LONG}\n\n    {LONG}\n\n    -- {LONG}\n\n| {LONG}\n|   {LONG}\n",
+    "fields": f":field: {LONG}\n:other: {LONG}\n\n-o {LONG}\n\n{LONG}\n",
+    "empty": "",
+}
+
+
+class Doc8File:
+    """What doc8's check reads of a file."""
+
+    extension = ".rst"
+
+    def __init__(self, text: str, document: nodes.document) -> None:
+        self.text, self.document = text, document
+
+    def lines_iter(self) -> Iterator[str]:
+        for raw in self.text.encode().splitlines(True):
+            yield raw.decode().removesuffix("\n").removesuffix("\r")
+
+
+def _texts() -> Iterator[tuple[str, str, Path]]:
+    for name, text in SAMPLES.items():
+        yield name, text, Path("/tmp/sample") / f"{name}.rst"
+    for path in sorted(FIXTURES.rglob("*.rst")):
+        yield str(path.relative_to(FIXTURES)), path.read_text("utf-8", "replace"), path
+
+
+CASES = list(_texts())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_same_findings_as_doc8(case: tuple[str, str, Path]) -> None:
+    _, text, path = case
+    try:
+        document = parse.parse(text, str(path), str(path.parent)).doctree
+    except parse.NestedTooDeep:
+        pytest.skip("not parsed")
+    file = Doc8File(text, document)
+    lines = list(file.lines_iter())
+    for limit in (79, 40, 10):
+        for titles in (True, False):
+            cfg = {"max_line_length": limit, "allow_long_titles": titles, "sphinx": True}
+            expected = list(doc8_checks.CheckMaxLineLength(cfg).report_iter(file))
+            assert list(_doc8_long_lines(lines, document, limit, titles)) == expected
+
+
+def test_samples_fire_and_miss() -> None:
+    """The samples exercise both sides: lines reported and long lines exempt."""
+    reported = exempt = 0
+    for name, text in SAMPLES.items():
+        path = Path("/tmp/sample") / f"{name}.rst"
+        document = parse.parse(text, str(path), str(path.parent)).doctree
+        lines = list(Doc8File(text, document).lines_iter())
+        found = {n for n, _, _ in _doc8_long_lines(lines, document, 79, True)}
+        reported += len(found)
+        exempt += sum(1 for i, line in enumerate(lines, 1) if len(line) > 79 and i not in found)
+    assert reported >= 10 and exempt >= 15
