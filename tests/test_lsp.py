@@ -330,3 +330,29 @@ def test_the_console_script_answers_version() -> None:
         check=True,
     )
     assert out.stdout.startswith("novadoclint-lsp ")
+
+
+def test_the_latency_bench_runs_on_a_small_tree(tree: Path) -> None:
+    (tree / "source").mkdir()
+    for name in ("conf.py", "index.rst", "a.rst", "b.rst"):
+        (tree / name).rename(tree / "source" / name)
+    bench = Path(__file__).resolve().parents[1] / "bench" / "lsp_latency.py"
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(bench),
+            str(tree),
+            "--page",
+            "source/a.rst",
+            "--runs",
+            "2",
+            "--compare",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert "findings: CLI 1, server 1" in out
+    assert "differs" not in out
+    assert "median" in out

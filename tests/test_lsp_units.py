@@ -130,3 +130,33 @@ def test_a_broken_config_is_said_not_raised(tmp_path: Path) -> None:
     (src / ".novadoclint.toml").write_text("")
     tree.load()
     assert tree.error is None
+
+
+def test_what_the_build_writes_is_read_again_when_autosummary_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "conf.py").write_text("extensions = ['sphinx.ext.autosummary']\n")
+    summary = ".. autosummary::\n   :toctree: gen\n\n   pkg.func\n"
+    index = "I\n=\n\n{}\nSee :doc:`gen/pkg.func`.\n"
+    (src / "index.rst").write_text(index.format(summary))
+    tree = workspace.Tree(src.resolve(), True)
+    tree.load()
+
+    def rules() -> set[str]:
+        return {f.rule for found in tree.findings.values() for f in found}
+
+    assert "doc-ref-missing" not in rules()
+    assert tree.built is not None
+    tree.overlay["index.rst"] = index.format(summary) + "\nMore.\n"  # the same directives
+    before = tree.built
+    tree.update(["index.rst"])
+    assert tree.built is not None and tree.built[1] is before[1]  # reused
+    tree.overlay["index.rst"] = index.format("")
+    tree.update(["index.rst"])
+    assert "doc-ref-missing" in rules()
+    tree.overlay["index.rst"] = index.format(summary)
+    tree.update(["index.rst"])
+    assert "doc-ref-missing" not in rules()

@@ -31,6 +31,7 @@ from novadoclint.engine import (
     run_guarded,
     run_phase1_cached,
 )
+from novadoclint.facts import Directive, DocFacts
 from novadoclint.findings import Finding
 from novadoclint.index import FactsIndex
 from novadoclint.policy import load_policy
@@ -54,6 +55,23 @@ CONFIG_NAMES = frozenset(
         "doc8.ini",
     }
 )
+
+
+#: Where ``generated.of`` keeps the tree's BuildOutput on an index (what the build
+#: writes: reading local extensions' Python and tox.ini takes most of phase 2 on
+#: nova). It depends on conf.py, the settings, the file list and the documents'
+#: autosummary directives only, so an edit elsewhere reuses the last one.
+BUILD_OUTPUT = "_build_output"
+
+
+def _generator_facts(facts: Mapping[str, DocFacts]) -> tuple[tuple[str, Directive], ...]:
+    """The facts BuildOutput reads from documents: their autosummary directives."""
+    return tuple(
+        (docname, directive)
+        for docname, doc in facts.items()
+        for directive in doc.directives
+        if directive.name == "autosummary"
+    )
 
 
 def discover(folder: Path) -> list[tuple[Path, bool]]:
@@ -100,12 +118,15 @@ class Tree:
     index: FactsIndex | None = None
     findings: dict[str, tuple[Finding, ...]] = field(default_factory=dict)  # rel path -> found
     error: str | None = None  # why the tree could not be linted (a config error)
+    generation: int = 0  # bumped when the project or its settings are read again
+    built: tuple[object, object] | None = None  # (key, generated.BuildOutput) of the last run
 
     # -- loading ---------------------------------------------------------------
 
     def load(self) -> None:
         """Read conf.py, the config and the file list, lint every document."""
         self.results = {}
+        self.generation += 1
         try:
             self.settings = load(self.srcdir, overrides={"check_links": False})
             self.project = load_project(self.srcdir, self.has_conf)
@@ -145,6 +166,7 @@ class Tree:
             self.load()
             return
         self.project = load_project(self.srcdir, self.has_conf)
+        self.generation += 1
         paths = set(self.project.docs.values())
         for path in list(self.results):
             if path not in paths:
@@ -203,10 +225,15 @@ class Tree:
         assert self.project is not None and self.ctx is not None and self.settings is not None
         facts = {r.facts.docname: r.facts for r in self.results.values()}
         self.index = FactsIndex(str(self.srcdir), self.project.conf, facts, self.project.files)
+        key = (self.generation, _generator_facts(facts))
+        if self.built is not None and self.built[0] == key:
+            vars(self.index)[BUILD_OUTPUT] = self.built[1]
         hits: list[RuleHit] = [h for r in self.results.values() for h in r.hits]
         for rule in ALL_RULES:
             if rule.phase is Phase.TREE and is_selected(rule, self.settings):
                 hits.extend(run_guarded(rule, "conf.py", self.index, self.ctx))
+        output = vars(self.index).get(BUILD_OUTPUT)
+        self.built = (key, output) if output is not None else None
         grouped: dict[str, list[Finding]] = {}
         for finding in finalise(hits, self.index, self.settings, ALL_RULES):
             path = os.path.normpath(finding.path).replace(os.sep, "/")
