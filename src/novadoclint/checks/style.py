@@ -159,43 +159,55 @@ def _doc8_node_spans(document: nodes.Node) -> tuple[list[tuple[int, int, int]], 
     underline and overline (its raw source's lines before its line) and a literal
     block's last line.
     """
-    order: list[tuple[nodes.Node, int | None, bool]] = []  # preorder: node, line, in a message
-    stack: list[tuple[nodes.Node, int | None, bool]] = [(document, None, False)]
+    found: list[nodes.Node] = []  # preorder, with each node's line, parent and message flag
+    line_of: list[int | None] = []
+    parent_of: list[int] = []
+    muted: list[bool] = []
+    stack: list[tuple[nodes.Node, int]] = [(document, -1)]
     while stack:
-        node, inherited, in_message = stack.pop()
-        line = node.line if node.line is not None else inherited
-        in_message = in_message or isinstance(node, nodes.system_message)
-        order.append((node, line, in_message))
-        stack.extend((child, line, in_message) for child in reversed(node.children))
-    low: dict[int, int] = {}
-    high: dict[int, int] = {}
-    for node, line, _ in reversed(order):  # children before their parent
+        node, parent = stack.pop()
+        index = len(found)
+        line = node.line
+        if line is None and parent >= 0:
+            line = line_of[parent]
+        found.append(node)
+        line_of.append(line)
+        parent_of.append(parent)
+        muted.append((parent >= 0 and muted[parent]) or isinstance(node, nodes.system_message))
+        if node.children:
+            stack.extend([(child, index) for child in reversed(node.children)])
+    low = [0 if line is None else line for line in line_of]  # a None line is never read
+    high = low[:]
+    for index in range(len(found) - 1, -1, -1):  # children before their parent
+        line = line_of[index]
         if line is None:
             continue
-        lo = hi = line
+        node = found[index]
+        lo, hi = low[index], high[index]
         if isinstance(node, nodes.title):
             start = line - len(node.rawsource.splitlines())
             if start >= 0:
                 lo = min(lo, start)
-        if isinstance(node, nodes.literal_block):
+        elif isinstance(node, nodes.literal_block):
             end = line + len(node.rawsource.splitlines()) - 1
             lo, hi = min(lo, end), max(hi, end)
-        for child in node.children:
-            key = id(child)
-            if key in low:
-                lo, hi = min(lo, low[key]), max(hi, high[key])
-        low[id(node)], high[id(node)] = lo, hi
+        low[index], high[index] = lo, hi
+        parent = parent_of[index]
+        if parent >= 0 and line_of[parent] is not None:
+            low[parent] = min(low[parent], lo)
+            high[parent] = max(high[parent], hi)
     spans = []
     first_line = -1
-    for node, line, in_message in order:
-        if line is None or in_message:
+    for index, node in enumerate(found):
+        line = line_of[index]
+        if line is None or muted[index]:
             continue
         if first_line == -1:
             first_line = line
         kinds = SKIPPED if isinstance(node, (nodes.target, nodes.literal_block)) else 0
         if isinstance(node, (nodes.title, nodes.subtitle, nodes.section)):
             kinds |= TITLED
-        spans.append((low[id(node)], high[id(node)], kinds))
+        spans.append((low[index], high[index], kinds))
     return spans, first_line
 
 
