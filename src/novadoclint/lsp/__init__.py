@@ -2,6 +2,7 @@
 
 ``workspace`` holds the trees (facts per document, the editor's unsaved text,
 the findings per file), ``diagnostics`` turns findings into LSP diagnostics
-(``lsprotocol`` types), and ``server`` wires them to the protocol: only it
+(``lsprotocol`` types), ``navigation`` answers definition, references and the
+outline from the facts, and ``server`` wires them to the protocol: only it
 imports pygls. ``client`` is a small synchronous client for tests and bench/.
 """

@@ -26,7 +26,15 @@ from novadoclint import __version__
 from novadoclint.checks import ALL_RULES
 from novadoclint.explain import explain
 from novadoclint.findings import Finding
-from novadoclint.lsp.diagnostics import LinesOf, related_information, to_diagnostic
+from novadoclint.index import FactsIndex
+from novadoclint.lsp import navigation
+from novadoclint.lsp.diagnostics import (
+    LinesOf,
+    line_range,
+    related_information,
+    split_lines,
+    to_diagnostic,
+)
 from novadoclint.lsp.workspace import Tree, discover, is_config
 
 log = logging.getLogger(__name__)
@@ -283,6 +291,82 @@ def hover(ls: Server, params: lsp.HoverParams) -> lsp.Hover | None:
     if not texts:
         return None
     return lsp.Hover(lsp.MarkupContent(lsp.MarkupKind.Markdown, "\n\n---\n\n".join(texts)))
+
+
+def _at(ls: Server, uri: str, position: lsp.Position) -> tuple[Tree, FactsIndex, str, str] | None:
+    """The tree, its index, the path and the current line's text at a position."""
+    path = _path(uri)
+    found = ls.tree_of(path) if path is not None else None
+    if found is None or found[1].index is None:
+        return None
+    _, tree, rel = found
+    assert tree.index is not None
+    lines = split_lines(tree.text(rel) or "")
+    text = lines[position.line] if position.line < len(lines) else ""
+    return tree, tree.index, rel, text
+
+
+def _locations(tree: Tree, places: Iterable[navigation.Place]) -> list[lsp.Location]:
+    lines = LinesOf(tree.text)
+    out = []
+    for path, line in places:
+        full = Path(path) if Path(path).is_absolute() else tree.srcdir / path
+        rng = line_range(lines(path), line) if not Path(path).is_absolute() else None
+        rng = rng or lsp.Range(lsp.Position(line - 1, 0), lsp.Position(line - 1, 0))
+        out.append(lsp.Location(from_fs_path(str(full)) or "", rng))
+    return out
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
+def definition(ls: Server, params: lsp.DefinitionParams) -> list[lsp.Location] | None:
+    """:doc:, :ref:, :download:, a toctree entry, include/literalinclude, image/figure."""
+    at = _at(ls, params.text_document.uri, params.position)
+    if at is None:
+        return None
+    tree, index, rel, text = at
+    pos = params.position
+    return _locations(tree, navigation.definition(index, rel, pos.line, pos.character, text))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+def references(ls: Server, params: lsp.ReferenceParams) -> list[lsp.Location] | None:
+    """Who links to the label or document at the cursor (else to this document)."""
+    at = _at(ls, params.text_document.uri, params.position)
+    if at is None:
+        return None
+    tree, index, rel, text = at
+    pos = params.position
+    places = navigation.references(
+        index,
+        rel,
+        pos.line,
+        pos.character,
+        text,
+        declaration=params.context.include_declaration,
+    )
+    return _locations(tree, places)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+def document_symbols(ls: Server, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
+    """The section outline."""
+    at = _at(ls, params.text_document.uri, lsp.Position(0, 0))
+    if at is None:
+        return []
+    tree, index, rel, _ = at
+    lines = split_lines(tree.text(rel) or "")
+
+    def symbol(node: navigation.Symbol) -> lsp.DocumentSymbol:
+        rng = line_range(lines, node.section.line)
+        return lsp.DocumentSymbol(
+            name=node.section.title or "(untitled)",
+            kind=lsp.SymbolKind.Namespace if node.section.level == 1 else lsp.SymbolKind.String,
+            range=rng,
+            selection_range=rng,
+            children=[symbol(c) for c in node.children],
+        )
+
+    return [symbol(node) for node in navigation.outline(index, rel)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,198 @@
+"""novadoclint-lsp navigation over stdio: definition, references, document symbols."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pygls")
+
+from novadoclint.lsp.client import Client
+
+FILES = {
+    "conf.py": "project = 'nav'\n",
+    "index.rst": """\
+Index
+=====
+
+.. toctree::
+
+   a
+   sub/b
+
+See :ref:`a-label` and :doc:`sub/b`, not :doc:`missing`.
+
+.. include:: part.txt
+
+.. image:: pic.png
+
+Sub
+---
+
+Deeper
+~~~~~~
+
+Other
+-----
+""",
+    "a.rst": ".. _a-label:\n\nA\n=\n\nBack to :doc:`index`.\n",
+    "sub/b.rst": """\
+B
+=
+
+:ref:`Go <a-label>` and :doc:`../a` and :download:`../data.csv`.
+
+.. literalinclude:: ../code.py
+""",
+    "part.txt": "Included.\n",
+    "pic.png": "",
+    "code.py": "x = 1\n",
+    "data.csv": "a,b\n",
+}
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "docs"
+    for name, text in FILES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (root / ".git").mkdir()
+    return root.resolve()
+
+
+@pytest.fixture
+def client(tree: Path, tmp_path: Path) -> Iterator[Client]:
+    env = {**os.environ, "NOVADOCLINT_CACHE_DIR": str(tmp_path / "cache")}
+    c = Client([sys.executable, "-m", "novadoclint.lsp"], cwd=tmp_path, env=env)
+    c.initialize(tree)
+    c.diagnostics((tree / "index.rst").as_uri())  # doc-ref-missing: the tree is linted
+    yield c
+    c.close()
+
+
+def at(
+    client: Client, method: str, tree: Path, name: str, line: int, char: int, **extra: Any
+) -> Any:
+    params = {
+        "textDocument": {"uri": (tree / name).as_uri()},
+        "position": {"line": line, "character": char},
+        **extra,
+    }
+    return client.request(method, params)
+
+
+def places(tree: Path, locations: list[dict[str, Any]] | None) -> list[tuple[str, int]]:
+    out = []
+    for location in locations or []:
+        path = Path(location["uri"].removeprefix("file://"))
+        out.append((path.relative_to(tree).as_posix(), location["range"]["start"]["line"]))
+    return sorted(out)
+
+
+def definition(
+    client: Client, tree: Path, name: str, line: int, char: int
+) -> list[tuple[str, int]]:
+    return places(tree, at(client, "textDocument/definition", tree, name, line, char))
+
+
+def test_definition_of_references(client: Client, tree: Path) -> None:
+    assert definition(client, tree, "index.rst", 8, 8) == [("a.rst", 0)]  # :ref:`a-label`
+    assert definition(client, tree, "index.rst", 8, 4) == [("a.rst", 0)]  # on ':ref:'
+    assert definition(client, tree, "index.rst", 8, 30) == [("sub/b.rst", 0)]  # :doc:`sub/b`
+    assert definition(client, tree, "sub/b.rst", 3, 3) == [("a.rst", 0)]  # titled :ref:
+    assert definition(client, tree, "sub/b.rst", 3, 30) == [("a.rst", 0)]  # :doc:`../a`
+    assert definition(client, tree, "sub/b.rst", 3, 50) == [("data.csv", 0)]  # :download:
+    assert definition(client, tree, "a.rst", 5, 16) == [("index.rst", 0)]
+    # near misses: plain text, a missing document, between two roles
+    assert definition(client, tree, "index.rst", 8, 1) == []
+    assert definition(client, tree, "index.rst", 8, 48) == []  # :doc:`missing`
+    assert definition(client, tree, "index.rst", 8, 20) == []  # ' and '
+
+
+def test_definition_of_toctree_entries_and_file_directives(client: Client, tree: Path) -> None:
+    assert definition(client, tree, "index.rst", 5, 4) == [("a.rst", 0)]
+    assert definition(client, tree, "index.rst", 6, 5) == [("sub/b.rst", 0)]
+    assert definition(client, tree, "index.rst", 10, 5) == [("part.txt", 0)]
+    assert definition(client, tree, "index.rst", 12, 12) == [("pic.png", 0)]
+    assert definition(client, tree, "sub/b.rst", 5, 22) == [("code.py", 0)]
+    assert definition(client, tree, "index.rst", 3, 4) == []  # the toctree line itself
+
+
+def test_references_of_a_label_and_of_a_document(client: Client, tree: Path) -> None:
+    refs = at(
+        client,
+        "textDocument/references",
+        tree,
+        "a.rst",
+        0,
+        5,
+        context={"includeDeclaration": False},
+    )
+    assert places(tree, refs) == [("index.rst", 8), ("sub/b.rst", 3)]
+    refs = at(
+        client,
+        "textDocument/references",
+        tree,
+        "index.rst",
+        8,
+        8,
+        context={"includeDeclaration": True},
+    )
+    assert places(tree, refs) == [("a.rst", 0), ("index.rst", 8), ("sub/b.rst", 3)]
+    # anywhere else in a.rst: who links to the document a
+    refs = at(
+        client,
+        "textDocument/references",
+        tree,
+        "a.rst",
+        2,
+        0,
+        context={"includeDeclaration": False},
+    )
+    assert places(tree, refs) == [("index.rst", 5), ("sub/b.rst", 3)]
+    # on a :doc: role: the document it names
+    refs = at(
+        client,
+        "textDocument/references",
+        tree,
+        "index.rst",
+        8,
+        30,
+        context={"includeDeclaration": False},
+    )
+    assert places(tree, refs) == [("index.rst", 6), ("index.rst", 8)]
+
+
+def test_document_symbols_are_the_section_outline(client: Client, tree: Path) -> None:
+    symbols = client.request(
+        "textDocument/documentSymbol", {"textDocument": {"uri": (tree / "index.rst").as_uri()}}
+    )
+
+    def shape(items: list[dict[str, Any]]) -> list[Any]:
+        return [
+            (s["name"], s["range"]["start"]["line"], shape(s.get("children") or [])) for s in items
+        ]
+
+    assert shape(symbols) == [("Index", 0, [("Sub", 14, [("Deeper", 17, [])]), ("Other", 20, [])])]
+
+
+def test_navigation_follows_unsaved_text(client: Client, tree: Path) -> None:
+    uri = (tree / "a.rst").as_uri()
+    text = FILES["a.rst"] + "\nNew :ref:`a-label` and :ref:`nolabel`.\n"
+    client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "rst", "version": 1, "text": FILES["a.rst"]}},
+    )
+    mark = client.mark()
+    client.notify(
+        "textDocument/didChange",
+        {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": text}]},
+    )
+    client.diagnostics(uri, mark)  # nolabel: re-linted
+    assert definition(client, tree, "a.rst", 7, 8) == [("a.rst", 0)]
