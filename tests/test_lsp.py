@@ -356,3 +356,26 @@ def test_the_latency_bench_runs_on_a_small_tree(tree: Path) -> None:
     assert "findings: CLI 1, server 1" in out
     assert "differs" not in out
     assert "median" in out
+
+
+@pytest.mark.parametrize(("offered", "start"), [(None, 3), (["utf-8"], 5), (["utf-32"], 2)])
+def test_ranges_are_in_the_agreed_position_encoding(
+    tree: Path, tmp_path: Path, offered: list[str] | None, start: int
+) -> None:
+    (tree / "b.rst").write_text("B\n=\n\n\U0001f600 :ref:`nolabel`\n")
+    env = {**os.environ, "NOVADOCLINT_CACHE_DIR": str(tmp_path / "cache")}
+    client = Client(cwd=tmp_path, env=env)
+    try:
+        capabilities = {"general": {"positionEncodings": offered}} if offered else {}
+        client.initialize(tree, capabilities)
+        (found,) = client.diagnostics(uri(tree, "b.rst"))
+        rng = found["range"]
+        assert (rng["start"]["character"], rng["end"]["character"]) == (start, start + 14)
+        # and positions coming in are read in the same units
+        answer = client.request(
+            "textDocument/hover",
+            {"textDocument": {"uri": uri(tree, "b.rst")}, "position": rng["start"]},
+        )
+        assert "ref-label-missing" in answer["contents"]["value"]
+    finally:
+        client.close()

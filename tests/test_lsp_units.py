@@ -10,7 +10,7 @@ pytest.importorskip("lsprotocol")
 
 from novadoclint.findings import Finding, Hit, Severity
 from novadoclint.lsp import workspace
-from novadoclint.lsp.diagnostics import span, split_lines, to_range
+from novadoclint.lsp.diagnostics import from_units, span, split_lines, to_range, units
 from novadoclint.registry import Phase, Rule, RuleDoc
 
 
@@ -160,3 +160,11 @@ def test_what_the_build_writes_is_read_again_when_autosummary_changes(
     tree.overlay["index.rst"] = index.format(summary)
     tree.update(["index.rst"])
     assert "doc-ref-missing" not in rules()
+
+
+def test_columns_in_each_position_encoding() -> None:
+    text = "a\u00e9\U0001f600b"
+    assert [units(text, i, "utf-16") for i in range(5)] == [0, 1, 2, 4, 5]
+    assert [units(text, i, "utf-8") for i in range(5)] == [0, 1, 3, 7, 8]
+    assert [units(text, i, "utf-32") for i in range(5)] == [0, 1, 2, 3, 4]
+    assert [from_units(text, u, "utf-16") for u in (0, 1, 2, 4, 5, 9)] == [0, 1, 2, 3, 4, 4]

@@ -29,6 +29,7 @@ ROLE_RE = re.compile(r"(?::[\w.+:-]+:)?`[^`]*`(?:__?|:[\w.+:-]+:)?")
 EXPLICIT_RE = re.compile(r"\.\.\s+(?:_[^:]+:|[\w:.+-]+::)")
 QUOTED_RE = re.compile(r"'([^']+)'")
 DUPLICATE_LABEL_RE = re.compile(r"duplicate label (.+?), other instance in ")
+UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"  # LSP's PositionEncodingKind values
 LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 
 ReadText = Callable[[str], "str | None"]
@@ -71,28 +72,56 @@ def span(line: str, column: int, message: str) -> tuple[int, int]:
     return start, len(stripped)
 
 
-def to_range(lines: list[str], finding: Finding) -> lsp.Range:
+def units(text: str, index: int, encoding: str = UTF16) -> int:
+    """A code-point column of ``text`` in the client's units (LSP's positionEncoding)."""
+    head = text[:index]
+    if encoding == UTF8:
+        return len(head.encode("utf-8", "surrogatepass"))
+    if encoding == UTF32:
+        return len(head)
+    return len(head) + sum(1 for char in head if ord(char) > 0xFFFF)
+
+
+def from_units(text: str, column: int, encoding: str = UTF16) -> int:
+    """A column in the client's units as a code-point index into ``text``."""
+    for index in range(len(text) + 1):
+        if units(text, index, encoding) >= column:
+            return index
+    return len(text)
+
+
+def _range(lines: list[str], row: int, start: int, end: int, encoding: str) -> lsp.Range:
+    text = lines[row] if row < len(lines) else ""
+    return lsp.Range(
+        lsp.Position(row, units(text, start, encoding)),
+        lsp.Position(row, units(text, end, encoding)),
+    )
+
+
+def to_range(lines: list[str], finding: Finding, encoding: str = UTF16) -> lsp.Range:
     """The finding's range in a file's lines (a point at the line start if past its end)."""
     row = max(finding.line - 1, 0)
     if row >= len(lines):
         return lsp.Range(lsp.Position(row, 0), lsp.Position(row, 0))
     start, end = span(lines[row], finding.column, finding.message)
-    return lsp.Range(lsp.Position(row, start), lsp.Position(row, end))
+    return _range(lines, row, start, end, encoding)
 
 
-def line_range(lines: list[str], line: int) -> lsp.Range:
+def line_range(lines: list[str], line: int, encoding: str = UTF16) -> lsp.Range:
     """A whole line (1-based) without its indentation and trailing blanks."""
     row = max(line - 1, 0)
     text = lines[row].rstrip() if row < len(lines) else ""
-    start = len(text) - len(text.lstrip())
-    return lsp.Range(lsp.Position(row, start), lsp.Position(row, len(text)))
+    return _range(lines, row, len(text) - len(text.lstrip()), len(text), encoding)
 
 
 def to_diagnostic(
-    finding: Finding, lines: list[str], related: list[lsp.DiagnosticRelatedInformation]
+    finding: Finding,
+    lines: list[str],
+    related: list[lsp.DiagnosticRelatedInformation],
+    encoding: str = UTF16,
 ) -> lsp.Diagnostic:
     return lsp.Diagnostic(
-        range=to_range(lines, finding),
+        range=to_range(lines, finding, encoding),
         message=finding.message,
         severity=SEVERITY.get(finding.severity, lsp.DiagnosticSeverity.Warning),
         code=finding.rule,
@@ -129,12 +158,16 @@ def related_places(index: FactsIndex | None, finding: Finding) -> Iterator[tuple
 
 
 def related_information(
-    srcdir: Path, index: FactsIndex | None, finding: Finding, lines_of: Callable[[str], list[str]]
+    srcdir: Path,
+    index: FactsIndex | None,
+    finding: Finding,
+    lines_of: Callable[[str], list[str]],
+    encoding: str = UTF16,
 ) -> list[lsp.DiagnosticRelatedInformation]:
     out = []
     for path, line, what in related_places(index, finding):
         uri = (srcdir / path).resolve().as_uri()
-        rng = line_range(lines_of(path), line)
+        rng = line_range(lines_of(path), line, encoding)
         out.append(lsp.DiagnosticRelatedInformation(lsp.Location(uri, rng), what))
     return out
 

@@ -29,7 +29,9 @@ from novadoclint.findings import Finding
 from novadoclint.index import FactsIndex
 from novadoclint.lsp import navigation
 from novadoclint.lsp.diagnostics import (
+    UTF16,
     LinesOf,
+    from_units,
     line_range,
     related_information,
     split_lines,
@@ -144,9 +146,13 @@ class Server(LanguageServer):
                 continue
             tree = self.trees[number]
             lines = LinesOf(tree.text)
+            encoding = self.encoding()
             diagnostics = [
                 to_diagnostic(
-                    f, lines(path), related_information(tree.srcdir, tree.index, f, lines)
+                    f,
+                    lines(path),
+                    related_information(tree.srcdir, tree.index, f, lines, encoding),
+                    encoding,
                 )
                 for f in found
             ]
@@ -154,6 +160,10 @@ class Server(LanguageServer):
             if self.diagnostics.get(uri) != diagnostics:
                 self.diagnostics[uri] = diagnostics
                 self.send(uri, diagnostics)
+
+    def encoding(self) -> str:
+        """The position encoding agreed at initialize (UTF-16 unless the client offered another)."""
+        return str(self.workspace.position_encoding or UTF16)
 
     def send(self, uri: str, diagnostics: Sequence[lsp.Diagnostic]) -> None:
         self.text_document_publish_diagnostics(
@@ -303,15 +313,16 @@ def _at(ls: Server, uri: str, position: lsp.Position) -> tuple[Tree, FactsIndex,
     assert tree.index is not None
     lines = split_lines(tree.text(rel) or "")
     text = lines[position.line] if position.line < len(lines) else ""
+    position.character = from_units(text, position.character, ls.encoding())
     return tree, tree.index, rel, text
 
 
-def _locations(tree: Tree, places: Iterable[navigation.Place]) -> list[lsp.Location]:
+def _locations(tree: Tree, places: Iterable[navigation.Place], encoding: str) -> list[lsp.Location]:
     lines = LinesOf(tree.text)
     out = []
     for path, line in places:
         full = Path(path) if Path(path).is_absolute() else tree.srcdir / path
-        rng = line_range(lines(path), line) if not Path(path).is_absolute() else None
+        rng = line_range(lines(path), line, encoding) if not Path(path).is_absolute() else None
         rng = rng or lsp.Range(lsp.Position(line - 1, 0), lsp.Position(line - 1, 0))
         out.append(lsp.Location(from_fs_path(str(full)) or "", rng))
     return out
@@ -325,7 +336,9 @@ def definition(ls: Server, params: lsp.DefinitionParams) -> list[lsp.Location] |
         return None
     tree, index, rel, text = at
     pos = params.position
-    return _locations(tree, navigation.definition(index, rel, pos.line, pos.character, text))
+    return _locations(
+        tree, navigation.definition(index, rel, pos.line, pos.character, text), ls.encoding()
+    )
 
 
 @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
@@ -344,7 +357,7 @@ def references(ls: Server, params: lsp.ReferenceParams) -> list[lsp.Location] | 
         text,
         declaration=params.context.include_declaration,
     )
-    return _locations(tree, places)
+    return _locations(tree, places, ls.encoding())
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
@@ -356,8 +369,10 @@ def document_symbols(ls: Server, params: lsp.DocumentSymbolParams) -> list[lsp.D
     tree, index, rel, _ = at
     lines = split_lines(tree.text(rel) or "")
 
+    encoding = ls.encoding()
+
     def symbol(node: navigation.Symbol) -> lsp.DocumentSymbol:
-        rng = line_range(lines, node.section.line)
+        rng = line_range(lines, node.section.line, encoding)
         return lsp.DocumentSymbol(
             name=node.section.title or "(untitled)",
             kind=lsp.SymbolKind.Namespace if node.section.level == 1 else lsp.SymbolKind.String,
