@@ -3,10 +3,11 @@
 Usage: python bench/cpu.py --src NAME=DIR [--src NAME=DIR ...] [--runs N] [--jobs J]
                            [--out DIR] [--args "..."] TREE [TREE ...]
 
-Each ``--src`` is a folder holding the ``novadoclint`` package (a checkout's
+``--warm`` primes a facts cache per source and tree first and times the runs
+that use it. Each ``--src`` is a folder holding the ``novadoclint`` package (a checkout's
 ``src``, or ``git archive REV src`` unpacked), run as ``python -m novadoclint``
 with that folder first on ``PYTHONPATH``. Runs are interleaved (every source on
-every tree, then again), cold (``--no-cache``), and timed as CPU time (user +
+every tree, then again), cold (``--no-cache``) unless ``--warm``, and timed as CPU time (user +
 sys of the process and its pool workers, ``RUSAGE_CHILDREN``), which a busy
 shared machine bends far less than wall time. Printed: the median CPU seconds
 per source and tree, the ratio of each source to the first, and whether the
@@ -24,14 +25,24 @@ import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 
-def cpu_run(src: str, tree: str, out: Path, jobs: int, extra: list[str]) -> tuple[float, float]:
-    """(CPU seconds of the run's process tree, wall seconds); the JSON report in ``out``."""
+def cpu_run(
+    src: str, tree: str, out: Path, jobs: int, extra: list[str], cache: Path | None = None
+) -> tuple[float, float]:
+    """(CPU seconds of the run's process tree, wall seconds); the JSON report in ``out``.
+
+    Cold (``--no-cache``) unless ``cache`` names a facts cache folder to use.
+    """
     env = dict(os.environ, PYTHONPATH=src)
-    cmd = [sys.executable, "-m", "novadoclint", "--no-cache", "--jobs", str(jobs)]
+    cmd = [sys.executable, "-m", "novadoclint", "--jobs", str(jobs)]
+    if cache is None:
+        cmd.append("--no-cache")
+    else:
+        env["NOVADOCLINT_CACHE_DIR"] = str(cache)
     cmd += ["--format", "json", "-o", str(out), *extra, tree]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -52,22 +63,34 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--out", default="/tmp/novadoclint-bench-cpu")
     parser.add_argument("--args", default="", help="more novadoclint options, one string")
+    parser.add_argument("--warm", action="store_true", help="time runs on a primed cache")
     args = parser.parse_args()
     sources = [tuple(s.split("=", 1)) for s in args.src]
     extra = shlex.split(args.args)
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     times: dict[tuple[str, str], list[float]] = {}
+    caches: dict[tuple[str, str], Path | None] = {}
+    for tree in args.trees:
+        for name, src in sources:
+            if not args.warm:
+                caches[(name, tree)] = None
+                continue
+            cache = caches[(name, tree)] = Path(tempfile.mkdtemp(prefix=f"cache-{name}-"))
+            cpu_run(src, tree, out / "prime.json", args.jobs, extra, cache)
     for run in range(args.runs):
         for tree in args.trees:
             for name, src in sources:
                 report = out / name / (tree.strip("/").replace("/", "_") + ".json")
                 report.parent.mkdir(parents=True, exist_ok=True)
-                cpu, wall = cpu_run(src, tree, report, args.jobs, extra)
+                cache = caches[(name, tree)]
+                cpu, wall = cpu_run(src, tree, report, args.jobs, extra, cache)
                 times.setdefault((name, tree), []).append(cpu)
                 print(f"run {run + 1} {name:>8} {cpu:7.2f} s CPU {wall:7.2f} s wall  {tree}")
     status = 0
     first = sources[0][0]
-    print(f"\nmedian CPU seconds ({args.runs} runs, --jobs {args.jobs}); ratio to {first}")
+    kind = "warm" if args.warm else "cold"
+    print(f"\nmedian CPU seconds ({args.runs} {kind} runs, --jobs {args.jobs}); ratio to {first}")
     for tree in args.trees:
         base = statistics.median(times[(first, tree)])
         cells = []

@@ -7,15 +7,19 @@ bench/doctrees.py does the same on real trees (the corpus and the forest).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import docutils
+import docutils.nodes
 import docutils.statemachine
 import pytest
 
 from novadoclint import parse
+from novadoclint.vocabulary import Vocabulary
 
 from harness import FIXTURES, lint_case
 
@@ -221,3 +225,29 @@ def test_a_changed_state_init_keeps_docutils_own(monkeypatch: pytest.MonkeyPatch
     finally:
         monkeypatch.undo()
         assert parse.lazy_states(True) is True
+
+
+def test_figure_width_from_the_image_is_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bounded figure, made when first used, still drops ``:figwidth: image``."""
+    image = pytest.importorskip("PIL.Image")
+    image.new("RGB", (7, 3)).save(tmp_path / "pic.png")
+    monkeypatch.chdir(tmp_path)  # docutils opens the picture from the working folder
+    text = ".. figure:: pic.png\n   :figwidth: image\n\n.. figure:: pic.png\n   :figwidth: 50%\n"
+    with parse.namespace(Vocabulary((), ())):
+        parsed = parse.parse(text, str(tmp_path / "index.rst"), str(tmp_path))
+    figures = [str(f.get("width")) for f in parsed.doctree.findall(docutils.nodes.figure)]
+    assert figures == ["None", "50%"]
+    assert not any("pic.png" in p for p in parsed.dependencies)
+
+
+def test_start_up_imports_neither_doc8_nor_docutils_images() -> None:
+    """A warm run parses nothing: doc8 (stevedore) and PIL are imported when first used."""
+    code = (
+        "import sys, novadoclint.parse, novadoclint.checks.style\n"
+        "print(sorted(m for m in ('doc8', 'stevedore', 'PIL', 'docutils.parsers.rst."
+        "directives.images') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +24,6 @@ import docutils.statemachine
 from docutils import frontend, nodes, utils
 from docutils.parsers.rst import Directive, DirectiveError, Parser, directives, roles, states
 from docutils.parsers.rst.directives.admonitions import Admonition
-from docutils.parsers.rst.directives.images import Figure
 from docutils.parsers.rst.directives.misc import Include, Raw, adapt_path
 from docutils.parsers.rst.directives.tables import CSVTable
 from docutils.transforms import misc, references
@@ -414,27 +414,48 @@ class BoundedCSVTable(CSVTable):
         return list(super().run())
 
 
-class BoundedFigure(Figure):
+@cache
+def _bounded_figure() -> type[Directive]:
     """docutils' figure without ``:figwidth: image``'s read of the picture (PIL).
 
     docutils opens the image relative to the working folder to learn its
-    width, which no rule needs; the option is accepted and ignored.
+    width, which no rule needs; the option is accepted and ignored. Made when
+    a document first uses a figure: docutils' images module imports PIL
+    (~25 ms), which a warm run, parsing nothing, does not need.
     """
+    from docutils.parsers.rst.directives.images import Figure
 
-    def run(self) -> list[nodes.Node]:
-        if self.options.get("figwidth") == "image":
-            del self.options["figwidth"]
-        return list(super().run())
+    class BoundedFigure(Figure):
+        """docutils' figure, ``:figwidth: image`` ignored."""
+
+        def run(self) -> list[nodes.Node]:
+            if self.options.get("figwidth") == "image":
+                del self.options["figwidth"]
+            return list(super().run())
+
+    return BoundedFigure
 
 
 # docutils directives that read a file or a URL -> their bounded versions. Swapped in
 # by class, not by name: docutils also finds them by translated names ('inclure').
+# docutils' figure, from its images module once loaded, is swapped for _bounded_figure().
 BOUNDED_DIRECTIVES: dict[type[Directive], type[Directive]] = {
     Include: RecordingInclude,
     Raw: BoundedRaw,
     CSVTable: BoundedCSVTable,
-    Figure: BoundedFigure,
 }
+IMAGES_MODULE = "docutils.parsers.rst.directives.images"
+
+
+def _bounded(found: Any) -> Any:
+    """The bounded class for a directive class docutils found (or the class itself)."""
+    bounded = BOUNDED_DIRECTIVES.get(found)
+    if bounded is not None:
+        return bounded
+    images = sys.modules.get(IMAGES_MODULE)
+    if images is not None and found is images.Figure:
+        return _bounded_figure()
+    return found
 
 
 class BoundedLookup:
@@ -445,7 +466,7 @@ class BoundedLookup:
 
     def __call__(self, name: str, language: Any, document: nodes.document) -> Any:
         found, messages = self.wrapped(name, language, document)
-        return BOUNDED_DIRECTIVES.get(found, found), messages
+        return _bounded(found), messages
 
 
 class ExternalRoles:

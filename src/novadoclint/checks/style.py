@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from doc8 import checks as doc8_checks
 from docutils import nodes
 
 from novadoclint.context import Context, ParsedDoc
@@ -50,7 +49,14 @@ class _Doc8Error:
 
 @cache
 def _checks(options: Doc8Options) -> dict[str, Any]:
-    """doc8's check objects, built once per process per options (not per file)."""
+    """doc8's check objects, built once per process per options (not per file).
+
+    doc8 is imported here, not with the module: its package imports stevedore
+    and its command line (~40 ms), which a warm run, where no file rule runs,
+    does not need.
+    """
+    from doc8 import checks as doc8_checks
+
     cfg = {
         "max_line_length": options.max_line_length,
         "allow_long_titles": options.allow_long_titles,
@@ -216,6 +222,8 @@ def _run(code: str, doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     if code in options.ignore:
         return
     check = _checks(options)[code]
+    from doc8 import checks as doc8_checks  # imported by _checks: a lookup
+
     adapter = doc.views.get("doc8")
     if adapter is None:  # one adapter per document, shared by the six D-rules
         adapter = doc.views["doc8"] = _Doc8File(doc)
