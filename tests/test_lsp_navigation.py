@@ -196,3 +196,51 @@ def test_navigation_follows_unsaved_text(client: Client, tree: Path) -> None:
     )
     client.diagnostics(uri, mark)  # nolabel: re-linted
     assert definition(client, tree, "a.rst", 7, 8) == [("a.rst", 0)]
+
+
+def complete(client: Client, tree: Path, name: str, text: str, line: int, char: int) -> list[Any]:
+    uri = (tree / name).as_uri()
+    client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "rst", "version": 1, "text": text}},
+    )
+    answer = client.request(
+        "textDocument/completion",
+        {"textDocument": {"uri": uri}, "position": {"line": line, "character": char}},
+    )
+    return list(answer["items"]) if answer else []
+
+
+def test_completion_of_labels_documents_directives_and_roles(client: Client, tree: Path) -> None:
+    # line 7 of each text is the one being typed (the files have six lines)
+    text = FILES["sub/b.rst"] + "\n:ref:`\n"
+    items = complete(client, tree, "sub/b.rst", text, 7, 6)
+    labels = {i["label"]: i.get("detail") for i in items}
+    assert labels == {"a-label": "A"}  # the label and the title it stands for
+    (item,) = items
+    assert item["textEdit"]["range"]["start"] == {"line": 7, "character": 6}
+
+    text = FILES["a.rst"] + "\n:doc:`Go <su\n"
+    items = complete(client, tree, "a.rst", text, 7, 12)
+    docs = {i["label"]: i.get("detail") for i in items}
+    assert docs == {"index": "Index", "sub/b": "B"}  # relative to a.rst's folder, not itself
+    assert items[0]["textEdit"]["range"]["start"]["character"] == 10  # after '<'
+
+    text = FILES["sub/b.rst"] + "\n:doc:`/\n"
+    docs = {i["label"] for i in complete(client, tree, "sub/b.rst", text, 7, 7)}
+    assert docs == {"/index", "/a"}
+
+    text = FILES["a.rst"] + "\n.. no\n"
+    names = {i["label"] for i in complete(client, tree, "a.rst", text, 7, 5)}
+    assert {"note::", "toctree::", "code-block::"} <= names
+
+    text = FILES["a.rst"] + "\nand :re\n"
+    items = complete(client, tree, "a.rst", text, 7, 7)
+    assert ":ref:`" in {i["label"] for i in items}
+    assert items[0]["textEdit"]["range"]["start"]["character"] == 4
+
+    # near misses: plain text, a finished role
+    text = FILES["a.rst"] + "\nplain\n"
+    assert complete(client, tree, "a.rst", text, 7, 5) == []
+    text = FILES["a.rst"] + "\n:ref:`a-label` \n"
+    assert complete(client, tree, "a.rst", text, 7, 15) == []

@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from novadoclint import resolve
-from novadoclint.facts import DocFacts, Ref, Section
+from novadoclint.facts import DocFacts, Label, Ref, Section
 from novadoclint.index import FactsIndex
 from novadoclint.lsp.diagnostics import span
+from novadoclint.vocabulary import Vocabulary
 
 LABEL_LINE_RE = re.compile(r"\s*\.\.\s+_(?!_)(.+):\s*$")
 Place = tuple[str, int]  # (path relative to the source dir or absolute, 1-based line)
@@ -182,3 +183,66 @@ def outline(index: FactsIndex, path: str) -> list[Symbol]:
         else:
             roots.append(node)
     return roots
+
+
+#: The start of a role's target up to the cursor: ``:doc:`admin/`` or ``:ref:`Title <x``.
+ROLE_TARGET_RE = re.compile(r":(?P<role>[\w.+-]+(?::[\w.+-]+)?):`(?:[^`<]*<)?(?P<typed>[^`<>]*)$")
+DIRECTIVE_RE = re.compile(r"^\s*\.\.\s+(?P<typed>[\w.:+-]*)$")
+ROLE_NAME_RE = re.compile(r"(?:^|[\s(\"'])(?P<colon>:)(?P<typed>[\w.+-]*(?::[\w.+-]*)?)$")
+
+
+@dataclass(frozen=True)
+class Completion:
+    label: str  # what is inserted
+    detail: str  # a title, the provider of a directive or role
+    kind: str  # "doc", "label", "directive", "role"
+    start: int  # code-point column where the replaced text starts on the line
+
+
+def completions(index: FactsIndex, vocab: Vocabulary, path: str, prefix: str) -> list[Completion]:
+    """What may be typed at the end of ``prefix`` (the line up to the cursor)."""
+    match = ROLE_TARGET_RE.search(prefix)
+    if match is not None:
+        role, start = match.group("role"), match.start("typed")
+        typed = match.group("typed")
+        if role in LABEL_ROLES:
+            return [
+                Completion(name, _label_title(index, places), "label", start)
+                for name, places in sorted(index.all_labels.items())
+            ]
+        if role in DOC_ROLES:
+            here = _docname(index, path) or ""
+            folder = posixpath.dirname(here)
+            out = []
+            for name, doc in sorted(index.docs.items()):
+                if name == here:
+                    continue
+                shown = (
+                    "/" + name if typed.startswith("/") else posixpath.relpath(name, folder or ".")
+                )
+                out.append(Completion(shown, doc.title or "", "doc", start))
+            return out
+        return []
+    match = DIRECTIVE_RE.match(prefix)
+    if match is not None:
+        start = match.start("typed")
+        return [
+            Completion(name + "::", provider, "directive", start)
+            for name, _kind, provider in sorted(vocab.directives)
+        ]
+    match = ROLE_NAME_RE.search(prefix)
+    if match is not None and not prefix.lstrip().startswith(".."):
+        start = match.start("colon")
+        return [
+            Completion(f":{name}:`", provider, "role", start)
+            for name, _kind, provider in sorted(vocab.roles)
+        ]
+    return []
+
+
+def _label_title(index: FactsIndex, places: tuple[tuple[str, Label], ...]) -> str:
+    docname, label = places[0]
+    if label.title:
+        return label.title
+    doc = index.docs.get(docname)
+    return f"in {doc.title or docname}" if doc is not None else ""

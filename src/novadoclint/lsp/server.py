@@ -36,6 +36,7 @@ from novadoclint.lsp.diagnostics import (
     related_information,
     split_lines,
     to_diagnostic,
+    units,
 )
 from novadoclint.lsp.workspace import Tree, discover, is_config
 
@@ -382,6 +383,44 @@ def document_symbols(ls: Server, params: lsp.DocumentSymbolParams) -> list[lsp.D
         )
 
     return [symbol(node) for node in navigation.outline(index, rel)]
+
+
+COMPLETION_KINDS = {
+    "doc": lsp.CompletionItemKind.File,
+    "label": lsp.CompletionItemKind.Reference,
+    "directive": lsp.CompletionItemKind.Keyword,
+    "role": lsp.CompletionItemKind.Function,
+}
+
+
+@server.feature(
+    lsp.TEXT_DOCUMENT_COMPLETION,
+    lsp.CompletionOptions(trigger_characters=["`", "/", "<", ":"]),
+)
+def completion(ls: Server, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+    """:doc: targets, :ref: labels (with their titles), the tree's directive and role names."""
+    at = _at(ls, params.text_document.uri, params.position)
+    if at is None:
+        return None
+    tree, index, rel, text = at
+    if tree.ctx is None:
+        return None
+    pos = params.position  # in code points now (_at)
+    encoding = ls.encoding()
+    end = lsp.Position(pos.line, units(text, pos.character, encoding))
+    items = []
+    for found in navigation.completions(index, tree.ctx.vocabulary, rel, text[: pos.character]):
+        start = lsp.Position(pos.line, units(text, found.start, encoding))
+        items.append(
+            lsp.CompletionItem(
+                label=found.label,
+                detail=found.detail or None,
+                kind=COMPLETION_KINDS[found.kind],
+                filter_text=found.label,
+                text_edit=lsp.TextEdit(lsp.Range(start, end), found.label),
+            )
+        )
+    return lsp.CompletionList(is_incomplete=False, items=items)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
