@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("pygls")
 
-from novadoclint.lsp.client import Client
+from novadoclint.lsp.client import Client, LspError
 
 FILES = {
     "conf.py": "project = 'nav'\n",
@@ -244,3 +244,42 @@ def test_completion_of_labels_documents_directives_and_roles(client: Client, tre
     assert complete(client, tree, "a.rst", text, 7, 5) == []
     text = FILES["a.rst"] + "\n:ref:`a-label` \n"
     assert complete(client, tree, "a.rst", text, 7, 15) == []
+
+
+def apply(tree: Path, edit: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for file_uri, edits in edit["changes"].items():
+        path = Path(file_uri.removeprefix("file://"))
+        lines = path.read_text().split("\n")
+        for e in sorted(edits, key=lambda e: e["range"]["start"]["character"], reverse=True):
+            start, end = e["range"]["start"], e["range"]["end"]
+            assert start["line"] == end["line"]
+            line = lines[start["line"]]
+            lines[start["line"]] = (
+                line[: start["character"]] + e["newText"] + line[end["character"] :]
+            )
+        out[path.relative_to(tree).as_posix()] = "\n".join(lines)
+    return out
+
+
+def test_rename_a_label_everywhere(client: Client, tree: Path) -> None:
+    edit = at(client, "textDocument/rename", tree, "index.rst", 8, 10, newName="first-label")
+    renamed = apply(tree, edit)
+    assert sorted(renamed) == ["a.rst", "index.rst", "sub/b.rst"]
+    assert renamed["a.rst"].startswith(".. _first-label:\n")
+    assert "See :ref:`first-label` and" in renamed["index.rst"]
+    assert ":ref:`Go <first-label>` and" in renamed["sub/b.rst"]
+    # the same from the definition
+    assert apply(tree, at(client, "textDocument/rename", tree, "a.rst", 0, 6, newName="x")) == {
+        name: text.replace("first-label", "x") for name, text in renamed.items()
+    }
+
+
+def test_rename_near_misses(client: Client, tree: Path) -> None:
+    # not on a label: nothing to rename
+    assert at(client, "textDocument/rename", tree, "a.rst", 2, 0, newName="x") is None
+    # a :doc: is no label
+    assert at(client, "textDocument/rename", tree, "index.rst", 8, 30, newName="x") is None
+    # a name that cannot be a label
+    with pytest.raises(LspError):
+        at(client, "textDocument/rename", tree, "a.rst", 0, 6, newName="a `b`")

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("lsprotocol")
 
 from novadoclint.findings import Finding, Hit, Severity
-from novadoclint.lsp import workspace
+from novadoclint.lsp import navigation, workspace
 from novadoclint.lsp.diagnostics import from_units, span, split_lines, to_range, units
 from novadoclint.registry import Phase, Rule, RuleDoc
 
@@ -168,3 +168,30 @@ def test_columns_in_each_position_encoding() -> None:
     assert [units(text, i, "utf-8") for i in range(5)] == [0, 1, 3, 7, 8]
     assert [units(text, i, "utf-32") for i in range(5)] == [0, 1, 2, 3, 4]
     assert [from_units(text, u, "utf-16") for u in (0, 1, 2, 4, 5, 9)] == [0, 1, 2, 3, 4, 4]
+
+
+def test_rename_refuses_what_it_cannot_rename_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "conf.py").write_text("extensions = ['sphinx.ext.autosectionlabel']\n")
+    (src / "index.rst").write_text(
+        ".. _top:\n\nIndex\n=====\n\nSee :ref:`Index` and :ref:`top`, :ref:`the\ntop <top>`.\n"
+    )
+    tree = workspace.Tree(src.resolve(), True)
+    tree.load()
+    assert tree.index is not None
+
+    def read(path: str) -> list[str]:
+        return split_lines(tree.text(path) or "")
+
+    section = navigation.Target("label", "index")  # autosectionlabel's: a title
+    assert navigation.rename_label(tree.index, read, section) is None
+    # one :ref: to top is broken over two lines: renaming only some would break it
+    assert navigation.rename_label(tree.index, read, navigation.Target("label", "top")) is None
+    (src / "index.rst").write_text(".. _top:\n\nIndex\n=====\n\nSee :ref:`top`.\n")
+    tree.load()
+    edits = navigation.rename_label(tree.index, read, navigation.Target("label", "top"))
+    assert edits == [("index.rst", 0, 4, 7), ("index.rst", 5, 10, 13)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from novadoclint import resolve
@@ -246,3 +246,63 @@ def _label_title(index: FactsIndex, places: tuple[tuple[str, Label], ...]) -> st
         return label.title
     doc = index.docs.get(docname)
     return f"in {doc.title or docname}" if doc is not None else ""
+
+
+Edit = tuple[str, int, int, int]  # (path, 0-based line, start, end): code points
+
+
+def rename_label(
+    index: FactsIndex, lines_of: Callable[[str], list[str]], target: Target
+) -> list[Edit] | None:
+    """Where a label's name is written: its definitions and every :ref: to it.
+
+    None when it cannot be renamed: no explicit definition (autosectionlabel's
+    labels are section titles), or a definition or reference whose name is not
+    on its line as written (a role broken over lines, a substitution).
+    """
+    if target.kind != "label" or target.name not in index.labels:
+        return None
+    edits: list[Edit] = []
+    for _docname, label in index.labels[target.name]:
+        row = label.line - 1
+        lines = lines_of(label.path)
+        match = LABEL_LINE_RE.match(lines[row]) if row < len(lines) else None
+        if match is None:
+            return None
+        start, end = match.span(1)
+        raw = match.group(1)
+        if raw.startswith("`") and raw.endswith("`"):
+            start, end = start + 1, end - 1
+        edits.append((label.path, row, start, end))
+    for doc in index.docs.values():
+        for ref in doc.refs:
+            if ref.role not in LABEL_ROLES:
+                continue
+            if resolve.label_target(ref.target.lstrip("~!")) != target.name:
+                continue
+            row = ref.line - 1
+            lines = lines_of(ref.path)
+            if row >= len(lines):
+                return None
+            found = _target_span(lines[row], ref.column)
+            if found is None:
+                return None
+            edits.append((ref.path, row, *found))
+    return sorted(set(edits))
+
+
+ROLE_PARTS_RE = re.compile(r":[\w.+:-]+:`(?P<body>[^`]*)`")
+
+
+def _target_span(text: str, column: int) -> tuple[int, int] | None:
+    """The target's columns inside the role written at ``column`` (1-based)."""
+    start, _ = span(text, column, "")
+    match = ROLE_PARTS_RE.match(text, start)
+    if match is None:
+        return None
+    body, at = match.group("body"), match.start("body")
+    if body.endswith(">") and "<" in body:
+        inner = body.rindex("<") + 1
+        return at + inner, at + len(body) - 1
+    lead = len(body) - len(body.lstrip("~!"))
+    return at + lead, at + len(body)

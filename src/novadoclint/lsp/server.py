@@ -423,6 +423,35 @@ def completion(ls: Server, params: lsp.CompletionParams) -> lsp.CompletionList |
     return lsp.CompletionList(is_incomplete=False, items=items)
 
 
+@server.feature(lsp.TEXT_DOCUMENT_RENAME)
+def rename(ls: Server, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+    """A label, renamed at its definitions and every :ref: to it, as one workspace edit."""
+    at = _at(ls, params.text_document.uri, params.position)
+    if at is None:
+        return None
+    tree, index, rel, text = at
+    pos = params.position
+    new = params.new_name.strip()
+    if not new or any(c in new for c in "`<>:\n"):
+        raise ValueError(f"not a label name: {params.new_name!r}")
+    target = navigation.target_at(index, rel, pos.line, pos.character, text)
+    lines = LinesOf(tree.text)
+    edits = navigation.rename_label(index, lines, target)
+    if edits is None:
+        return None
+    encoding = ls.encoding()
+    changes: dict[str, list[lsp.TextEdit]] = {}
+    for path, row, start, end in edits:
+        line = lines(path)[row]
+        rng = lsp.Range(
+            lsp.Position(row, units(line, start, encoding)),
+            lsp.Position(row, units(line, end, encoding)),
+        )
+        uri = from_fs_path(str(tree.srcdir / path)) or ""
+        changes.setdefault(uri, []).append(lsp.TextEdit(rng, new))
+    return lsp.WorkspaceEdit(changes=changes)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``novadoclint-lsp``: serve LSP over stdio (the only transport)."""
     args = list(sys.argv[1:] if argv is None else argv)
