@@ -964,7 +964,9 @@ def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     A directive needs two colons after its name. With one, or none, the whole
     block is a comment: the note, warning or code block silently disappears
     from the page. Comments starting with a directive name and more words
-    (`.. note that ...`), and upper-case markers (`.. TODO: ...`), are left alone.
+    (`.. note that ...`), and upper-case markers (`.. TODO: ...`), are left alone,
+    as is `.. todo: ...` unless conf.py sets `todo_include_todos = True`: by
+    default the todo directive shows nothing either.
 
     ## Example
     ```rst
@@ -992,6 +994,8 @@ def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         if single:
             if name.isupper():
                 continue  # NOTE:, TODO: comment markers
+            if name.lower() == "todo" and ctx.sphinx.get("todo_include_todos") is not True:
+                continue  # the todo directive shows nothing either (todo_include_todos)
             fixed = f".. {name}::{rest[1:]}"
         elif name != name.lower():
             continue
