@@ -1,16 +1,18 @@
 """novadoclint-lsp on a real tree: from a didChange that breaks a :doc: to its diagnostic.
 
 Usage: python bench/lsp_latency.py [TREE_ROOT] [--page PATH] [--runs N] [--compare]
+                                   [--workspace FOLDER]
 
 Copies the tree (default: the nova-2026 corpus) into a temporary folder marked as
 a repository, starts the server as an editor would (stdio, the workspace folder
-the copy), waits for the first publication to go quiet, then opens one page and
-``--runs`` times sends a didChange adding ``:doc:`no-such-page-N``` and times the
-``publishDiagnostics`` for that page that reports it (the 150 ms debounce
-included), then restores the page. Prints the median and quartiles, the first
-lint's time and the server's resident memory after it (VmRSS, Linux). With
-``--compare``, the diagnostics published at start are counted against the CLI's
-findings (``novadoclint --no-cache --format json``) per source dir.
+the copy, or ``--workspace``, a folder of it), waits for the first publication
+to go quiet, then opens one page and ``--runs`` times sends a didChange adding
+``:doc:`no-such-page-N``` and times the ``publishDiagnostics`` for that page
+that reports it (the 150 ms debounce included), then restores the page.
+Prints the median and quartiles, the first lint's time and the server's
+resident memory after it (VmRSS, Linux). With ``--compare``, the diagnostics
+published at start are counted against the CLI's findings (``novadoclint
+--no-cache --format json``) per source dir the server found.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 from novadoclint.lsp.client import Client
+from novadoclint.lsp.workspace import discover
 
 DEFAULT_TREE = Path(__file__).resolve().parents[2] / "shared/corpus/nova-2026"
 PAGE = "doc/source/admin/index.rst"
@@ -66,7 +69,7 @@ def published(client: Client) -> dict[str, list[dict[str, object]]]:
     return out
 
 
-def compare(copy: Path, client: Client) -> None:
+def compare(copy: Path, folder: Path, client: Client) -> None:
     server = Counter()
     for uri, diagnostics in published(client).items():
         path = Path(uri.removeprefix("file://"))
@@ -74,8 +77,7 @@ def compare(copy: Path, client: Client) -> None:
             server[(str(path.relative_to(copy)), d["code"], d["range"]["start"]["line"] + 1)] += 1
     cli = Counter()
     exe = Path(sys.executable).parent / "novadoclint"
-    srcdirs = sorted({p.parent for p in copy.rglob("conf.py") if "source" in p.parent.name})
-    for srcdir in srcdirs:
+    for srcdir, _ in discover(folder):  # the trees the server lints
         out = copy / "cli.json"
         subprocess.run(
             [str(exe), "--no-cache", "--format", "json", "-o", str(out), str(srcdir)],
@@ -99,6 +101,7 @@ def main() -> None:
     parser.add_argument("--page", default=PAGE)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--compare", action="store_true")
+    parser.add_argument("--workspace", default=".", help="the workspace folder, in the tree")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "tree"
@@ -106,13 +109,14 @@ def main() -> None:
         (copy / ".git").mkdir(exist_ok=True)
         env = {**os.environ, "NOVADOCLINT_CACHE_DIR": str(Path(tmp) / "cache")}
         client = Client([sys.executable, "-m", "novadoclint.lsp"], cwd=Path(tmp), env=env)
-        client.initialize(copy)
+        folder = (copy / args.workspace).resolve()
+        client.initialize(folder)
         first = wait_quiet(client)
         memory = rss_mb(client.process.pid)
         print(f"first lint and publication: {first:.1f} s (cold cache)")
         print(f"server memory after opening the tree: {memory:.0f} MB (VmRSS)")
         if args.compare:
-            compare(copy, client)
+            compare(copy.resolve(), folder, client)
         page = copy / args.page
         uri = page.resolve().as_uri()
         text = page.read_text()

@@ -379,3 +379,28 @@ def test_ranges_are_in_the_agreed_position_encoding(
         assert "ref-label-missing" in answer["contents"]["value"]
     finally:
         client.close()
+
+
+def test_workspace_folders_added_and_removed(client: Client, tree: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    write_tree(other, {"conf.py": "", "index.rst": "O\n=\n\n:doc:`gone`\n"})
+    client.initialize(tree)
+    client.diagnostics(uri(tree, "b.rst"))
+    mark = client.mark()
+    folder = {"uri": other.resolve().as_uri(), "name": "other"}
+    client.notify(
+        "workspace/didChangeWorkspaceFolders", {"event": {"added": [folder], "removed": []}}
+    )
+    assert [d["code"] for d in client.diagnostics(uri(other, "index.rst"), mark)] == [
+        "doc-ref-missing"
+    ]
+    mark = client.mark()
+    client.notify(
+        "workspace/didChangeWorkspaceFolders", {"event": {"added": [], "removed": [folder]}}
+    )
+    assert client.diagnostics(uri(other, "index.rst"), mark) == []  # cleared
+    # the first tree is still served
+    open_doc(client, tree, "b.rst")
+    mark = client.mark()
+    change_doc(client, tree, "b.rst", "B\n=\n")
+    assert client.diagnostics(uri(tree, "b.rst"), mark) == []

@@ -283,6 +283,30 @@ def did_change_watched_files(ls: Server, params: lsp.DidChangeWatchedFilesParams
     ls.schedule()
 
 
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+def did_change_workspace_folders(ls: Server, params: lsp.DidChangeWorkspaceFoldersParams) -> None:
+    """Folders added are linted; the trees of folders removed are dropped, their files cleared."""
+    removed = [p for f in params.event.removed if (p := _path(f.uri)) is not None]
+    kept = [p for f in ls.workspace.folders.values() if (p := _path(f.uri)) is not None]
+
+    def under(tree: Tree, folders: Iterable[Path]) -> bool:
+        return any(
+            tree.srcdir == f.resolve() or f.resolve() in tree.srcdir.parents for f in folders
+        )
+
+    if removed:
+        old = ls.trees
+        ls.trees = [t for t in old if not under(t, removed) or under(t, kept)]
+        now = {id(t): n for n, t in enumerate(ls.trees)}
+        renumber = {n: now[id(t)] for n, t in enumerate(old) if id(t) in now}
+        ls.pending = {renumber[n]: p for n, p in ls.pending.items() if n in renumber}
+        ls.reload = {renumber[n] for n in ls.reload if n in renumber}
+        ls.relist = {renumber[n] for n in ls.relist if n in renumber}
+    added = [p for f in params.event.added if (p := _path(f.uri)) is not None]
+    ls.open_workspace(added)
+    ls.publish(everything=True)
+
+
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
 def hover(ls: Server, params: lsp.HoverParams) -> lsp.Hover | None:
     """On a diagnostic: the rule's explanation (``--explain``)."""
