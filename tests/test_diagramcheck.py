@@ -6,6 +6,7 @@ when it is not installed (``pip install novadoclint[diagrams]``).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -691,3 +692,92 @@ digraph {
             10, 15, "edge names 'sp_tpo', which is never declared; did you mean 'sp_top'?"
         ),
     )
+
+
+# --------------------------------------------------------------------------
+# pydot's comments skipped without trying them where none can start (issue 15)
+
+FIXTURE_DOT = sorted(
+    (Path(__file__).resolve().parents[1] / "fixtures").rglob("*.dot"), key=lambda p: str(p)
+)
+COMMENTED_DOT = [
+    "digraph G { a -> b; // to b\n b -> c # to c\n}\n",
+    "digraph G { a -> b#to b\n c;#x\n d//y\n}",
+    "digraph G {/*x*/a/**/->/* y */b//z\n}",
+    "graph G {\n# a line\na -- b /* c */ -- c\n// end}",
+    'digraph { a [label="// not a comment", shape=box]; b [label=<x<b>#y</b>>] a -> b }',
+    "digraph G { a -> /* unterminated\n b }",
+    "digraph G { a -> / b }",
+    "digraph G { a -> b # }",
+    "digraph G { a -> b } // trailing\n/* and */ # more",
+    "digraph G { a -> b } junk",
+    "/* lead */ digraph G { subgraph cluster_x { a; /* c */ b [shape=box; color=red] } }",
+    "digraph G {\n\ta\t->\tb\r\n\t/*\r\n*/c\n}",
+    'digraph G { a:n -> b:s; node [shape = rect; style = filled] {rank=same; "a" "b", c} }',
+]
+
+
+def _dot_outcomes(sources: list[str]) -> list[Any]:
+    diagramcheck._dot_parse_once.cache_clear()
+    found = []
+    for text in sources:
+        for directive, name in (("graphviz", None), ("digraph", "G")):
+            found.append(check_diagram_syntax(directive, text, name=name))
+            found.append(undeclared_nodes(directive, text, name=name))
+        outcome, value = diagramcheck._dot_parse_once(text)
+        if outcome == "ok":
+            found.append(("parsed", [graph.to_string() for graph in value]))
+        else:
+            found.append(("error", type(value).__name__, str(value), getattr(value, "loc", None)))
+    return found
+
+
+def test_fast_comment_skip_is_on_for_the_checked_releases() -> None:
+    need("pydot.dot_parser")
+    check_diagram_syntax("graphviz", "digraph { a -> b }")
+    pyparsing, pydot = need("pyparsing"), need("pydot")
+    checked = (
+        diagramcheck._release(pyparsing) in diagramcheck._DOT_FAST_COMMENTS_PYPARSING
+        and diagramcheck._release(pydot) in diagramcheck._DOT_FAST_COMMENTS_PYDOT
+    )
+    assert bool(diagramcheck._dot_fast_elements) == checked
+
+
+def test_fast_comment_skip_gives_the_same_graphs_and_errors() -> None:
+    need("pydot.dot_parser")
+    sources = [*COMMENTED_DOT, *(p.read_text("utf-8") for p in FIXTURE_DOT)]
+    assert diagramcheck._dot_fast_comments(False) is False
+    try:
+        slow = _dot_outcomes(sources)
+    finally:
+        on = diagramcheck._dot_fast_comments(True)
+    if not on:
+        pytest.skip("pyparsing or pydot release not checked: pyparsing's own skip is used")
+    assert _dot_outcomes(sources) == slow
+    # both sides are exercised: graphs that parse and errors, some inside comments
+    assert sum(1 for item in slow if item[:1] == ("parsed",)) >= 7
+    assert sum(1 for item in slow if item[:1] == ("error",)) >= 3
+
+
+def test_fast_comment_skip_leaves_other_releases_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    need("pydot.dot_parser")
+    monkeypatch.setattr(diagramcheck, "_DOT_FAST_COMMENTS_PYPARSING", frozenset({(2, 0)}))
+    try:
+        assert diagramcheck._dot_fast_comments(True) is False
+        assert diagramcheck._dot_fast_elements == []
+        grammar = diagramcheck._module("pydot.dot_parser").GraphParser.parser
+        assert "_skipIgnorables" not in vars(grammar)
+        assert check_diagram_syntax("digraph", "a -> b // c", name="G") == ()
+    finally:
+        monkeypatch.undo()
+        diagramcheck._dot_fast_comments(True)
+
+
+def test_fast_comment_skip_needs_pydots_own_comments(monkeypatch: pytest.MonkeyPatch) -> None:
+    need("pydot.dot_parser")
+    monkeypatch.setattr(diagramcheck, "_DOT_COMMENTS", ("Suppress:(C style comment)",))
+    try:
+        assert diagramcheck._dot_fast_comments(True) is False
+    finally:
+        monkeypatch.undo()
+        diagramcheck._dot_fast_comments(True)

@@ -709,11 +709,99 @@ def _dot_parse_once(parsed: str) -> tuple[str, Any]:
     most of diagram-syntax's cost. Results are only read, never changed.
     """
     grammar = _module(_DOT_PARSER_MODULE).GraphParser.parser
+    _dot_fast_comments_once()
     with _dot_lock():
         try:
             return "ok", tuple(grammar.parse_string(parsed, parse_all=True))
         except Exception as exc:
             return "error", exc
+
+
+# pyparsing and pydot releases (major, minor) whose comment skipping _dot_fast_comments
+# was checked against (tests/test_diagramcheck.py, bench/dotparse.py); pydot's two
+# ignored expressions are checked too, so other releases parse with pyparsing's own.
+_DOT_FAST_COMMENTS_PYPARSING = frozenset({(3, 3)})
+_DOT_FAST_COMMENTS_PYDOT = frozenset({(4, 0)})
+_DOT_COMMENTS = (
+    "Suppress:({Group:({'//' rest of line}) | Group:({'#' rest of line})})",
+    "Suppress:(C style comment)",
+)
+_dot_fast_elements: list[Any] = []  # the grammar's elements given the fast skip
+
+
+def _release(module: Any) -> tuple[int, ...]:
+    """(major, minor) of a module's __version__, () when unreadable."""
+    try:
+        return tuple(int(part) for part in str(module.__version__).split(".")[:2])
+    except (AttributeError, ValueError):
+        return ()
+
+
+@functools.cache
+def _dot_fast_comments_once() -> bool:
+    return _dot_fast_comments(True)
+
+
+def _dot_fast_comments(enabled: bool) -> bool:
+    """Skip pydot's comments without trying them where none can start (or stop doing so).
+
+    pyparsing tries every ignored expression (pydot's ``//``, ``#`` and ``/* */``
+    comments) before every element of the grammar, at every position it tries:
+    about four fifths of a parse. None of them can match unless the first
+    character after whitespace (any the comments' elements skip) is ``/`` or
+    ``#``; there pyparsing's own skip runs, elsewhere it would return the
+    position unchanged, and now does so at once. Same tokens, same errors at
+    the same places. Returns whether it is on.
+    """
+    with _dot_lock():
+        for element in _dot_fast_elements:
+            vars(element).pop("_skipIgnorables", None)
+        _dot_fast_elements.clear()
+        if not enabled or not parser_available("graphviz"):
+            return False
+        if _release(_module("pyparsing")) not in _DOT_FAST_COMMENTS_PYPARSING:
+            return False
+        if _release(_module("pydot")) not in _DOT_FAST_COMMENTS_PYDOT:
+            return False
+        grammar = _module(_DOT_PARSER_MODULE).GraphParser.parser
+        comments = list(grammar.ignoreExprs)
+        if [str(comment) for comment in comments] != list(_DOT_COMMENTS):
+            return False
+        grammar.streamline()  # elements final before they are patched
+        elements = _grammar_elements([grammar])
+        white: set[str] = set()
+        for element in _grammar_elements(comments):
+            white.update(element.whiteChars if element.skipWhitespace else ())
+        start = re.compile("[" + re.escape("".join(sorted(white))) + "]*[/#]")
+        for element in elements:
+            if not element.ignoreExprs:
+                continue
+            if not all(any(c is comment for comment in comments) for c in element.ignoreExprs):
+                continue
+            element._skipIgnorables = _fast_skip(element._skipIgnorables, start.match)
+            _dot_fast_elements.append(element)
+        return bool(_dot_fast_elements)
+
+
+def _grammar_elements(roots: list[Any]) -> list[Any]:
+    """Every pyparsing element reachable from ``roots``, each once."""
+    seen: dict[int, Any] = {}
+    stack = list(roots)
+    while stack:
+        element = stack.pop()
+        if id(element) not in seen:
+            seen[id(element)] = element
+            stack.extend(element.recurse())
+    return list(seen.values())
+
+
+def _fast_skip(skip: Any, can_start: Any) -> Any:
+    def fast(instring: str, loc: int) -> int:
+        if can_start(instring, loc) is None:
+            return loc  # what skip returns when no comment matches here
+        return int(skip(instring, loc))
+
+    return fast
 
 
 def _dot_deepest_error(parsed: str, exc: Any) -> tuple[int, str]:
