@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import unquote
 
 from novadoclint.lsp.client import Client
 from novadoclint.lsp.workspace import discover
@@ -72,7 +73,7 @@ def published(client: Client) -> dict[str, list[dict[str, object]]]:
 def compare(copy: Path, folder: Path, client: Client) -> None:
     server = Counter()
     for uri, diagnostics in published(client).items():
-        path = Path(uri.removeprefix("file://"))
+        path = Path(os.path.normpath(unquote(uri.removeprefix("file://"))))
         for d in diagnostics:
             server[(str(path.relative_to(copy)), d["code"], d["range"]["start"]["line"] + 1)] += 1
     cli = Counter()

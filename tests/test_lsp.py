@@ -404,3 +404,25 @@ def test_workspace_folders_added_and_removed(client: Client, tree: Path, tmp_pat
     mark = client.mark()
     change_doc(client, tree, "b.rst", "B\n=\n")
     assert client.diagnostics(uri(tree, "b.rst"), mark) == []
+
+
+def test_a_finding_in_a_file_outside_the_source_dir_has_its_plain_uri(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write_tree(
+        repo,
+        {
+            "doc/conf.py": "",
+            "doc/index.rst": "I\n=\n\n.. include:: ../README.rst\n",
+            "README.rst": "Read me, :ref:`nolabel`.\n",
+        },
+    )
+    (repo / ".git").mkdir()
+    env = {**os.environ, "NOVADOCLINT_CACHE_DIR": str(tmp_path / "cache")}
+    client = Client(cwd=tmp_path, env=env)
+    try:
+        client.initialize(repo)
+        found = client.diagnostics(uri(repo, "README.rst"))  # not .../doc/../README.rst
+        assert [d["code"] for d in found] == ["ref-label-missing"]
+        assert found[0]["range"]["start"] == {"line": 0, "character": 9}
+    finally:
+        client.close()

@@ -23,6 +23,8 @@ from novadoclint.registry import Phase, Rule, RuleDoc
         ("   * - :doc:`gone`", 8, "unknown document: 'gone'", ":doc:`gone`"),
         # no role at the column: the message's quoted name on the line
         ("   .. image:: pics/no.png", 1, "image file not readable: 'pics/no.png'", "pics/no.png"),
+        # the quoted name inside a role (a column the parser did not know): the role
+        ("Read me, :ref:`nolabel`.", 1, "undefined label: 'nolabel'", ":ref:`nolabel`"),
         # neither: the line's text, without indentation and trailing blanks
         ("   Some text.   ", 1, "a problem", "Some text."),
         ("Title", 1, "'elsewhere' is missing", "Title"),

@@ -6,6 +6,7 @@ Kept free of pygls so that it is tested without a server: it returns plain
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,6 +34,11 @@ UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"  # LSP's PositionEncodingKind v
 LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 
 ReadText = Callable[[str], "str | None"]
+
+
+def file_uri(srcdir: Path, path: str) -> str:
+    """The URI of a file named relative to the source dir ('../' normalised, links kept)."""
+    return Path(os.path.normpath(srcdir / path)).as_uri()
 
 
 def split_lines(text: str) -> list[str]:
@@ -66,6 +72,9 @@ def span(line: str, column: int, message: str) -> tuple[int, int]:
     for quoted in QUOTED_RE.findall(message):
         where = stripped.find(quoted, start)
         if where >= 0:
+            for found in ROLE_RE.finditer(stripped):  # the name inside a role: the role
+                if found.start() <= where < found.end():
+                    return found.start(), found.end()
             return where, where + len(quoted)
     if start >= len(stripped):
         return 0, len(stripped)
@@ -166,7 +175,7 @@ def related_information(
 ) -> list[lsp.DiagnosticRelatedInformation]:
     out = []
     for path, line, what in related_places(index, finding):
-        uri = (srcdir / path).resolve().as_uri()
+        uri = file_uri(srcdir, path)
         rng = line_range(lines_of(path), line, encoding)
         out.append(lsp.DiagnosticRelatedInformation(lsp.Location(uri, rng), what))
     return out

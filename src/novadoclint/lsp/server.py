@@ -20,7 +20,7 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import to_fs_path
 
 from novadoclint import __version__
 from novadoclint.checks import ALL_RULES
@@ -31,6 +31,7 @@ from novadoclint.lsp import navigation
 from novadoclint.lsp.diagnostics import (
     UTF16,
     LinesOf,
+    file_uri,
     from_units,
     line_range,
     related_information,
@@ -130,11 +131,11 @@ class Server(LanguageServer):
         current: dict[str, tuple[int, str, tuple[Finding, ...]]] = {}
         for number, tree in enumerate(self.trees):
             for path, found in tree.findings.items():
-                uri = from_fs_path(str(tree.srcdir / path)) or ""
+                uri = file_uri(tree.srcdir, path)
                 current[uri] = (number, path, found)
         touched = set()
         for number, path in edited:
-            uri = from_fs_path(str(self.trees[number].srcdir / path)) or ""
+            uri = file_uri(self.trees[number].srcdir, path)
             touched.add(uri)
         for uri in sorted(set(current) | set(self.shown)):
             if uri not in current:
@@ -349,7 +350,7 @@ def _locations(tree: Tree, places: Iterable[navigation.Place], encoding: str) ->
         full = Path(path) if Path(path).is_absolute() else tree.srcdir / path
         rng = line_range(lines(path), line, encoding) if not Path(path).is_absolute() else None
         rng = rng or lsp.Range(lsp.Position(line - 1, 0), lsp.Position(line - 1, 0))
-        out.append(lsp.Location(from_fs_path(str(full)) or "", rng))
+        out.append(lsp.Location(file_uri(tree.srcdir, str(full)), rng))
     return out
 
 
@@ -471,7 +472,7 @@ def rename(ls: Server, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
             lsp.Position(row, units(line, start, encoding)),
             lsp.Position(row, units(line, end, encoding)),
         )
-        uri = from_fs_path(str(tree.srcdir / path)) or ""
+        uri = file_uri(tree.srcdir, path)
         changes.setdefault(uri, []).append(lsp.TextEdit(rng, new))
     return lsp.WorkspaceEdit(changes=changes)
 
