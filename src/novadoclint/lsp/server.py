@@ -122,7 +122,10 @@ class Server(LanguageServer):
                     )
                 )
             edited.update((number, p) for p in pending.get(number, ()))
-        self.publish(edited, everything=bool(reload))
+        try:
+            self.publish(edited, everything=bool(reload))
+        except Exception:
+            log.exception("publishing diagnostics failed")
 
     # -- publishing ------------------------------------------------------------
 
