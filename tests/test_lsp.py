@@ -426,3 +426,40 @@ def test_a_finding_in_a_file_outside_the_source_dir_has_its_plain_uri(tmp_path: 
         assert found[0]["range"]["start"] == {"line": 0, "character": 9}
     finally:
         client.close()
+
+
+CRASHING_SERVER = """
+from novadoclint.lsp import workspace
+from novadoclint.registry import Phase, Rule
+from novadoclint.checks import ALL_RULES
+
+def crash(index, ctx):
+    if any("boom" in d.title.lower() for d in index.docs.values() if d.title):
+        raise RuntimeError("boom")
+    return []
+
+base = next(r for r in ALL_RULES if r.phase is Phase.TREE)
+workspace.ALL_RULES = (*ALL_RULES, Rule("crash-test", base.severity, Phase.TREE, crash, base.doc))
+from novadoclint.lsp.server import main
+main()
+"""
+
+
+def test_a_crashing_rule_leaves_the_server_alive(tree: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "NOVADOCLINT_CACHE_DIR": str(tmp_path / "cache")}
+    client = Client([sys.executable, "-c", CRASHING_SERVER], cwd=tmp_path, env=env)
+    try:
+        client.initialize(tree)
+        client.diagnostics(uri(tree, "b.rst"))
+        open_doc(client, tree, "a.rst")
+        mark = client.mark()
+        change_doc(client, tree, "a.rst", A.replace("A\n=", "Boom\n===="))
+        found = client.diagnostics(uri(tree, "conf.py"), mark)
+        assert [d["code"] for d in found] == ["internal-error"]
+        assert "crash-test crashed" in found[0]["message"]
+        mark = client.mark()
+        change_doc(client, tree, "a.rst", A, version=3)
+        assert client.diagnostics(uri(tree, "conf.py"), mark) == []
+        assert client.process.poll() is None
+    finally:
+        client.close()
