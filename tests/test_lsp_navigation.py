@@ -283,3 +283,16 @@ def test_rename_near_misses(client: Client, tree: Path) -> None:
     # a name that cannot be a label
     with pytest.raises(LspError):
         at(client, "textDocument/rename", tree, "a.rst", 0, 6, newName="a `b`")
+
+
+def test_hover_on_a_reference_names_its_target(client: Client, tree: Path) -> None:
+    def hover(name: str, line: int, char: int) -> str | None:
+        answer = at(client, "textDocument/hover", tree, name, line, char)
+        return None if answer is None else str(answer["contents"]["value"])
+
+    assert hover("index.rst", 8, 8) == "label `a-label`: A — a.rst:1"
+    assert hover("index.rst", 8, 30) == "document `sub/b`: B — sub/b.rst"
+    assert hover("sub/b.rst", 3, 30) == "document `a`: A — a.rst"
+    assert hover("index.rst", 8, 1) is None  # plain text
+    missing = hover("index.rst", 8, 48)  # :doc:`missing` has a diagnostic: its rule
+    assert missing is not None and "doc-ref-missing" in missing

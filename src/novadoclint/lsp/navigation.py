@@ -306,3 +306,29 @@ def _target_span(text: str, column: int) -> tuple[int, int] | None:
         return at + inner, at + len(body) - 1
     lead = len(body) - len(body.lstrip("~!"))
     return at + lead, at + len(body)
+
+
+def describe(index: FactsIndex, path: str, line: int, char: int, text: str) -> str | None:
+    """What a :ref: or :doc: at the position leads to, in a line of Markdown; None if nothing."""
+    found = _ref_at(index, path, line, char, text)
+    if found is None:
+        return None
+    doc, ref = found
+    target = ref.target.lstrip("~!")
+    if ref.role in LABEL_ROLES:
+        name = resolve.label_target(target)
+        places = index.all_labels.get(name, ())
+        if not places:
+            return None
+        owner, label = places[0]
+        title = label.title or (index.docs[owner].title if owner in index.docs else None)
+        more = f" (and {len(places) - 1} more)" if len(places) > 1 else ""
+        return f"label `{name}`: {title or owner} — {label.path}:{label.line}{more}"
+    if ref.role in DOC_ROLES:
+        name = resolve.doc_target(doc.docname, target)
+        if name not in index.docs:
+            return None
+        return (
+            f"document `{name}`: {index.docs[name].title or '(untitled)'} — {index.docs[name].path}"
+        )
+    return None

@@ -313,7 +313,7 @@ def did_change_workspace_folders(ls: Server, params: lsp.DidChangeWorkspaceFolde
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
 def hover(ls: Server, params: lsp.HoverParams) -> lsp.Hover | None:
-    """On a diagnostic: the rule's explanation (``--explain``)."""
+    """On a diagnostic: the rule's explanation (``--explain``); on a :ref: or :doc:, its target."""
     position = params.position
     texts = []
     for diagnostic in ls.diagnostics.get(params.text_document.uri, ()):
@@ -328,7 +328,15 @@ def hover(ls: Server, params: lsp.HoverParams) -> lsp.Hover | None:
         if rule is not None:
             texts.append(f"**{rule.id}**: {diagnostic.message}\n\n```text\n{explain(rule)}```")
     if not texts:
-        return None
+        at = _at(ls, params.text_document.uri, params.position)
+        if at is None:
+            return None
+        _, index, rel, text = at
+        pos = params.position
+        shown = navigation.describe(index, rel, pos.line, pos.character, text)
+        if shown is None:
+            return None
+        texts.append(shown)
     return lsp.Hover(lsp.MarkupContent(lsp.MarkupKind.Markdown, "\n\n---\n\n".join(texts)))
 
 
