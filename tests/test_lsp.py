@@ -424,6 +424,11 @@ def test_a_finding_in_a_file_outside_the_source_dir_has_its_plain_uri(tmp_path: 
         found = client.diagnostics(uri(repo, "README.rst"))  # not .../doc/../README.rst
         assert [d["code"] for d in found] == ["ref-label-missing"]
         assert found[0]["range"]["start"] == {"line": 0, "character": 9}
+        # saved there, it re-lints the document including it
+        mark = client.mark()
+        (repo / "README.rst").write_text("Read me.\n")
+        client.notify("textDocument/didSave", {"textDocument": {"uri": uri(repo, "README.rst")}})
+        assert client.diagnostics(uri(repo, "README.rst"), mark) == []
     finally:
         client.close()
 

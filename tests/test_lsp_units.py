@@ -197,3 +197,21 @@ def test_rename_refuses_what_it_cannot_rename_whole(
     tree.load()
     edits = navigation.rename_label(tree.index, read, navigation.Target("label", "top"))
     assert edits == [("index.rst", 0, 4, 7), ("index.rst", 5, 10, 13)]
+
+
+def test_a_file_outside_the_source_dir_belongs_to_the_tree_including_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / ".git").mkdir()
+    src = tmp_path / "doc"
+    src.mkdir()
+    (src / "conf.py").write_text("")
+    (src / "index.rst").write_text("I\n=\n\n.. include:: ../README.rst\n")
+    (tmp_path / "README.rst").write_text("Read me.\n")
+    (tmp_path / "OTHER.rst").write_text("Not included.\n")
+    tree = workspace.Tree(src.resolve(), True)
+    tree.load()
+    assert tree.relative(tmp_path / "README.rst") == "../README.rst"
+    assert tree.relative(tmp_path / "OTHER.rst") is None
+    assert tree.relative(src / "index.rst") == "index.rst"

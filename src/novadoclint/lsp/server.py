@@ -81,9 +81,12 @@ class Server(LanguageServer):
         best: tuple[int, Tree, str] | None = None
         for number, tree in enumerate(self.trees):
             rel = tree.relative(path)
-            if rel is not None and (
-                best is None or len(str(tree.srcdir)) > len(str(best[1].srcdir))
-            ):
+            if rel is None:
+                continue
+            # a tree holding the file beats one including it from outside (../), then
+            # the innermost tree
+            rank = (not rel.startswith("../"), len(str(tree.srcdir)))
+            if best is None or rank > (not best[2].startswith("../"), len(str(best[1].srcdir))):
                 best = (number, tree, rel)
         return best
 

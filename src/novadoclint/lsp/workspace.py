@@ -178,12 +178,17 @@ class Tree:
     # -- edits -----------------------------------------------------------------
 
     def relative(self, path: Path) -> str | None:
-        """The posix path of ``path`` relative to the source dir; None if outside."""
+        """The posix path of ``path`` relative to the source dir; None if outside it,
+        unless a document includes it (``../README.rst``: '../' kept)."""
+        resolved = path.resolve()
         try:
-            rel = path.resolve().relative_to(self.srcdir)
+            return resolved.relative_to(self.srcdir).as_posix()
         except ValueError:
-            return None
-        return rel.as_posix()
+            pass
+        rel = os.path.relpath(resolved, self.srcdir).replace(os.sep, "/")
+        if any(rel in r.facts.dependencies for r in self.results.values()):
+            return rel
+        return None
 
     def update(self, paths: Iterable[str]) -> None:
         """Re-parse the given documents (and those including them), then phase 2."""
