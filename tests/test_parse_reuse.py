@@ -186,15 +186,22 @@ def test_tables_are_built_when_read_and_equal_to_eager(eager: None) -> None:
         for name, state in machine.states.items()
     }
     assert parse.lazy_states(True) is True
-    machine = states.NestedStateMachine(state_classes=states.state_classes, initial_state="Body")
-    for name, state in machine.states.items():
-        assert "transitions" not in vars(state)
-        order, table = eager_tables[name]
-        assert state.transition_order == order  # built on this first read
-        assert {k: (p, m.__func__, n) for k, (p, m, n) in state.transitions.items()} == {
-            k: (p, m.__func__, n) for k, (p, m, n) in table.items()
-        }
-        assert all(m.__self__ is state for _, m, _ in state.transitions.values())
+    parse._STATE_TABLES.clear()
+    # the first machine's tables are built by docutils, the second's copied from them
+    for _ in range(2):
+        machine = states.NestedStateMachine(
+            state_classes=states.state_classes, initial_state="Body"
+        )
+        for name, state in machine.states.items():
+            assert "transitions" not in vars(state)
+            order, table = eager_tables[name]
+            assert state.transition_order == order  # built on this first read
+            assert {k: (p, m.__func__, n) for k, (p, m, n) in state.transitions.items()} == {
+                k: (p, m.__func__, n) for k, (p, m, n) in table.items()
+            }
+            assert list(state.transitions) == list(table)
+            assert all(m.__self__ is state for _, m, _ in state.transitions.values())
+    assert parse._STATE_TABLES and all(parse._STATE_TABLES.values())
     with pytest.raises(AttributeError, match="no attribute 'elsewhere'"):
         machine.states["Body"].elsewhere  # noqa: B018
 

@@ -107,15 +107,55 @@ def _lazy_state_init(
         }
 
 
+# State class -> its transition table with method names for bound methods (None: built
+# by docutils each time), made from the first table built for the class.
+_STATE_TABLES: dict[type, tuple[tuple[str, ...], tuple[tuple[str, Any, str], ...]] | None] = {}
+# What a table is built from: set on a state itself, its table is docutils' to build.
+_TABLE_INPUTS = frozenset(
+    {"patterns", "initial_transitions", "ws_patterns", "ws_initial_transitions"}
+)
+
+
 def _lazy_state_getattr(self: docutils.statemachine.State[Any], name: str) -> Any:
-    """The transition table, built as docutils' State.__init__ builds it, on first read."""
+    """The transition table, built as docutils' State.__init__ builds it, on first read.
+
+    The first table of a class is built by docutils; later ones are copied from
+    it with this state's bound methods (the table depends only on the class).
+    """
     own = self.__dict__
-    if name in ("transitions", "transition_order") and "transitions" not in own:
+    if name not in ("transitions", "transition_order") or "transitions" in own:
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    cls = type(self)
+    template = _STATE_TABLES.get(cls)
+    if template is None or own.keys() & _TABLE_INPUTS:
         own["transition_order"] = []
         own["transitions"] = {}
         self.add_initial_transitions()
-        return own[name]
-    raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        if cls not in _STATE_TABLES:
+            _STATE_TABLES[cls] = _state_table(self)
+    else:
+        order, rows = template
+        own["transition_order"] = list(order)
+        own["transitions"] = {key: (p, getattr(self, key), then) for key, p, then in rows}
+    return own[name]
+
+
+def _state_table(
+    state: docutils.statemachine.State[Any],
+) -> tuple[tuple[str, ...], tuple[tuple[str, Any, str], ...]] | None:
+    """A state's fresh table as a template, if each method is the state's own of that name."""
+    cls = type(state)
+    builders = (docutils.statemachine.State, docutils.statemachine.StateWS)
+    if not any(cls.add_initial_transitions is b.add_initial_transitions for b in builders):
+        return None  # a class building its table its own way
+    if vars(state).keys() & _TABLE_INPUTS:
+        return None  # set on this state (docutils' build sets patterns when the class has none)
+    rows = []
+    for key, (pattern, method, then) in state.transitions.items():
+        if method != getattr(state, key):
+            return None
+        rows.append((key, pattern, then))
+    return tuple(state.transition_order), tuple(rows)
 
 
 def lazy_states(enabled: bool = True) -> bool:
