@@ -33,13 +33,17 @@ class _Doc8File:
         self.extension = "." + doc.path.rsplit(".", 1)[-1] if "." in doc.path else ".rst"
         self.filename = doc.path
         self.errors = [_Doc8Error(m.level, m.text, m.line) for m in doc.messages]
+        self._decoded: dict[bool, list[str]] = {}
 
     def lines_iter(self, remove_trailing_newline: bool = True) -> Iterator[str]:
-        for raw in self._lines:
-            line = raw.decode("utf-8", "replace")
+        """doc8's decoded lines, decoded once per document for the six D-rules."""
+        decoded = self._decoded.get(remove_trailing_newline)
+        if decoded is None:
+            decoded = [raw.decode("utf-8", "replace") for raw in self._lines]
             if remove_trailing_newline:
-                line = line.removesuffix("\n").removesuffix("\r")
-            yield line
+                decoded = [line.removesuffix("\n").removesuffix("\r") for line in decoded]
+            self._decoded[remove_trailing_newline] = decoded
+        return iter(decoded)
 
 
 class _Doc8Error:
