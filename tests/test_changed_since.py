@@ -133,3 +133,102 @@ def test_unknown_revision_is_a_usage_error(repo: Path, capsys: pytest.CaptureFix
     assert main(["--changed-since", "no-such-rev"]) == 2
     err = capsys.readouterr().err
     assert err == "novadoclint: error: --changed-since: unknown revision 'no-such-rev'\n"
+
+
+def test_changed_lines_reports_only_touched_lines(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """old.rst's old finding is on a line the change did not touch: not reported."""
+    old = repo / "doc/source/old.rst"
+    old.write_text(old.read_text() + "\nNew: :doc:`typo`.\n")
+    code, out = lines(capsys, "--changed-since", "HEAD", "--changed-lines")
+    assert code == 1
+    assert out[:-1] == ["doc/source/old.rst:6:6: error doc-ref-missing unknown document: 'typo'"]
+    # near miss: without --changed-lines, the whole changed file
+    code, out = lines(capsys, "--changed-since", "HEAD")
+    assert [line.split(": ")[0] for line in out[:-1]] == [
+        "doc/source/old.rst:4:17",
+        "doc/source/old.rst:6:6",
+    ]
+
+
+def test_changed_lines_with_an_untouched_file_reports_nothing(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = lines(capsys, "--changed-since", "HEAD", "--changed-lines", "doc/source/old.rst")
+    assert (code, out) == (0, ["1 files checked, no problems found"])
+
+
+def test_changed_lines_keeps_findings_the_change_caused(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Removing install's label breaks usage.rst, a file the change did not touch, and
+    a new finding on an untouched line of the changed file is reported too."""
+    install = repo / "doc/source/install.rst"
+    install.write_text(install.read_text().replace(".. _install:\n\n", ""))
+    old = repo / "doc/source/old.rst"
+    old.write_text(".. _gone:\n\n" + old.read_text() + "\nSee :ref:`gone`.\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "label")
+    old.write_text(old.read_text().replace(".. _gone:\n\n", ""))
+    code, out = lines(capsys, "--changed-since", "HEAD~1", "--changed-lines")
+    assert code == 1
+    assert [line.split(": ")[0] for line in out[:-1]] == [
+        "doc/source/old.rst:6:5",
+        "doc/source/usage.rst:4:27",
+    ], out
+
+
+def test_changed_lines_needs_changed_since(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--changed-lines"]) == 2
+    assert "--changed-lines needs --changed-since" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["café.rst", 'say "hi".rst', "tab\there.rst", "sp ace.rst"])
+def test_changed_lines_of_quoted_names(repo: Path, name: str) -> None:
+    from novadoclint.changes import changed_lines
+
+    page = repo / "doc" / "source" / name
+    try:
+        page.write_text("a\nb\nc\n")
+    except (OSError, UnicodeError):
+        pytest.skip("this file system needs UTF-8 file names")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "page")
+    page.write_text("a\nB\nc\nd\n")
+    (repo / "doc/source/usage.rst").write_text("Usage\n=====\n")  # lines 3-4 removed
+    touched = changed_lines("HEAD", repo)
+    assert touched[page.resolve()] == frozenset({2, 4})
+    assert touched[(repo / "doc/source/usage.rst").resolve()] == frozenset({2, 3})
+    (repo / "new.rst").write_text("x\n")
+    assert changed_lines("HEAD", repo)[(repo / "new.rst").resolve()] is None
+
+
+def test_requirements_change_checks_that_rule_alone(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A requirement file extension-requirement-missing reads: that rule, no document parsed."""
+    from novadoclint import engine
+
+    (repo / "doc/source/conf.py").write_text("extensions = ['sphinxcontrib.seqdiag']\n")
+    (repo / "doc/requirements.txt").write_text("sphinx\nsphinxcontrib-seqdiag\n")
+    (repo / "tox.ini").write_text("[tox]\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "seqdiag")
+
+    def no_lint(*args: object, **kwargs: object) -> None:
+        raise AssertionError("no document is to be parsed")
+
+    monkeypatch.setattr(engine, "lint_project", no_lint)
+    (repo / "doc/requirements.txt").write_text("sphinx\nsphinxcontrib-seqdiag\nsix\n")
+    code, out = lines(capsys, "--changed-since", "HEAD", "--", "doc/requirements.txt")
+    assert (code, out) == (0, ["0 files checked, no problems found"])
+    (repo / "doc/requirements.txt").write_text("sphinx\n")
+    code, out = lines(capsys, "--changed-since", "HEAD", "--", "doc/requirements.txt")
+    assert code == 1
+    assert out[0].startswith("doc/source/conf.py:1:15: warning extension-requirement-missing")
+    # near miss: a requirements file of another project folder is no file of this tree
+    (repo / "other").mkdir()
+    (repo / "other" / "requirements.txt").write_text("six\n")
+    code, out = lines(capsys, "--changed-since", "HEAD", "--", "other/requirements.txt")
+    assert (code, out) == (0, ["0 files checked, no problems found"])

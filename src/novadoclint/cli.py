@@ -11,6 +11,7 @@ revisions and error texts come from the pull request under review.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -138,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
         "the change caused elsewhere (a removed page or label others still use)",
     )
     parser.add_argument(
+        "--changed-lines",
+        action="store_true",
+        help="with --changed-since: of the changed files' findings, report only those on "
+        "lines the change touched (git diff -U0), and those the change caused",
+    )
+    parser.add_argument(
         "--baseline",
         metavar="FILE",
         help="do not report findings recorded in FILE (matched by path, rule and message)",
@@ -191,6 +198,26 @@ def _from_cli(option: str, value: Any) -> dict[str, Any]:
 def _default_paths() -> list[Path]:
     candidate = Path("doc/source")
     return [candidate] if candidate.is_dir() else [Path(".")]
+
+
+def _check_output(output: str | None) -> None:
+    """-o's folder must exist before the run: a report that cannot be written is exit 2 now,
+    not after a lint of the whole tree."""
+    if not output:
+        return
+    if not Path(output).parent.is_dir():
+        raise OutputError(f"cannot write the report to {output}: {os.strerror(errno.ENOENT)}")
+    if Path(output).is_dir():
+        raise OutputError(f"cannot write the report to {output}: {os.strerror(errno.EISDIR)}")
+
+
+def _note_left_alone(paths: Sequence[Path]) -> None:
+    """Files given that belong to no Sphinx tree: say so, a silent pass would read as clean."""
+    for path in paths:
+        say(
+            f"note: {os.path.relpath(path)} is in no Sphinx source dir (no conf.py above it) "
+            "and no document includes it: not checked"
+        )
 
 
 def _explain(name: str, fmt: str) -> str:
@@ -266,6 +293,9 @@ def _main(args: argparse.Namespace) -> int:
         paths = [Path(p) for p in args.paths]
         if not paths and not args.changed_since:
             paths = _default_paths()
+        if args.changed_lines and not args.changed_since:
+            raise UsageError("--changed-lines needs --changed-since REV")
+        _check_output(args.output)
         config = Path(args.config) if args.config else None
         seen = _Projects()
         run = lint(
@@ -274,6 +304,8 @@ def _main(args: argparse.Namespace) -> int:
             overrides=overrides,
             on_project=seen,
             since=args.changed_since,
+            changed_lines=args.changed_lines,
+            on_left_alone=None if args.changed_since else _note_left_alone,
         )
         run = replace(run, fail_on=decide.fail_level(seen.levels))
     except (UsageError, ConfigError, ProjectError) as exc:

@@ -15,7 +15,7 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from novadoclint import changes, linkplan, markdown, parse, untrusted, vocabulary
+from novadoclint import changes, linkplan, markdown, parse, scope, untrusted, vocabulary
 from novadoclint.checks import ALL_RULES
 from novadoclint.collect import collect, extlink_patterns
 from novadoclint.context import Context, ParsedDoc
@@ -33,10 +33,11 @@ from novadoclint.factscache import FactsCache
 from novadoclint.findings import Finding, Hit, Location, Run
 from novadoclint.index import FactsIndex
 from novadoclint.policy import load_policy
-from novadoclint.project import Project, find_srcdir, is_document, load_project
+from novadoclint.project import Project, build_conf, excluded, is_document, load_project
 from novadoclint.registry import Phase, Rule
 from novadoclint.resolve import strip_suffix
 from novadoclint.settings import Settings, load
+from novadoclint.sphinxconf import SphinxConf, read_conf
 from novadoclint.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -349,8 +350,16 @@ def lint_project(
     *,
     only_paths: frozenset[str] | None = None,
     before: dict[str, bytes | None] | None = None,
+    lines: Mapping[str, frozenset[int] | None] | None = None,
+    facts_out: list[DocFacts] | None = None,
 ) -> tuple[list[Finding], int]:
-    """Lint one Sphinx source dir; findings carry paths relative to the source dir."""
+    """Lint one Sphinx source dir; findings carry paths relative to the source dir.
+
+    With ``lines`` (--changed-lines: the lines of each changed file the change
+    touched, None for all of a file), findings in the scope are reported only on
+    those lines; with ``before``, those the change caused are reported wherever
+    they are. ``facts_out`` receives the documents' facts.
+    """
     confdir = project.srcdir if project.conf.path else None
     vocab = vocabulary.build(
         project.conf,
@@ -371,29 +380,91 @@ def lint_project(
         {r.facts.docname: r.facts for r in results},
         project.files,
     )
+    if facts_out is not None:
+        facts_out.extend(r.facts for r in results)
     hits: list[RuleHit] = [h for r in results for h in r.hits]
+    hits.extend(_unreadable_hits(project))
     for rule in ALL_RULES:
         if rule.phase is Phase.TREE and is_selected(rule, settings):
             hits.extend(run_guarded(rule, "conf.py", index, ctx))
     if settings.check_links:
         hits.extend(run_network(index, ctx, only_paths))
-    findings = finalise(hits, index, settings, ALL_RULES)
+    findings = _past_unreadable(finalise(hits, index, settings, ALL_RULES), project)
     if only_paths is not None and before is not None:
         known = _findings_before(ctx, results, before, project.files)
         return [
             f
             for f in findings
-            if _within(f.path, only_paths) or (f.path, f.rule, f.message) not in known
+            if _in_scope(f, only_paths, lines) or (f.path, f.rule, f.message) not in known
         ], len(items)
     if only_paths is not None:
         docpaths = {d.docname: d.path for d in index.docs.values()}
         findings = [
             f
             for f in findings
-            if _within(f.path, only_paths)
-            or (f.cause is not None and _within(docpaths.get(f.cause, ""), only_paths))
+            if _in_scope(f, only_paths, lines)
+            or (
+                lines is None
+                and f.cause is not None
+                and _within(docpaths.get(f.cause, ""), only_paths)
+            )
         ]
+    elif lines is not None:
+        findings = [f for f in findings if _in_scope(f, None, lines)]
     return findings, len(items)
+
+
+def _in_scope(
+    finding: Finding,
+    only_paths: frozenset[str] | None,
+    lines: Mapping[str, frozenset[int] | None] | None,
+) -> bool:
+    """In the files reported on; with --changed-lines, on a line the change touched."""
+    if lines is None:
+        return only_paths is None or _within(finding.path, only_paths)
+    if finding.path not in lines:
+        return False
+    touched = lines[finding.path]
+    return touched is None or finding.line in touched
+
+
+def _unreadable_hits(project: Project) -> list[RuleHit]:
+    """A folder of the tree that cannot be listed: its files are unknown, so say so."""
+    return [
+        (
+            "file-unreadable",
+            Hit(
+                Location(folder, 1),
+                f"cannot read folder {folder}: {reason}; the documents in it are not checked",
+            ),
+        )
+        for folder, reason in project.unreadable
+        if not excluded(project.conf, folder)
+    ]
+
+
+MISSING_DOCUMENT_RULES = frozenset({"toctree-entry-missing", "doc-ref-missing"})
+QUOTED_RE = re.compile(r"'([^']*)'")
+
+
+def _past_unreadable(findings: list[Finding], project: Project) -> list[Finding]:
+    """Without the findings that only say a document in an unreadable folder is missing."""
+    folders = [folder for folder, _ in project.unreadable]
+    if not folders:
+        return findings
+
+    def hidden(finding: Finding) -> bool:
+        if finding.rule not in MISSING_DOCUMENT_RULES:
+            return False
+        quoted = QUOTED_RE.findall(finding.message)
+        base = os.path.dirname(finding.path)
+        names = {
+            os.path.normpath(os.path.join(base, q.lstrip("/")) if not q.startswith("/") else q[1:])
+            for q in quoted[:1]
+        } | {q.lstrip("/") for q in quoted[:1]}
+        return any(_within(name.replace(os.sep, "/"), folders) for name in names)
+
+    return [f for f in findings if not hidden(f)]
 
 
 def _findings_before(
@@ -441,79 +512,103 @@ def lint(
     overrides: dict[str, Any] | None = None,
     on_project: Callable[[Project, Settings], None] | None = None,
     since: str | None = None,
+    changed_lines: bool = False,
+    on_left_alone: Callable[[Sequence[Path]], None] | None = None,
 ) -> Run:
     """Lint the Sphinx projects the paths belong to; paths in findings are cwd-relative.
 
+    A file outside every source dir is reported through the trees whose
+    documents include it, and left alone when none does (see :mod:`scope`).
     With ``since`` (a git revision), report only findings in files changed since
     then, and findings elsewhere that the change caused: those a lint of the tree
-    as it was at ``since`` does not have.
+    as it was at ``since`` does not have. With ``changed_lines`` too, findings in
+    the changed files only on the lines the change touched (and those it caused).
     """
-    groups: dict[Path, tuple[bool, set[str] | None]] = {}
-    for path in paths:
-        srcdir, has_conf = find_srcdir(path)
-        files = groups.get(srcdir, (has_conf, set()))[1]
-        if path.is_dir() and path.resolve() == srcdir:
-            files = None
-        elif files is not None:
-            files.add(os.path.relpath(path.resolve(), srcdir).replace(os.sep, "/"))
-        groups[srcdir] = (has_conf, files)
     changed = changes.changed_since(since) if since else None
-    if changed is not None:
-        groups = _scope_to_changes(groups, changed, explicit=bool(paths))
+    touched = None
+    if since and changed_lines and changed is not None:
+        touched = changes.changed_lines(since)
+    scopes, left_alone = scope.plan(paths, changed)
+    if on_left_alone is not None and left_alone:
+        on_left_alone(left_alone)
     all_findings: list[Finding] = []
     checked: list[str] = []
-    for srcdir, (has_conf, files) in sorted(groups.items()):
+    for srcdir, tree in sorted(scopes.items()):
         settings = load(srcdir, config=config, overrides=overrides)
-        project = load_project(srcdir, has_conf)
-        if on_project is not None:
-            on_project(project, settings)
-        before = None
-        if since and changed is not None and files is not None and "conf.py" not in files:
-            before = {
-                rel: changes.old_content(since, srcdir / rel)
-                for rel in sorted(files)
-                if is_document(project.conf, rel) and not (srcdir / rel).is_dir()
-            }
-        elif files is not None and "conf.py" in files:
-            files = None  # a conf.py change can change every finding
-        found, _ = lint_project(
-            project,
-            settings,
-            only_paths=frozenset(files) if files is not None else None,
-            before=before,
-        )
+        if tree.only_packaging:
+            base = os.path.relpath(srcdir)
+            all_findings.extend(_relative(f, base) for f in lint_requirements(srcdir, settings))
+            continue
+        found, docs = _lint_tree(srcdir, tree, settings, on_project, since, changed, touched)
         base = os.path.relpath(srcdir)
         all_findings.extend(_relative(f, base) for f in found)
-        checked.extend(
-            _relative_path(base, p)
-            for p in sorted(project.docs.values())
-            if files is None or _within(p, files)
-        )
-    srcdir_shown = os.path.relpath(next(iter(sorted(groups)))) if groups else "."
-    return Run(srcdir_shown, len(checked), tuple(sorted(all_findings)), tuple(checked))
+        checked.extend(_relative_path(base, p) for p in docs)
+    shown = os.path.relpath(next(iter(sorted(scopes)))) if scopes else "."
+    return Run(shown, len(checked), tuple(sorted(set(all_findings))), tuple(checked))
 
 
-def _scope_to_changes(
-    groups: dict[Path, tuple[bool, set[str] | None]], changed: Sequence[Path], *, explicit: bool
-) -> dict[Path, tuple[bool, set[str] | None]]:
-    """Narrow each source dir to its changed files; without PATHs, find the source dirs."""
-    if not explicit:
-        for path in changed:
-            folder = path if path.is_dir() else path.parent
-            while not folder.exists():
-                folder = folder.parent
-            srcdir, has_conf = find_srcdir(folder)
-            if has_conf:
-                groups.setdefault(srcdir, (True, set()))
-    scoped: dict[Path, tuple[bool, set[str] | None]] = {}
-    for srcdir, (has_conf, files) in groups.items():
-        inside = {
-            os.path.relpath(p, srcdir).replace(os.sep, "/")
-            for p in changed
-            if p == srcdir or srcdir in p.parents
-        }
-        scoped[srcdir] = (has_conf, (files or set()) | inside)
-    return scoped
+def _lint_tree(
+    srcdir: Path,
+    tree: scope.TreeScope,
+    settings: Settings,
+    on_project: Callable[[Project, Settings], None] | None,
+    since: str | None,
+    changed: Sequence[Path] | None,
+    touched: Mapping[Path, frozenset[int] | None] | None,
+) -> tuple[list[Finding], list[str]]:
+    """One tree's findings in its scope, and the documents it reports on."""
+    project = load_project(srcdir, tree.has_conf)
+    if on_project is not None:
+        on_project(project, settings)
+    files = None if tree.files is None else tree.files | tree.included
+    before = None
+    if since and changed is not None and files is not None:
+        changed_here = {os.path.relpath(p, srcdir).replace(os.sep, "/") for p in changed} & files
+        before = {
+            rel: changes.old_content(since, srcdir / rel)
+            for rel in sorted(changed_here)
+            if is_document(project.conf, rel) and not (srcdir / rel).is_dir()
+        } or None
+    lines = None
+    if touched is not None:
+        lines = {os.path.relpath(p, srcdir).replace(os.sep, "/"): at for p, at in touched.items()}
+        if files is not None:
+            lines = {rel: at for rel, at in lines.items() if _within(rel, files)}
+    facts: list[DocFacts] = []
+    found, _ = lint_project(
+        project,
+        settings,
+        only_paths=frozenset(files) if files is not None else None,
+        before=before,
+        lines=lines,
+        facts_out=facts,
+    )
+    read = scope.confirmed(tree, facts)
+    if tree.included:
+        if not read and tree.files is not None and not tree.files and not tree.packaging:
+            return [], []  # its files only name the file: no document includes it
+        found = [f for f in found if not _within(f.path, tree.included - read)]
+    if tree.packaging and tree.files is not None:
+        found = sorted({*found, *lint_requirements(srcdir, settings)})
+    docs = [p for p in sorted(project.docs.values()) if files is None or _within(p, files)]
+    return found, [*docs, *sorted(read)]
+
+
+def lint_requirements(srcdir: Path, settings: Settings) -> list[Finding]:
+    """extension-requirement-missing alone: what a change of a requirement file can change.
+
+    Reads conf.py and the packaging files, no document: a commit touching only
+    requirements.txt is checked at once.
+    """
+    rule = next((r for r in ALL_RULES if r.id == "extension-requirement-missing"), None)
+    if rule is None or not is_selected(rule, settings):
+        return []
+    conf_path = srcdir / "conf.py"
+    conf = build_conf(read_conf(conf_path) if conf_path.is_file() else SphinxConf(None))
+    ctx = Context(str(srcdir), settings, conf, Vocabulary((), ()), load_policy(settings.profile))
+    index = FactsIndex(str(srcdir), conf, {}, frozenset())
+    hits = run_guarded(rule, "conf.py", index, ctx)
+    return finalise(hits, index, settings, ALL_RULES)
 
 
 def _within(path: str, scopes: Iterable[str]) -> bool:

@@ -23,7 +23,7 @@ from typing import Protocol
 
 from novadoclint import markdown
 from novadoclint.sphinxconf import SphinxConf, read_conf
-from novadoclint.untrusted import project_root, resolve_inside
+from novadoclint.untrusted import VCS_MARKERS, project_root, resolve_inside
 
 SPHINX_EXCLUDES = ("**/_sources", ".#*", "**/.#*", "*.lproj/**")
 
@@ -38,6 +38,9 @@ class Project:
     conf: SphinxConf
     docs: Mapping[str, str]  # docname -> path relative to srcdir (posix)
     files: frozenset[str]  # every file under srcdir, relative posix
+    # folders under srcdir that could not be listed (relative posix, the reason):
+    # their files are unknown, which is a finding, not a silent skip
+    unreadable: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def docname_of(self) -> Mapping[str, str]:
@@ -167,14 +170,78 @@ def build_conf(conf: SphinxConf) -> SphinxConf:
 
 
 def find_srcdir(path: Path) -> tuple[Path, bool]:
-    """The folder holding conf.py at or above ``path``; (folder, has_conf)."""
-    if not path.exists():
+    """The folder holding conf.py at or above ``path``; (folder, has_conf).
+
+    Looked for up to the repository's top (``untrusted.project_root``), never
+    above it: a ``conf.py`` in a folder holding the checkout is not its tree.
+    A folder that cannot be read is a ProjectError (exit 2), not an empty tree.
+    """
+    if not os.path.lexists(path):
         raise ProjectError(f"{path}: no such file or directory")
-    start = path.resolve() if path.is_dir() else path.resolve().parent
+    try:
+        start = path.resolve() if path.is_dir() else path.resolve().parent
+        os.scandir(start).close()
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    top = repository_top(start)
     for folder in (start, *start.parents):
         if (folder / "conf.py").is_file():
             return folder, True
+        if folder == top:
+            break
     return start, False
+
+
+def repository_top(folder: Path) -> Path | None:
+    """The nearest folder at or above ``folder`` with a ``.git`` (or ``.hg``); None if none.
+
+    Not ``untrusted.project_root``'s fallbacks: without a repository the search
+    for conf.py goes on to the top, as it always did.
+    """
+    root = Path(project_root(str(folder)))
+    if any(os.path.lexists(root / marker) for marker in VCS_MARKERS):
+        return root
+    return None
+
+
+def sphinx_conf_above(path: Path) -> Path | None:
+    """The Sphinx source dir a file lies in: the nearest folder with a ``conf.py``,
+    up to the repository's top (a ``conf.py`` module of a Python package, next to
+    an ``__init__.py``, is no Sphinx configuration); None when there is none."""
+    start = path.parent.resolve()
+    while not start.exists() and start != start.parent:  # a deleted file's folder
+        start = start.parent
+    top = repository_top(start)
+    for folder in (start, *start.parents):
+        if is_sphinx_srcdir(folder):
+            return folder
+        if folder == top:
+            break
+    return None
+
+
+def is_sphinx_srcdir(folder: Path) -> bool:
+    """A folder holding a Sphinx ``conf.py`` (not a Python package's ``conf`` module)."""
+    return (folder / "conf.py").is_file() and not (folder / "__init__.py").exists()
+
+
+PRUNED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "_build"})
+
+
+def find_srcdirs(root: Path) -> list[Path]:
+    """Every Sphinx source dir under root (a repository): the folders holding a conf.py.
+
+    Hidden folders (``.git``, ``.tox``, ``.venv``), ``node_modules``, ``_build`` and
+    installed packages are not searched: no tree of the project lives there.
+    """
+    found: list[Path] = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(
+            d for d in subfolders if not d.startswith(".") and d not in PRUNED_FOLDERS
+        )
+        if "conf.py" in names and "__init__.py" not in names:
+            found.append(Path(folder))
+    return sorted(found)
 
 
 def leaves_project(srcdir: str | Path, path: str) -> bool:
@@ -189,9 +256,15 @@ def walk_files(srcdir: Path) -> list[str]:
     tree) but neither followed nor examined: a linked folder is not walked, and
     nothing tells a link to a file from one to a folder or to nothing.
     """
+    return _walk(srcdir)[0]
+
+
+def _walk(srcdir: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """walk_files, and the folders that could not be listed (relative posix, reason)."""
     root = project_root(str(srcdir))
     seen: set[tuple[int, int]] = set()
     found: list[str] = []
+    unreadable: list[tuple[str, str]] = []
     stack = [(str(srcdir), "")]
     while stack:
         folder, rel_root = stack.pop()
@@ -199,7 +272,8 @@ def walk_files(srcdir: Path) -> list[str]:
             info = os.stat(folder)
             with os.scandir(folder) as scan:
                 entries = sorted(scan, key=lambda e: e.name)
-        except OSError:
+        except OSError as exc:
+            unreadable.append((rel_root or ".", exc.strerror or str(exc)))
             continue
         key = (info.st_dev, info.st_ino)
         if key in seen:  # a symlink loop or a second link to the same folder
@@ -213,7 +287,7 @@ def walk_files(srcdir: Path) -> list[str]:
             else:
                 found.append(rel.replace(os.sep, "/"))
         stack.extend(reversed(folders))
-    return found
+    return found, unreadable
 
 
 def _is_folder(entry: os.DirEntry[str], root: str) -> bool:
@@ -240,7 +314,7 @@ def outside_links(srcdir: str | Path, files: Iterable[str]) -> list[str]:
 
 def load_project(srcdir: Path, has_conf: bool) -> Project:
     conf = build_conf(read_conf(srcdir / "conf.py") if has_conf else SphinxConf(None))
-    files = walk_files(srcdir)
+    files, unreadable = _walk(srcdir)
     matchers = compile_matchers(_excludes(conf))
     suffixes = conf.source_suffixes
     docs: dict[str, str] = {}
@@ -252,7 +326,7 @@ def load_project(srcdir: Path, has_conf: bool) -> Project:
         if any(m.match(prefix) for m in matchers for prefix in _parents(rel)):
             continue
         docs.setdefault(rel[: -len(suffix)], rel)
-    return Project(srcdir, conf, docs, frozenset(files))
+    return Project(srcdir, conf, docs, frozenset(files), tuple(unreadable))
 
 
 def _excludes(conf: SphinxConf) -> list[str]:
