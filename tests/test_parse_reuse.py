@@ -258,3 +258,22 @@ def test_start_up_imports_neither_doc8_nor_docutils_images() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_too_deep_on_one_line_says_the_same_at_any_stack_depth(tmp_path: Path) -> None:
+    """Python's message names the C call it stopped in; the finding's must not vary."""
+    text = ":orphan:\n\n" + "- " * 10_000 + "item\n"
+
+    def deep_parse(frames: int) -> str:
+        if frames:
+            return deep_parse(frames - 1)
+        try:
+            parse.parse(text, str(tmp_path / "deep.rst"), str(tmp_path))
+        except parse.NestedTooDeep as exc:
+            return str(exc)
+        raise AssertionError("parsed")
+
+    messages = {deep_parse(frames) for frames in range(12)}
+    assert messages == {
+        "markup nested too deep for docutils (and Sphinx): maximum recursion depth exceeded"
+    }

@@ -68,6 +68,7 @@ VERSION_CHANGES = frozenset(
 # 110 (nested directives) and 165 (block quotes) levels.
 NESTING_LIMIT = 100
 DEEP_INDENT_RE = re.compile(f"^ {{{NESTING_LIMIT}}}", re.MULTILINE)
+RECURSION_MESSAGE = "maximum recursion depth exceeded"
 # Diagram directives whose argument names the file Sphinx draws from: a dependency.
 DIAGRAM_FILE_DIRECTIVES = frozenset(
     {"blockdiag", "seqdiag", "actdiag", "nwdiag", "rackdiag", "packetdiag"}
@@ -675,7 +676,13 @@ def parse(
     try:
         state_machine.run(lines, document, inliner=parser.inliner)
     except RecursionError as exc:  # deep nesting that _check_nesting cannot see (same line)
-        raise NestedTooDeep(f"markup nested too deep for docutils (and Sphinx): {exc}") from None
+        # Python names the C call it stopped in (" while calling a Python object"), which
+        # depends on the caller's stack depth and on which lookups run: the same file
+        # must get the same message, run after run.
+        reason = str(exc)
+        if reason.startswith(RECURSION_MESSAGE):
+            reason = RECURSION_MESSAGE
+        raise NestedTooDeep(f"markup nested too deep for docutils (and Sphinx): {reason}") from None
     finally:
         roles._roles.pop("", None)  # type: ignore[attr-defined]  # a default-role directive's effect
     parser.finish_parse()
