@@ -232,3 +232,27 @@ def test_requirements_change_checks_that_rule_alone(
     (repo / "other" / "requirements.txt").write_text("six\n")
     code, out = lines(capsys, "--changed-since", "HEAD", "--", "other/requirements.txt")
     assert (code, out) == (0, ["0 files checked, no problems found"])
+
+
+@pytest.mark.parametrize("where", ["doc/source/part.inc", "nova/part.rst"])
+def test_deleted_include_is_reported_where_it_is_included(
+    repo: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """include-missing sits in a document the change did not touch: caused by the change."""
+    included = repo / where
+    included.parent.mkdir(parents=True, exist_ok=True)
+    included.write_text("Included text.\n")
+    target = os.path.relpath(included, repo / "doc/source")
+    install = repo / "doc/source/install.rst"
+    install.write_text(install.read_text() + f"\n.. include:: {target}\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "include")
+    included.write_text("Changed text.\n")
+    for extra in ([], ["--changed-lines"]):
+        code, out = lines(capsys, "--changed-since", "HEAD", *extra)
+        assert code == 0, out  # a change of the included file: nothing to report
+    git(repo, "rm", "-q", "-f", where)
+    for extra in ([], ["--changed-lines"]):
+        code, out = lines(capsys, "--changed-since", "HEAD", *extra)
+        assert code == 1
+        assert out[0].startswith("doc/source/install.rst:8:1: error include-missing"), out

@@ -390,19 +390,20 @@ def lint_project(
     if settings.check_links:
         hits.extend(run_network(index, ctx, only_paths))
     findings = _past_unreadable(finalise(hits, index, settings, ALL_RULES), project)
+    sites = _include_sites(results, only_paths)
     if only_paths is not None and before is not None:
         known = _findings_before(ctx, results, before, project.files)
         return [
             f
             for f in findings
-            if _in_scope(f, only_paths, lines) or (f.path, f.rule, f.message) not in known
+            if _in_scope(f, only_paths, lines, sites) or (f.path, f.rule, f.message) not in known
         ], len(items)
     if only_paths is not None:
         docpaths = {d.docname: d.path for d in index.docs.values()}
         findings = [
             f
             for f in findings
-            if _in_scope(f, only_paths, lines)
+            if _in_scope(f, only_paths, lines, sites)
             or (
                 lines is None
                 and f.cause is not None
@@ -414,12 +415,30 @@ def lint_project(
     return findings, len(items)
 
 
+def _include_sites(
+    results: Sequence[Phase1Result], only_paths: frozenset[str] | None
+) -> frozenset[tuple[str, int]]:
+    """Where documents include a file in the scope: a changed (or deleted) included file
+    changes the findings there (include-missing), in a document the change did not touch."""
+    if only_paths is None:
+        return frozenset()
+    return frozenset(
+        (inc.path, inc.line)
+        for r in results
+        for inc in r.facts.includes
+        if _within(inc.resolved, only_paths)
+    )
+
+
 def _in_scope(
     finding: Finding,
     only_paths: frozenset[str] | None,
     lines: Mapping[str, frozenset[int] | None] | None,
+    sites: frozenset[tuple[str, int]] = frozenset(),
 ) -> bool:
     """In the files reported on; with --changed-lines, on a line the change touched."""
+    if (finding.path, finding.line) in sites:
+        return True
     if lines is None:
         return only_paths is None or _within(finding.path, only_paths)
     if finding.path not in lines:

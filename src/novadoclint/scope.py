@@ -131,7 +131,7 @@ def _tie_loose(loose: Iterable[Path], scopes: dict[Path, TreeScope]) -> list[Pat
             if path in _packaging_files(tree):
                 scopes.setdefault(tree, TreeScope(True)).packaging = True
                 tied = True
-            if path.exists() and _named_in(path.name, texts.setdefault(tree, _texts(tree))):
+            if _named_in(path.name, texts.setdefault(tree, _texts(tree))):  # deleted too
                 scopes.setdefault(tree, TreeScope(True)).included.add(_rel(path, tree))
                 tied = True
         if not tied:
@@ -206,9 +206,9 @@ def _named_in(name: str, texts: Iterable[bytes]) -> bool:
 
 
 def confirmed(scope: TreeScope, docs: Iterable[DocFacts]) -> set[str]:
-    """The outside files of a scope that a document of the tree does read."""
+    """The outside files of a scope that a document of the tree reads (or would: deleted)."""
     read = {dep for doc in docs for dep in doc.dependencies}
-    read |= {inc.resolved for doc in docs for inc in doc.includes if inc.found}
+    read |= {inc.resolved for doc in docs for inc in doc.includes}
     return scope.included & read
 
 
