@@ -1,18 +1,18 @@
 """CPU time of a cold lint, two source checkouts side by side, and their findings compared.
 
 Usage: python bench/cpu.py --src NAME=DIR [--src NAME=DIR ...] [--runs N] [--jobs J]
-                           [--out DIR] [--args "..."] TREE [TREE ...]
+                           [--out DIR] [--args "..."] [--warm] TREE [TREE ...]
 
-``--warm`` primes a facts cache per source and tree first and times the runs
-that use it. Each ``--src`` is a folder holding the ``novadoclint`` package (a checkout's
+Each ``--src`` is a folder holding the ``novadoclint`` package (a checkout's
 ``src``, or ``git archive REV src`` unpacked), run as ``python -m novadoclint``
 with that folder first on ``PYTHONPATH``. Runs are interleaved (every source on
-every tree, then again), cold (``--no-cache``) unless ``--warm``, and timed as CPU time (user +
-sys of the process and its pool workers, ``RUSAGE_CHILDREN``), which a busy
-shared machine bends far less than wall time. Printed: the median CPU seconds
-per source and tree, the ratio of each source to the first, and whether the
-JSON reports are byte-identical to the first source's (the check that a speed
-change changed no finding). Exit 1 when any report differs.
+every tree, then again), cold (``--no-cache``), or with ``--warm`` on a facts
+cache primed first per source and tree (under ``--out``), and timed as CPU time
+(user + sys of the process and its pool workers, ``RUSAGE_CHILDREN``), which a
+busy shared machine bends far less than wall time. Printed: the median CPU
+seconds per source and tree, the ratio of each source to the first, and whether
+the JSON reports are byte-identical to the first source's (the check that a
+speed change changed no finding). Exit 1 when any report differs.
 Figures for the notes, never assertions: the machine is shared and noisy.
 """
 
@@ -22,10 +22,10 @@ import argparse
 import os
 import resource
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -76,7 +76,8 @@ def main() -> int:
             if not args.warm:
                 caches[(name, tree)] = None
                 continue
-            cache = caches[(name, tree)] = Path(tempfile.mkdtemp(prefix=f"cache-{name}-"))
+            cache = caches[(name, tree)] = out / "caches" / f"{name}-{len(caches)}"
+            shutil.rmtree(cache, ignore_errors=True)  # primed afresh
             cpu_run(src, tree, out / "prime.json", args.jobs, extra, cache)
     for run in range(args.runs):
         for tree in args.trees:
