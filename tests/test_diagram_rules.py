@@ -55,6 +55,21 @@ def test_with_parsers_the_same_tree_is_checked(tmp_path: Path) -> None:
     ]
 
 
+def test_a_diagram_without_content_is_reported_at_its_directive(tmp_path: Path) -> None:
+    """Text below the directive but not indented is no content: the directive's line, never 0."""
+    _tree(
+        tmp_path,
+        {
+            "conf.py": "extensions = ['sphinx.ext.graphviz']\n",
+            "index.rst": "Title\n=====\n\n.. graphviz::\nnot indented\n",
+        },
+    )
+    found = [f.render() for f in lint_case(tmp_path, select=("diagram-syntax",))]
+    assert found == [
+        "index.rst:4:1: error diagram-syntax graphviz syntax error: diagram has no content"
+    ]
+
+
 @pytest.mark.parametrize(
     ("written", "name"),
     [

@@ -81,9 +81,9 @@ def _place(source: _Source, directive: Directive, line: int, column: int) -> Loc
     file's line holds before the content's line. Line 0 means the directive's
     argument (a graph name).
     """
-    if line == 0:
-        return Location(directive.path, directive.line, 1)
     file_line = source.first_line + line - 1
+    if line == 0 or file_line < 1:  # the argument, or content docutils left no line for
+        return Location(directive.path, directive.line, 1)
     indent = 0
     text_lines = source.text.split("\n")
     if source.lines is not None and 0 < file_line <= len(source.lines) and line <= len(text_lines):
