@@ -37,7 +37,7 @@ def internal_error(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
 
 @rule("file-unreadable", Severity.ERROR, Phase.FILE, tags={"engine"})
 def file_unreadable(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
-    """A source file that cannot be read (permissions, a dangling link, removed mid-run).
+    """A source file or folder that cannot be read (permissions, a dangling link, removed mid-run).
 
     ## Why is this bad?
     Sphinx stops on it; novadoclint reports it and lints the rest of the tree.
