@@ -694,3 +694,21 @@ def test_gitignore_names_what_the_build_makes(tmp_path: Path) -> None:
     # 'guide/' names a folder the checkout has: ignoring it says nothing about what is missing
     assert output.doc("guide/missing") is None
     assert output.doc("reference/other") is None
+
+
+@pytest.mark.parametrize("pyproject", ["tool = 1\n", "[tool]\ntox = 3\ndoc8 = 'x'\n"])
+def test_a_pyproject_whose_tool_is_no_table_is_read_as_empty(
+    tmp_path: Path, pyproject: str
+) -> None:
+    """A hostile or broken pyproject.toml never crashes the rules that ask what is generated."""
+    write(
+        tmp_path,
+        {
+            ".git/HEAD": "",
+            "pyproject.toml": pyproject,
+            "doc/conf.py": "extensions = []\n",
+            "doc/index.rst": "Index\n=====\n\n.. toctree::\n\n   missing\n",
+        },
+    )
+    findings, _ = lint(tmp_path / "doc", "toctree-entry-missing", "generated-assumed")
+    assert [f.rule for f in findings] == ["toctree-entry-missing"]

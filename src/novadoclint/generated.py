@@ -915,12 +915,12 @@ def _tox_envs(index: FactsIndex) -> Iterator[tuple[str, str, Path, list[str]]]:
                 yield from _ini_envs(name, path.parent, parser)
             return
         try:
-            table = read_toml(path)
+            table: Mapping[str, Any] = read_toml(path)
         except (ConfigError, OSError):
             continue
         if name == "pyproject.toml":
-            table = table.get("tool", {}).get("tox", {})
-            if not isinstance(table, Mapping) or not table:
+            table = _tool_table(table, "tox")
+            if not table:
                 continue
             legacy = table.get("legacy_tox_ini")
             if isinstance(legacy, str):
@@ -1058,12 +1058,19 @@ def _doc8_ignored(index: FactsIndex) -> Iterator[Generator]:
             return
 
 
+def _tool_table(pyproject: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """pyproject.toml's [tool.<name>], empty when it or [tool] is no table (``tool = 1``)."""
+    tool = pyproject.get("tool")
+    table = tool.get(name) if isinstance(tool, Mapping) else None
+    return table if isinstance(table, Mapping) else {}
+
+
 def _doc8_ignore_path(path: Path) -> list[str] | None:
     """ignore-path of the file's doc8 section; None when it has no doc8 section."""
     try:
         if path.suffix == ".toml":
-            table = read_toml(path).get("tool", {}).get("doc8")
-            if not isinstance(table, Mapping) or not table:
+            table = _tool_table(read_toml(path), "doc8")
+            if not table:
                 return None
             value: Any = table.get("ignore-path", table.get("ignore_path", []))
         else:
