@@ -7,6 +7,7 @@ to MODULES (a test fails when a module under checks/ is missing here).
 from __future__ import annotations
 
 from novadoclint.checks import (
+    apiref,
     codeblocks,
     diagrams,
     files,
@@ -39,6 +40,7 @@ MODULES = (
     links,
     diagrams,
     suppressions,
+    apiref,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(

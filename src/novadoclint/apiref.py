@@ -1,0 +1,175 @@
+"""os-api-ref's files read with positions: a ``parameters.yaml`` and a stanza's entries.
+
+PyYAML's composer (safe loader, no object is constructed) keeps each node's
+start line, so a finding names the line of the definition or entry. A file is
+read once per run: :func:`load_parameters` caches on the file's path, size
+and modification time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+
+from novadoclint.untrusted import read_text
+
+# os-api-ref's sections, in the order parameters.yaml must list them.
+SECTIONS = {"header": 1, "path": 2, "query": 3, "body": 4}
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One top-level key of parameters.yaml."""
+
+    key: str
+    line: int  # 1-based line of the key
+    mapping: bool  # its value is a mapping (os-api-ref raises otherwise)
+    where: str | None  # the value of its ``in:``, None when absent
+    where_line: int  # line of the ``in:`` value (the key's when absent)
+
+
+@dataclass(frozen=True, slots=True)
+class ParamFile:
+    """A parameters file as os-api-ref loads it: its state and its definitions."""
+
+    problem: str  # "" when the file loaded; else "missing", "empty", "yaml", "shape"
+    detail: str  # the reason, for a problem
+    line: int  # where the problem is (1 when the file is not read)
+    params: tuple[Param, ...]
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(p.key for p in self.params)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One ``name: reference`` pair of a rest_parameters stanza (or a malformed item)."""
+
+    name: str | None  # None: the item is not a mapping
+    ref: str | None
+    line: int  # line in the file holding the stanza
+    text: str  # the item as written, for a malformed one
+
+
+def _scalar(node: yaml.Node) -> str | None:
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _compose(text: str) -> yaml.Node | None:
+    node: yaml.Node | None = yaml.compose(text, Loader=_LOADER)
+    return node
+
+
+def _find_in(node: yaml.MappingNode, depth: int) -> yaml.Node | None:
+    """The value of ``in`` in a mapping, merge keys (``<<: *anchor``) followed as YAML does."""
+    merged: list[yaml.Node] = []
+    for k, v in node.value:
+        if _scalar(k) == "in":
+            return v  # type: ignore[no-any-return]
+        if k.tag == "tag:yaml.org,2002:merge":
+            merged.extend(v.value if isinstance(v, yaml.SequenceNode) else [v])
+    if depth > 20:
+        return None
+    for source in merged:
+        if isinstance(source, yaml.MappingNode):
+            found = _find_in(source, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def parse_parameters(text: str) -> ParamFile:
+    """What os-api-ref's ordered_load makes of ``text``, with lines."""
+    try:
+        root = _compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return ParamFile("yaml", str(reason), line, ())
+    except RecursionError:
+        return ParamFile("yaml", "nested too deep", 1, ())
+    if root is None or (isinstance(root, yaml.MappingNode) and not root.value):
+        return ParamFile("empty", "", 1, ())
+    if isinstance(root, yaml.ScalarNode) and root.value == "":
+        return ParamFile("empty", "", 1, ())
+    if not isinstance(root, yaml.MappingNode):
+        return ParamFile("shape", "its top level is not a mapping", root.start_mark.line + 1, ())
+    params = []
+    for key_node, value in root.value:
+        key = _scalar(key_node)
+        if key is None:
+            continue
+        where: str | None = None
+        where_line = key_node.start_mark.line + 1
+        mapping = isinstance(value, yaml.MappingNode)
+        if mapping:
+            found = _find_in(value, 0)
+            if found is not None:
+                where = _scalar(found) if isinstance(found, yaml.ScalarNode) else ""
+                where_line = found.start_mark.line + 1
+        params.append(Param(key, key_node.start_mark.line + 1, mapping, where, where_line))
+    return ParamFile("", "", 1, tuple(params))
+
+
+@lru_cache(maxsize=32)
+def _load_cached(path: str, _size: int, _mtime: int) -> ParamFile:
+    try:
+        text = read_text(path)
+    except (OSError, ValueError) as exc:
+        return ParamFile("missing", str(exc), 1, ())
+    return parse_parameters(text)
+
+
+def load_parameters(path: str) -> ParamFile:
+    """The parameters file at ``path`` (absolute), read once while it is unchanged."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ParamFile("missing", "not found", 1, ())
+    return _load_cached(path, info.st_size, info.st_mtime_ns)
+
+
+def parse_entries(content: str, first_line: int) -> tuple[list[Entry], str, int]:
+    """A stanza's entries; (entries, YAML error or "", error line)."""
+    try:
+        root = _compose(content)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = first_line + (mark.line if mark is not None else 0)
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return [], str(reason), line
+    except RecursionError:
+        return [], "nested too deep", first_line
+    if root is None:
+        return [], "", first_line
+    items: list[yaml.Node]
+    if isinstance(root, yaml.SequenceNode):
+        items = list(root.value)
+    elif isinstance(root, yaml.MappingNode):
+        items = [k for k, _ in root.value]  # os-api-ref iterates a mapping's keys
+    else:
+        items = [root]
+    entries = []
+    lines = content.splitlines()
+    for item in items:
+        line = first_line + item.start_mark.line
+        if not isinstance(item, yaml.MappingNode):
+            written = (
+                lines[item.start_mark.line].strip() if item.start_mark.line < len(lines) else ""
+            )
+            entries.append(Entry(None, None, line, written))
+            continue
+        for k, v in item.value:
+            name = _scalar(k)
+            ref = _scalar(v) if isinstance(v, yaml.ScalarNode) else None
+            if ref == "" and v.tag.endswith(":null"):
+                ref = None
+            entries.append(Entry(name, ref, first_line + k.start_mark.line, ""))
+    return entries, "", first_line
