@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint.apiref import load_parameters, parse_entries, parse_parameters
+from novadoclint.apiref import (
+    load_parameters,
+    parse_entries,
+    parse_parameters,
+    parse_status,
+    parse_status_entries,
+)
 from novadoclint.checks import ALL_RULES
 
 from harness import lint_case
@@ -82,6 +88,21 @@ def test_entries_lines_and_malformed_items() -> None:
     ]
     _, error, line = parse_entries("- a: b: [\n", 5)
     assert error and line == 5
+
+
+def test_status_file_and_entries() -> None:
+    status = parse_status(
+        "200:\n  default: OK\n404:\n  not_found: gone\nnot_a_code:\n  default: x\n"
+    )
+    assert dict(status.codes) == {200: frozenset({"default"}), 404: frozenset({"not_found"})}
+    assert parse_status("200: [\n").problem == "yaml"
+    entries, error = parse_status_entries("- 200\n- 404: not_found\n- 4xx\n", 7)
+    assert error == ""
+    assert [(e.code, e.written, e.reason, e.line) for e in entries] == [
+        (200, "200", None, 7),
+        (404, "404", "not_found", 8),
+        (None, "4xx", None, 9),
+    ]
 
 
 def _slice(tmp_path: Path) -> Path:

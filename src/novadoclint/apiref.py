@@ -173,3 +173,91 @@ def parse_entries(content: str, first_line: int) -> tuple[list[Entry], str, int]
                 ref = None
             entries.append(Entry(name, ref, first_line + k.start_mark.line, ""))
     return entries, "", first_line
+
+
+@dataclass(frozen=True, slots=True)
+class StatusFile:
+    """A rest_status_code file: each code's reasons, or why it cannot be read."""
+
+    problem: str  # "" when loaded; else "missing" or "yaml"
+    detail: str
+    codes: tuple[tuple[int, frozenset[str]], ...]
+
+
+def parse_status(text: str) -> StatusFile:
+    """What os-api-ref's yaml.safe_load of a status file gives: code -> reasons."""
+    try:
+        data = yaml.load(text, Loader=_LOADER)  # the safe loader (C if available)
+    except yaml.YAMLError as exc:
+        return StatusFile("yaml", str(getattr(exc, "problem", None) or exc).splitlines()[0], ())
+    except RecursionError:
+        return StatusFile("yaml", "nested too deep", ())
+    codes = []
+    if isinstance(data, dict):
+        for code, reasons in data.items():
+            if isinstance(code, int) and not isinstance(code, bool):
+                names = (
+                    frozenset(str(r) for r in reasons) if isinstance(reasons, dict) else frozenset()
+                )
+                codes.append((code, names))
+    return StatusFile("", "", tuple(codes))
+
+
+@lru_cache(maxsize=32)
+def _status_cached(path: str, _size: int, _mtime: int) -> StatusFile:
+    try:
+        text = read_text(path)
+    except (OSError, ValueError) as exc:
+        return StatusFile("missing", str(exc), ())
+    return parse_status(text)
+
+
+def load_status(path: str) -> StatusFile:
+    """The status file at ``path`` (absolute), read once while it is unchanged."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return StatusFile("missing", "not found", ())
+    return _status_cached(path, info.st_size, info.st_mtime_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEntry:
+    """One item of a rest_status_code stanza: a code, and the reason it names (or None)."""
+
+    code: int | None  # None: not an integer
+    written: str
+    reason: str | None
+    line: int
+
+
+def parse_status_entries(content: str, first_line: int) -> tuple[list[StatusEntry], str]:
+    """A rest_status_code stanza's items with their lines; (items, YAML error or "")."""
+    try:
+        root = _compose(content)
+    except yaml.YAMLError as exc:
+        return [], str(getattr(exc, "problem", None) or exc).splitlines()[0]
+    except RecursionError:
+        return [], "nested too deep"
+    if not isinstance(root, yaml.SequenceNode):
+        return [], ""
+    found = []
+    for item in root.value:
+        line = first_line + item.start_mark.line
+        if isinstance(item, yaml.ScalarNode):
+            found.append(StatusEntry(_int(item), item.value, None, line))
+        elif isinstance(item, yaml.MappingNode):
+            for k, v in item.value:
+                reason = _scalar(v) if isinstance(v, yaml.ScalarNode) else None
+                written = _scalar(k) or ""
+                found.append(StatusEntry(_int(k), written, reason, first_line + k.start_mark.line))
+    return found, ""
+
+
+def _int(node: yaml.Node) -> int | None:
+    if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int"):
+        try:
+            return int(node.value, 0) if node.value.startswith("0x") else int(node.value)
+        except ValueError:
+            return None
+    return None
