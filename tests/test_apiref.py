@@ -50,6 +50,14 @@ def test_parameters_lines_and_merge_keys() -> None:
     ]
 
 
+def test_parameters_duplicate_key_keeps_first_place_last_value() -> None:
+    params = parse_parameters("a:\n  in: body\nb:\n  in: body\na:\n  in: header\n")
+    assert [(p.key, p.line, p.where, p.where_line) for p in params.params] == [
+        ("a", 1, "header", 6),
+        ("b", 3, "body", 4),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "problem", "line"),
     [

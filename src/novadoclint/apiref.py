@@ -101,7 +101,8 @@ def parse_parameters(text: str) -> ParamFile:
         return ParamFile("empty", "", 1, ())
     if not isinstance(root, yaml.MappingNode):
         return ParamFile("shape", "its top level is not a mapping", root.start_mark.line + 1, ())
-    params = []
+    params: list[Param] = []
+    seen: dict[str, int] = {}
     for key_node, value in root.value:
         key = _scalar(key_node)
         if key is None:
@@ -114,7 +115,13 @@ def parse_parameters(text: str) -> ParamFile:
             if found is not None:
                 where = _scalar(found) if isinstance(found, yaml.ScalarNode) else ""
                 where_line = found.start_mark.line + 1
-        params.append(Param(key, key_node.start_mark.line + 1, mapping, where, where_line))
+        line = key_node.start_mark.line + 1
+        if key in seen:  # OrderedDict(pairs): the first one's place, the last one's value
+            line = params[seen[key]].line
+            params[seen[key]] = Param(key, line, mapping, where, where_line)
+            continue
+        seen[key] = len(params)
+        params.append(Param(key, line, mapping, where, where_line))
     return ParamFile("", "", 1, tuple(params))
 
 
