@@ -154,7 +154,10 @@ def apiref_parameter_entry(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     os-api-ref warns `Invalid parameter definition ... Expected format:
     ``name: reference``. Skipping.` and leaves the entry out of the table; a
     stanza whose text does not parse as YAML stops the build with an
-    exception. A missing `- ` or a missing `: ` are the usual slips.
+    exception. A missing `- ` or a missing `: ` are the usual slips. A
+    `rest_parameters` or `rest_status_code` stanza without entries (`No
+    parameters defined`), or a `rest_parameters` without its file (`No
+    reference file defined`), is an error at the directive.
 
     ## Example
     ```rst
@@ -192,6 +195,22 @@ def apiref_parameter_entry(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     """
     if not _enabled(ctx):
         return
+    for docname in sorted(index.docs):
+        for directive in index.docs[docname].directives:
+            if directive.name not in ("rest_parameters", "rest_status_code"):
+                continue
+            if not directive.content.strip():
+                yield Hit(
+                    Location(directive.path, directive.line),
+                    f"no parameters defined: {directive.name} needs entries below it",
+                    cause=docname,
+                )
+            elif directive.name == "rest_parameters" and not directive.arguments:
+                yield Hit(
+                    Location(directive.path, directive.line),
+                    "no reference file defined: rest_parameters needs its parameters file",
+                    cause=docname,
+                )
     for stanza in _stanzas(index):
         if stanza.params.problem in ("missing", "empty"):
             continue
