@@ -1,6 +1,6 @@
 """Lint every Sphinx tree of a forest folder and print what each one gets.
 
-Usage: python bench/forest.py [FOREST ...] [--jobs N] [--select RULES] [--json FILE]
+Usage: python bench/forest.py [FOREST ...] [--jobs N] [--select RULES] [--json FILE] [--findings DIR]
 
 FOREST is a folder of repositories (default: ``../shared/forest`` and
 ``../shared/corpus``). In each repository the source dirs are the folders at the
@@ -14,6 +14,10 @@ findings by severity, then by rule; a summary line closes. The precision work
 (issue 12) reads these counts: an error-level finding on a tree that builds under
 ``sphinx-build -W`` upstream is a false error until a reader shows it is real.
 Figures for notes, never assertions.
+
+``--findings DIR`` also writes each tree's JSON findings (the report without its
+timings) to one file per tree, so that two builds compare with ``diff -r``: how a
+refactor shows that behaviour did not change (issue 14).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ class TreeResult:
     exit_code: int = 0
     by_severity: Counter[str] = field(default_factory=Counter)
     by_rule: Counter[tuple[str, str]] = field(default_factory=Counter)
+    findings: list[dict[str, object]] = field(default_factory=list)
 
 
 def novadoclint() -> str:
@@ -85,6 +90,7 @@ def lint(srcdir: Path, jobs: int | None, select: str | None) -> TreeResult:
         return result
     report = json.loads(done.stdout)
     result.files = report["summary"]["files"]
+    result.findings = report["findings"]
     for finding in report["findings"]:
         result.by_severity[finding["severity"]] += 1
         result.by_rule[(finding["rule"], finding["severity"])] += 1
@@ -102,12 +108,21 @@ def show(result: TreeResult, base: Path) -> None:
         print(f"    {count:6d}  {severity:7s} {rule}")
 
 
+def write_findings(result: TreeResult, repo: Path, folder: Path) -> None:
+    """One file per tree, named after its path, holding only what must not change."""
+    name = "_".join((repo.name, *result.srcdir.relative_to(repo).parts)) + ".json"
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {"exit_code": result.exit_code, "files": result.files, "findings": result.findings}
+    (folder / name).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("forests", nargs="*", type=Path)
     parser.add_argument("--jobs", type=int, help="passed to novadoclint")
     parser.add_argument("--select", help="passed to novadoclint (default: the default rules)")
     parser.add_argument("--json", type=Path, help="also write the counts as JSON to this file")
+    parser.add_argument("--findings", type=Path, help="also write each tree's findings to this folder")
     args = parser.parse_args(argv)
     forests = args.forests or [p for p in (SHARED / "forest", SHARED / "corpus") if p.is_dir()]
     results: list[TreeResult] = []
@@ -115,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         for srcdir in source_dirs(repo):
             results.append(lint(srcdir, args.jobs, args.select))
             show(results[-1], repo.parent)
+            if args.findings:
+                write_findings(results[-1], repo, args.findings)
     total = Counter[str]()
     for result in results:
         total.update(result.by_severity)
