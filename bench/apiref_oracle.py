@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from novadoclint.apiref import parse_parameters  # noqa: E402
+from novadoclint.languages.apiref import parse_parameters  # noqa: E402
 
 NOVADOCLINT = ROOT / ".venv" / "bin" / "novadoclint"
 CORPUS = ROOT.parent / "shared" / "corpus" / "nova-2026"

@@ -19,7 +19,8 @@ import tempfile
 import time
 from typing import Any
 
-from novadoclint import cli, diagramcheck
+from novadoclint import cli
+from novadoclint.languages import diagrams as diagramcheck
 
 
 def sources(trees: list[str]) -> list[str]:

@@ -1,6 +1,7 @@
 """Lint every Sphinx tree of a forest folder and print what each one gets.
 
-Usage: python bench/forest.py [FOREST ...] [--jobs N] [--select RULES] [--json FILE] [--findings DIR]
+Usage: python bench/forest.py [FOREST ...] [--jobs N] [--select RULES] [--json FILE]
+                             [--findings DIR]
 
 FOREST is a folder of repositories (default: ``../shared/forest`` and
 ``../shared/corpus``). In each repository the source dirs are the folders at the
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, help="passed to novadoclint")
     parser.add_argument("--select", help="passed to novadoclint (default: the default rules)")
     parser.add_argument("--json", type=Path, help="also write the counts as JSON to this file")
-    parser.add_argument("--findings", type=Path, help="also write each tree's findings to this folder")
+    parser.add_argument("--findings", type=Path, help="also write each tree's findings here")
     args = parser.parse_args(argv)
     forests = args.forests or [p for p in (SHARED / "forest", SHARED / "corpus") if p.is_dir()]
     results: list[TreeResult] = []

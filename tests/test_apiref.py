@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint.apiref import (
+from novadoclint.checks import ALL_RULES
+from novadoclint.languages.apiref import (
     load_parameters,
     parse_entries,
     parse_parameters,
     parse_status,
     parse_status_entries,
 )
-from novadoclint.checks import ALL_RULES
 
 from harness import lint_case
 

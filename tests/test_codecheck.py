@@ -1,4 +1,4 @@
-"""Tests for novadoclint.codecheck: syntax checks of code-block content."""
+"""Tests for novadoclint.languages.code: syntax checks of code-block content."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from novadoclint.codecheck import (
+from novadoclint.languages.code import (
     CodeProblem,
     check_code,
     language_family,

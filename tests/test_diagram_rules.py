@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint import diagramcheck, requirements
+from novadoclint.languages import diagrams as diagramcheck
+from novadoclint.languages import requirements
 
 from harness import lint_case
 

@@ -1,4 +1,4 @@
-"""Tests for novadoclint.diagramcheck.
+"""Tests for novadoclint.languages.diagrams.
 
 The grammars come from optional packages; every test that needs one skips
 when it is not installed (``pip install novadoclint[diagrams]``).
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from novadoclint import diagramcheck
-from novadoclint.diagramcheck import (
+from novadoclint.languages import diagrams as diagramcheck
+from novadoclint.languages.diagrams import (
     DIAGRAM_DIRECTIVES,
     DIAGRAM_PACKAGES,
     DiagramProblem,

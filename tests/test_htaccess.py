@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint import htaccess, untrusted
+from novadoclint import untrusted
 from novadoclint.engine import lint_project
+from novadoclint.languages import htaccess
 from novadoclint.project import load_project
 from novadoclint.settings import Settings
 

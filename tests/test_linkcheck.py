@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from novadoclint import about, linkcheck
+from novadoclint import about
 from novadoclint.cache import DiskCache
-from novadoclint.linkcheck import (
+from novadoclint.links import http as linkcheck
+from novadoclint.links.http import (
     DEFAULT_USER_AGENT,
     LinkCheckOptions,
     LinkResult,
@@ -932,7 +933,7 @@ def test_a_few_failing_names_are_broken_links_with_a_warning(
     """Near miss: fewer public names than OFFLINE_AFTER_HOSTS, none resolving: they may be
     dead or the machine offline, so each is reported, and one warning says the doubt."""
     urls = pages(3, per_host=2)
-    with caplog.at_level("WARNING", logger="novadoclint.linkcheck"):
+    with caplog.at_level("WARNING", logger="novadoclint.links.http"):
         results = check_links(urls, opts(workers=2))
     assert all(r.status is LinkStatus.BROKEN for r in results.values())
     [warning] = [r.getMessage() for r in caplog.records]

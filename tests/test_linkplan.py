@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint.linkplan import malformed, options
+from novadoclint.links.plan import malformed, options
 from novadoclint.settings import ConfigError, Settings, from_table
 from novadoclint.sphinxconf import SphinxConf
 

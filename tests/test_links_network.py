@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from linkserver import LinkServer, Route, no_proxy, serving
 
-from novadoclint import linkplan
 from novadoclint.cli import main
-from novadoclint.linkcheck import LinkProgress
+from novadoclint.links import plan as linkplan
+from novadoclint.links.http import LinkProgress
 
 ROUTES = {
     "/ok": Route(body="<html><body><h2 id='install'>Install</h2></body></html>"),
@@ -319,7 +319,7 @@ def test_a_few_dead_names_are_broken_links(
     ]
     assert code == 1
     assert "links:" not in err and "\r" not in err
-    [warning] = [r.getMessage() for r in caplog.records if r.name == "novadoclint.linkcheck"]
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "novadoclint.links.http"]
     assert warning.startswith("link check: no host name resolved (gone.openstack.org); ")
 
 

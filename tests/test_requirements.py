@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint import requirements
+from novadoclint.languages import requirements
 
 NOVA = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "nova-2026"
 

@@ -303,7 +303,7 @@ def test_requirement_includes_stay_in_the_checkout_and_never_block(tmp_path: Pat
     os.mkfifo(repo / "doc" / "pipe.txt")
     with open(repo / "doc" / "big.txt", "wb") as f:
         f.truncate(11 * 1024 * 1024)
-    code = "import sys; from pathlib import Path; from novadoclint import requirements; "
+    code = "import sys; from pathlib import Path; from novadoclint.languages import requirements; "
     code += "print(sorted(requirements.read(Path(sys.argv[1])).names))"
     done = subprocess.run(
         [sys.executable, "-c", code, str(repo / "doc")], capture_output=True, text=True, timeout=60

@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from novadoclint import linkcheck, linkplan
-from novadoclint.linkcheck import LinkCheckOptions, LinkStatus, check_links
+from novadoclint.links import http as linkcheck
+from novadoclint.links import plan as linkplan
+from novadoclint.links.http import LinkCheckOptions, LinkStatus, check_links
 from novadoclint.sphinxconf import SphinxConf
 
 EVIL = "a" * 40 + "!"  # (a+)+$ and (a|a)+$ try 2**40 ways to split it under re
@@ -61,7 +62,7 @@ def findings(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
 def test_a_backtracking_ignore_pattern_times_out_once(caplog: pytest.LogCaptureFixture) -> None:
     options = LinkCheckOptions(ignore=("(a+)+$", "(a|a)+$", "b"), use_cache=False)
     start = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="novadoclint.linkcheck"):
+    with caplog.at_level(logging.WARNING, logger="novadoclint.links.http"):
         results = check_links([EVIL, EVIL + "x", "bee"], options)
     assert time.monotonic() - start < 5
     assert [r.status for r in results.values()] == [
@@ -90,7 +91,7 @@ def test_exclude_documents_patterns_are_compiled_once_and_time_out_once(
 ) -> None:
     conf = SphinxConf(None, {"linkcheck_exclude_documents": ["(a+)+$", "(a|a)+$", "^old/"]})
     start = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="novadoclint.linkplan"):
+    with caplog.at_level(logging.WARNING, logger="novadoclint.links.plan"):
         for _ in range(5):  # the network phase and each network rule ask
             skip = linkplan.excluded_documents(conf)
             assert not skip(EVIL)

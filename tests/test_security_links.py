@@ -34,9 +34,9 @@ from hostileserver import (
     respond,
 )
 
-from novadoclint import linkcheck
-from novadoclint.linkcheck import LinkCheckOptions, LinkStatus, check_links
-from novadoclint.linkplan import malformed
+from novadoclint.links import http as linkcheck
+from novadoclint.links.http import LinkCheckOptions, LinkStatus, check_links
+from novadoclint.links.plan import malformed
 
 FAKE_NAMES = {"docs.public.test", "trusted.test", "evil.test", "a.test", "b.test"}
 SRC = Path(linkcheck.__file__).resolve().parents[1]  # the novadoclint under test, for a child
@@ -241,7 +241,7 @@ def test_the_run_deadline_is_derived_and_bounded() -> None:
 
 CTRL_C_CHILD = """
 import sys
-from novadoclint.linkcheck import LinkCheckOptions, check_links
+from novadoclint.links.http import LinkCheckOptions, check_links
 port = int(sys.argv[1])
 urls = [f"http://127.0.0.1:{port}/h{n}" for n in range(8)]
 options = LinkCheckOptions(allow_private=True, retries=2, use_cache=False, timeout=60)

@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from novadoclint import changes, linkplan, markdown, parse, scope, untrusted, vocabulary
+from novadoclint import changes, markdown, parse, scope, untrusted, vocabulary
 from novadoclint.checks import ALL_RULES
 from novadoclint.collect import collect, extlink_patterns
 from novadoclint.context import Context, ParsedDoc
@@ -32,6 +32,7 @@ from novadoclint.facts import DocFacts, empty_facts
 from novadoclint.factscache import FactsCache
 from novadoclint.findings import Finding, Hit, Location, Run
 from novadoclint.index import FactsIndex
+from novadoclint.links import plan as linkplan
 from novadoclint.policy import load_policy
 from novadoclint.project import Project, build_conf, excluded, is_document, load_project
 from novadoclint.registry import Phase, Rule

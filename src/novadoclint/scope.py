@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from novadoclint.facts import DocFacts
+from novadoclint.languages.requirements import REQUIREMENT_FILES, find_root
 from novadoclint.project import (
     ProjectError,
     find_srcdir,
@@ -34,7 +35,6 @@ from novadoclint.project import (
     repository_top,
     sphinx_conf_above,
 )
-from novadoclint.requirements import REQUIREMENT_FILES, find_root
 
 # Files whose text may change every finding of the trees below them: novadoclint's
 # own configuration and doc8's (D001's line length), when they hold such a section.

@@ -16,7 +16,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from novadoclint.apiref import (
+from novadoclint.context import Context
+from novadoclint.facts import Directive, DocFacts
+from novadoclint.findings import Hit, Location, Severity
+from novadoclint.index import FactsIndex
+from novadoclint.languages.apiref import (
     SECTIONS,
     Entry,
     ParamFile,
@@ -25,10 +29,6 @@ from novadoclint.apiref import (
     parse_entries,
     parse_status_entries,
 )
-from novadoclint.context import Context
-from novadoclint.facts import Directive, DocFacts
-from novadoclint.findings import Hit, Location, Severity
-from novadoclint.index import FactsIndex
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import relfn2path
 from novadoclint.untrusted import excerpt, inside, project_root

@@ -4,7 +4,7 @@ The blocks come from the doctree: ``code-block`` / ``sourcecode`` / ``code``
 (and sphinx.ext.doctest's ``testcode`` / ``doctest``) are recorded directives,
 ``::`` literal blocks are docutils nodes whose language is the last
 ``highlight`` directive before them, else conf.py's ``highlight_language``.
-The syntax checks themselves live in :mod:`novadoclint.codecheck`.
+The syntax checks themselves live in :mod:`novadoclint.languages.code`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from docutils import nodes
 
 from novadoclint import parse
-from novadoclint.codecheck import check_code, language_family, lexer_known, lexer_near_miss
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
+from novadoclint.languages.code import check_code, language_family, lexer_known, lexer_near_miss
 from novadoclint.project import is_document
 from novadoclint.registry import Phase, rule
 

@@ -1,7 +1,7 @@
 """Rules for diagram directives: extension enabled and installed, source parses, nodes declared, files exist.
 
-The grammars live in :mod:`novadoclint.diagramcheck`; the package requirements in
-:mod:`novadoclint.requirements`. Here they meet the documents: which directive
+The grammars live in :mod:`novadoclint.languages.diagrams`; the package requirements in
+:mod:`novadoclint.languages.requirements`. Here they meet the documents: which directive
 holds which source, and where in the ``.rst`` file a problem is.
 """
 
@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from novadoclint import diagramcheck, requirements, untrusted
+from novadoclint import untrusted
 from novadoclint.checks.syntax import UNKNOWN_DIRECTIVE_RE
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.facts import Directive
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
+from novadoclint.languages import diagrams as diagramcheck
+from novadoclint.languages import requirements
 from novadoclint.parse import DIAGRAM_FILE_DIRECTIVES, Message
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import did_you_mean, matches_any, relfn2path

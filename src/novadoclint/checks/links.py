@@ -3,7 +3,7 @@
 The offline rules read the facts (every URL and the places it is written) or, for named
 targets, the doctree: docutils targets never cross documents in Sphinx. The network rules
 are pure functions of the link-check results the engine fetched once for the whole tree
-(:mod:`novadoclint.linkplan`), reported at every place the URL is written.
+(:mod:`novadoclint.links.plan`), reported at every place the URL is written.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from docutils import nodes
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
-from novadoclint.linkcheck import LinkResult, LinkStatus, redact
-from novadoclint.linkplan import (
+from novadoclint.links.http import LinkResult, LinkStatus, redact
+from novadoclint.links.plan import (
     CUT_SHORT_RE,
     LinkResults,
     excluded_documents,

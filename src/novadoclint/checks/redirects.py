@@ -1,7 +1,7 @@
 """Redirects a build publishes (``.htaccess`` under ``html_extra_path``) and their whereto tests.
 
 The files are not documents: the rules read them through
-:mod:`novadoclint.htaccess`, whose parsing and matching are pure.
+:mod:`novadoclint.languages.htaccess`, whose parsing and matching are pure.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from novadoclint import generated, htaccess, saferegex, untrusted
+from novadoclint import generated, saferegex, untrusted
 from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
-from novadoclint.htaccess import Chain, Problem, Redirect
 from novadoclint.index import FactsIndex
+from novadoclint.languages import htaccess
+from novadoclint.languages.htaccess import Chain, Problem, Redirect
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import doc_hint, matches_any
 

@@ -12,11 +12,11 @@ from functools import cache
 from novadoclint import untrusted
 from novadoclint.checks.codeblocks import CODE_DIRECTIVES
 from novadoclint.checks.markup import known_directives, known_roles
-from novadoclint.codecheck import lexer_known
 from novadoclint.context import Context, ParsedDoc
-from novadoclint.diagramcheck import DIAGRAM_DIRECTIVES
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
+from novadoclint.languages.code import lexer_known
+from novadoclint.languages.diagrams import DIAGRAM_DIRECTIVES
 from novadoclint.parse import EXTERNAL_ROLE_RE, INTERSPHINX, Message
 from novadoclint.registry import Phase, rule
 from novadoclint.vocabulary import Kind, providers_of_directive, providers_of_role

@@ -4,12 +4,12 @@ The link rules and the engine's network phase share these, so they live apart fr
 :func:`link_places` deduplicates the tree's URLs keeping every place, :func:`malformed`
 says what is wrong with a URL's syntax (the offline rule reports it, and the network phase
 never sends such a URL), and :func:`check` turns conf.py's ``linkcheck_*`` settings and
-``[tool.novadoclint.linkcheck]`` into one :class:`~novadoclint.linkcheck.LinkCheckOptions`
-and asks :mod:`novadoclint.linkcheck` about every URL worth a request, showing its
+``[tool.novadoclint.linkcheck]`` into one :class:`~novadoclint.links.http.LinkCheckOptions`
+and asks :mod:`novadoclint.links.http` about every URL worth a request, showing its
 progress on standard error when that is a terminal (:class:`TerminalProgress`).
 
 A machine without a network is a problem of the environment, not of the links: when
-no host name resolves (:class:`~novadoclint.linkcheck.NetworkUnreachable`), :func:`check`
+no host name resolves (:class:`~novadoclint.links.http.NetworkUnreachable`), :func:`check`
 raises :class:`NetworkDown`, a configuration error: the command says so once and exits
 2, reporting no finding, rather than calling every link broken (exit 1) or passing.
 """
@@ -33,7 +33,7 @@ from novadoclint.cache import DiskCache
 from novadoclint.facts import Link
 from novadoclint.findings import printable
 from novadoclint.index import FactsIndex
-from novadoclint.linkcheck import (
+from novadoclint.links.http import (
     OFFLINE_AFTER_HOSTS,
     LinkCheckOptions,
     LinkProgress,

@@ -1,0 +1,1 @@
+"""External links: URL syntax and the link plan (:mod:`.plan`), HTTP checking (:mod:`.http`)."""
