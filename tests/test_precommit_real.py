@@ -102,6 +102,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (root / "doc" / "requirements.txt").write_text("sphinx\n")
     (root / "tox.ini").write_text("[tox]\nenvlist = py3\n")
     (root / "data.json").write_text("{}\n")
+    (root / "nova" / "api.py").write_text("pass\n")
     config = {"repos": [{"repo": "local", "hooks": [local_hook("novadoclint")]}]}
     (root / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
     git(root, "init", "-q")
@@ -173,13 +174,13 @@ def test_all_files_lints_exactly_the_source_dirs(repo: Path) -> None:
 
 
 def test_hook_files_match_what_affects_a_tree(repo: Path) -> None:
-    """A JSON file runs no hook; requirements.txt runs it, and it ends at once."""
-    (repo / "data.json").write_text('{"a": 1}\n')
-    git(repo, "add", "data.json")
+    """A Python module runs no hook; requirements.txt runs it, and it ends at once."""
+    (repo / "nova" / "api.py").write_text("pass  # edited\n")
+    git(repo, "add", "nova/api.py")
     code, out, _ = pre_commit(repo)
     assert code == 0
     assert any("no files to check" in line for line in out), out
-    git(repo, "commit", "-q", "-m", "data")
+    git(repo, "commit", "-q", "-m", "code")
     (repo / "requirements.txt").write_text("pbr\nsix\n")
     git(repo, "add", "requirements.txt")
     code, out, took = pre_commit(repo, "--verbose")
@@ -204,4 +205,57 @@ def test_changed_lines_hook_reports_only_touched_lines(repo: Path) -> None:
     assert code == 1
     assert findings(out) == [
         "doc/source/old.rst:10:5: error doc-ref-missing unknown document: 'typo'"
+    ]
+
+
+API_REF = """\
+Compute API
+===========
+
+.. rest_method:: GET /servers/{server_id}
+
+.. rest_parameters:: parameters.yaml
+
+  - server_id: server_id_path
+
+.. literalinclude:: ../../doc/api_samples/server-get-resp.json
+   :language: javascript
+"""
+PARAMETERS = """\
+server_id_path:
+  description: |
+    The UUID of the server.
+  in: path
+  required: true
+  type: string
+"""
+
+
+def test_hook_runs_on_an_api_references_yaml_and_json_files(repo: Path) -> None:
+    """parameters.yaml and the samples it shows are what os-api-ref's checks read (issue 18).
+
+    A commit that only edits them runs the hook: an invalid ``in:`` is reported in
+    parameters.yaml; a sample JSON outside the tree is tied to the tree that includes it,
+    and one no document names (data.json) is left alone, at once.
+    """
+    src = repo / "api-ref" / "source"
+    src.mkdir(parents=True)
+    (src / "conf.py").write_text("extensions = ['os_api_ref']\n")
+    (src / "index.rst").write_text(API_REF)
+    (src / "parameters.yaml").write_text(PARAMETERS)
+    samples = repo / "doc" / "api_samples"
+    samples.mkdir(parents=True)
+    (samples / "server-get-resp.json").write_text('{"server": {}}\n')
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "api-ref")
+    (src / "parameters.yaml").write_text(PARAMETERS.replace("in: path", "in: paht"))
+    (samples / "server-get-resp.json").write_text('{"server": {"id": "x"}}\n')
+    (repo / "data.json").write_text('{"a": 1}\n')
+    git(repo, "add", ".")
+    code, out, _ = pre_commit(repo, "--verbose")
+    assert code == 1, out
+    assert findings(out) == [
+        "api-ref/source/parameters.yaml:4:1: error apiref-parameter-in 'paht' is not a valid"
+        " value for 'in' of 'server_id_path' (must be one of: body, header, path, query);"
+        " did you mean 'path'?"
     ]
