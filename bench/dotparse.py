@@ -1,10 +1,10 @@
-"""pydot's grammar with and without diagramcheck's fast comment skip, on real trees.
+"""pydot's grammar with and without the fast comment skip of languages.diagrams.dot.
 
 Usage: python bench/dotparse.py TREE [TREE ...]
 
 Lints the trees in this process (``--no-cache --jobs 1``), keeping every DOT
 source diagram-syntax parses, then parses them all with pyparsing's own comment
-skip and with diagramcheck._dot_fast_comments, interleaved three times: prints
+skip and with dot._dot_fast_comments, interleaved three times: prints
 the CPU seconds of each and whether the outcomes (the graphs' DOT text, or the
 error, its message, position and the deepest error diagram-syntax reports)
 are the same. Exit 1 if any differs. tests/test_diagramcheck.py checks the same
@@ -20,38 +20,38 @@ import time
 from typing import Any
 
 from novadoclint import cli
-from novadoclint.languages import diagrams as diagramcheck
+from novadoclint.languages.diagrams import dot
 
 
 def sources(trees: list[str]) -> list[str]:
     found: list[str] = []
-    original = diagramcheck._dot_parse_once
+    original = dot._dot_parse_once
 
     def recording(parsed: str) -> tuple[str, Any]:
         found.append(parsed)
         return original(parsed)
 
-    diagramcheck._dot_parse_once = recording  # type: ignore[assignment]
+    dot._dot_parse_once = recording  # type: ignore[assignment]
     try:
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "report.json")
             for tree in trees:
                 cli.main(["--no-cache", "--jobs", "1", "--format", "json", "-o", out, tree])
     finally:
-        diagramcheck._dot_parse_once = original  # type: ignore[assignment]
+        dot._dot_parse_once = original  # type: ignore[assignment]
     return list(dict.fromkeys(found))
 
 
 def outcomes(texts: list[str]) -> tuple[list[Any], float]:
-    diagramcheck._dot_parse_once.cache_clear()
+    dot._dot_parse_once.cache_clear()
     found: list[Any] = []
     start = time.process_time()
     for text in texts:
-        outcome, value = diagramcheck._dot_parse_once(text)
+        outcome, value = dot._dot_parse_once(text)
         if outcome == "ok":
             found.append([graph.to_string() for graph in value])
         elif hasattr(value, "loc"):
-            deepest = diagramcheck._dot_deepest_error(text, value)
+            deepest = dot._dot_deepest_error(text, value)
             found.append((type(value).__name__, str(value), value.loc, deepest))
         else:
             found.append((type(value).__name__, str(value)))
@@ -63,9 +63,9 @@ def main(trees: list[str]) -> int:
     print(f"{len(texts)} distinct DOT sources, {sum(map(len, texts))} characters")
     status = 0
     for run in range(3):
-        diagramcheck._dot_fast_comments(False)
+        dot._dot_fast_comments(False)
         slow, slow_time = outcomes(texts)
-        on = diagramcheck._dot_fast_comments(True)
+        on = dot._dot_fast_comments(True)
         fast, fast_time = outcomes(texts)
         same = slow == fast
         status |= not same

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint.languages import diagrams as diagramcheck
-from novadoclint.languages import requirements
+from novadoclint.languages import diagrams, requirements
 
 from harness import lint_case
 
@@ -39,7 +38,7 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
 def test_without_parsers_diagram_syntax_says_so_once_per_document(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(diagramcheck, "parser_available", lambda directive: False)
+    monkeypatch.setattr(diagrams, "parser_available", lambda directive: False)
     _tree(tmp_path, {"conf.py": "extensions = ['sphinxcontrib.seqdiag']\n", "index.rst": SEQDIAG})
     found = [f.render() for f in lint_case(tmp_path, select=("diagram-*",))]
     assert found == [

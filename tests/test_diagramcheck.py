@@ -11,13 +11,17 @@ from typing import Any
 
 import pytest
 
-from novadoclint.languages import diagrams as diagramcheck
 from novadoclint.languages.diagrams import (
     DIAGRAM_DIRECTIVES,
     DIAGRAM_PACKAGES,
     DiagramProblem,
+    blockdiag,
     check_diagram_syntax,
+    dot,
+    optional,
     parser_available,
+    positions,
+    typos,
     undeclared_nodes,
 )
 
@@ -159,7 +163,7 @@ def test_graph_name_only_for_graph_and_digraph() -> None:
 
 
 def test_missing_package_means_unavailable_and_silent(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(diagramcheck, "_import_optional", lambda module_name: None)
+    monkeypatch.setattr(optional, "import_optional", lambda module_name: None)
     for directive in sorted(DIAGRAM_DIRECTIVES):
         assert parser_available(directive) is False
         assert check_diagram_syntax(directive, "{{{ not a diagram") == ()
@@ -321,7 +325,7 @@ def test_a_name_used_only_in_edges_is_a_node_unless_it_misspells_one() -> None:
 def test_typo_means_one_edit_from_a_declared_name(
     name: str, declared: list[str], typo: str | None
 ) -> None:
-    assert diagramcheck._typo_of(name, declared) == typo
+    assert typos.typo_of(name, declared) == typo
 
 
 def test_implicit_participants_are_the_authors_style() -> None:
@@ -626,8 +630,8 @@ def test_funcparserlib_message_fallbacks(message: str, expected: tuple[int, int]
     """Without the original error attached, positions come from the message text."""
     module = need("seqdiag.parser")
     text = "a -> b;\nb -> c;\nc -> d [x = 1]"
-    source = diagramcheck._Source(text, text, 0, 0, len(text))
-    problem = diagramcheck._funcparserlib_problem(module, Exception(message), source)
+    source = positions.Source(text, text, 0, 0, len(text))
+    problem = blockdiag._funcparserlib_problem(module, Exception(message), source)
     assert (problem.line, problem.column) == expected
     assert problem.message[0].islower()
 
@@ -718,13 +722,13 @@ COMMENTED_DOT = [
 
 
 def _dot_outcomes(sources: list[str]) -> list[Any]:
-    diagramcheck._dot_parse_once.cache_clear()
+    dot._dot_parse_once.cache_clear()
     found = []
     for text in sources:
         for directive, name in (("graphviz", None), ("digraph", "G")):
             found.append(check_diagram_syntax(directive, text, name=name))
             found.append(undeclared_nodes(directive, text, name=name))
-        outcome, value = diagramcheck._dot_parse_once(text)
+        outcome, value = dot._dot_parse_once(text)
         if outcome == "ok":
             found.append(("parsed", [graph.to_string() for graph in value]))
         else:
@@ -737,20 +741,20 @@ def test_fast_comment_skip_is_on_for_the_checked_releases() -> None:
     check_diagram_syntax("graphviz", "digraph { a -> b }")
     pyparsing, pydot = need("pyparsing"), need("pydot")
     checked = (
-        diagramcheck._release(pyparsing) in diagramcheck._DOT_FAST_COMMENTS_PYPARSING
-        and diagramcheck._release(pydot) in diagramcheck._DOT_FAST_COMMENTS_PYDOT
+        dot._release(pyparsing) in dot._DOT_FAST_COMMENTS_PYPARSING
+        and dot._release(pydot) in dot._DOT_FAST_COMMENTS_PYDOT
     )
-    assert bool(diagramcheck._dot_fast_elements) == checked
+    assert bool(dot._dot_fast_elements) == checked
 
 
 def test_fast_comment_skip_gives_the_same_graphs_and_errors() -> None:
     need("pydot.dot_parser")
     sources = [*COMMENTED_DOT, *(p.read_text("utf-8") for p in FIXTURE_DOT)]
-    assert diagramcheck._dot_fast_comments(False) is False
+    assert dot._dot_fast_comments(False) is False
     try:
         slow = _dot_outcomes(sources)
     finally:
-        on = diagramcheck._dot_fast_comments(True)
+        on = dot._dot_fast_comments(True)
     if not on:
         pytest.skip("pyparsing or pydot release not checked: pyparsing's own skip is used")
     assert _dot_outcomes(sources) == slow
@@ -761,23 +765,23 @@ def test_fast_comment_skip_gives_the_same_graphs_and_errors() -> None:
 
 def test_fast_comment_skip_leaves_other_releases_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     need("pydot.dot_parser")
-    monkeypatch.setattr(diagramcheck, "_DOT_FAST_COMMENTS_PYPARSING", frozenset({(2, 0)}))
+    monkeypatch.setattr(dot, "_DOT_FAST_COMMENTS_PYPARSING", frozenset({(2, 0)}))
     try:
-        assert diagramcheck._dot_fast_comments(True) is False
-        assert diagramcheck._dot_fast_elements == []
-        grammar = diagramcheck._module("pydot.dot_parser").GraphParser.parser
+        assert dot._dot_fast_comments(True) is False
+        assert dot._dot_fast_elements == []
+        grammar = optional.loaded_module("pydot.dot_parser").GraphParser.parser
         assert "_skipIgnorables" not in vars(grammar)
         assert check_diagram_syntax("digraph", "a -> b // c", name="G") == ()
     finally:
         monkeypatch.undo()
-        diagramcheck._dot_fast_comments(True)
+        dot._dot_fast_comments(True)
 
 
 def test_fast_comment_skip_needs_pydots_own_comments(monkeypatch: pytest.MonkeyPatch) -> None:
     need("pydot.dot_parser")
-    monkeypatch.setattr(diagramcheck, "_DOT_COMMENTS", ("Suppress:(C style comment)",))
+    monkeypatch.setattr(dot, "_DOT_COMMENTS", ("Suppress:(C style comment)",))
     try:
-        assert diagramcheck._dot_fast_comments(True) is False
+        assert dot._dot_fast_comments(True) is False
     finally:
         monkeypatch.undo()
-        diagramcheck._dot_fast_comments(True)
+        dot._dot_fast_comments(True)

@@ -20,8 +20,7 @@ from novadoclint.context import Context, ParsedDoc
 from novadoclint.facts import Directive
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
-from novadoclint.languages import diagrams as diagramcheck
-from novadoclint.languages import requirements
+from novadoclint.languages import diagrams, requirements
 from novadoclint.parse import DIAGRAM_FILE_DIRECTIVES, Message
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import did_you_mean, matches_any, relfn2path
@@ -44,7 +43,7 @@ class _Source:
 
 
 def _checked(directive: Directive) -> bool:
-    return directive.name in diagramcheck.DIAGRAM_DIRECTIVES and directive.name not in (
+    return directive.name in diagrams.DIAGRAM_DIRECTIVES and directive.name not in (
         "mermaid",
         "uml",
     )
@@ -138,7 +137,7 @@ def diagram_extension_missing(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     for message in doc.messages:
         match = UNKNOWN_DIRECTIVE_RE.match(message.text)
         name = match.group(1).lower() if match else ""
-        if name not in diagramcheck.DIAGRAM_DIRECTIVES:
+        if name not in diagrams.DIAGRAM_DIRECTIVES:
             continue
         providers = providers_of_directive(name)
         fix = ""
@@ -225,8 +224,8 @@ def diagram_syntax(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
                 f"{name} directive cannot have both content and a filename argument",
             )
             continue
-        if not diagramcheck.parser_available(name):
-            package = diagramcheck.DIAGRAM_PACKAGES[name]
+        if not diagrams.parser_available(name):
+            package = diagrams.DIAGRAM_PACKAGES[name]
             if package not in unchecked:
                 unchecked.add(package)
                 yield Hit(
@@ -238,7 +237,7 @@ def diagram_syntax(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         source = _source(doc, ctx, directive)
         if source is None:
             continue
-        for problem in diagramcheck.check_diagram_syntax(
+        for problem in diagrams.check_diagram_syntax(
             name, source.text, name=_graph_name(directive)
         ):
             yield Hit(
@@ -296,14 +295,14 @@ def diagram_undeclared_node(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     `host_a` and `host_b`) are taken as different nodes, not as typos.
     """
     for directive in _diagrams(doc):
-        if not diagramcheck.parser_available(directive.name):
+        if not diagrams.parser_available(directive.name):
             continue
         if directive.name in NAMED_GRAPHS and not directive.arguments:
             continue
         source = _source(doc, ctx, directive)
         if source is None:
             continue
-        for problem in diagramcheck.undeclared_nodes(
+        for problem in diagrams.undeclared_nodes(
             directive.name, source.text, name=_graph_name(directive)
         ):
             yield Hit(
