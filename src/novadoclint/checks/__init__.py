@@ -10,6 +10,7 @@ from novadoclint.checks import (
     apiref,
     codeblocks,
     diagrams,
+    extensions,
     files,
     images,
     internal,
@@ -39,6 +40,7 @@ MODULES = (
     redirects,
     links,
     diagrams,
+    extensions,
     suppressions,
     apiref,
 )
