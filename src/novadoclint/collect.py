@@ -7,7 +7,6 @@ business, or the parser's for includes it had to read).
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
@@ -32,6 +31,7 @@ from novadoclint.facts import (
     TocEntry,
     TocTree,
 )
+from novadoclint.location import file_path, line_of, source_of
 from novadoclint.parse import Parsed, directive_record, include_record, outside_record, xref
 from novadoclint.sphinxconf import SphinxConf
 
@@ -83,10 +83,7 @@ class _Walk:
     found_at: dict[tuple[int, str], int] = field(default_factory=dict)
 
     def rel(self, source: str | None) -> str:
-        if not source or source.startswith("<"):
-            return self.docpath
-        path = os.path.relpath(os.path.abspath(source), self.srcdir)
-        return path.replace(os.sep, "/")
+        return file_path(source, self.srcdir, self.docpath)
 
     def column(self, path: str, line: int, text: str) -> int:
         if path != self.docpath or not 0 < line <= len(self.lines) or not text:
@@ -162,28 +159,6 @@ def collect(
         embedded_targets=tuple(walk.embedded),
         outside=tuple(walk.outside),
     )
-
-
-def line_of(node: nodes.Node) -> int:
-    """A node's line, or its nearest ancestor's: docutils leaves many inline nodes without."""
-    current: nodes.Node | None = node
-    while current is not None:
-        line = getattr(current, "line", None)
-        if line:
-            return int(line)
-        current = current.parent
-    return 1
-
-
-def source_of(node: nodes.Node) -> str | None:
-    """The file a node came from (an included file for included text)."""
-    current: nodes.Node | None = node
-    while current is not None:
-        source = getattr(current, "source", None)
-        if source:
-            return str(source)
-        current = current.parent
-    return None
 
 
 def _visit(node: nodes.Element, walk: _Walk, section: int, level: int, in_list: bool) -> None:

@@ -28,6 +28,7 @@ from docutils.parsers.rst.directives.misc import Include, Raw, adapt_path
 from docutils.parsers.rst.directives.tables import CSVTable
 from docutils.transforms import misc, references
 
+from novadoclint.location import relative
 from novadoclint.untrusted import project_root, resolve_inside
 from novadoclint.vocabulary import Kind, Vocabulary
 
@@ -531,7 +532,7 @@ def _chain_from(message: str, srcdir: str) -> str:
     """docutils' circular-inclusion chain with source-dir paths, not working-dir ones."""
     head, _, chain = message.partition(":\n")
     paths = [line.removeprefix("> ") for line in chain.split("\n")]
-    rel = [os.path.relpath(os.path.abspath(p), srcdir).replace(os.sep, "/") for p in paths]
+    rel = [relative(p, srcdir) for p in paths]
     return head + ":\n" + "\n> ".join(rel)
 
 

@@ -10,19 +10,19 @@ and walks the doctree only when the mistake can be there.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 from docutils import nodes
 from docutils.parsers.rst.languages import en
 
-from novadoclint.collect import URL_RE, line_of, normalise_label, source_of
+from novadoclint.collect import URL_RE, normalise_label
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
+from novadoclint.location import line_of, source_of, source_path
 from novadoclint.parse import directive_record, xref
 from novadoclint.project import is_document
 from novadoclint.registry import Phase, rule
@@ -94,20 +94,6 @@ class Span:
     within: str  # "" in plain prose, else "bold" or "italic": markup inside does not nest
 
 
-def _rel(doc: ParsedDoc, ctx: Context, source: str | None) -> str | None:
-    """A node's file relative to the source dir, or None when it is reported elsewhere.
-
-    None for rst_prolog/rst_epilog text (no place in a file) and for an included
-    file that is a document itself: its own lint reports it, with columns.
-    """
-    if not source:
-        return doc.path
-    if source.startswith("<"):
-        return None
-    path = os.path.relpath(os.path.abspath(source), ctx.srcdir).replace(os.sep, "/")
-    return None if path != doc.path and is_document(ctx.sphinx, path) else path
-
-
 @dataclass(frozen=True, slots=True)
 class MarkupView:
     """What the markup rules read from one document, gathered in one walk."""
@@ -129,11 +115,15 @@ def view(doc: ParsedDoc, ctx: Context) -> MarkupView:
 
 def _walk(doc: ParsedDoc, ctx: Context) -> MarkupView:
     paths: dict[str | None, str | None] = {}
+    elsewhere = partial(is_document, ctx.sphinx)
 
     def place(node: nodes.Node) -> str | None:
         source = source_of(node)
         if source not in paths:
-            paths[source] = _rel(doc, ctx, source)
+            # prolog text: not in the page's lines; an included document: linted on its own
+            paths[source] = source_path(
+                source, ctx.srcdir, doc.path, prolog=None, elsewhere=elsewhere
+            )
         return paths[source]
 
     problems = any(m.level >= 2 for m in doc.messages)  # else no problematic nodes

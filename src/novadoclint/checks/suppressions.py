@@ -6,14 +6,14 @@ only reports the comments that name no rule or that novadoclint cannot read.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 from docutils import nodes
 
-from novadoclint.collect import SUPPRESS_RE, line_of, source_of
+from novadoclint.collect import SUPPRESS_RE
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
+from novadoclint.location import file_path, line_of, source_of
 from novadoclint.registry import Phase, rule, unknown_selector
 from novadoclint.untrusted import excerpt
 
@@ -48,14 +48,13 @@ def suppression_unknown_rule(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """
     from novadoclint.checks import ALL_RULES  # the registry holds this rule: not at import
 
-    own = os.path.join(ctx.srcdir, doc.path)
     for node in doc.doctree.findall(nodes.comment):
         text = node.astext().strip()
         if not text.startswith(PREFIX):
             continue
-        path = _path(ctx, own, doc.path, source_of(node))
-        if path is None:
-            continue
+        path = file_path(source_of(node), ctx.srcdir, doc.path)
+        if path.startswith("../"):
+            continue  # outside the source dir
         at = Location(path, _line(doc, path, line_of(node), text.splitlines()[0]))
         match = SUPPRESS_RE.match(text)
         if not match:
@@ -81,11 +80,3 @@ def _line(doc: ParsedDoc, path: str, line: int, first: str) -> int:
         if first in doc.lines[number - 1]:
             return number
     return line
-
-
-def _path(ctx: Context, own: str, path: str, source: str | None) -> str | None:
-    """The comment's file relative to the source dir; None outside it."""
-    if not source or source.startswith("<") or os.path.abspath(source) == own:
-        return path
-    rel = os.path.relpath(os.path.abspath(source), ctx.srcdir).replace(os.sep, "/")
-    return None if rel.startswith("../") else rel

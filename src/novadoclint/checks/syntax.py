@@ -17,6 +17,7 @@ from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.languages.code import lexer_known
 from novadoclint.languages.diagrams import DIAGRAM_DIRECTIVES
+from novadoclint.location import message_location
 from novadoclint.parse import EXTERNAL_ROLE_RE, INTERSPHINX, Message
 from novadoclint.registry import Phase, rule
 from novadoclint.vocabulary import Kind, providers_of_directive, providers_of_role
@@ -25,33 +26,17 @@ UNKNOWN_DIRECTIVE_RE = re.compile(r'^Unknown directive type "([^"]+)"')
 UNKNOWN_ROLE_RE = re.compile(r'^Unknown interpreted text role "([^"]+)"')
 # Follow-ups docutils adds to an unknown role or directive: one finding is enough.
 ECHO_RE = re.compile(r'^(No (directive|role) entry for|Trying "[^"]+" as canonical)')
-QUOTED_RE = re.compile(r'"([^"]+)"')
 OWNED_ELSEWHERE_RE = re.compile(r"^Unknown target name: ")  # link-target-undefined's
 SPHINX_LEVEL = 2  # Sphinx shows WARNING and above; INFO stays quiet
 
 
 def _location(doc: ParsedDoc, ctx: Context, message: Message, needle: str = "") -> Location:
     """A message's place: its own file (an included one, maybe), line, and column of needle."""
-    path = doc.path
-    if message.source and not message.source.startswith("<"):
-        rel = os.path.relpath(os.path.abspath(message.source), ctx.srcdir)
-        path = rel.replace(os.sep, "/")
-    line = max(message.line or _guess_line(doc, message.text), 1)
-    column = 1
-    if needle and path == doc.path and line <= len(doc.lines):
-        column = doc.lines[line - 1].lower().find(needle.lower()) + 1 or 1
-    return Location(path, line, column)
-
-
-def _guess_line(doc: ParsedDoc, text: str) -> int:
-    """Transforms report some messages without a line: find the name they quote."""
-    match = QUOTED_RE.search(text)
-    if match:
-        needle = match.group(1)
-        for number, line in enumerate(doc.lines, 1):
-            if needle in line:
-                return number
-    return 1
+    at = message_location(message, ctx.srcdir, doc.path, lines=doc.lines)
+    if needle and at.path == doc.path and at.line <= len(doc.lines):
+        column = doc.lines[at.line - 1].lower().find(needle.lower()) + 1 or 1
+        return Location(at.path, at.line, column)
+    return at
 
 
 def _near_miss(name: str, known: Iterable[str]) -> str | None:

@@ -1,0 +1,101 @@
+"""The location service: each case of a docutils place decided once (novadoclint.location)."""
+
+from __future__ import annotations
+
+import os
+
+from docutils import nodes
+from docutils.core import publish_doctree
+
+from novadoclint.findings import Location
+from novadoclint.location import (
+    file_path,
+    guess_line,
+    line_of,
+    message_location,
+    node_location,
+    relative,
+    source_of,
+    source_path,
+)
+from novadoclint.parse import Message
+
+SRCDIR = os.path.abspath("/srv/docs/source")
+PAGE = "admin/index.rst"
+INCLUDED = os.path.join(SRCDIR, "admin", "common.inc")
+
+
+def _paragraph() -> nodes.paragraph:
+    doctree = publish_doctree(
+        "Title\n=====\n\nSome *emphasis* here.\n",
+        source_path=os.path.join(SRCDIR, PAGE),
+        settings_overrides={"report_level": 5},
+    )
+    found = next(iter(doctree.findall(nodes.paragraph)))
+    return found
+
+
+def test_relative_is_posix_and_relative_to_the_source_dir() -> None:
+    assert relative(os.path.join(SRCDIR, "a", "b.rst"), SRCDIR) == "a/b.rst"
+    assert relative(os.path.join(SRCDIR, "..", "README.rst"), SRCDIR) == "../README.rst"
+
+
+def test_no_source_is_the_page() -> None:
+    assert file_path(None, SRCDIR, PAGE) == PAGE
+    assert source_path(None, SRCDIR, PAGE) == PAGE
+    assert source_path("", SRCDIR, PAGE, prolog=None) == PAGE
+
+
+def test_prolog_text_is_the_page_or_nowhere_as_the_caller_asks() -> None:
+    for virtual in ("<rst_prolog>", "<rst_epilog>", "<string>"):
+        assert file_path(virtual, SRCDIR, PAGE) == PAGE
+        assert source_path(virtual, SRCDIR, PAGE) == PAGE
+        assert source_path(virtual, SRCDIR, PAGE, prolog=None) is None
+
+
+def test_an_included_file_is_its_own_path_unless_reported_elsewhere() -> None:
+    assert file_path(INCLUDED, SRCDIR, PAGE) == "admin/common.inc"
+    assert source_path(INCLUDED, SRCDIR, PAGE) == "admin/common.inc"
+    everything = lambda path: True  # noqa: E731
+    assert source_path(INCLUDED, SRCDIR, PAGE, elsewhere=everything) is None
+    # the page itself is never elsewhere
+    own = os.path.join(SRCDIR, PAGE)
+    assert source_path(own, SRCDIR, PAGE, elsewhere=everything) == PAGE
+
+
+def test_a_node_without_line_or_source_takes_its_ancestors() -> None:
+    paragraph = _paragraph()
+    emphasis = paragraph.next_node(nodes.emphasis)
+    assert emphasis is not None and emphasis.line is None and emphasis.source is None
+    assert line_of(emphasis) == paragraph.line == 4
+    assert source_of(emphasis) == os.path.join(SRCDIR, PAGE)
+    assert node_location(emphasis, SRCDIR, PAGE) == Location(PAGE, 4)
+
+
+def test_a_lone_node_is_at_line_one_of_the_page() -> None:
+    orphan = nodes.emphasis("", "x")
+    assert line_of(orphan) == 1
+    assert source_of(orphan) is None
+    assert node_location(orphan, SRCDIR, PAGE) == Location(PAGE, 1)
+
+
+def test_a_node_of_prolog_text() -> None:
+    node = nodes.paragraph("", "x")
+    node.source, node.line = "<rst_prolog>", 2
+    assert node_location(node, SRCDIR, PAGE) == Location(PAGE, 2)
+    assert node_location(node, SRCDIR, PAGE, prolog=None) is None
+
+
+def test_a_message_in_an_included_file() -> None:
+    message = Message(2, "Unknown directive type.", INCLUDED, 7)
+    assert message_location(message, SRCDIR, PAGE) == Location("admin/common.inc", 7)
+
+
+def test_a_message_without_line_is_guessed_from_the_name_it_quotes() -> None:
+    lines = ["Title", "=====", "", 'See "nowhere"_ and `nowhere`_.']
+    message = Message(3, 'Unknown target name: "nowhere".', None, None)
+    assert message_location(message, SRCDIR, PAGE, lines=lines) == Location(PAGE, 4)
+    assert message_location(message, SRCDIR, PAGE) == Location(PAGE, 1)
+    assert guess_line(lines, "no quotes at all") == 1
+    prolog = Message(2, "Duplicate implicit target.", "<rst_epilog>", 0)
+    assert message_location(prolog, SRCDIR, PAGE, lines=lines) == Location(PAGE, 1)
