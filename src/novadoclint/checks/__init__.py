@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from novadoclint.checks import (
     apiref,
+    apiref_definitions,
+    apiref_status,
     codeblocks,
     diagrams,
     extensions,
@@ -43,6 +45,8 @@ MODULES = (
     extensions,
     suppressions,
     apiref,
+    apiref_definitions,
+    apiref_status,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(
