@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
 
 from docutils import nodes
 
@@ -13,6 +14,8 @@ from novadoclint.policy import Policy
 from novadoclint.settings import Settings
 from novadoclint.sphinxconf import SphinxConf
 from novadoclint.vocabulary import Vocabulary
+
+View = TypeVar("View")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,27 @@ class Context:
     sphinx: SphinxConf
     vocabulary: Vocabulary
     policy: Policy | None = None  # the active placement profile (--profile)
+
+
+class DocViews:
+    """Views of one doctree that several rules read, each built once by the first that needs it.
+
+    One walk per document, not one per rule. Keyed by the view's class: the
+    module that defines the class (prose.MarkupView, style's doc8 adapter)
+    is the one that builds it, so a view always has the type asked for.
+    """
+
+    def __init__(self) -> None:
+        self._built: dict[type, object] = {}
+
+    def get(self, kind: type[View], build: Callable[[], View]) -> View:
+        """The document's view of class ``kind``, built by ``build`` the first time."""
+        found = self._built.get(kind)
+        if isinstance(found, kind):
+            return found
+        made = build()
+        self._built[kind] = made
+        return made
 
 
 @dataclass
@@ -39,6 +63,4 @@ class ParsedDoc:
     messages: list[Message]
     facts: DocFacts
     decode_error: tuple[int, int, str] | None = None  # (byte offset, line, reason)
-    # Views of the doctree that several rules read, computed once by the first that
-    # needs them (a rule family's own key): one walk per document, not one per rule.
-    views: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    views: DocViews = field(default_factory=DocViews, repr=False, compare=False)

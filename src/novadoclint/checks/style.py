@@ -228,9 +228,8 @@ def _run(code: str, doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     check = _checks(options)[code]
     from doc8 import checks as doc8_checks  # imported by _checks: a lookup
 
-    adapter = doc.views.get("doc8")
-    if adapter is None:  # one adapter per document, shared by the six D-rules
-        adapter = doc.views["doc8"] = _Doc8File(doc)
+    # one adapter per document, shared by the six D-rules
+    adapter = doc.views.get(_Doc8File, lambda: _Doc8File(doc))
     if code == "D001" and adapter.extension.lower() == ".rst":
         lines = list(adapter.lines_iter())
         found = _doc8_long_lines(

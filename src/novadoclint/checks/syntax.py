@@ -11,7 +11,6 @@ from functools import cache
 
 from novadoclint import untrusted
 from novadoclint.checks.codeblocks import CODE_DIRECTIVES
-from novadoclint.checks.markup import known_directives, known_roles
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
@@ -19,6 +18,7 @@ from novadoclint.languages.code import lexer_known
 from novadoclint.languages.diagrams import DIAGRAM_DIRECTIVES
 from novadoclint.location import message_location
 from novadoclint.parse import EXTERNAL_ROLE_RE, INTERSPHINX, Message
+from novadoclint.prose import known_directives, known_roles
 from novadoclint.registry import Phase, rule
 from novadoclint.vocabulary import Kind, providers_of_directive, providers_of_role
 

@@ -1,0 +1,220 @@
+"""directive-* rules: directives written so that docutils reads a comment, a paragraph or a wrong argument.
+
+Each rule first tests the raw text with a cheap regex, and reads the prose
+(novadoclint.prose) only when the mistake can be there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from docutils import nodes
+
+from novadoclint.context import Context, ParsedDoc
+from novadoclint.findings import Hit, Severity
+from novadoclint.location import line_of
+from novadoclint.prose import (
+    TAGS,
+    known_directives,
+    locate,
+    quoted,
+    view,
+)
+from novadoclint.registry import Phase, rule
+
+COMMENT_DIRECTIVE_RE = re.compile(r"^(?P<name>[A-Za-z][\w-]*(?::[\w-]+)*)(?P<rest>.*)$")
+MISSING_SPACE_RE = re.compile(r"^\.\.(?P<name>[A-Za-z][\w-]*(?::[\w-]+)*)::?(?:\s|$)")
+THREE_DOTS_RE = re.compile(r"^\.\.\.\s+(?P<name>[A-Za-z][\w-]*(?::[\w-]+)*)::?(?:\s|$)")
+OPTION_LINE_RE = re.compile(r"^:[^:\s][^:]*:(?:\s|$)")
+IMAGE_FILE_RE = re.compile(r"\.(?:png|jpe?g|gif|svg|bmp|tiff?|webp|pdf|\*)$", re.IGNORECASE)
+VERSION_DIRECTIVES = frozenset({"versionadded", "versionchanged", "deprecated", "versionremoved"})
+
+
+@rule("directive-missing-colon", Severity.WARNING, Phase.FILE, tags=TAGS)
+def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
+    """A comment meant as a directive: `.. note:` (one colon) or `.. note` (none).
+
+    ## Why is this bad?
+    A directive needs two colons after its name. With one, or none, the whole
+    block is a comment: the note, warning or code block silently disappears
+    from the page. Comments starting with a directive name and more words
+    (`.. note that ...`), and upper-case markers (`.. TODO: ...`), are left alone,
+    as is `.. todo: ...` unless conf.py sets `todo_include_todos = True`: by
+    default the todo directive shows nothing either.
+
+    ## Example
+    ```rst
+    .. warning:
+       This deletes every instance.
+    ```
+
+    ## Use instead
+    ```rst
+    .. warning::
+       This deletes every instance.
+    ```
+    """
+    if ".. " not in doc.text:
+        return
+    directive_names = known_directives(ctx.vocabulary)
+    for node, path in view(doc, ctx).comments:
+        text = node.astext()
+        first = text.split("\n", 1)[0].rstrip()
+        match = COMMENT_DIRECTIVE_RE.match(first)
+        if not match or match.group("name").lower() not in directive_names:
+            continue
+        name, rest = match.group("name"), match.group("rest")
+        single = re.match(r"^:(?!:)(\s|$)", rest)
+        if single:
+            if name.isupper():
+                continue  # NOTE:, TODO: comment markers
+            if name.lower() == "todo" and ctx.sphinx.get("todo_include_todos") is not True:
+                continue  # the todo directive shows nothing either (todo_include_todos)
+            fixed = f".. {name}::{rest[1:]}"
+        elif name != name.lower():
+            continue
+        elif not rest.strip() or (
+            re.fullmatch(r"\s+\S+", rest) and (name in VERSION_DIRECTIVES or "\n" not in text)
+        ):
+            fixed = f".. {name}::{rest}"
+        else:
+            continue
+        yield Hit(
+            locate(doc, path, line_of(node), f".. {first}"),
+            f"comment looks like a directive: '.. {first}'; did you mean {quoted(fixed.rstrip())}?",
+        )
+
+
+def _paragraph_starts(doc: ParsedDoc, ctx: Context) -> Iterator[tuple[nodes.paragraph, str, str]]:
+    for node, path in view(doc, ctx).paragraphs:
+        if node.rawsource.startswith(".."):
+            yield node, path, node.astext().split("\n", 1)[0]
+
+
+@rule("directive-missing-space", Severity.WARNING, Phase.FILE, tags=TAGS)
+def directive_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
+    """A directive with no space after the two dots (`..note::`).
+
+    ## Why is this bad?
+    Explicit markup starts with `.. ` and a space. Without it the line is a
+    paragraph: the directive's name is printed and its content becomes a
+    literal block or plain text. Sphinx says nothing.
+
+    ## Example
+    ```rst
+    ..note::
+
+       Back up the database first.
+    ```
+
+    ## Use instead
+    ```rst
+    .. note::
+
+       Back up the database first.
+    ```
+    """
+    directive_names = known_directives(ctx.vocabulary)
+    for node, path, first in _paragraph_starts(doc, ctx):
+        match = MISSING_SPACE_RE.match(first)
+        if match and match.group("name").lower() in directive_names:
+            name = match.group("name")
+            yield Hit(
+                locate(doc, path, line_of(node), f"..{name}"),
+                f"'..{name}::' is not a directive (no space after '..'); "
+                f"did you mean '.. {name}::'?",
+            )
+
+
+@rule("directive-three-dots", Severity.WARNING, Phase.FILE, tags=TAGS)
+def directive_three_dots(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
+    """A directive written with three dots (`... note::`).
+
+    ## Why is this bad?
+    Explicit markup starts with exactly two dots. With three the line is a
+    paragraph: `... note:` is printed and the content becomes a literal
+    block or plain text. Sphinx says nothing.
+
+    ## Example
+    ```rst
+    ... versionchanged:: 2.1
+
+       The option is now ignored.
+    ```
+
+    ## Use instead
+    ```rst
+    .. versionchanged:: 2.1
+
+       The option is now ignored.
+    ```
+    """
+    directive_names = known_directives(ctx.vocabulary)
+    for node, path, first in _paragraph_starts(doc, ctx):
+        match = THREE_DOTS_RE.match(first)
+        if match and match.group("name").lower() in directive_names:
+            name = match.group("name")
+            yield Hit(
+                locate(doc, path, line_of(node), "..."),
+                f"'... {name}::' is not a directive (three dots); did you mean '.. {name}::'?",
+            )
+
+
+@rule("directive-missing-blank-line", Severity.WARNING, Phase.FILE, tags=TAGS)
+def directive_missing_blank_line(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
+    """A directive whose content starts right below it, with no blank line in between.
+
+    ## Why is this bad?
+    docutils reads the lines after the directive line, up to the first blank
+    line, as its arguments and options. For a `code-block` the code becomes
+    the language argument and the block is empty (Sphinx stops with an error
+    about arguments, or shows nothing); for an `image` or `figure` the
+    caption is glued to the file name, which then does not exist.
+
+    ## Example
+    ```rst
+    .. code-block:: console
+       $ openstack server list
+    ```
+
+    ## Use instead
+    ```rst
+    .. code-block:: console
+
+       $ openstack server list
+    ```
+    """
+    if ".. " not in doc.text:
+        return
+    for node, path in view(doc, ctx).blocks:
+        block = node.rawsource.splitlines()
+        head = re.match(r"^\s*\.\.\s+(?P<name>[\w:-]+)\s*::\s*(?P<argument>.*)$", block[0])
+        if head is None:
+            continue
+        name, argument = head.group("name"), head.group("argument").strip()
+        glued = []
+        option_indent = -1  # indentation of the option whose value may continue
+        for offset, row in enumerate(block[1:], 1):
+            if not row.strip():
+                break
+            indent = len(row) - len(row.lstrip())
+            if OPTION_LINE_RE.match(row.strip()):
+                option_indent = indent
+            elif indent > option_indent >= 0:
+                continue  # an option's value, continued
+            else:
+                option_indent = -1
+                glued.append((offset, row.strip()))
+        if name in ("image", "figure"):
+            glued = glued if IMAGE_FILE_RE.search(argument) else []
+        elif not argument and glued:
+            glued = glued[1:]  # the argument itself may sit on the next line
+        if not glued:
+            continue
+        offset, text = glued[0]
+        yield Hit(
+            locate(doc, path, line_of(node) + offset, text),
+            f"no blank line after the {quoted(name)} directive: {quoted(text)} is read as part of its "
+            "argument, not as content; add a blank line before it",
+        )

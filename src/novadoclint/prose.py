@@ -1,0 +1,238 @@
+"""The prose the markup rules read, gathered in one walk of a document's doctree.
+
+docutils parses markup mistakes without a word: the text renders with its
+colons and backticks showing, in italics, or as a link to nowhere. The rules
+that find them (checks/roles.py, hyperlinks.py, inline.py, directives.py)
+read the doctree, not raw lines, so literals and code blocks never fire:
+prose is the text of paragraphs, titles, list items and table cells outside
+literals, roles and references. The walk is done once per document, by the
+first rule that needs it, and kept in the document's views.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, partial
+
+from docutils import nodes
+from docutils.parsers.rst.languages import en
+
+from novadoclint.collect import URL_RE
+from novadoclint.context import Context, ParsedDoc
+from novadoclint.findings import Location
+from novadoclint.location import line_of, source_of, source_path
+from novadoclint.parse import directive_record
+from novadoclint.project import is_document
+from novadoclint.vocabulary import Vocabulary
+
+TAGS = {"markup"}
+# Subtrees holding no prose: literals, comments, raw data, docutils' own error reports.
+NOT_PROSE = (
+    nodes.FixedTextElement,
+    nodes.system_message,
+    nodes.target,
+    nodes.image,
+    nodes.raw,
+)
+# Inline elements whose text is prose too (``*emphasis*``, ``**strong**``).
+PROSE_INLINE = (nodes.emphasis, nodes.strong)
+# Directives whose argument is one word: a second line before the blank line is content.
+ONE_WORD_ARGUMENT = frozenset({"code-block", "sourcecode", "code", "highlight"})
+NAME = r"[A-Za-z][\w.+-]*(?::[A-Za-z][\w.+-]*)*"
+LEADING_BACKTICK_RE = re.compile(rf"^`:(?P<name>{NAME}):`(?P<body>[^`]+)`$", re.DOTALL)
+LINK_IN_BACKTICKS_RE = re.compile(r"^`(?P<text>[^`]*?)\s*<(?P<target>[^<>`\s]+)>`$", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A piece of prose: a Text node, or an inline element (role, literal, reference) as written."""
+
+    text: str  # the Text, or the element's source (rawsource)
+    node: nodes.Node
+    before: nodes.Node | None  # previous sibling
+    after: nodes.Node | None  # next sibling
+    path: str
+    line: int  # estimated line of text[0]
+    broken: bool  # its paragraph holds markup docutils already reported
+    within: str  # "" in plain prose, else "bold" or "italic": markup inside does not nest
+
+
+@dataclass(frozen=True, slots=True)
+class MarkupView:
+    """What the markup rules read from one document, gathered in one walk."""
+
+    texts: tuple[Span, ...]  # Text nodes of prose
+    elements: tuple[Span, ...]  # inline elements in prose: roles, literals, references
+    comments: tuple[tuple[nodes.comment, str], ...]  # with their file
+    paragraphs: tuple[tuple[nodes.paragraph, str], ...]
+    blocks: tuple[tuple[nodes.Element, str], ...]  # directives whose block text is kept
+
+
+def view(doc: ParsedDoc, ctx: Context) -> MarkupView:
+    """The document's markup view, built by the first rule that needs it."""
+    return doc.views.get(MarkupView, lambda: _walk(doc, ctx))
+
+
+def _walk(doc: ParsedDoc, ctx: Context) -> MarkupView:
+    paths: dict[str | None, str | None] = {}
+    elsewhere = partial(is_document, ctx.sphinx)
+
+    def place(node: nodes.Node) -> str | None:
+        source = source_of(node)
+        if source not in paths:
+            # prolog text: not in the page's lines; an included document: linted on its own
+            paths[source] = source_path(
+                source, ctx.srcdir, doc.path, prolog=None, elsewhere=elsewhere
+            )
+        return paths[source]
+
+    problems = any(m.level >= 2 for m in doc.messages)  # else no problematic nodes
+    # Substitutions are copied where they are used: check the definition, not the copies.
+    copies = frozenset(
+        str(child) if isinstance(child, nodes.Text) else getattr(child, "rawsource", "")
+        for definition in doc.doctree.substitution_defs.values()
+        for child in definition.children
+    )
+    spans: list[Span] = []
+    comments: list[tuple[nodes.comment, str]] = []
+    paragraphs: list[tuple[nodes.paragraph, str]] = []
+    blocks: list[tuple[nodes.Element, str]] = []
+    stack: list[nodes.Node] = [doc.doctree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, NOT_PROSE):
+            path = place(node)
+            if path is not None and isinstance(node, nodes.comment):
+                comments.append((node, path))
+            elif path is not None and _has_block_text(node):
+                blocks.append((node, path))
+            continue
+        if isinstance(node, nodes.TextElement):
+            path = place(node)
+            if path is not None:
+                if isinstance(node, nodes.paragraph):
+                    paragraphs.append((node, path))
+                broken = problems and any(isinstance(c, nodes.problematic) for c in node.children)
+                skip = frozenset() if isinstance(node, nodes.substitution_definition) else copies
+                _inline(node, path, line_of(node), broken, "", skip, spans)
+            continue
+        if isinstance(node, nodes.Element):
+            if _has_block_text(node):
+                path = place(node)
+                if path is not None:
+                    blocks.append((node, path))
+            stack.extend(reversed(node.children))
+    return MarkupView(
+        tuple(s for s in spans if isinstance(s.node, nodes.Text)),
+        tuple(s for s in spans if not isinstance(s.node, nodes.Text)),
+        tuple(comments),
+        tuple(paragraphs),
+        tuple(blocks),
+    )
+
+
+def _inline(
+    element: nodes.Element,
+    path: str,
+    line: int,
+    broken: bool,
+    within: str,
+    skip: frozenset[str],
+    out: list[Span],
+) -> int:
+    """Spans of a paragraph-like element; ``skip`` holds text copied from substitutions."""
+    children = element.children
+    for index, child in enumerate(children):
+        before = children[index - 1] if index else None
+        after = children[index + 1] if index + 1 < len(children) else None
+        if isinstance(child, nodes.Text):
+            text = str(child)
+            # what the text rules look for
+            if (":" in text or "`" in text or "-\n" in text) and text not in skip:
+                out.append(Span(text, child, before, after, path, line, broken, within))
+            line += text.count("\n")
+        elif isinstance(child, PROSE_INLINE) and child.rawsource[:1] == "*":
+            kind = "bold" if isinstance(child, nodes.strong) else "italic"
+            nested = broken or any(isinstance(c, nodes.problematic) for c in child.children)
+            line = _inline(child, path, line, nested, kind, skip, out)
+        elif isinstance(child, nodes.Element) and not isinstance(child, NOT_PROSE):
+            raw = child.rawsource or child.astext()
+            if raw[:1] in (":", "`") and raw not in skip:  # roles and interpreted text
+                out.append(Span(raw, child, before, after, path, line, broken, within))
+            line += raw.count("\n")
+    return line
+
+
+def locate(doc: ParsedDoc, path: str, line: int, needle: str, before: str = "") -> Location:
+    """Where a piece of markup is written: docutils gives inline text its paragraph's line.
+
+    ``before`` is the text known to precede the needle on its line: it tells
+    two occurrences of the needle on one line apart.
+    """
+    needle = needle.strip().splitlines()[0] if needle.strip() else ""
+    if path != doc.path or not needle:
+        return Location(path, max(line, 1))
+    numbers = [n for n in (line, line - 1, line + 1, line - 2, line + 2, line - 3, line + 3)]
+    for text, shift in ((before + needle, len(before)), (needle, 0)) if before else ((needle, 0),):
+        for number in numbers:
+            if 0 < number <= len(doc.lines):
+                found = doc.lines[number - 1].find(text)
+                if found >= 0:
+                    return Location(path, number, found + shift + 1)
+    return Location(path, max(line, 1))
+
+
+def span_location(doc: ParsedDoc, span: Span, offset: int, needle: str) -> Location:
+    start = span.text.rfind("\n", 0, offset) + 1
+    line = span.line + span.text.count("\n", 0, offset)
+    return locate(doc, span.path, line, needle, span.text[start:offset])
+
+
+@cache
+def known_roles(vocabulary: Vocabulary) -> frozenset[str]:
+    """Role names this project can use: docutils' and the vocabulary's (lowercase)."""
+    return frozenset({*en.roles, *(n.lower() for n, _, _ in vocabulary.roles)})
+
+
+@cache
+def known_directives(vocabulary: Vocabulary) -> frozenset[str]:
+    return frozenset({*en.directives, *(n.lower() for n, _, _ in vocabulary.directives)})
+
+
+def texts(doc: ParsedDoc, ctx: Context) -> tuple[Span, ...]:
+    return view(doc, ctx).texts
+
+
+def elements(doc: ParsedDoc, ctx: Context) -> tuple[Span, ...]:
+    return view(doc, ctx).elements
+
+
+def quoted(text: str) -> str:
+    """Markup quoted for a message: on one line, backslashes kept as written."""
+    return "'" + " ".join(text.split()) + "'"
+
+
+def is_interpreted(node: nodes.Node | None) -> bool:
+    """Interpreted text with no role prefix: `x` (title_reference, or the default role's node)."""
+    if not isinstance(node, nodes.Element):
+        return False
+    raw = node.rawsource
+    return raw.startswith("`") and not raw.startswith("``") and raw.endswith("`")
+
+
+def link_in_backticks(span: Span) -> re.Match[str] | None:
+    """`text <https://x>` or `text <name_>` written as interpreted text."""
+    if not is_interpreted(span.node):
+        return None
+    match = LINK_IN_BACKTICKS_RE.match(span.text)
+    if match is None:
+        return None
+    target = match.group("target")
+    return match if URL_RE.match(target) or target.endswith("_") else None
+
+
+def _has_block_text(node: nodes.Node) -> bool:
+    if isinstance(node, directive_record):
+        return node["name"] in ONE_WORD_ARGUMENT
+    return isinstance(node, nodes.image) and node.rawsource.lstrip().startswith("..")
