@@ -20,14 +20,14 @@ import pytest
 
 from novadoclint import about
 from novadoclint.cache import DiskCache
-from novadoclint.links import http as linkcheck
-from novadoclint.links.http import (
-    DEFAULT_USER_AGENT,
-    LinkCheckOptions,
-    LinkResult,
-    LinkStatus,
-    check_links,
-)
+from novadoclint.links import checker, guard, throttle
+from novadoclint.links.checker import check_links
+from novadoclint.links.deadline import RunClock
+from novadoclint.links.guard import OFFLINE_AFTER_HOSTS
+from novadoclint.links.http import MAX_REDIRECTS, HeaderTable
+from novadoclint.links.options import DEFAULT_USER_AGENT, LinkCheckOptions
+from novadoclint.links.outcome import LinkProgress, LinkResult, LinkStatus, NetworkUnreachable
+from novadoclint.links.results import ResultCache
 
 Route = Callable[["Handler"], None]
 
@@ -245,7 +245,7 @@ def test_always_rate_limited_is_unchecked_not_broken(server: LocalServer) -> Non
 
 def test_retry_after_parsing() -> None:
     now = 1_700_000_000.0
-    parse = linkcheck._parse_retry_after
+    parse = throttle.parse_retry_after
     assert parse("1", cap=60, now=now) == 1.0
     assert parse(" 7 ", cap=60, now=now) == 7.0
     assert parse("3600", cap=60, now=now) == 60.0
@@ -313,7 +313,7 @@ def test_redirect_loop(server: LocalServer) -> None:
     assert result.status is LinkStatus.BROKEN
     assert result.message.startswith("redirect loop: ")
     # at most MAX_REDIRECTS hops after the first request, for HEAD and again for GET
-    assert len(server.hits()) == 2 * (linkcheck.MAX_REDIRECTS + 1)
+    assert len(server.hits()) == 2 * (MAX_REDIRECTS + 1)
 
 
 def test_redirect_to_malformed_location_is_broken(server: LocalServer) -> None:
@@ -353,7 +353,7 @@ def test_headers_are_not_sent_to_another_host_after_redirect(
 
 
 def test_header_prefixes_match_whole_host_names() -> None:
-    table = linkcheck._HeaderTable(
+    table = HeaderTable(
         (
             ("https://example.com", (("A", "1"),)),
             ("https://example.com/api/", (("B", "2"),)),
@@ -365,7 +365,7 @@ def test_header_prefixes_match_whole_host_names() -> None:
     assert table.for_url("https://example.com:8443/x") == {}
     assert table.for_url("http://example.com/x") == {}
     with pytest.raises(ValueError, match="neither"):
-        linkcheck._HeaderTable((("example.com", ()),))
+        HeaderTable((("example.com", ()),))
 
 
 # -- anchors -----------------------------------------------------------------------------------
@@ -545,9 +545,9 @@ def test_redirect_hop_is_guarded_again(
     server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A public page redirecting into the private network is refused at that hop."""
-    real = linkcheck._address_refusal
+    real = guard.address_refusal
     public = ipaddress.ip_address("127.0.0.1")  # pretend the test server is public
-    monkeypatch.setattr(linkcheck, "_address_refusal", lambda a: None if a == public else real(a))
+    monkeypatch.setattr(guard, "address_refusal", lambda a: None if a == public else real(a))
     server.routes["/jump"] = lambda h: h.redirect(302, "http://169.254.169.254/latest/meta-data/")
     result = check_one(server.url("/jump"), opts(allow_private=False))
     assert result.status is LinkStatus.SKIPPED
@@ -581,7 +581,7 @@ def test_redirect_hop_is_guarded_again(
     ],
 )
 def test_address_refusal(address: str, reason: str | None) -> None:
-    assert linkcheck._address_refusal(ipaddress.ip_address(address)) == reason
+    assert guard.address_refusal(ipaddress.ip_address(address)) == reason
 
 
 # -- what is fetched at all ----------------------------------------------------------------------
@@ -678,17 +678,18 @@ def test_rate_limit_holds_back_the_whole_host(monkeypatch: pytest.MonkeyPatch) -
         def time(cls) -> float:
             return 1_700_000_000.0 + cls.now
 
-    monkeypatch.setattr(linkcheck, "time", FakeTime)
-    checker = linkcheck._Checker(opts(), None)
-    monkeypatch.setattr(checker, "_wait", FakeTime.sleep)  # a wait the run's stop can cut
-    checker._hold_host("busy.example", 7.0)
-    with checker._host_slot("quiet.example"):
+    monkeypatch.setattr(throttle, "time", FakeTime)
+    clock = RunClock()
+    monkeypatch.setattr(clock, "wait", FakeTime.sleep)  # a wait the run's stop can cut
+    hosts = throttle.HostThrottle(opts(), clock)
+    hosts.hold("busy.example", 7.0)
+    with hosts.slot("quiet.example"):
         pass
     assert sleeps == []
-    with checker._host_slot("busy.example"):
+    with hosts.slot("busy.example"):
         pass
     assert sleeps == [7.0]
-    with checker._host_slot("busy.example"):
+    with hosts.slot("busy.example"):
         pass
     assert sleeps == [7.0]
 
@@ -814,9 +815,9 @@ def test_unexpected_cache_record_is_a_miss(server: LocalServer, tmp_path: Path) 
     url = server.url("/ok")
     check_links([url], opts(use_cache=True), cache=cache)
     [entry] = [p for p in cache.directory.rglob("*") if p.is_file()]
-    checker = linkcheck._Checker(opts(use_cache=True), cache)
-    cache.put(checker._cache_key(url, None), ("no-such-status", "x", None, None))
-    assert cache.path_for(checker._cache_key(url, None)) == entry
+    results = ResultCache(opts(use_cache=True), cache)
+    cache.put(results.key(url, None), ("no-such-status", "x", None, None))
+    assert cache.path_for(results.key(url, None)) == entry
     assert check_links([url], opts(use_cache=True), cache=cache)[url].status is LinkStatus.OK
     assert server.hits("/ok") == ["HEAD", "HEAD"]
 
@@ -866,9 +867,9 @@ def test_offline_machine_raises_once_after_the_first_hosts(resolver: FakeResolve
     """No host resolves: one NetworkUnreachable after OFFLINE_AFTER_HOSTS distinct names,
     not 60 broken links; the pages are taken host by host, so those are the first lookups."""
     urls = pages(20)
-    with pytest.raises(linkcheck.NetworkUnreachable) as raised:
+    with pytest.raises(NetworkUnreachable) as raised:
         check_links(urls, opts(workers=1))
-    expected = tuple(f"h{h:02}.example.net" for h in range(linkcheck.OFFLINE_AFTER_HOSTS))
+    expected = tuple(f"h{h:02}.example.net" for h in range(OFFLINE_AFTER_HOSTS))
     assert raised.value.hosts == expected
     assert raised.value.pages == 60
     assert resolver.lookups == list(expected)
@@ -876,11 +877,11 @@ def test_offline_machine_raises_once_after_the_first_hosts(resolver: FakeResolve
 
 def test_offline_run_stops_early_with_many_workers(resolver: FakeResolver) -> None:
     started = time.monotonic()
-    with pytest.raises(linkcheck.NetworkUnreachable) as raised:
+    with pytest.raises(NetworkUnreachable) as raised:
         check_links(pages(40, per_host=10), opts(workers=8))
     assert time.monotonic() - started < 5
-    assert len(raised.value.hosts) >= linkcheck.OFFLINE_AFTER_HOSTS
-    assert len(resolver.lookups) <= linkcheck.OFFLINE_AFTER_HOSTS + 8  # of 400 pages
+    assert len(raised.value.hosts) >= OFFLINE_AFTER_HOSTS
+    assert len(resolver.lookups) <= OFFLINE_AFTER_HOSTS + 8  # of 400 pages
     assert len(set(resolver.lookups)) == len(resolver.lookups)  # one page of each host first
 
 
@@ -891,7 +892,7 @@ def test_offline_despite_private_answers_and_a_local_server(
     no network either (the sandbox resolves pypi.org to 203.0.113.80)."""
     resolver.answers = {"pypi.org": "203.0.113.80", "intranet.corp.com": "10.1.2.3"}
     urls = [server.url("/ok"), "https://pypi.org/p", "https://intranet.corp.com/", *pages(8)]
-    with pytest.raises(linkcheck.NetworkUnreachable):
+    with pytest.raises(NetworkUnreachable):
         check_links(urls, opts(workers=1, allow_private=False))
     assert server.hits() == []  # the guard refused loopback before the network was judged
 
@@ -901,9 +902,9 @@ def test_one_public_answer_means_the_failures_are_the_links(
 ) -> None:
     """Near miss: a name resolved to a public address, so the network works and the dead
     names are broken links, each named as before."""
-    real = linkcheck._address_refusal
+    real = guard.address_refusal
     public = ipaddress.ip_address("127.0.0.1")  # pretend the test server is public
-    monkeypatch.setattr(linkcheck, "_address_refusal", lambda a: None if a == public else real(a))
+    monkeypatch.setattr(guard, "address_refusal", lambda a: None if a == public else real(a))
     resolver.answers = {"mirror.example.org": "127.0.0.1"}
     mirror = f"http://mirror.example.org:{server.port}/ok"
     results = check_links([mirror, *pages(12, per_host=1)], opts(workers=1, allow_private=False))
@@ -933,7 +934,7 @@ def test_a_few_failing_names_are_broken_links_with_a_warning(
     """Near miss: fewer public names than OFFLINE_AFTER_HOSTS, none resolving: they may be
     dead or the machine offline, so each is reported, and one warning says the doubt."""
     urls = pages(3, per_host=2)
-    with caplog.at_level("WARNING", logger="novadoclint.links.http"):
+    with caplog.at_level("WARNING", logger="novadoclint.links.checker"):
         results = check_links(urls, opts(workers=2))
     assert all(r.status is LinkStatus.BROKEN for r in results.values())
     [warning] = [r.getMessage() for r in caplog.records]
@@ -967,7 +968,7 @@ def test_pages_are_taken_host_by_host() -> None:
             "https://c.org/2",
         ]
     }
-    assert list(linkcheck._host_by_host(todo)) == [
+    assert list(checker.host_by_host(todo)) == [
         "https://a.org/1",
         "https://b.org/1",
         "http://C.org:8080/1",
@@ -995,15 +996,15 @@ def test_pages_are_taken_host_by_host() -> None:
     ],
 )
 def test_public_name(host: str, public: bool) -> None:
-    assert linkcheck._public_name(host) is public
+    assert guard.public_name(host) is public
 
 
 def test_progress_is_reported_per_page_and_host(server: LocalServer) -> None:
-    seen: list[linkcheck.LinkProgress] = []
+    seen: list[LinkProgress] = []
     urls = [server.url("/ok"), server.url("/ok#x"), server.url("/missing")]
     urls.append(f"http://localhost:{server.port}/ok")
     check_links(urls, opts(retries=0), progress=seen.append)
-    assert seen[0] == linkcheck.LinkProgress(0, 3, hosts_total=2)
+    assert seen[0] == LinkProgress(0, 3, hosts_total=2)
     assert [p.done for p in seen] == [0, 1, 2, 3]
     assert seen[-1].hosts_done == 2 and seen[-1].hosts_total == 2
     by_host = {p.host: (p.host_done, p.host_total) for p in seen[1:]}
@@ -1011,9 +1012,9 @@ def test_progress_is_reported_per_page_and_host(server: LocalServer) -> None:
 
 
 def test_no_progress_for_cached_or_network_free_links(server: LocalServer) -> None:
-    seen: list[linkcheck.LinkProgress] = []
+    seen: list[LinkProgress] = []
     check_links(["mailto:a@b.org", "ftp://x.org/"], opts(), progress=seen.append)
-    assert seen == [linkcheck.LinkProgress(0, 0)]
+    assert seen == [LinkProgress(0, 0)]
 
 
 @pytest.mark.parametrize(
@@ -1033,4 +1034,4 @@ def test_no_progress_for_cached_or_network_free_links(server: LocalServer) -> No
     ],
 )
 def test_network_evidence(addresses: list[str], allow_private: bool, evidence: bool) -> None:
-    assert linkcheck._network_evidence(addresses, allow_private=allow_private) is evidence
+    assert guard.network_evidence(addresses, allow_private=allow_private) is evidence

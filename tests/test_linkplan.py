@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint.links.plan import malformed, options
+from novadoclint.links.options import options
+from novadoclint.links.syntax import malformed
 from novadoclint.settings import ConfigError, Settings, from_table
 from novadoclint.sphinxconf import SphinxConf
 

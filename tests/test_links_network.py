@@ -18,8 +18,8 @@ import pytest
 from linkserver import LinkServer, Route, no_proxy, serving
 
 from novadoclint.cli import main
-from novadoclint.links import plan as linkplan
-from novadoclint.links.http import LinkProgress
+from novadoclint.links import plan
+from novadoclint.links.outcome import LinkProgress
 
 ROUTES = {
     "/ok": Route(body="<html><body><h2 id='install'>Install</h2></body></html>"),
@@ -319,7 +319,7 @@ def test_a_few_dead_names_are_broken_links(
     ]
     assert code == 1
     assert "links:" not in err and "\r" not in err
-    [warning] = [r.getMessage() for r in caplog.records if r.name == "novadoclint.links.http"]
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "novadoclint.links.checker"]
     assert warning.startswith("link check: no host name resolved (gone.openstack.org); ")
 
 
@@ -330,10 +330,10 @@ class Terminal(io.StringIO):
 
 def test_terminal_progress_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        linkplan.shutil, "get_terminal_size", lambda fallback: os.terminal_size((60, 24))
+        plan.shutil, "get_terminal_size", lambda fallback: os.terminal_size((60, 24))
     )
     stream = Terminal()
-    shown = linkplan.TerminalProgress(stream)
+    shown = plan.TerminalProgress(stream)
     shown(LinkProgress(0, 661, hosts_total=52))
     shown.INTERVAL = 0.0
     shown(LinkProgress(120, 661, "docs.openstack.org", 40, 300, 14, 52))
@@ -350,17 +350,17 @@ def test_terminal_progress_line(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_terminal_progress_is_throttled_and_silent_elsewhere() -> None:
     stream = Terminal()
-    shown = linkplan.TerminalProgress(stream)
+    shown = plan.TerminalProgress(stream)
     for done in range(50):
         shown(LinkProgress(done, 50, "a.org", done, 50, 0, 1))
     shown(LinkProgress(50, 50, "a.org", 50, 50, 1, 1))  # the last one is always shown
     assert stream.getvalue().count("\r") == 2
     assert "50/50 pages" in stream.getvalue()
     pipe = io.StringIO()  # not a terminal: CI logs and captured output get nothing
-    quiet = linkplan.TerminalProgress(pipe)
+    quiet = plan.TerminalProgress(pipe)
     quiet(LinkProgress(1, 2, "a.org", 1, 2, 0, 1))
     quiet.close()
     assert pipe.getvalue() == ""
     nothing = Terminal()
-    linkplan.TerminalProgress(nothing)(LinkProgress(0, 0))  # nothing to fetch
+    plan.TerminalProgress(nothing)(LinkProgress(0, 0))  # nothing to fetch
     assert nothing.getvalue() == ""

@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 
-from novadoclint.links import http as linkcheck
-from novadoclint.links import plan as linkplan
-from novadoclint.links.http import LinkCheckOptions, LinkStatus, check_links
+from novadoclint.links.checker import check_links
+from novadoclint.links.judge import LinkJudge
+from novadoclint.links.options import LinkCheckOptions, excluded_documents, options
+from novadoclint.links.outcome import LinkStatus
 from novadoclint.sphinxconf import SphinxConf
 
 EVIL = "a" * 40 + "!"  # (a+)+$ and (a|a)+$ try 2**40 ways to split it under re
@@ -60,10 +61,10 @@ def findings(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
 
 
 def test_a_backtracking_ignore_pattern_times_out_once(caplog: pytest.LogCaptureFixture) -> None:
-    options = LinkCheckOptions(ignore=("(a+)+$", "(a|a)+$", "b"), use_cache=False)
+    link_options = LinkCheckOptions(ignore=("(a+)+$", "(a|a)+$", "b"), use_cache=False)
     start = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="novadoclint.links.http"):
-        results = check_links([EVIL, EVIL + "x", "bee"], options)
+    with caplog.at_level(logging.WARNING, logger="novadoclint.links.judge"):
+        results = check_links([EVIL, EVIL + "x", "bee"], link_options)
     assert time.monotonic() - start < 5
     assert [r.status for r in results.values()] == [
         LinkStatus.UNCHECKED,  # treated as not matching: a URL without a scheme
@@ -78,11 +79,11 @@ def test_a_backtracking_ignore_pattern_times_out_once(caplog: pytest.LogCaptureF
 
 def test_a_backtracking_allowed_redirect_is_not_allowed() -> None:
     allowed = (("(a+)+$", ".*"), ("(a|a)+$", ".*"), ("x", ".*"))
-    options = LinkCheckOptions(allowed_redirects=allowed, use_cache=False)
-    checker = linkcheck._Checker(options, None)
+    link_options = LinkCheckOptions(allowed_redirects=allowed, use_cache=False)
+    judge = LinkJudge(link_options)
     start = time.monotonic()
-    assert not checker._redirect_allowed(EVIL, "https://example.org/")
-    assert checker._redirect_allowed("xyz", "https://example.org/")
+    assert not judge.redirect_allowed(EVIL, "https://example.org/")
+    assert judge.redirect_allowed("xyz", "https://example.org/")
     assert time.monotonic() - start < 5
 
 
@@ -91,9 +92,9 @@ def test_exclude_documents_patterns_are_compiled_once_and_time_out_once(
 ) -> None:
     conf = SphinxConf(None, {"linkcheck_exclude_documents": ["(a+)+$", "(a|a)+$", "^old/"]})
     start = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="novadoclint.links.plan"):
+    with caplog.at_level(logging.WARNING, logger="novadoclint.links.options"):
         for _ in range(5):  # the network phase and each network rule ask
-            skip = linkplan.excluded_documents(conf)
+            skip = excluded_documents(conf)
             assert not skip(EVIL)
             assert skip("old/page")
     assert time.monotonic() - start < 5
@@ -108,11 +109,9 @@ def test_a_conf_py_pattern_saferegex_refuses_is_a_config_error() -> None:
 
     conf = SphinxConf(None, {"linkcheck_ignore": ["(?:a{1000}){1000}"]})
     with pytest.raises(ConfigError, match="counted repeats expand"):
-        linkplan.options(conf, Settings())
+        options(conf, Settings())
     with pytest.raises(ConfigError, match="counted repeats expand"):
-        linkplan.excluded_documents(
-            SphinxConf(None, {"linkcheck_exclude_documents": ["(?:a{1000}){1000}"]})
-        )
+        excluded_documents(SphinxConf(None, {"linkcheck_exclude_documents": ["(?:a{1000}){1000}"]}))
 
 
 LINK_TREE = {

@@ -34,12 +34,16 @@ from hostileserver import (
     respond,
 )
 
-from novadoclint.links import http as linkcheck
-from novadoclint.links.http import LinkCheckOptions, LinkStatus, check_links
-from novadoclint.links.plan import malformed
+import novadoclint
+from novadoclint.links import guard
+from novadoclint.links.checker import Checker, check_links
+from novadoclint.links.options import LinkCheckOptions
+from novadoclint.links.outcome import LinkResult, LinkStatus
+from novadoclint.links.syntax import malformed, redact
+from novadoclint.links.throttle import parse_retry_after
 
 FAKE_NAMES = {"docs.public.test", "trusted.test", "evil.test", "a.test", "b.test"}
-SRC = Path(linkcheck.__file__).resolve().parents[1]  # the novadoclint under test, for a child
+SRC = Path(novadoclint.__file__).resolve().parents[1]  # the novadoclint under test, for a child
 
 
 def opts(**overrides: object) -> LinkCheckOptions:
@@ -73,9 +77,9 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @pytest.fixture
 def loopback_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
     """The guard treats 127.0.0.1 as public, so the servers stand for hosts on the internet."""
-    real = linkcheck._address_refusal
+    real = guard.address_refusal
     local = ipaddress.ip_address("127.0.0.1")
-    monkeypatch.setattr(linkcheck, "_address_refusal", lambda a: None if a == local else real(a))
+    monkeypatch.setattr(guard, "address_refusal", lambda a: None if a == local else real(a))
 
 
 @pytest.fixture
@@ -176,7 +180,7 @@ def test_double_gzip_404_is_drained_raw(bomb_body: bytes) -> None:
         url = server.url("/b")
         results: dict[str, object] = {}
         peak = peak_during(lambda: results.update(check_links([url], opts(timeout=30))))
-    assert results[url] == linkcheck.LinkResult(url, LinkStatus.BROKEN, "404 Not Found", 404)
+    assert results[url] == LinkResult(url, LinkStatus.BROKEN, "404 Not Found", 404)
     assert peak < 20_000_000  # before: the 200 MB decoded body, twice
 
 
@@ -188,7 +192,7 @@ def test_double_gzip_page_is_scanned_up_to_max_body_decoded(bomb_body: bytes) ->
             lambda: results.update(check_links([url], opts(timeout=30, max_body=1_000_000)))
         )
     result = results[url]
-    assert isinstance(result, linkcheck.LinkResult)
+    assert isinstance(result, LinkResult)
     assert result.status is LinkStatus.ANCHOR_MISSING
     assert result.message == "anchor 'x' not found in the first 1000000 bytes"
     assert peak < 20_000_000
@@ -232,16 +236,16 @@ def test_the_run_deadline_leaves_the_rest_not_checked() -> None:
 
 
 def test_the_run_deadline_is_derived_and_bounded() -> None:
-    checker = linkcheck._Checker(opts(timeout=10, retries=1, workers=8), None)
+    checker = Checker(opts(timeout=10, retries=1, workers=8), None)
     assert checker.run_deadline(1) == 120  # at least two minutes
     assert checker.run_deadline(80) == 10 * 10 * 3
     assert checker.run_deadline(100_000) == 1800  # at most half an hour
-    assert linkcheck._Checker(opts(run_timeout=42), None).run_deadline(100_000) == 42
+    assert Checker(opts(run_timeout=42), None).run_deadline(100_000) == 42
 
 
 CTRL_C_CHILD = """
 import sys
-from novadoclint.links.http import LinkCheckOptions, check_links
+from novadoclint.links import LinkCheckOptions, check_links
 port = int(sys.argv[1])
 urls = [f"http://127.0.0.1:{port}/h{n}" for n in range(8)]
 options = LinkCheckOptions(allow_private=True, retries=2, use_cache=False, timeout=60)
@@ -318,7 +322,7 @@ def test_options_are_clamped() -> None:
 
 def test_retry_after_of_years_waits_at_most_the_cap() -> None:
     cap = LinkCheckOptions(max_retry_after=10**12).max_retry_after
-    assert linkcheck._parse_retry_after("999999999999", cap=cap, now=0) == 300
+    assert parse_retry_after("999999999999", cap=cap, now=0) == 300
 
 
 def test_a_hanging_head_falls_back_to_get_with_no_retries() -> None:
@@ -379,9 +383,7 @@ def test_passwords_are_redacted_in_results_and_cache(tmp_path: Path) -> None:
         p.read_bytes() for p in Path(os.environ["NOVADOCLINT_CACHE_DIR"]).rglob("*") if p.is_file()
     )
     assert b"topsecret" not in stored and b"pw2" not in stored
-    assert (
-        linkcheck.redact("see https://u:p@h/ and http://h/") == "see https://u:***@h/ and http://h/"
-    )
+    assert redact("see https://u:p@h/ and http://h/") == "see https://u:***@h/ and http://h/"
 
 
 def test_an_endless_tag_does_not_make_the_anchor_scan_quadratic() -> None:

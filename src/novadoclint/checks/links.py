@@ -19,15 +19,10 @@ from docutils import nodes
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
-from novadoclint.links.http import LinkResult, LinkStatus, redact
-from novadoclint.links.plan import (
-    CUT_SHORT_RE,
-    LinkResults,
-    excluded_documents,
-    https_hosts,
-    link_places,
-    malformed,
-)
+from novadoclint.links.options import excluded_documents, https_hosts
+from novadoclint.links.outcome import LinkResult, LinkStatus
+from novadoclint.links.plan import LinkResults, link_places
+from novadoclint.links.syntax import CUT_SHORT_RE, malformed, redact
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import did_you_mean
 

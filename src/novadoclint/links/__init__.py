@@ -1,1 +1,33 @@
-"""External links: URL syntax and the link plan (:mod:`.plan`), HTTP checking (:mod:`.http`)."""
+"""External links, one concern per module, in the order a check goes through them.
+
+* :mod:`.syntax`: whether a URL is well-formed (:func:`malformed`), whether the check sends
+  it, and the one reading of it every request decision uses; :func:`redact`.
+* :mod:`.options`: conf.py's ``linkcheck_*`` and ``[tool.novadoclint.linkcheck]`` merged
+  into :class:`LinkCheckOptions` (:func:`options`).
+* :mod:`.plan`: the run's plan: which URLs of the tree are checked, the progress line.
+* :mod:`.checker`: :func:`check_links`, the coordinator and its retry policy, over
+  :mod:`.judge` (patterns and verdicts), :mod:`.results` (the result cache),
+  :mod:`.guard` (which addresses may be contacted, DNS pinning, offline detection),
+  :mod:`.throttle` (per-host slots, Retry-After, backoff, circuit breaker) and
+  :mod:`.http` (one request chain: headers, redirects), which reads bodies through
+  :mod:`.bodies` and :mod:`.anchors` within the time limits of :mod:`.deadline`.
+* :mod:`.outcome`: the values they share (:class:`LinkResult`, :class:`LinkStatus`...).
+"""
+
+from novadoclint.links.checker import check_links
+from novadoclint.links.options import LinkCheckOptions, options
+from novadoclint.links.outcome import LinkProgress, LinkResult, LinkStatus, NetworkUnreachable
+from novadoclint.links.syntax import authority_ambiguity, malformed, redact
+
+__all__ = [
+    "LinkCheckOptions",
+    "LinkProgress",
+    "LinkResult",
+    "LinkStatus",
+    "NetworkUnreachable",
+    "authority_ambiguity",
+    "check_links",
+    "malformed",
+    "options",
+    "redact",
+]

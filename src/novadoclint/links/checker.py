@@ -1,0 +1,403 @@
+"""Link checking as a service: URLs in, typed :class:`LinkResult` values out.
+
+This module reports nothing itself. The network rules are pure functions over its results
+(DESIGN.md B1.2), so they can be tested without a network and the slow, polite, threaded part
+lives in one place, as Sphinx's ``linkcheck`` builder separates collection from checking.
+
+Every URL and every server answer is hostile input (the check runs on pull requests). What
+this module decides itself:
+
+* URLs are deduplicated, and the fragment is not part of what is fetched: ``page#a``,
+  ``page#b`` and ``page`` cost one request, and each anchor is still judged on its own.
+* ``HEAD`` first, because it is cheap; any unsuccessful ``HEAD`` falls back to ``GET`` at
+  least once (whatever the retry count), because many servers handle ``HEAD`` badly. Anchor
+  checks need the body, so they ``GET`` directly.
+* Transient failures (time-outs, connection errors, 5xx, 429) are retried with capped
+  exponential backoff and jitter (:mod:`.throttle` holds a host back after a 429).
+* The whole run has a deadline; links left when it passes are "not checked". Concurrency is
+  bounded globally (``workers`` daemon threads, each with its own connection pool, that stop
+  within a fraction of a second of Ctrl-C) and per host (:mod:`.throttle`).
+* Results can be cached (:mod:`.results`), so a re-run makes no requests for links already
+  known. A DNS failure is not cached: it may be the machine's, not the link's.
+* A machine without a network is told apart from a tree of broken links (:mod:`.guard`
+  counts the lookups): the run stops and :class:`NetworkUnreachable` is raised rather than
+  every link being reported broken. Pages are taken host by host in turn, so the first
+  lookups name distinct hosts. The callback *progress* hears of every finished page.
+* Passwords in URLs are shown and stored as ``***`` (:func:`.syntax.redact`).
+
+What a request does (one parse of the URL, redirects by hand, bounded bodies, nothing from
+the environment) is :mod:`.http`'s; which addresses may be contacted is :mod:`.guard`'s.
+
+All state (connection pools, semaphores, rate-limit clocks) lives in the objects one
+:func:`check_links` call creates: :class:`Checker` coordinates them and decides the retry
+policy; the guard (:mod:`.guard`), the per-host throttle (:mod:`.throttle`), the HTTP core
+(:mod:`.http`), the verdicts (:mod:`.judge`) and the result cache (:mod:`.results`) each
+hold their own part. Only the per-thread deadline of the request in flight lives in a
+module (:mod:`.deadline`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable, Generator, Iterable
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from novadoclint.cache import DiskCache
+from novadoclint.links.deadline import RunClock
+from novadoclint.links.guard import AddressGuard
+from novadoclint.links.http import Failure, Fetch, HttpClient
+from novadoclint.links.judge import LinkJudge
+from novadoclint.links.options import LinkCheckOptions
+from novadoclint.links.outcome import (
+    DnsFailure,
+    HostDown,
+    LinkProgress,
+    LinkResult,
+    LinkStatus,
+    NetworkUnreachable,
+    RedirectTrouble,
+    Stopped,
+    Verdict,
+    join_anchor,
+    seconds_text,
+    short_error,
+)
+from novadoclint.links.results import ResultCache
+from novadoclint.links.syntax import redact
+from novadoclint.links.throttle import HostThrottle
+
+if TYPE_CHECKING:
+    import requests
+else:
+    from novadoclint.links.http import requests
+
+__all__ = ["Checker", "check_links", "host_by_host"]
+
+_log = logging.getLogger(__name__)
+
+#: The derived run deadline lies between these (see :meth:`Checker.run_deadline`).
+_MIN_DERIVED_RUN = 120.0
+_MAX_DERIVED_RUN = 1800.0
+
+
+def check_links(
+    urls: Iterable[str],
+    options: LinkCheckOptions,
+    *,
+    cache: DiskCache | None = None,
+    progress: Callable[[LinkProgress], None] | None = None,
+) -> dict[str, LinkResult]:
+    """Check every distinct URL in *urls*; the result maps each of them, in input order.
+
+    Raises ``ValueError`` only for invalid options (a regex saferegex refuses, a header
+    prefix that is not ``'*'`` or an http(s) URL), and :class:`NetworkUnreachable` when
+    no host name resolves (see :data:`OFFLINE_AFTER_HOSTS`); problems with links become
+    results. *progress*, if given, is called on the calling thread before the first page
+    and after each page. Results never contain a URL's password (see :func:`redact`), but
+    their ``url`` is the input URL, so callers showing it should redact it too.
+    """
+    return Checker(options, cache if options.use_cache else None, progress).run(urls)
+
+
+def redacted(result: LinkResult) -> LinkResult:
+    """*result* with any URL password in its message and final URL hidden (its url is the
+    caller's key and is replaced by the input URL anyway)."""
+    final_url = None if result.final_url is None else redact(result.final_url)
+    return dataclasses.replace(result, message=redact(result.message), final_url=final_url)
+
+
+def host_of(fetch_url: str) -> str:
+    try:
+        return (urlsplit(fetch_url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def host_by_host(
+    todo: dict[str, frozenset[str | None]],
+) -> dict[str, frozenset[str | None]]:
+    """*todo* reordered to take hosts in turn (a page of each, then a second of each...).
+
+    The first lookups then name distinct hosts, so an offline machine is recognised after
+    one round, and a host with hundreds of pages does not hold the others back (it has only
+    ``per_host`` slots anyway). Each host's pages keep their order.
+    """
+    by_host: dict[str, list[str]] = {}
+    for fetch_url in todo:
+        by_host.setdefault(host_of(fetch_url), []).append(fetch_url)
+    order: list[str] = []
+    for round_ in range(max((len(pages) for pages in by_host.values()), default=0)):
+        order.extend(pages[round_] for pages in by_host.values() if round_ < len(pages))
+    return {fetch_url: todo[fetch_url] for fetch_url in order}
+
+
+class _Tally:
+    """Counts finished pages, per host too, for the *progress* callback (calling thread)."""
+
+    def __init__(
+        self,
+        todo: dict[str, frozenset[str | None]],
+        progress: Callable[[LinkProgress], None] | None,
+    ) -> None:
+        self._progress = progress
+        self._host = {fetch_url: host_of(fetch_url) for fetch_url in todo}
+        self._host_total: dict[str, int] = {}
+        for host in self._host.values():
+            self._host_total[host] = self._host_total.get(host, 0) + 1
+        self._host_done: dict[str, int] = dict.fromkeys(self._host_total, 0)
+        self._done = 0
+        self._hosts_done = 0
+        self._report("")
+
+    def done(self, fetch_url: str) -> None:
+        host = self._host[fetch_url]
+        self._done += 1
+        self._host_done[host] += 1
+        if self._host_done[host] == self._host_total[host]:
+            self._hosts_done += 1
+        self._report(host)
+
+    def _report(self, host: str) -> None:
+        if self._progress is None:
+            return
+        self._progress(
+            LinkProgress(
+                done=self._done,
+                total=len(self._host),
+                host=host,
+                host_done=self._host_done.get(host, 0),
+                host_total=self._host_total.get(host, 0),
+                hosts_done=self._hosts_done,
+                hosts_total=len(self._host_total),
+            )
+        )
+
+
+class Checker:
+    """One :func:`check_links` call: the collaborators it coordinates, and the retry policy."""
+
+    def __init__(
+        self,
+        options: LinkCheckOptions,
+        cache: DiskCache | None,
+        progress: Callable[[LinkProgress], None] | None = None,
+    ) -> None:
+        self._options = options
+        self._progress = progress
+        self._clock = RunClock()
+        self._judge = LinkJudge(options)
+        self._results = ResultCache(options, cache)
+        self._guard = AddressGuard(options, self._clock)
+        self._throttle = HostThrottle(options, self._clock)
+        self._client = HttpClient(options, self._clock, self._guard, self._throttle)
+        self._lock = threading.Lock()
+        self._uncached: set[str] = set()  # fetch URLs whose result must not be cached
+
+    def run(self, urls: Iterable[str]) -> dict[str, LinkResult]:
+        unique = list(dict.fromkeys(urls))
+        results: dict[str, LinkResult] = {}
+        # fetch URL -> anchor (None: status only) -> the input URLs that share that check
+        plan: dict[str, dict[str | None, list[str]]] = {}
+        for url in unique:
+            early = self._judge.precheck(url)
+            if early is not None:
+                results[url] = early
+                continue
+            fetch_url, anchor = self._judge.split(url)
+            plan.setdefault(fetch_url, {}).setdefault(anchor, []).append(url)
+
+        todo: dict[str, frozenset[str | None]] = {}
+        for fetch_url, by_anchor in plan.items():
+            missing: set[str | None] = set()
+            for anchor, members in by_anchor.items():
+                cached = self._results.get(fetch_url, anchor)
+                if cached is None:
+                    missing.add(anchor)
+                else:
+                    for url in members:
+                        results[url] = dataclasses.replace(cached, url=url)
+            if missing:
+                todo[fetch_url] = frozenset(missing)
+
+        todo = host_by_host(todo)
+        budget = self.run_deadline(len(todo))
+        self._clock.ends = time.monotonic() + budget
+        tally = _Tally(todo, self._progress)
+        with contextlib.closing(self._fetch_all(todo)) as finished:
+            for fetch_url, page in finished:
+                with self._lock:
+                    cacheable = fetch_url not in self._uncached
+                for anchor, result in page.items():
+                    if cacheable:
+                        self._results.put(fetch_url, anchor, result)
+                    for url in plan[fetch_url][anchor]:
+                        results[url] = dataclasses.replace(result, url=url)
+                tally.done(fetch_url)
+        if self._guard.offline:
+            raise NetworkUnreachable(self._guard.failed_names(), len(todo))
+        if self._guard.failed_names() and not self._guard.any_resolved():
+            _log.warning(
+                "link check: no host name resolved (%s); if this machine is offline, "
+                "their 'DNS failure' findings are its, not the links'",
+                ", ".join(self._guard.failed_names()),
+            )
+        late = f"run deadline reached (the link check may take {seconds_text(budget)} s in all)"
+        for url in unique:
+            if url not in results:
+                results[url] = LinkResult(url, LinkStatus.UNCHECKED, late)
+        return {url: results[url] for url in unique}
+
+    def run_deadline(self, pages: int) -> float:
+        """Seconds the whole run may take: the option, or enough for every page to time out
+        once per attempt at full concurrency, kept between 2 and 30 minutes."""
+        if self._options.run_timeout is not None:
+            return self._options.run_timeout
+        rounds = math.ceil(pages / self._options.workers)
+        worst = rounds * self._options.timeout * (self._options.retries + 2)
+        return min(max(worst, _MIN_DERIVED_RUN), _MAX_DERIVED_RUN)
+
+    def _fetch_all(
+        self, todo: dict[str, frozenset[str | None]]
+    ) -> Generator[tuple[str, dict[str | None, LinkResult]], None, None]:
+        """Check the pages on daemon threads; yield each as it finishes, until the deadline.
+
+        Daemon threads, not an executor: the interpreter waits for an executor's threads at
+        exit, so Ctrl-C used to wait for every request in flight.
+        """
+        tasks: queue.SimpleQueue[tuple[str, frozenset[str | None]]] = queue.SimpleQueue()
+        done: queue.SimpleQueue[tuple[str, dict[str | None, LinkResult]]] = queue.SimpleQueue()
+        for item in todo.items():
+            tasks.put(item)
+        for number in range(min(self._options.workers, len(todo))):
+            name = f"novadoclint-link-{number}"
+            threading.Thread(target=self._work, args=(tasks, done), name=name, daemon=True).start()
+        pending = len(todo)
+        try:
+            while pending:
+                remaining = self._clock.left()
+                if remaining <= 0 or self._guard.offline:
+                    return
+                try:
+                    finished = done.get(timeout=min(remaining, 0.5))
+                except queue.Empty:
+                    continue
+                pending -= 1
+                yield finished
+        finally:
+            self._clock.stop.set()  # workers drop what they are doing within a read slice
+
+    def _work(
+        self,
+        tasks: queue.SimpleQueue[tuple[str, frozenset[str | None]]],
+        done: queue.SimpleQueue[tuple[str, dict[str | None, LinkResult]]],
+    ) -> None:
+        try:
+            while not self._clock.stop.is_set():
+                try:
+                    fetch_url, anchors = tasks.get_nowait()
+                except queue.Empty:
+                    return
+                done.put((fetch_url, self._check_page(fetch_url, anchors)))
+        finally:
+            self._client.close_thread_adapter()
+
+    def _check_page(
+        self, fetch_url: str, anchors: frozenset[str | None]
+    ) -> dict[str | None, LinkResult]:
+        """Fetch *fetch_url* once and judge it for every requested anchor (None: status only)."""
+        wanted = frozenset(anchor for anchor in anchors if anchor is not None)
+        try:
+            fetch = self._probe(fetch_url, wanted)
+        except Verdict as final:
+            if isinstance(final, DnsFailure):
+                with self._lock:
+                    self._uncached.add(fetch_url)
+            results = {
+                anchor: LinkResult(
+                    join_anchor(fetch_url, anchor),
+                    final.status,
+                    final.message,
+                    final.code,
+                    final.final_url,
+                )
+                for anchor in anchors
+            }
+        except Stopped:
+            return {}  # the run is over; nobody reads this
+        except Exception as exc:  # a bug or a library surprise must not sink the other links
+            _log.debug("linkcheck: unexpected error for %s", redact(fetch_url), exc_info=True)
+            message = f"could not check: {type(exc).__name__}: {short_error(exc)}"
+            results = {
+                anchor: LinkResult(join_anchor(fetch_url, anchor), LinkStatus.UNCHECKED, message)
+                for anchor in anchors
+            }
+        else:
+            results = {anchor: self._judge.judge(fetch_url, anchor, fetch) for anchor in anchors}
+        return {anchor: redacted(result) for anchor, result in results.items()}
+
+    def _probe(self, fetch_url: str, wanted: frozenset[str]) -> Fetch:
+        """HEAD (when no anchor is wanted), then GET with retries; raises :class:`Verdict`.
+
+        A failed HEAD always leads to at least one GET, whatever ``retries`` says: a server
+        that hangs or errs on HEAD may serve GET fine.
+        """
+        attempts = self._options.retries + 1
+        last: Fetch | Failure | None = None
+        failures = 0
+        if not wanted:
+            try:
+                head = self._client.follow("HEAD", fetch_url, wanted)
+            except (RedirectTrouble, HostDown):
+                pass  # some servers loop only on HEAD; GET decides (or meets the breaker)
+            except (requests.RequestException, OSError) as exc:
+                failure = self._client.describe(exc)
+                if not failure.transient:
+                    raise Verdict(LinkStatus.BROKEN, failure.message) from exc
+                if failure.host_level:  # the HEAD was attempt 1, but GET gets its own turn
+                    attempts = max(1, attempts - 1)
+                    failures += 1
+                    last = failure
+            else:
+                if 200 <= head.code < 300:
+                    return head
+                # 405/403/501/5xx/429...: HEAD unsupported or unreliable here; GET decides
+                # (a 429's Retry-After is already recorded for the host).
+        for _ in range(attempts):
+            if last is not None:
+                self._pause(last, failures)
+            try:
+                fetch = self._client.follow("GET", fetch_url, wanted)
+            except HostDown:
+                if isinstance(last, Failure):
+                    break  # this page's own failures opened the breaker: report them
+                raise
+            except (requests.RequestException, OSError) as exc:
+                last = self._client.describe(exc)
+                failures += 1
+                if not last.transient:
+                    break
+                continue
+            if fetch.code >= 500 or fetch.code == 429:
+                last = fetch
+                failures += 1
+                continue
+            return fetch
+        if isinstance(last, Fetch):
+            return last
+        message = last.message if last is not None else "no attempt was made"
+        raise Verdict(LinkStatus.BROKEN, message)
+
+    def _pause(self, last: Fetch | Failure, failures: int) -> None:
+        """Back off before attempt *failures* + 1: exponential, with jitter so that many
+        links failing together do not retry in lockstep, capped. After a 429 the host gate
+        waits instead."""
+        if isinstance(last, Fetch) and last.code == 429:
+            return
+        self._clock.wait(self._throttle.backoff(failures))
