@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 from collections.abc import Iterator
 
-from novadoclint import data, generated, saferegex, untrusted
+from novadoclint import data, generated, untrusted
 from novadoclint.context import Context
 from novadoclint.facts import Label, Ref
 from novadoclint.findings import Hit, Location, Severity
@@ -23,7 +22,6 @@ from novadoclint.resolve import (
     inventories_searched,
     label_target,
     nitpick_ignored,
-    nitpick_regexes,
     resolve_doc,
     warning_suppressed,
     xref_disabled,
@@ -81,7 +79,7 @@ def doc_ref_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     ==========
     ```
     """
-    for docname, ref, hint in _doc_misses(index, ctx):
+    for docname, ref, hint in doc_misses(index, ctx):
         if hint is not None:
             yield Hit(
                 Location(ref.path, ref.line, ref.column),
@@ -91,7 +89,7 @@ def doc_ref_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     _asked_nitpick(index, "doc-ref-missing")
 
 
-def _doc_misses(index: FactsIndex, ctx: Context) -> Iterator[tuple[str, Ref, str | None]]:
+def doc_misses(index: FactsIndex, ctx: Context) -> Iterator[tuple[str, Ref, str | None]]:
     """(docname, ref, hint) for each :doc: that names no document, in document order.
 
     A document the build writes (generated.BuildOutput) is left to
@@ -192,7 +190,7 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     by its title's source text, markup included (``` ``nova-manage`` usage ```);
     here the title's plain text is used.
     """
-    for docname, ref, target, hint, _ in _label_misses(index, ctx):
+    for docname, ref, target, hint, _ in label_misses(index, ctx):
         if hint is not None:
             yield Hit(
                 Location(ref.path, ref.line, ref.column),
@@ -202,7 +200,7 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     _asked_nitpick(index, "ref-label-missing")
 
 
-def _label_misses(
+def label_misses(
     index: FactsIndex, ctx: Context
 ) -> Iterator[tuple[str, Ref, str, str | None, str]]:
     """(docname, ref, target, hint, assumed) for each label no document defines, in order.
@@ -243,66 +241,6 @@ def _misspelt(target: str, inventories: frozenset[str]) -> bool:
     prefix, sep, _ = target.partition(":")
     known = inventories - {"*"}
     return bool(sep) and bool(known) and bool(did_you_mean(prefix, known))
-
-
-@rule("intersphinx-assumed", Severity.INFO, Phase.TREE, tags={"references"})
-def intersphinx_assumed(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
-    """References this project does not resolve, assumed to be in intersphinx inventories.
-
-    ## Why is this bad?
-    It may not be. With `sphinx.ext.intersphinx` and an `intersphinx_mapping`,
-    Sphinx looks a `:ref:` label no document defines up in every inventory
-    (since Sphinx 7 only `std:doc` is left out, by
-    `intersphinx_disabled_reftypes`). novadoclint reads no inventory, so it
-    cannot tell another project's label from a mistake: instead of an error
-    at each use, it says once per tree how many labels it took on trust,
-    naming a few. A near miss of a label this project defines is still
-    `ref-label-missing`. Writing the inventory name (`python:label`) or the
-    `:external:` role says where the label lives; adding `'std:label'` to
-    `intersphinx_disabled_reftypes` makes Sphinx, and novadoclint, check
-    unprefixed labels locally.
-
-    ## Example
-    ```rst
-    .. conf.py: extensions = ['sphinx.ext.intersphinx']; intersphinx_mapping = {'python': ('https://docs.python.org/3', None)}
-    See :ref:`tut-intro`.
-    ```
-
-    ## Use instead
-    ```rst
-    .. conf.py: extensions = ['sphinx.ext.intersphinx']; intersphinx_mapping = {'python': ('https://docs.python.org/3', None)}
-    See :ref:`python:tut-intro`.
-    ```
-    """
-    labels = [
-        (d, ref, target)
-        for d, ref, target, hint, why in _label_misses(index, ctx)
-        if hint is None and why == "intersphinx"
-    ]
-    docs = [(d, ref, ref.target) for d, ref, hint in _doc_misses(index, ctx) if hint is None]
-    names = intersphinx_names(index.conf.values, index.conf.extensions) - {"*"}
-    inventories = f" ({', '.join(sorted(names))})" if names else ""
-    for kind, found in ((":ref: label", labels), (":doc: target", docs)):
-        if not found:
-            continue
-        docname, ref, _ = found[0]
-        targets = sorted({target for _, _, target in found})
-        shown = ", ".join(repr(t) for t in targets[:ASSUMED_SHOWN])
-        more = f" and {len(targets) - ASSUMED_SHOWN} more" if len(targets) > ASSUMED_SHOWN else ""
-        yield Hit(
-            Location(ref.path, ref.line, ref.column),
-            f"{_count(len(targets), kind)} not in this project ({_count(len(found), 'use')}) "
-            f"assumed to be in intersphinx inventories, which are not read: {shown}{more}; "
-            f"a '<name>:' prefix says which project defines each{inventories}",
-            cause=docname,
-        )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-ASSUMED_SHOWN = 5  # names quoted in an intersphinx-assumed finding
 
 
 def _inventory_hint(target: str, inventories: frozenset[str]) -> str:
@@ -367,7 +305,7 @@ def ref_title_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     Retry when the download fails.
     ```
     """
-    for ref, target, places in _untitled(index, ctx):
+    for ref, target, places in untitled(index, ctx):
         yield Hit(
             Location(ref.path, ref.line, ref.column),
             "failed to create a cross reference. A title or caption not found: "
@@ -377,7 +315,7 @@ def ref_title_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     _asked_nitpick(index, "ref-title-missing")
 
 
-def _untitled(
+def untitled(
     index: FactsIndex, ctx: Context, *, unseen: bool = False
 ) -> Iterator[tuple[Ref, str, tuple[tuple[str, Label], ...]]]:
     """(ref, target, places) for each :ref: without a title to labels on no title, in order.
@@ -472,194 +410,10 @@ def label_sources(index: FactsIndex, ctx: Context) -> tuple[str, ...]:
     return result
 
 
-@rule("ref-label-assumed", Severity.INFO, Phase.TREE, tags={"references"})
-def ref_label_assumed(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
-    """Labels and titles taken on trust from directives or pages novadoclint cannot see into.
-
-    ## Why is this bad?
-    It may be a mistake. A `:ref:` label no document defines is not
-    `ref-label-missing` when something novadoclint cannot read may define
-    it: a page the build writes whose text is unknown (a local extension's,
-    the docs tox environment's), a directive of a local extension or conf.py
-    whose code writes labels (`.. _name:` text, or an explicit target it
-    notes), a directive declared in `extra-directives`, or an extension
-    novadoclint cannot read. A near miss of a label the project defines is
-    still `ref-label-missing`. Likewise a `:ref:` without a title to a label
-    right before such a directive is not `ref-title-missing`: the directive
-    may make a titled table or a section. Instead of an error at each use,
-    this says once per tree what it took on trust, naming a few.
-
-    ## Example
-    ```rst
-    .. file: index.rst
-    .. _overview:
-
-    Index
-    =====
-
-    See :ref:`profile-basic`.
-
-    .. toctree::
-
-       generated/profile
-    .. file: tox.ini
-    [testenv:docs]
-    commands =
-      python tools/profile.py --output generated/profile.rst
-      sphinx-build . _build
-    ```
-
-    ## Use instead
-    ```rst
-    .. file: index.rst
-    .. _profile-basic:
-
-    Index
-    =====
-
-    See :ref:`profile-basic`.
-
-    .. toctree::
-
-       generated/profile
-    .. file: tox.ini
-    [testenv:docs]
-    commands =
-      python tools/profile.py --output generated/profile.rst
-      sphinx-build . _build
-    ```
-    """
-    sources = label_sources(index, ctx)
-    labels = [
-        (d, ref, target)
-        for d, ref, target, hint, why in _label_misses(index, ctx)
-        if hint is None and why == "unseen"
-    ]
-    titles = [(p[0][0], ref, target) for ref, target, p in _untitled(index, ctx, unseen=True)]
-    said = ", ".join(sources[:ASSUMED_SHOWN])
-    said += f" and {len(sources) - ASSUMED_SHOWN} more" if len(sources) > ASSUMED_SHOWN else ""
-    for kind, found in ((":ref: label", labels), (":ref: title", titles)):
-        if not found:
-            continue
-        docname, ref, _ = found[0]
-        targets = sorted({target for _, _, target in found})
-        shown = ", ".join(repr(t) for t in targets[:ASSUMED_SHOWN])
-        more = f" and {len(targets) - ASSUMED_SHOWN} more" if len(targets) > ASSUMED_SHOWN else ""
-        if kind == ":ref: label":
-            why = f"taken to be defined by what novadoclint cannot see into: {shown}{more}; "
-            why += f"possible sources: {said}"
-        else:
-            why = (
-                f"taken to be titled by the directive each label sits before, which "
-                f"novadoclint cannot see into: {shown}{more}"
-            )
-        yield Hit(
-            Location(ref.path, ref.line, ref.column),
-            f"{_count(len(targets), kind)} ({_count(len(found), 'use')}) {why}",
-            cause=docname,
-        )
-
-
-@rule("duplicate-label", Severity.WARNING, Phase.TREE, tags={"references"})
-def duplicate_label(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
-    """A label defined in two documents (or by two sections, with autosectionlabel).
-
-    ## Why is this bad?
-    Sphinx keeps one of the two and `:ref:` silently links to whichever
-    document it read last, so readers land on the wrong page. It warns
-    "duplicate label" only when the first definition sits before a title;
-    this rule reports every label defined in more than one document. A label
-    in a file that two documents `include` is defined twice too.
-
-    ## Example
-    ```rst
-    .. file: index.rst
-    .. _setup:
-
-    Index
-    =====
-    .. file: install.rst
-    .. _setup:
-
-    Installing
-    ==========
-    ```
-
-    ## Use instead
-    ```rst
-    .. file: index.rst
-    .. _overview:
-
-    Index
-    =====
-    .. file: install.rst
-    .. _setup:
-
-    Installing
-    ==========
-    ```
-    """
-    first: dict[str, tuple[str, Label]] = {}  # the std domain's anonlabels, in read order
-    titled: dict[str, str] = {}  # its labels: name -> docname of the titled definition
-    sections = index.section_labels
-    by_doc: dict[str, list[tuple[str, Label]]] = {}
-    for name, places in sections.items():
-        for docname, label in places:
-            by_doc.setdefault(docname, []).append((name, label))
-    reported: set[tuple[str, str, int]] = set()  # a file included thrice: one finding
-    for docname in sorted(index.docs):
-        for label in index.docs[docname].labels:
-            prior = first.get(label.name)
-            place = (label.name, label.path, label.line)
-            if prior is not None and prior[0] != docname and place not in reported:
-                reported.add(place)
-                yield _duplicate(index, label, prior, docname)
-            first.setdefault(label.name, (docname, label))
-            if label.titled:
-                titled[label.name] = docname
-        for name, label in by_doc.get(docname, ()):
-            if name in titled and not warning_suppressed(
-                index.conf.values, "autosectionlabel", docname
-            ):
-                yield _duplicate(index, label, first[name], docname, section=True)
-            first.setdefault(name, (docname, label))
-            titled[name] = docname
-
-
-def _duplicate(
-    index: FactsIndex,
-    label: Label,
-    prior: tuple[str, Label],
-    docname: str,
-    *,
-    section: bool = False,
-) -> Hit:
-    other_doc, other = prior
-    where, here = index.docs[other_doc].path, index.docs[docname].path
-    if section:
-        hint = "; autosectionlabel labels section titles: rename the section or the other label"
-    elif other.path != label.path:
-        hint = "; rename one of them"
-    elif label.path in (where, here):
-        includer = here if label.path == where else where
-        hint = (
-            f"; {label.path} is a document and is also included by {includer}: "
-            "give files meant for inclusion another suffix (.txt) or no labels"
-        )
-    else:
-        hint = (
-            f"; {label.path} is included by both {where} and {here}: "
-            "keep labels out of files included more than once"
-        )
-    return Hit(
-        Location(label.path, label.line),
-        f"duplicate label {label.name}, other instance in {where}{hint}",
-        cause=other_doc,  # reported at the later definition: a change to either shows it
-    )
-
-
-# Rules that consult nitpick_ignore_regex, each on every reference it would report.
-NITPICK_RULES = {r.id: r for r in (doc_ref_missing, ref_label_missing, ref_title_missing)}
+def nitpick_asked(index: FactsIndex) -> set[str]:
+    """The rules that have asked nitpick_ignore_regex all they would ask of this tree."""
+    asked: set[str] = vars(index).get("_nitpick_asked", set())
+    return asked
 
 
 def _asked_nitpick(index: FactsIndex, rule_id: str) -> None:
@@ -668,90 +422,3 @@ def _asked_nitpick(index: FactsIndex, rule_id: str) -> None:
     Kept in the index's ``__dict__``, as its cached properties are (it is frozen).
     """
     vars(index).setdefault("_nitpick_asked", set()).add(rule_id)
-
-
-@rule("regex-timeout", Severity.WARNING, Phase.TREE, tags={"references"})
-def regex_timeout(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
-    """A conf.py `nitpick_ignore_regex` pattern that timed out on a target and was given up.
-
-    ## Why is this bad?
-    conf.py comes with the pull request, and a pattern like `(a|a)+$`
-    backtracks for ages on a long target (Sphinx's build hangs on it). Each
-    match may take 0.1 s and all of conf.py's patterns 5 s; a pattern that
-    takes longer is treated as not matching from then on, so the references
-    it was meant to silence are reported. Rewrite it without nested
-    repetition. Reported once per pattern, at its line in conf.py.
-
-    ## Example
-    ```rst
-    .. conf.py: nitpicky = True; nitpick_ignore_regex = [('ref', '(a|a)+$')]
-    See :ref:`aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab`.
-    ```
-
-    ## Use instead
-    ```rst
-    .. conf.py: nitpicky = True; nitpick_ignore_regex = [('ref', 'a+b')]
-    See :ref:`aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab`.
-    ```
-
-    ## Known problems
-    The patterns are tried by `doc-ref-missing`, `ref-label-missing` and
-    `ref-title-missing` on the references they would report; when those are
-    not selected, this rule tries them the same way. A pattern conf.py gives
-    that is no regular expression is not used, and is said on standard error.
-    """
-    values = index.conf.values
-    if not values.get("nitpicky"):
-        return
-    pairs = nitpick_regexes(values.get("nitpick_ignore_regex"))
-    if not pairs:
-        return
-    asked = vars(index).get("_nitpick_asked", set())
-    for rule_id, other in NITPICK_RULES.items():
-        if rule_id not in asked:  # not selected, or not run yet: ask as it would
-            for _ in other.check(index, ctx):
-                pass
-    failed = [p for pair in pairs for p in pair if p.failure in _REPORTED]
-    if not failed:
-        return
-    lines = _pattern_lines(index.conf.source)
-    for pattern in failed:
-        if pattern.failure == saferegex.TIMED_OUT:
-            line, column = lines.get(pattern.pattern, lines.get("", (1, 1)))
-            message = (
-                f"nitpick_ignore_regex pattern {pattern.shown()} took over {saferegex.TIMEOUT} s "
-                "on one target (catastrophic backtracking?); treated as not matching"
-            )
-        else:
-            line, column = lines.get("", (1, 1))
-            message = (
-                f"nitpick_ignore_regex patterns took over {pattern.budget.total} s in all; "
-                "those not yet tried are treated as not matching"
-            )
-        yield Hit(Location("conf.py", line, column), message)
-
-
-_REPORTED = (saferegex.TIMED_OUT, saferegex.OVER_BUDGET)  # SKIPPED: OVER_BUDGET says it
-
-
-def _pattern_lines(source: bytes) -> dict[str, tuple[int, int]]:
-    """Where conf.py writes each nitpick_ignore_regex string, and ('') the setting itself.
-
-    Parsed with ast, never run; no conf.py, or one that does not parse: nothing known.
-    """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
-    found: dict[str, tuple[int, int]] = {}
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-            continue
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if not any(isinstance(t, ast.Name) and t.id == "nitpick_ignore_regex" for t in targets):
-            continue
-        found.setdefault("", (node.lineno, node.col_offset + 1))
-        for item in ast.walk(node.value) if node.value is not None else ():
-            if isinstance(item, ast.Constant) and isinstance(item.value, str):
-                found.setdefault(item.value, (item.lineno, item.col_offset + 1))
-    return found
