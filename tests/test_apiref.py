@@ -9,12 +9,13 @@ import pytest
 
 from novadoclint.checks import ALL_RULES
 from novadoclint.languages.apiref import (
-    load_parameters,
+    parameters_from,
     parse_entries,
     parse_parameters,
     parse_status,
     parse_status_entries,
 )
+from novadoclint.treefiles import TreeFiles
 
 from harness import lint_case
 
@@ -77,10 +78,11 @@ def test_parameters_problems(text: str, problem: str, line: int) -> None:
 def test_parameters_read_once_while_unchanged(tmp_path: Path) -> None:
     path = tmp_path / "parameters.yaml"
     path.write_text("a:\n  in: body\n", encoding="utf-8")
-    assert load_parameters(str(path)) is load_parameters(str(path))
+    files = TreeFiles(str(tmp_path))
+    assert files.parsed(path.name, parameters_from) is files.parsed(path.name, parameters_from)
     path.write_text("a:\n  in: body\nb:\n  in: body\n", encoding="utf-8")
-    assert [p.key for p in load_parameters(str(path)).params] == ["a", "b"]
-    assert load_parameters(str(tmp_path / "nope.yaml")).problem == "missing"
+    assert [p.key for p in files.parsed(path.name, parameters_from).params] == ["a", "b"]
+    assert files.parsed("nope.yaml", parameters_from).problem == "missing"
 
 
 def test_entries_lines_and_malformed_items() -> None:

@@ -12,6 +12,7 @@ from novadoclint.engine import lint_project
 from novadoclint.languages import htaccess
 from novadoclint.project import load_project
 from novadoclint.settings import Settings
+from novadoclint.treefiles import TreeFiles
 
 NOVA = """\
 # comment lines and blank lines are skipped
@@ -242,14 +243,14 @@ def test_reading_stays_in_the_repository_and_is_capped(tmp_path: Path) -> None:
     (tmp_path / "outside.txt").write_text("secret\n")
     (tmp_path / "repo" / "src" / "link").symlink_to(tmp_path / "outside.txt")
     (tmp_path / "repo" / "ok.txt").write_text("fine\n")
-    srcdir, root = str(tmp_path / "repo" / "src"), str(tmp_path / "repo")
-    assert htaccess.read_text(srcdir, "../ok.txt", root) == "fine\n"
-    assert htaccess.read_text(srcdir, "missing.txt", root) is None
+    files, root = TreeFiles(str(tmp_path / "repo" / "src")), str(tmp_path / "repo")
+    assert htaccess.read_text(files, "../ok.txt", root) == "fine\n"
+    assert htaccess.read_text(files, "missing.txt", root) is None
     for escaping in ("link", "../../outside.txt"):
         with pytest.raises(untrusted.Refused, match="outside the repository"):
-            htaccess.read_text(srcdir, escaping, root)
+            htaccess.read_text(files, escaping, root)
     with pytest.raises(untrusted.Refused, match="not a regular file"):
-        htaccess.read_text(srcdir, ".", root)
+        htaccess.read_text(files, ".", root)
 
 
 def test_a_thousand_rules_and_tests_stay_within_the_regex_budget() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeVar
 
 from docutils import nodes
@@ -13,6 +14,7 @@ from novadoclint.parse import Message
 from novadoclint.policy import Policy
 from novadoclint.settings import Settings
 from novadoclint.sphinxconf import SphinxConf
+from novadoclint.treefiles import TreeFiles
 from novadoclint.vocabulary import Vocabulary
 
 View = TypeVar("View")
@@ -27,6 +29,11 @@ class Context:
     sphinx: SphinxConf
     vocabulary: Vocabulary
     policy: Policy | None = None  # the active placement profile (--profile)
+
+    @cached_property
+    def tree_files(self) -> TreeFiles:
+        """The files phase-1 rules read besides the document (diagram sources), once each."""
+        return TreeFiles(self.srcdir)
 
 
 class DocViews:

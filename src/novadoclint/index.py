@@ -19,6 +19,7 @@ from novadoclint import data, resolve
 from novadoclint.facts import DocFacts, Label, TocEntry, TocTree
 from novadoclint.project import outside_links
 from novadoclint.sphinxconf import SphinxConf
+from novadoclint.treefiles import TreeFiles
 from novadoclint.untrusted import project_root, resolve_inside
 
 
@@ -46,6 +47,11 @@ class FactsIndex:
     conf: SphinxConf
     docs: Mapping[str, DocFacts]  # docname -> facts
     files: frozenset[str]  # every file under the source dir, relative posix
+
+    @cached_property
+    def tree_files(self) -> TreeFiles:
+        """The non-document files tree rules read (parameters, .htaccess, requirements)."""
+        return TreeFiles(self.srcdir)
 
     @cached_property
     def labels(self) -> Mapping[str, tuple[tuple[str, Label], ...]]:

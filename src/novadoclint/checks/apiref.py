@@ -15,7 +15,6 @@ about the parameters file, :mod:`.apiref_status` the ``rest_status_code`` one.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,12 +26,12 @@ from novadoclint.index import FactsIndex
 from novadoclint.languages.apiref import (
     Entry,
     ParamFile,
-    load_parameters,
+    parameters_from,
     parse_entries,
 )
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import relfn2path
-from novadoclint.untrusted import excerpt, inside, project_root
+from novadoclint.untrusted import excerpt
 
 EXTENSION = "os_api_ref"
 # os-api-ref's path parameter: RestMethodDirective's findall on the URL.
@@ -54,12 +53,6 @@ class Stanza:
     params: ParamFile
 
 
-def param_path(index: FactsIndex, file: str) -> str | None:
-    """The absolute path of a parameters file, None when outside the project."""
-    path = os.path.normpath(os.path.join(index.srcdir, file))
-    return path if inside(path, project_root(index.srcdir)) else None
-
-
 def stanzas(index: FactsIndex) -> Iterator[Stanza]:
     """Every rest_parameters stanza with content and a file argument, document order."""
     for docname in sorted(index.docs):
@@ -70,10 +63,10 @@ def stanzas(index: FactsIndex) -> Iterator[Stanza]:
             if not directive.arguments:
                 continue
             file = relfn2path(directive.arguments[-1], doc.path)
-            path = param_path(index, file)
-            if path is None:
-                continue
-            yield Stanza(doc, directive, file, load_parameters(path))
+            params = index.tree_files.parsed(file, parameters_from)
+            if params.problem == "outside":
+                continue  # never read: include-outside-project's
+            yield Stanza(doc, directive, file, params)
 
 
 def stanza_entries(directive: Directive) -> tuple[list[Entry], str, int]:
@@ -310,8 +303,9 @@ def apiref_path_parameter_missing(index: FactsIndex, ctx: Context) -> Iterator[H
                 continue
             if not directive.content.strip() or not directive.arguments:
                 continue
-            path = param_path(index, relfn2path(directive.arguments[-1], doc.path))
-            if path is None or load_parameters(path).problem in ("missing", "empty"):
+            file = relfn2path(directive.arguments[-1], doc.path)
+            params = index.tree_files.parsed(file, parameters_from)
+            if params.problem in ("outside", "missing", "empty"):
                 continue  # os-api-ref reads no entry, and checks nothing, then
             entries, error, _ = stanza_entries(directive)
             if error:

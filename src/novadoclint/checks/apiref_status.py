@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from novadoclint.checks.apiref import did_you_mean, enabled, param_path
+from novadoclint.checks.apiref import did_you_mean, enabled
 from novadoclint.context import Context
 from novadoclint.facts import Directive, DocFacts
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
-from novadoclint.languages.apiref import load_status, parse_status_entries
+from novadoclint.languages.apiref import parse_status_entries, status_from
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import relfn2path
 from novadoclint.untrusted import excerpt
@@ -31,10 +31,9 @@ def _status_problems(
         return
     status_type, target = directive.arguments[-2], directive.arguments[-1]
     file = relfn2path(target, doc.path)
-    path = param_path(index, file)
-    if path is None:
-        return
-    status = load_status(path)
+    status = index.tree_files.parsed(file, status_from)
+    if status.problem == "outside":
+        return  # never read
     if status.problem == "missing":
         yield f"status file {excerpt(file)} not found"
     elif status.problem:

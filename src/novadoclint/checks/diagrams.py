@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from novadoclint import untrusted
 from novadoclint.checks.syntax import UNKNOWN_DIRECTIVE_RE
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.facts import Directive
@@ -57,14 +56,11 @@ def _source(doc: ParsedDoc, ctx: Context, directive: Directive) -> _Source | Non
         if directive.content:
             return None  # Sphinx refuses the directive: diagram-syntax says why
         path = relfn2path(directive.arguments[0], doc.path)
-        srcdir = os.path.abspath(ctx.srcdir)
-        found = untrusted.resolve_inside(untrusted.project_root(srcdir), os.path.join(srcdir, path))
-        if found is None:
-            return None  # outside the project: include-outside-project reports it, unread
-        try:  # a regular file of at most 10 MB: never a FIFO or a device
-            raw = untrusted.read_bytes(found)
-        except OSError:
-            return None  # missing: diagram-file-missing reports it; refused: unreadable
+        # Outside the project: include-outside-project reports it, unread. Missing:
+        # diagram-file-missing reports it. Refused (no regular file, over 10 MB): unread.
+        raw = ctx.tree_files.read(path).data
+        if raw is None:
+            return None
         text = raw.decode("utf-8-sig", "replace").replace("\r\n", "\n")
         return _Source(text, path, 1, tuple(text.split("\n")))
     lines = tuple(doc.lines) if directive.path == doc.path else None

@@ -77,7 +77,7 @@ def extension_requirement_missing(index: FactsIndex, ctx: Context) -> Iterator[H
     conf = ctx.sphinx
     if conf.path is None or not conf.extensions:
         return
-    declared = requirements.read(Path(index.srcdir))
+    declared = requirements.read(Path(index.srcdir), index.tree_files)
     if declared is None:
         return
     search = [*conf.sys_path, index.srcdir]

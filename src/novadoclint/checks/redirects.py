@@ -36,17 +36,12 @@ class RulesFile:
     refused: str | None = None
 
 
-def _root(index: FactsIndex) -> str:
-    """Where the redirect files may lie: the project, as for includes (project_root)."""
-    return untrusted.project_root(os.path.abspath(index.srcdir))
-
-
 def _rules_files(index: FactsIndex) -> Iterator[RulesFile]:
     """Every .htaccess html_extra_path publishes, parsed with a fresh regex budget."""
-    root = _root(index)
+    root = index.tree_files.root  # the project, as for includes
     for path in htaccess.htaccess_paths(index.conf.strings("html_extra_path"), index.files):
         try:
-            text = htaccess.read_text(index.srcdir, path, root)
+            text = htaccess.read_text(index.tree_files, path, root)
         except untrusted.Refused as exc:
             yield RulesFile(path, refused=exc.strerror)
             continue
@@ -299,7 +294,7 @@ def redirect_test_mismatch(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
         return
     root = ctx.settings.config_root if configured else None
     try:
-        text = htaccess.read_text(index.srcdir, tests_path, root or _root(index))
+        text = htaccess.read_text(index.tree_files, tests_path, root or index.tree_files.root)
     except untrusted.Refused as exc:
         yield Hit(
             Location(tests_path, 1), f"redirect test file {tests_path!r} not read: {exc.strerror}"

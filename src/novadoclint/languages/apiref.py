@@ -1,20 +1,19 @@
 """os-api-ref's files read with positions: a ``parameters.yaml`` and a stanza's entries.
 
 PyYAML's composer (safe loader, no object is constructed) keeps each node's
-start line, so a finding names the line of the definition or entry. A file is
-read once per run: :func:`load_parameters` caches on the file's path, size
-and modification time.
+start line, so a finding names the line of the definition or entry. The
+files themselves come from the run (:class:`novadoclint.treefiles.TreeFiles`),
+which reads and parses each once while it is unchanged: :func:`parameters_from`
+and :func:`status_from` are what it is asked to parse.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from functools import lru_cache
 
 import yaml
 
-from novadoclint.untrusted import read_text
+from novadoclint.treefiles import FileRead
 
 # os-api-ref's sections, in the order parameters.yaml must list them.
 SECTIONS = {"header": 1, "path": 2, "query": 3, "body": 4}
@@ -37,7 +36,7 @@ class Param:
 class ParamFile:
     """A parameters file as os-api-ref loads it: its state and its definitions."""
 
-    problem: str  # "" when the file loaded; else "missing", "empty", "yaml", "shape"
+    problem: str  # "" when loaded; "outside" (unread), "missing", "empty", "yaml", "shape"
     detail: str  # the reason, for a problem
     line: int  # where the problem is (1 when the file is not read)
     params: tuple[Param, ...]
@@ -125,22 +124,13 @@ def parse_parameters(text: str) -> ParamFile:
     return ParamFile("", "", 1, tuple(params))
 
 
-@lru_cache(maxsize=32)
-def _load_cached(path: str, _size: int, _mtime: int) -> ParamFile:
-    try:
-        text = read_text(path)
-    except (OSError, ValueError) as exc:
-        return ParamFile("missing", str(exc), 1, ())
-    return parse_parameters(text)
-
-
-def load_parameters(path: str) -> ParamFile:
-    """The parameters file at ``path`` (absolute), read once while it is unchanged."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return ParamFile("missing", "not found", 1, ())
-    return _load_cached(path, info.st_size, info.st_mtime_ns)
+def parameters_from(read: FileRead) -> ParamFile:
+    """A parameters file as read for the run: parsed, or why it was not."""
+    if read.outside:
+        return ParamFile("outside", "outside the project", 1, ())
+    if read.text is None:
+        return ParamFile("missing", read.error or "not found", 1, ())
+    return parse_parameters(read.text)
 
 
 def parse_entries(content: str, first_line: int) -> tuple[list[Entry], str, int]:
@@ -186,7 +176,7 @@ def parse_entries(content: str, first_line: int) -> tuple[list[Entry], str, int]
 class StatusFile:
     """A rest_status_code file: each code's reasons, or why it cannot be read."""
 
-    problem: str  # "" when loaded; else "missing" or "yaml"
+    problem: str  # "" when loaded; else "outside" (not read), "missing" or "yaml"
     detail: str
     codes: tuple[tuple[int, frozenset[str]], ...]
 
@@ -210,22 +200,13 @@ def parse_status(text: str) -> StatusFile:
     return StatusFile("", "", tuple(codes))
 
 
-@lru_cache(maxsize=32)
-def _status_cached(path: str, _size: int, _mtime: int) -> StatusFile:
-    try:
-        text = read_text(path)
-    except (OSError, ValueError) as exc:
-        return StatusFile("missing", str(exc), ())
-    return parse_status(text)
-
-
-def load_status(path: str) -> StatusFile:
-    """The status file at ``path`` (absolute), read once while it is unchanged."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return StatusFile("missing", "not found", ())
-    return _status_cached(path, info.st_size, info.st_mtime_ns)
+def status_from(read: FileRead) -> StatusFile:
+    """A status file as read for the run: parsed, or why it was not."""
+    if read.outside:
+        return StatusFile("outside", "outside the project", ())
+    if read.text is None:
+        return StatusFile("missing", read.error or "not found", ())
+    return parse_status(read.text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import regex
 
 from novadoclint import saferegex, untrusted
+from novadoclint.treefiles import TreeFiles
 from novadoclint.untrusted import excerpt
 
 STATUS_WORDS = {"permanent": 301, "temp": 302, "seeother": 303, "gone": 410}
@@ -347,19 +348,19 @@ def htaccess_paths(extra_paths: Iterable[str], files: Iterable[str]) -> list[str
     return found
 
 
-def read_text(srcdir: str, path: str, root: str) -> str | None:
+def read_text(files: TreeFiles, path: str, root: str) -> str | None:
     """A file relative to the source dir ("../" allowed), or None when it cannot be read.
 
     untrusted.Refused when the file, its symbolic links followed, lies outside
     ``root`` (the repository), is no regular file, or is too large: the tree
-    must not make a rule read, and echo, ``/proc/self/environ``.
+    must not make a rule read, and echo, ``/proc/self/environ``. A path that
+    leads outside to nothing is simply not there.
     """
-    full = os.path.join(srcdir, path)
-    if os.path.lexists(full) and not untrusted.inside(full, root):
-        raise untrusted.Refused("outside the repository")
-    try:
-        return untrusted.read_text(full)
-    except untrusted.Refused:
-        raise
-    except OSError:
+    read = files.read(path, root)
+    if read.outside:
+        if os.path.lexists(os.path.join(files.srcdir, path)):
+            raise untrusted.Refused("outside the repository")
         return None
+    if read.refused:
+        raise untrusted.Refused(read.error)
+    return read.text

@@ -10,8 +10,9 @@ Nothing is installed, imported or resolved: each line is read as pip reads it
 normalises them (``canonicalize_name``), and what a package pulls in
 transitively is not known. A line pip would refuse, an option (``-e``, ``-c``),
 a path or a bare URL names no package and is skipped.
-The files come from the pull request: each is read with untrusted's size cap,
-and a ``-r`` include is followed only inside the checkout (else the project root).
+The files come from the pull request: each is read through the run's TreeFiles
+(untrusted's size cap), and a ``-r`` include is followed only inside the
+checkout (else the project root).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from novadoclint import untrusted
+from novadoclint.treefiles import TreeFiles
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -100,8 +102,12 @@ def find_root(srcdir: Path) -> Path | None:
     return None
 
 
-def read(srcdir: Path) -> Requirements | None:
-    """The project's declared packages; None when it declares none anywhere (cannot judge)."""
+def read(srcdir: Path, files: TreeFiles | None = None) -> Requirements | None:
+    """The project's declared packages; None when it declares none anywhere (cannot judge).
+
+    ``files`` is the run's reader (a fresh one when not given): this module opens nothing.
+    """
+    files = TreeFiles(str(srcdir)) if files is None else files
     root = find_root(srcdir)
     if root is None:
         return None
@@ -110,12 +116,12 @@ def read(srcdir: Path) -> Requirements | None:
     seen: set[Path] = set()
     inside = Path(untrusted.project_root(str(root)))  # where -r may lead: the checkout
     for rel in REQUIREMENT_FILES:
-        if _requirement_file(root / rel, names, seen, inside):
+        if _requirement_file(root / rel, names, seen, inside, files):
             sources.append(rel)
     for source, found in (
-        *_tox(root, names, seen, inside),
-        *_pyproject(root),
-        *_setup_cfg(root),
+        *_tox(root, names, seen, inside, files),
+        *_pyproject(root, files),
+        *_setup_cfg(root, files),
     ):
         names.update(found)
         sources.append(source)
@@ -124,7 +130,9 @@ def read(srcdir: Path) -> Requirements | None:
     return Requirements(root, tuple(sources), frozenset(names))
 
 
-def _requirement_file(path: Path, names: set[str], seen: set[Path], inside: Path) -> bool:
+def _requirement_file(
+    path: Path, names: set[str], seen: set[Path], inside: Path, files: TreeFiles
+) -> bool:
     """Read a pip requirement file and the files it includes; False if it cannot be read.
 
     Only files in ``inside`` (the checkout): ``-r /dev/zero`` or a link out is not followed.
@@ -134,15 +142,14 @@ def _requirement_file(path: Path, names: set[str], seen: set[Path], inside: Path
         return True
     if not untrusted.inside(resolved, inside):
         return False
-    try:
-        text = untrusted.read_text(path)
-    except OSError:
+    text = files.read_unbounded(path).text
+    if text is None:
         return False
     seen.add(resolved)
     for line in _lines(text):
         include = INCLUDE_RE.match(line)
         if include:
-            _requirement_file(path.parent / include.group(1), names, seen, inside)
+            _requirement_file(path.parent / include.group(1), names, seen, inside, files)
         else:
             names.update(_names([line]))
     return True
@@ -189,10 +196,10 @@ def _is_docs_key(key: object) -> bool:
 
 
 def _tox(
-    root: Path, names: set[str], seen: set[Path], inside: Path
+    root: Path, names: set[str], seen: set[Path], inside: Path, files: TreeFiles
 ) -> Iterator[tuple[str, set[str]]]:
     """deps of ``[testenv]`` and of every docs environment, with the files they name."""
-    parser = _ini(root / "tox.ini")
+    parser = _ini(root / "tox.ini", files)
     if parser is None:
         return
     for section in parser.sections():
@@ -206,25 +213,29 @@ def _tox(
             include = INCLUDE_RE.match(line)
             if include:
                 target = include.group(1).replace("{toxinidir}", str(root))
-                _requirement_file(root / target, found, seen, inside)
+                _requirement_file(root / target, found, seen, inside, files)
             else:
                 found.update(_names([line]))
         if found:
             yield f"tox.ini [{section}]", found
 
 
-def _ini(path: Path) -> configparser.ConfigParser | None:
+def _ini(path: Path, files: TreeFiles) -> configparser.ConfigParser | None:
+    """An ini file as configparser reads it; None when unreadable or broken."""
+    text = files.read_unbounded(path).text
+    if text is None:
+        return None
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
-        parser.read_string(untrusted.read_text(path), str(path))
-    except (OSError, configparser.Error):
+        parser.read_string(text, str(path))
+    except configparser.Error:
         return None
     return parser
 
 
-def _setup_cfg(root: Path) -> Iterator[tuple[str, set[str]]]:
+def _setup_cfg(root: Path, files: TreeFiles) -> Iterator[tuple[str, set[str]]]:
     """``install_requires`` and the docs extras (setuptools' and pbr's spellings)."""
-    parser = _ini(root / "setup.cfg")
+    parser = _ini(root / "setup.cfg", files)
     if parser is None:
         return
     install = set(_names(parser.get("options", "install_requires", fallback="").splitlines()))
@@ -239,11 +250,14 @@ def _setup_cfg(root: Path) -> Iterator[tuple[str, set[str]]]:
                 yield f"setup.cfg [{section}] {key}", found
 
 
-def _pyproject(root: Path) -> Iterator[tuple[str, set[str]]]:
+def _pyproject(root: Path, files: TreeFiles) -> Iterator[tuple[str, set[str]]]:
     """Runtime dependencies, docs extras and docs dependency groups (PEP 621, 735, Poetry)."""
+    raw = files.read_unbounded(root / "pyproject.toml").data
+    if raw is None:
+        return
     try:
-        data = tomllib.loads(untrusted.read_bytes(root / "pyproject.toml").decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return
     project = _table(data.get("project"))
     runtime = set(_names(_strings(project.get("dependencies"))))
