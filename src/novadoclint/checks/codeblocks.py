@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from docutils import nodes
 
-from novadoclint import parse
+from novadoclint import location, parse
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.languages.code import check_code, language_family, lexer_known, lexer_near_miss
@@ -51,10 +51,9 @@ def _rel(doc: ParsedDoc, ctx: Context, source: str | None) -> str | None:
 
     An included file that is a document itself is linted (and reported) on its own.
     """
-    if not source or source.startswith("<"):
-        return doc.path
-    path = os.path.relpath(os.path.abspath(source), ctx.srcdir).replace(os.sep, "/")
-    return None if path != doc.path and is_document(ctx.sphinx, path) else path
+    return location.source_path(
+        source, ctx.srcdir, doc.path, elsewhere=lambda path: is_document(ctx.sphinx, path)
+    )
 
 
 def _indent(doc: ParsedDoc, path: str, line: int, count: int) -> int:

@@ -7,12 +7,12 @@ holds which source, and where in the ``.rst`` file a problem is.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from novadoclint import location
 from novadoclint.checks.syntax import UNKNOWN_DIRECTIVE_RE
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.facts import Directive
@@ -145,16 +145,14 @@ def diagram_extension_missing(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
 
 
 def _message_location(doc: ParsedDoc, ctx: Context, message: Message, name: str) -> Location:
-    """Where docutils put its message: its own file (maybe an included one), line, column."""
-    path = doc.path
-    if message.source and not message.source.startswith("<"):
-        path = os.path.relpath(os.path.abspath(message.source), ctx.srcdir).replace(os.sep, "/")
-    line = max(message.line or 1, 1)
-    column = 1
-    if path == doc.path and line <= len(doc.lines):
-        found = re.search(rf"\.\.\s+{re.escape(name)}\s*::", doc.lines[line - 1], re.IGNORECASE)
-        column = found.start() + 1 if found else 1
-    return Location(path, line, column)
+    """Where docutils put its message; in the page, at the directive's name on its line."""
+    where = location.message_location(message, ctx.srcdir, doc.path)
+    if where.path == doc.path and where.line <= len(doc.lines):
+        line = doc.lines[where.line - 1]
+        found = re.search(rf"\.\.\s+{re.escape(name)}\s*::", line, re.IGNORECASE)
+        if found:
+            return Location(where.path, where.line, found.start() + 1)
+    return where
 
 
 @rule("diagram-syntax", Severity.ERROR, Phase.FILE, tags={"diagrams"})
