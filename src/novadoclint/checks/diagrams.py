@@ -1,8 +1,10 @@
 """Rules for diagram directives: extension enabled and installed, source parses, nodes declared, files exist.
 
-The grammars live in :mod:`novadoclint.languages.diagrams`; the package requirements in
-:mod:`novadoclint.languages.requirements`. Here they meet the documents: which directive
-holds which source, and where in the ``.rst`` file a problem is.
+The grammars live in :mod:`novadoclint.languages.diagrams`, and a source a
+directive names is read by the run (:mod:`novadoclint.treefiles`). Here they
+meet the documents: which directive holds which source, and where in the
+``.rst`` file a problem is. Whether the docs build installs the extension's
+package is :mod:`.extensions`'s.
 """
 
 from __future__ import annotations
