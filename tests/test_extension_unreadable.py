@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from novadoclint.checks import syntax
+from novadoclint.checks import syntax, unreadable
 
 
 def test_near_miss_is_one_edit_of_a_known_name() -> None:
     known = frozenset({"code-block", "note", "ref", "deco", "table", "pep"})
-    assert syntax._near_miss("code-bock", known) == "code-block"  # deletion
-    assert syntax._near_miss("reff", known) == "ref"  # insertion
-    assert syntax._near_miss("ntoe", known) == "note"  # a swap of neighbours
-    assert syntax._near_miss("Notr", known) == "note"  # substitution, any case
+    assert syntax.near_miss("code-bock", known) == "code-block"  # deletion
+    assert syntax.near_miss("reff", known) == "ref"  # insertion
+    assert syntax.near_miss("ntoe", known) == "note"  # a swap of neighbours
+    assert syntax.near_miss("Notr", known) == "note"  # substitution, any case
     for other in ("tab", "issue", "pr", "pypi", "user", "autoprogram-cliff", "list-plugins"):
-        assert syntax._near_miss(other, known) is None, other
-    assert syntax._near_miss("pe", known) is None  # too short to tell
+        assert syntax.near_miss(other, known) is None, other
+    assert syntax.near_miss("pe", known) is None  # too short to tell
 
 
 def test_marked_up_skips_what_docutils_never_parses() -> None:
@@ -43,7 +43,7 @@ Back in the text with ``:literal:`x``` and :kbd:`C`.
 
 .. |sub| replace:: :subst:`x`
 """
-    found = list(syntax._marked_up(text, frozenset({"note", "replace"})))
+    found = list(unreadable._marked_up(text, frozenset({"note", "replace"})))
     assert found == [
         ("directive", "tab"),
         ("directive", "note"),
@@ -58,17 +58,17 @@ Back in the text with ``:literal:`x``` and :kbd:`C`.
 
 
 def test_stems() -> None:
-    assert syntax._shares_stem("issue", "sphinx_issues")
-    assert syntax._shares_stem("tab", "sphinx_inline_tabs")
-    assert syntax._shares_stem("autoprogram-cliff", "cliff.sphinxext")
-    assert syntax._shares_stem("pytest", "pygments_pytest")
-    assert not syntax._shares_stem("pr", "sphinx_issues")
-    assert not syntax._shares_stem("ext", "sphinx.ext.foo")  # sphinx, ext: no one's stem
+    assert unreadable._shares_stem("issue", "sphinx_issues")
+    assert unreadable._shares_stem("tab", "sphinx_inline_tabs")
+    assert unreadable._shares_stem("autoprogram-cliff", "cliff.sphinxext")
+    assert unreadable._shares_stem("pytest", "pygments_pytest")
+    assert not unreadable._shares_stem("pr", "sphinx_issues")
+    assert not unreadable._shares_stem("ext", "sphinx.ext.foo")  # sphinx, ext: no one's stem
 
 
 def test_conf_place() -> None:
     text = "import os\n\nextensions = [\n    'a.b',\n    \"é_ext\", 'x']\n"
-    assert syntax._conf_place(text, "a.b") == (4, 5)
-    assert syntax._conf_place(text, "x") == (5, 14)  # characters, not bytes
-    assert syntax._conf_place(text, "loaded.by.setup") == (3, 1)  # the extensions line
-    assert syntax._conf_place("extensions = [", "a") == (1, 1)
+    assert unreadable._conf_place(text, "a.b") == (4, 5)
+    assert unreadable._conf_place(text, "x") == (5, 14)  # characters, not bytes
+    assert unreadable._conf_place(text, "loaded.by.setup") == (3, 1)  # the extensions line
+    assert unreadable._conf_place("extensions = [", "a") == (1, 1)

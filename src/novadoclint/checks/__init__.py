@@ -31,12 +31,14 @@ from novadoclint.checks import (
     suppressions,
     syntax,
     toctree,
+    unreadable,
 )
 from novadoclint.registry import Rule
 
 MODULES = (
     internal,
     syntax,
+    unreadable,
     style,
     roles,
     hyperlinks,
