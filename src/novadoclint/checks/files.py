@@ -1,4 +1,8 @@
-"""Rules for files the documents name: includes, literal includes, images, downloads."""
+"""Rules for files the documents name: includes, literal includes, files outside the project.
+
+The walk for files that are not there (includes, images, downloads) is shared
+with image-missing, in checks/images.py with the other image rules.
+"""
 
 from __future__ import annotations
 
@@ -24,13 +28,13 @@ from novadoclint.resolve import (
 DOWNLOAD_ROLES = frozenset({"download", "std:download"})
 
 
-def _suggestions(index: FactsIndex, ctx: Context) -> Suggestions:
+def suggestions(index: FactsIndex, ctx: Context) -> Suggestions:
     """Every file that exists, or that the build will write (named, not globbed)."""
     written = (f for g in generated.of(index, ctx).generators for f in g.files if "*" not in f)
     return Suggestions((*index.files, *written))
 
 
-def _hint(index: FactsIndex, suggest: Suggestions, path: str) -> str:
+def file_hint(index: FactsIndex, suggest: Suggestions, path: str) -> str:
     extension = index.generators_disabled.get(path)
     if extension is not None:
         return f"; {extension} writes it at build time: enable it in conf.py"
@@ -78,12 +82,12 @@ def include_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     `rst-syntax` ("circular inclusion"), as docutils words it, once for each
     document that enters the cycle.
     """
-    suggest = _suggestions(index, ctx)
-    for miss in _file_misses(index, ctx):
+    suggest = suggestions(index, ctx)
+    for miss in file_misses(index, ctx):
         if miss.kind == "include" and miss.writer is None:
             yield Hit(
                 miss.at,
-                f"include file {miss.path!r} not found{_hint(index, suggest, miss.path)}",
+                f"include file {miss.path!r} not found{file_hint(index, suggest, miss.path)}",
                 cause=miss.docname,
             )
 
@@ -99,7 +103,7 @@ class FileMiss:
     writer: generated.Generator | None
 
 
-def _file_misses(index: FactsIndex, ctx: Context) -> Iterator[FileMiss]:
+def file_misses(index: FactsIndex, ctx: Context) -> Iterator[FileMiss]:
     """Includes, images and downloads whose file is not there, in document order.
 
     Paths are resolved as Sphinx does (relfn2path). ``writer`` is the
@@ -140,64 +144,6 @@ def _file_misses(index: FactsIndex, ctx: Context) -> Iterator[FileMiss]:
                 continue
             at = Location(ref.path, ref.line, ref.column)
             yield FileMiss(docname, at, "download", path, output.file(path))
-
-
-@rule("image-missing", Severity.ERROR, Phase.TREE, tags={"files"})
-def image_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
-    """An `image`, `figure` or `:download:` whose file does not exist.
-
-    ## Why is this bad?
-    Sphinx logs "image file not readable" or "download file not readable"
-    and the page shows a broken image or a dead link. Paths are resolved as
-    Sphinx does: `/x` from the source dir, anything else from the folder of the
-    document being read. `name.*` stands for any existing `name.<ext>` (Sphinx
-    picks the format each builder supports); it is reported when no file
-    matches. URLs are not checked here. Files the build writes before Sphinx
-    reads (see `include-missing`) are not missing.
-
-    ## Options
-    `generated-files`: globs (relative to the source dir) of files the build
-    writes before reading, never reported.
-
-    ## Example
-    ```rst
-    .. file: index.rst
-    .. image:: images/achitecture.png
-
-    Get the :download:`sample <samples/nova.conf>`.
-    .. file: images/architecture.png
-    not really a png
-    ```
-
-    ## Use instead
-    ```rst
-    .. file: index.rst
-    .. image:: images/architecture.png
-
-    Get the :download:`sample <samples/nova.conf>`.
-    .. file: images/architecture.png
-    not really a png
-    .. file: samples/nova.conf
-    [DEFAULT]
-    ```
-
-    ## Known problems
-    Language-specific images (`figure_language_filename`) are not looked for.
-    `name.*` with no file is reported although Sphinx's `dummy` builder stays
-    quiet; the HTML builder warns "a suitable image for html builder not found".
-    """
-    suggest = _suggestions(index, ctx)
-    for miss in _file_misses(index, ctx):
-        if miss.kind == "include" or miss.writer is not None:
-            continue
-        path = miss.path
-        if miss.kind == "download":
-            message = f"download file not readable: {path}{_hint(index, suggest, path)}"
-        elif path.endswith(".*"):
-            message = f"image file not readable: {path}; no file matches it"
-        else:
-            message = f"image file not readable: {path}{_hint(index, suggest, path)}"
-        yield Hit(miss.at, message, cause=miss.docname)
 
 
 @rule("include-outside-project", Severity.ERROR, Phase.TREE, tags={"files", "security"})
@@ -337,7 +283,7 @@ def generated_assumed(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
         uses.append((at, link.target, link.parent, writer))
     for docname, ref, writer in generated_doc_refs(index, ctx):
         uses.append((Location(ref.path, ref.line, ref.column), ref.target, docname, writer))
-    for miss in _file_misses(index, ctx):
+    for miss in file_misses(index, ctx):
         if miss.writer is not None:
             uses.append((miss.at, miss.path, miss.docname, miss.writer))
     by_writer: dict[generated.Generator, list[tuple[Location, str, str | None]]] = {}

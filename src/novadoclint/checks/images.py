@@ -1,4 +1,4 @@
-"""Rules for images: formats the HTML builder can show, alt text, image files nothing uses."""
+"""Rules for images: files missing, formats the HTML builder can show, alt text, image files nothing uses."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import posixpath
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from novadoclint.checks.files import file_hint, file_misses, suggestions
 from novadoclint.context import Context
 from novadoclint.facts import DocFacts
 from novadoclint.findings import Hit, Location, Severity
@@ -41,6 +42,64 @@ def _images(index: FactsIndex) -> Iterator[tuple[DocFacts, str, str, int, str]]:
         doc = index.docs[docname]
         for image in doc.images:
             yield doc, image.target, relfn2path(image.target, doc.path), image.line, image.path
+
+
+@rule("image-missing", Severity.ERROR, Phase.TREE, tags={"files"})
+def image_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
+    """An `image`, `figure` or `:download:` whose file does not exist.
+
+    ## Why is this bad?
+    Sphinx logs "image file not readable" or "download file not readable"
+    and the page shows a broken image or a dead link. Paths are resolved as
+    Sphinx does: `/x` from the source dir, anything else from the folder of the
+    document being read. `name.*` stands for any existing `name.<ext>` (Sphinx
+    picks the format each builder supports); it is reported when no file
+    matches. URLs are not checked here. Files the build writes before Sphinx
+    reads (see `include-missing`) are not missing.
+
+    ## Options
+    `generated-files`: globs (relative to the source dir) of files the build
+    writes before reading, never reported.
+
+    ## Example
+    ```rst
+    .. file: index.rst
+    .. image:: images/achitecture.png
+
+    Get the :download:`sample <samples/nova.conf>`.
+    .. file: images/architecture.png
+    not really a png
+    ```
+
+    ## Use instead
+    ```rst
+    .. file: index.rst
+    .. image:: images/architecture.png
+
+    Get the :download:`sample <samples/nova.conf>`.
+    .. file: images/architecture.png
+    not really a png
+    .. file: samples/nova.conf
+    [DEFAULT]
+    ```
+
+    ## Known problems
+    Language-specific images (`figure_language_filename`) are not looked for.
+    `name.*` with no file is reported although Sphinx's `dummy` builder stays
+    quiet; the HTML builder warns "a suitable image for html builder not found".
+    """
+    suggest = suggestions(index, ctx)
+    for miss in file_misses(index, ctx):
+        if miss.kind == "include" or miss.writer is not None:
+            continue
+        path = miss.path
+        if miss.kind == "download":
+            message = f"download file not readable: {path}{file_hint(index, suggest, path)}"
+        elif path.endswith(".*"):
+            message = f"image file not readable: {path}; no file matches it"
+        else:
+            message = f"image file not readable: {path}{file_hint(index, suggest, path)}"
+        yield Hit(miss.at, message, cause=miss.docname)
 
 
 @rule("image-format", Severity.ERROR, Phase.TREE, tags={"images"})
