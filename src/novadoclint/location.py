@@ -92,24 +92,25 @@ def source_path(
 
 def source_of(node: nodes.Node) -> str | None:
     """The file a node came from, or its nearest ancestor's (an included file for its text)."""
-    current: nodes.Node | None = node
-    while current is not None:
-        source = getattr(current, "source", None)
-        if source:
-            return str(source)
-        current = current.parent
-    return None
+    source = _nearest(node, "source")
+    return str(source) if source else None
 
 
 def line_of(node: nodes.Node) -> int:
     """A node's line, or its nearest ancestor's: docutils leaves many inline nodes without."""
+    line = _nearest(node, "line")
+    return line if isinstance(line, int) and line else 1
+
+
+def _nearest(node: nodes.Node, attribute: str) -> object:
+    """The first set (truthy) value of a node's attribute, up its ancestors; None if none is."""
     current: nodes.Node | None = node
     while current is not None:
-        line = getattr(current, "line", None)
-        if line:
-            return int(line)
+        value: object = getattr(current, attribute, None)
+        if value:
+            return value
         current = current.parent
-    return 1
+    return None
 
 
 def node_location(

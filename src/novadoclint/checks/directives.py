@@ -1,7 +1,7 @@
 """directive-* rules: directives written so that docutils reads a comment, a paragraph or a wrong argument.
 
-Each rule first tests the raw text with a cheap regex, and reads the prose
-(novadoclint.prose) only when the mistake can be there.
+docutils reads `.. note:` as a comment, `..note::` and `... note::` as a
+paragraph, and a line right under a directive as part of its argument.
 """
 
 from __future__ import annotations
@@ -86,10 +86,16 @@ def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         )
 
 
-def _paragraph_starts(doc: ParsedDoc, ctx: Context) -> Iterator[tuple[nodes.paragraph, str, str]]:
+def _lookalikes(
+    doc: ParsedDoc, ctx: Context, pattern: re.Pattern[str]
+) -> Iterator[tuple[nodes.paragraph, str, str]]:
+    """(paragraph, path, name): paragraphs whose first line is a known directive miswritten so."""
+    directive_names = known_directives(ctx.vocabulary)
     for node, path in view(doc, ctx).paragraphs:
         if node.rawsource.startswith(".."):
-            yield node, path, node.astext().split("\n", 1)[0]
+            match = pattern.match(node.astext().split("\n", 1)[0])
+            if match and match.group("name").lower() in directive_names:
+                yield node, path, match.group("name")
 
 
 @rule("directive-missing-space", Severity.WARNING, Phase.FILE, tags=TAGS)
@@ -115,16 +121,11 @@ def directive_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
        Back up the database first.
     ```
     """
-    directive_names = known_directives(ctx.vocabulary)
-    for node, path, first in _paragraph_starts(doc, ctx):
-        match = MISSING_SPACE_RE.match(first)
-        if match and match.group("name").lower() in directive_names:
-            name = match.group("name")
-            yield Hit(
-                locate(doc, path, line_of(node), f"..{name}"),
-                f"'..{name}::' is not a directive (no space after '..'); "
-                f"did you mean '.. {name}::'?",
-            )
+    for node, path, name in _lookalikes(doc, ctx, MISSING_SPACE_RE):
+        yield Hit(
+            locate(doc, path, line_of(node), f"..{name}"),
+            f"'..{name}::' is not a directive (no space after '..'); did you mean '.. {name}::'?",
+        )
 
 
 @rule("directive-three-dots", Severity.WARNING, Phase.FILE, tags=TAGS)
@@ -150,15 +151,11 @@ def directive_three_dots(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
        The option is now ignored.
     ```
     """
-    directive_names = known_directives(ctx.vocabulary)
-    for node, path, first in _paragraph_starts(doc, ctx):
-        match = THREE_DOTS_RE.match(first)
-        if match and match.group("name").lower() in directive_names:
-            name = match.group("name")
-            yield Hit(
-                locate(doc, path, line_of(node), "..."),
-                f"'... {name}::' is not a directive (three dots); did you mean '.. {name}::'?",
-            )
+    for node, path, name in _lookalikes(doc, ctx, THREE_DOTS_RE):
+        yield Hit(
+            locate(doc, path, line_of(node), "..."),
+            f"'... {name}::' is not a directive (three dots); did you mean '.. {name}::'?",
+        )
 
 
 @rule("directive-missing-blank-line", Severity.WARNING, Phase.FILE, tags=TAGS)

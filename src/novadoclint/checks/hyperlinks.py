@@ -1,7 +1,7 @@
 """hyperlink-* rules and embedded-target-not-url: links written so that nothing is clickable, or clicks to nowhere.
 
-Each rule first tests the raw text with a cheap regex, and reads the prose
-(novadoclint.prose) only when the mistake can be there.
+Without its backticks and trailing underscore a link is italic text, and a
+target with spaces is no URL: docutils makes a relative link of it.
 """
 
 from __future__ import annotations

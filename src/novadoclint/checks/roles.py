@@ -1,7 +1,7 @@
 """role-* rules: roles written so that docutils does not see them (no backticks, a colon missing...).
 
-Each rule first tests the raw text with a cheap regex, and reads the prose
-(novadoclint.prose) only when the mistake can be there.
+A role is markup only with both colons and single backticks around its
+text, after a space; anything else is printed as written. Sphinx says nothing.
 """
 
 from __future__ import annotations
