@@ -8,7 +8,6 @@ are pure functions of the link-check results the engine fetched once for the who
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from http import HTTPStatus
@@ -23,6 +22,7 @@ from novadoclint.links.options import excluded_documents, https_hosts
 from novadoclint.links.outcome import LinkResult, LinkStatus
 from novadoclint.links.plan import LinkResults, link_places
 from novadoclint.links.syntax import CUT_SHORT_RE, malformed, redact
+from novadoclint.location import file_path, line_of, source_of, source_path
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import did_you_mean
 
@@ -187,19 +187,14 @@ def link_target_unused(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             or target.referenced
             or getattr(target, "resolved", False)  # an alias, `.. _a: b_`
             or isinstance(target.parent, nodes.TextElement)  # embedded `text <URL>`_
-            or _relative_path(ctx, target.source) != doc.path
+            or not target.source  # in no file: the project's, not the page's
+            or source_path(target.source, ctx.srcdir, doc.path, prolog=None) != doc.path
             or any(_mentioned(doc.text, name) for name in target["names"])
         ):
             continue
         name = target["names"][0]
         at = _place(doc, ctx, target, target.rawsource, taken)
         yield Hit(at, f'hyperlink target "{name}" is not referenced; use it or remove it')
-
-
-def _relative_path(ctx: Context, source: str | None) -> str | None:
-    if not source or source.startswith("<"):
-        return None
-    return os.path.relpath(os.path.abspath(source), ctx.srcdir).replace(os.sep, "/")
 
 
 def _mentioned(text: str, name: str) -> bool:
@@ -213,11 +208,8 @@ def _place(
     doc: ParsedDoc, ctx: Context, node: nodes.Node, needle: str, taken: set[tuple[str, int, int]]
 ) -> Location:
     """Where an inline node's markup is: docutils gives it its paragraph's first line."""
-    source, line = node.source, node.line
-    for ancestor in _lineage(node):
-        source, line = source or ancestor.source, line or ancestor.line
-    path = _relative_path(ctx, source) or doc.path
-    start = line or 1
+    path = file_path(source_of(node), ctx.srcdir, doc.path)
+    start = line_of(node)
     if path != doc.path or not needle:
         return Location(path, start)
     first = needle.splitlines()[0]
