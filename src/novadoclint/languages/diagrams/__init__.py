@@ -96,9 +96,7 @@ def check_diagram_syntax(
     a parser knows nothing reliable.  Returns ``()`` when the source is valid
     or when :func:`parser_available` is False.
     """
-    _require_known(directive)
-    _check_name_use(directive, name)
-    if not parser_available(directive):
+    if not _checkable(directive, name):
         return ()
     if directive in dot.DIRECTIVES:
         return dot.check_syntax(directive, text, name)
@@ -122,15 +120,20 @@ def undeclared_nodes(
     packetdiag, mermaid and uml give ``()``.  ``name`` is as for
     :func:`check_diagram_syntax`.
     """
-    _require_known(directive)
-    _check_name_use(directive, name)
-    if not parser_available(directive):
+    if not _checkable(directive, name):
         return ()
     if directive in dot.DIRECTIVES:
         return dot.undeclared_nodes(directive, text, name)
     if directive in blockdiag.NODE_EDGE_DIRECTIVES:
         return blockdiag.undeclared_nodes(directive, text)
     return ()
+
+
+def _checkable(directive: str, name: str | None) -> bool:
+    """Whether a check can run: a caller's mix-up fails loudly, a missing parser is False."""
+    _require_known(directive)
+    _check_name_use(directive, name)
+    return parser_available(directive)
 
 
 def _require_known(directive: str) -> None:
