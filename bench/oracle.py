@@ -44,10 +44,11 @@ from pathlib import Path
 from novadoclint import vocabulary
 from novadoclint.checks import RULES_BY_ID
 from novadoclint.context import Context
-from novadoclint.engine import lint_project, run_phase1
+from novadoclint.engine import lint_project
 from novadoclint.facts import DocFacts
 from novadoclint.findings import Finding
 from novadoclint.index import FactsIndex
+from novadoclint.phase1 import run_phase1
 from novadoclint.project import load_project
 from novadoclint.settings import Settings, load
 from novadoclint.sphinxconf import read_conf

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from novadoclint import engine
+from novadoclint import phase1
 from novadoclint.cache import DiskCache
 from novadoclint.engine import lint
 from novadoclint.findings import Finding, Run
@@ -269,7 +269,7 @@ def test_file_edited_while_linting_is_not_cached_stale(
     files = {"page.rst": "Page\n====\n\n.. include:: part.inc\n", "part.inc": "See :doc:`old`.\n"}
     write_tree(tmp_path / "tree", files, toctree=["page"])
     monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(tmp_path / "cache"))
-    real = engine.phase1_file
+    real = phase1.phase1_file
 
     def edit_after_parsing(ctx: Any, rule_ids: Any, item: tuple[str, str]) -> Any:
         result = real(ctx, rule_ids, item)
@@ -279,10 +279,10 @@ def test_file_edited_while_linting_is_not_cached_stale(
             (tmp_path / "tree" / edited).write_text(text, encoding="utf-8")
         return result
 
-    monkeypatch.setattr(engine, "phase1_file", edit_after_parsing)
+    monkeypatch.setattr(phase1, "phase1_file", edit_after_parsing)
     first = [f.message for f in by_rule(run(tmp_path / "tree", cache=True), "doc-ref-missing")]
     assert "unknown document: 'old'" in first
-    monkeypatch.setattr(engine, "phase1_file", real)
+    monkeypatch.setattr(phase1, "phase1_file", real)
     second = [f.message for f in by_rule(run(tmp_path / "tree", cache=True), "doc-ref-missing")]
     assert "unknown document: 'new'" in second
     assert "unknown document: 'old'" not in second
@@ -294,13 +294,13 @@ def test_internal_errors_are_not_cached(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(tmp_path / "cache"))
     first = rendered(run(tmp_path / "tree", cache=True))
     parsed: list[str] = []
-    real = engine.phase1_file
+    real = phase1.phase1_file
 
     def spy(ctx: Any, rule_ids: Any, item: tuple[str, str]) -> Any:
         parsed.append(item[1])
         return real(ctx, rule_ids, item)
 
-    monkeypatch.setattr(engine, "phase1_file", spy)
+    monkeypatch.setattr(phase1, "phase1_file", spy)
     assert rendered(run(tmp_path / "tree", cache=True)) == first
     assert parsed == ["deep.rst"]
 
@@ -490,13 +490,13 @@ def test_damaged_cache_entries_are_misses(
     run(tree, cache=True)
     assert corrupt_entries(cache, damage) == 14  # index, bystander, 12 pages
     parsed: list[str] = []
-    real = engine.phase1_file
+    real = phase1.phase1_file
 
     def spy(ctx: Any, rule_ids: Any, item: tuple[str, str]) -> Any:
         parsed.append(item[1])
         return real(ctx, rule_ids, item)
 
-    monkeypatch.setattr(engine, "phase1_file", spy)
+    monkeypatch.setattr(phase1, "phase1_file", spy)
     assert rendered(run(tree, cache=True)) == cold
     assert len(parsed) == 14  # every damaged entry was a miss, and was parsed again
     parsed.clear()
@@ -517,13 +517,13 @@ def test_cache_from_another_version_is_not_read(
 
     monkeypatch.setattr(factscache, "FACTS_VERSION", factscache.FACTS_VERSION + 1000)
     parsed: list[str] = []
-    real = engine.phase1_file
+    real = phase1.phase1_file
 
     def spy(ctx: Any, rule_ids: Any, item: tuple[str, str]) -> Any:
         parsed.append(item[1])
         return real(ctx, rule_ids, item)
 
-    monkeypatch.setattr(engine, "phase1_file", spy)
+    monkeypatch.setattr(phase1, "phase1_file", spy)
     assert rendered(run(tree, cache=True)) == cold
     assert len(parsed) == 14
     assert len([p for p in cache.iterdir() if p.is_dir()]) == 2  # side by side, untouched

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint import engine
+from novadoclint import phase1
 from novadoclint.engine import lint
 
 TREE = {
@@ -29,13 +29,13 @@ def tree(tmp_path: Path) -> Path:
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Records which documents phase 1 actually parses."""
     seen: list[str] = []
-    real = engine.phase1_file
+    real = phase1.phase1_file
 
     def spy(ctx, rule_ids, item):  # type: ignore[no-untyped-def]
         seen.append(item[1])
         return real(ctx, rule_ids, item)
 
-    monkeypatch.setattr(engine, "phase1_file", spy)
+    monkeypatch.setattr(phase1, "phase1_file", spy)
     return seen
 
 

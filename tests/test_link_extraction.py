@@ -6,7 +6,7 @@ from pathlib import Path
 
 from novadoclint import vocabulary
 from novadoclint.context import Context
-from novadoclint.engine import run_phase1
+from novadoclint.phase1 import run_phase1
 from novadoclint.project import load_project
 from novadoclint.settings import Settings
 

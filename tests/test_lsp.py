@@ -434,7 +434,7 @@ def test_a_finding_in_a_file_outside_the_source_dir_has_its_plain_uri(tmp_path: 
 
 
 CRASHING_SERVER = """
-from novadoclint.lsp import workspace
+from novadoclint import phase2
 from novadoclint.registry import Phase, Rule
 from novadoclint.checks import ALL_RULES
 
@@ -444,7 +444,7 @@ def crash(index, ctx):
     return []
 
 base = next(r for r in ALL_RULES if r.phase is Phase.TREE)
-workspace.ALL_RULES = (*ALL_RULES, Rule("crash-test", base.severity, Phase.TREE, crash, base.doc))
+phase2.ALL_RULES = (*ALL_RULES, Rule("crash-test", base.severity, Phase.TREE, crash, base.doc))
 from novadoclint.lsp.server import main
 main()
 """

@@ -8,6 +8,7 @@ import pytest
 
 pytest.importorskip("lsprotocol")
 
+from novadoclint import phase2
 from novadoclint.findings import Finding, Hit, Severity
 from novadoclint.lsp import navigation, workspace
 from novadoclint.lsp.diagnostics import from_units, span, split_lines, to_range, units
@@ -109,7 +110,7 @@ def test_a_crashing_rule_is_a_finding_and_the_tree_goes_on(
     crash = Rule(
         "crash-test", Severity.ERROR, Phase.TREE, _crash, RuleDoc.parse(_crash.__doc__ or "")
     )
-    monkeypatch.setattr(workspace, "ALL_RULES", (*workspace.ALL_RULES, crash))
+    monkeypatch.setattr(phase2, "ALL_RULES", (*phase2.ALL_RULES, crash))
     tree = workspace.Tree(src.resolve(), True)
     tree.load()
     rules = {f.rule for found in tree.findings.values() for f in found}

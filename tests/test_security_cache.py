@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from novadoclint import cache as cache_module
-from novadoclint import engine
+from novadoclint import phase1
 from novadoclint.cache import DiskCache
 from novadoclint.engine import lint
 
@@ -365,13 +365,13 @@ def test_poisoned_facts_cache_runs_nothing_and_changes_nothing(
     for entry, payload in zip(entries, evil_payloads(marker), strict=False):
         poison(entry, payload)
     parsed: list[str] = []
-    real = engine.phase1_file
+    real = phase1.phase1_file
 
     def spy(ctx, rule_ids, item):  # type: ignore[no-untyped-def]
         parsed.append(item[1])
         return real(ctx, rule_ids, item)
 
-    monkeypatch.setattr(engine, "phase1_file", spy)
+    monkeypatch.setattr(phase1, "phase1_file", spy)
     assert findings(tree) == cold
     assert not marker.exists()
     assert sorted(parsed) == ["a.rst", "b.rst", "index.rst"]  # uncached, then stored again

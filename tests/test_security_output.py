@@ -21,7 +21,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from novadoclint import cli, engine
+from novadoclint import cli, engine, workers
 from novadoclint.cli import main
 from novadoclint.findings import Finding, Run, Severity, printable
 from novadoclint.report import FORMATS
@@ -223,7 +223,7 @@ def test_pool_never_larger_than_cores_or_files(
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     limit = min(cores or 1, 31)
     sizes: list[int] = []
-    real = engine.ProcessPoolExecutor
+    real = workers.ProcessPoolExecutor
 
     def spy(max_workers: int, **kwargs: object) -> object:
         sizes.append(max_workers)
@@ -231,7 +231,7 @@ def test_pool_never_larger_than_cores_or_files(
             raise OSError("too many workers")
         return real(max_workers=max_workers, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(engine, "ProcessPoolExecutor", spy)
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", spy)
     pages = {f"p{i}.rst": f"P{i}\n{'=' * (len(str(i)) + 1)}\n" for i in range(30)}
     tree = make_tree(tmp_path, {"index.rst": "Index\n=====\n", **pages})
     run = engine.lint([tree], overrides={"jobs": 100000, "cache": False})

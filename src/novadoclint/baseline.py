@@ -4,7 +4,8 @@ An entry matches a finding by path, rule and message, never by line, so edits
 elsewhere in a file do not break it. Entries count: a baseline holding one
 ``doc-ref-missing`` for a page absorbs one such finding, not every future one.
 Paths are stored relative to the baseline file's folder, so the file works
-from any working directory. The file is read and written here; which findings
+from any working directory. The file is read and rendered here (the command
+line writes it, whole or not at all, as it writes every report); which findings
 it takes out of a run is decided in :mod:`novadoclint.decide`.
 """
 
@@ -28,17 +29,15 @@ def key(finding: Finding, base: Path) -> Key:
     return (path, finding.rule, finding.message)
 
 
-def write(run: Run, path: Path) -> None:
-    """Record the run's findings in path (whole or not at all); raises OSError."""
-    from novadoclint.report import write_file  # the formatters import decide, which imports us
-
+def render(run: Run, path: Path) -> str:
+    """The baseline file at path that records the run's findings (the caller writes it)."""
     base = path.resolve().parent
     entries = [
         {"path": p, "rule": r, "message": m}
         for p, r, m in sorted(key(f, base) for f in run.findings)
     ]
     data = {"version": BASELINE_VERSION, "tool": "novadoclint", "findings": entries}
-    write_file(path, json.dumps(data, indent=2) + "\n")
+    return json.dumps(data, indent=2) + "\n"
 
 
 def read(path: Path) -> Counter[Key]:

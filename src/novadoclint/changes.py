@@ -1,7 +1,11 @@
-"""Which files a change touched, from git: for --changed-since and the pre-commit hook.
+"""Which files a change touched, from git, and which findings it answers for.
 
-Deleted and renamed files count: a page that is gone is exactly what makes
-findings appear in files nobody touched.
+For --changed-since, --changed-lines and the pre-commit hook. Deleted and
+renamed files count: a page that is gone is exactly what makes findings
+appear in files nobody touched. A change answers for the findings in the files
+it touched (on the lines it touched, with --changed-lines), at the places that
+include a changed file, and for any finding a lint of the tree as it was
+before the change does not have (:func:`reported`).
 
 The revision and the file names come from the pull request under review, so:
 names are listed NUL-separated (``-z``; without it git C-quotes names with
@@ -15,9 +19,25 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from novadoclint import parse
+from novadoclint.checks import ALL_RULES
+from novadoclint.context import Context
+from novadoclint.decide import finalise
+from novadoclint.facts import Phase1Result, RuleHit
+from novadoclint.findings import Finding
+from novadoclint.index import FactsIndex
+from novadoclint.phase1 import file_rule_ids, phase1_bytes
+from novadoclint.phase2 import tree_hits
+from novadoclint.project import is_document
+from novadoclint.resolve import strip_suffix
+from novadoclint.scope import within
 from novadoclint.settings import ConfigError
+from novadoclint.sphinxconf import SphinxConf
+
+Lines = Mapping[str, frozenset[int] | None]  # path -> the lines a change touched (None: all)
 
 
 def _git(args: list[str], cwd: Path) -> bytes:
@@ -189,3 +209,121 @@ def _unquote(name: bytes) -> bytes | None:
             out += following
             i += 2
     return bytes(out)
+
+
+# -- the findings a change answers for ------------------------------------------------
+
+
+def old_documents(
+    rev: str, changed: Sequence[Path], srcdir: Path, files: set[str], conf: SphinxConf
+) -> dict[str, bytes | None] | None:
+    """The changed documents of a tree (in ``files``) as they were at rev (None: not there)."""
+    here = {os.path.relpath(p, srcdir).replace(os.sep, "/") for p in changed} & files
+    return {
+        rel: old_content(rev, srcdir / rel)
+        for rel in sorted(here)
+        if is_document(conf, rel) and not (srcdir / rel).is_dir()
+    } or None
+
+
+def tree_lines(
+    touched: Mapping[Path, frozenset[int] | None], srcdir: Path, files: set[str] | None
+) -> dict[str, frozenset[int] | None]:
+    """The touched lines of a tree's files (of ``files`` only, unless None), relative paths."""
+    lines = {os.path.relpath(p, srcdir).replace(os.sep, "/"): at for p, at in touched.items()}
+    if files is not None:
+        lines = {rel: at for rel, at in lines.items() if within(rel, files)}
+    return lines
+
+
+def reported(
+    findings: list[Finding],
+    ctx: Context,
+    results: Sequence[Phase1Result],
+    index: FactsIndex,
+    only_paths: frozenset[str] | None,
+    before: dict[str, bytes | None] | None,
+    lines: Lines | None,
+) -> list[Finding]:
+    """The findings the change answers for (all of them without a scope or lines).
+
+    With ``before`` (the changed documents' old bytes), also every finding the
+    tree as it was does not have; without, the findings another document's
+    change caused (``cause``).
+    """
+    sites = _include_sites(results, only_paths)
+    if only_paths is not None and before is not None:
+        known = _findings_before(ctx, results, before, index.files)
+        return [
+            f
+            for f in findings
+            if in_scope(f, only_paths, lines, sites) or (f.path, f.rule, f.message) not in known
+        ]
+    if only_paths is not None:
+        docpaths = {d.docname: d.path for d in index.docs.values()}
+        return [
+            f
+            for f in findings
+            if in_scope(f, only_paths, lines, sites)
+            or (
+                lines is None
+                and f.cause is not None
+                and within(docpaths.get(f.cause, ""), only_paths)
+            )
+        ]
+    if lines is not None:
+        return [f for f in findings if in_scope(f, None, lines)]
+    return findings
+
+
+def in_scope(
+    finding: Finding,
+    only_paths: frozenset[str] | None,
+    lines: Lines | None,
+    sites: frozenset[tuple[str, int]] = frozenset(),
+) -> bool:
+    """In the files reported on; with --changed-lines, on a line the change touched."""
+    if (finding.path, finding.line) in sites:
+        return True
+    if lines is None:
+        return only_paths is None or within(finding.path, only_paths)
+    if finding.path not in lines:
+        return False
+    touched = lines[finding.path]
+    return touched is None or finding.line in touched
+
+
+def _include_sites(
+    results: Sequence[Phase1Result], only_paths: frozenset[str] | None
+) -> frozenset[tuple[str, int]]:
+    """Where documents include a file in the scope: a changed (or deleted) included file
+    changes the findings there (include-missing), in a document the change did not touch."""
+    if only_paths is None:
+        return frozenset()
+    return frozenset(
+        (inc.path, inc.line)
+        for r in results
+        for inc in r.facts.includes
+        if within(inc.resolved, only_paths)
+    )
+
+
+def _findings_before(
+    ctx: Context,
+    results: Sequence[Phase1Result],
+    before: dict[str, bytes | None],
+    files: frozenset[str],
+) -> set[tuple[str, str, str]]:
+    """The findings of the tree as it was: unchanged documents, changed ones' old bytes."""
+    old = {r.facts.path: r for r in results if r.facts.path not in before}
+    with parse.namespace(ctx.vocabulary):
+        for path, raw in before.items():
+            if raw is not None:
+                docname = strip_suffix(path, ctx.sphinx.source_suffixes)
+                old[path] = phase1_bytes(ctx, file_rule_ids(), docname, path, raw)
+    index = FactsIndex(
+        ctx.srcdir, ctx.sphinx, {r.facts.docname: r.facts for r in old.values()}, files
+    )
+    hits: list[RuleHit] = [h for r in old.values() for h in r.hits]
+    hits.extend(tree_hits(index, ctx))
+    return {(f.path, f.rule, f.message) for f in finalise(hits, index, ctx.settings, ALL_RULES)}

@@ -22,13 +22,14 @@ from typing import Any
 
 from novadoclint import __version__, baseline, decide, explain
 from novadoclint.checks import ALL_RULES
-from novadoclint.engine import Terminated, lint
+from novadoclint.engine import lint
 from novadoclint.findings import Severity, printable
 from novadoclint.project import ProjectError
 from novadoclint.registry import Phase
 from novadoclint.report import FORMATS, write_file
 from novadoclint.settings import ConfigError, Settings, from_cli, line_of_key, names
 from novadoclint.untrusted import excerpt
+from novadoclint.workers import Terminated
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INTERNAL = decide.EXIT_OK, decide.EXIT_FINDINGS, decide.EXIT_INTERNAL
 EXIT_USAGE = 2
@@ -319,7 +320,8 @@ def _main(args: argparse.Namespace) -> int:
         return EXIT_INTERNAL
     if args.write_baseline:
         try:
-            baseline.write(run, Path(args.write_baseline))
+            target = Path(args.write_baseline)
+            write_file(target, baseline.render(run, target))
         except OSError as exc:
             raise OutputError(
                 f"cannot write the baseline to {args.write_baseline}: {_reason(exc)}"

@@ -2,7 +2,9 @@
 
 Every output path goes through here: the engine stamps and filters findings
 with :func:`finalise` (selection, suppression comments, per-path ignores,
-``exclude``, severity overrides), the command line applies a baseline with
+``exclude``, severity overrides) and, for a folder it cannot read, reports the
+folder (:func:`unreadable_hits`) instead of the documents it seems to lack
+(:func:`past_unreadable`); the command line applies a baseline with
 :func:`apply_baseline`, and the exit code (:func:`exit_code`) and every
 format that shows pass or fail (JUnit) ask :func:`fails`, which reads the
 fail level the run carries (``fail-on`` from the config file or ``--fail-on``).
@@ -13,22 +15,25 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from novadoclint import baseline
-from novadoclint.facts import DocFacts, Suppression
+from novadoclint.facts import DocFacts, RuleHit, Suppression
 from novadoclint.findings import Finding, Hit, Location, Run, Severity
 from novadoclint.index import FactsIndex
+from novadoclint.project import Project, excluded
 from novadoclint.registry import Rule, matches
+from novadoclint.scope import within
 from novadoclint.settings import ConfigError, Settings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INTERNAL = 0, 1, 3
 ALWAYS = frozenset({"internal-error", "file-unreadable"})  # reported whatever is selected
 PATTERN_CHARS = "*?["
-
-RuleHit = tuple[str, Hit]
+MISSING_DOCUMENT_RULES = frozenset({"toctree-entry-missing", "doc-ref-missing"})
+QUOTED_RE = re.compile(r"'([^']*)'")
 
 
 def is_selected(rule: Rule, settings: Settings) -> bool:
@@ -69,6 +74,41 @@ def finalise(
             Finding(at.path, at.line, at.column, rule_id, hit.message, severity, hit.cause)
         )
     return sorted(findings)
+
+
+def unreadable_hits(project: Project) -> list[RuleHit]:
+    """A folder of the tree that cannot be listed: its files are unknown, so say so."""
+    return [
+        (
+            "file-unreadable",
+            Hit(
+                Location(folder, 1),
+                f"cannot read folder {folder}: {reason}; the documents in it are not checked",
+            ),
+        )
+        for folder, reason in project.unreadable
+        if not excluded(project.conf, folder)
+    ]
+
+
+def past_unreadable(findings: list[Finding], project: Project) -> list[Finding]:
+    """Without the findings that only say a document in an unreadable folder is missing."""
+    folders = [folder for folder, _ in project.unreadable]
+    if not folders:
+        return findings
+
+    def hidden(finding: Finding) -> bool:
+        if finding.rule not in MISSING_DOCUMENT_RULES:
+            return False
+        quoted = QUOTED_RE.findall(finding.message)
+        base = os.path.dirname(finding.path)
+        names = {
+            os.path.normpath(os.path.join(base, q.lstrip("/")) if not q.startswith("/") else q[1:])
+            for q in quoted[:1]
+        } | {q.lstrip("/") for q in quoted[:1]}
+        return any(within(name.replace(os.sep, "/"), folders) for name in names)
+
+    return [f for f in findings if not hidden(f)]
 
 
 def suppressions(docs: Iterable[DocFacts]) -> dict[str, list[Suppression]]:

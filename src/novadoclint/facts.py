@@ -5,11 +5,15 @@ cheap to cache and to send back from a worker process. Every located fact
 carries the path of the file its markup sits in (an included file, not the
 including document, when it came through ``.. include::``) and the index of
 its enclosing section in ``DocFacts.sections`` (-1 before the first section).
+:class:`Phase1Result`, what a worker sends back and the cache keeps, adds the
+file rules' hits (:class:`~novadoclint.findings.Hit`, just as plain) to the facts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from novadoclint.findings import Hit
 
 FACTS_VERSION = 4  # bump on any change below (Sphinx's ENV_VERSION habit)
 
@@ -176,3 +180,14 @@ def empty_facts(docname: str, path: str) -> DocFacts:
     "not in any toctree" warning that follows only from the facts being empty.
     """
     return DocFacts(docname, path, None, True, (), (), (), (), (), (), (), (), (), (), (), ())
+
+
+RuleHit = tuple[str, Hit]  # a rule's id and what it found, before decide.finalise stamps it
+
+
+@dataclass(frozen=True)
+class Phase1Result:
+    """One document's phase 1: its facts and its file rules' hits (what the cache keeps)."""
+
+    facts: DocFacts
+    hits: tuple[RuleHit, ...]

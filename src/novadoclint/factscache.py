@@ -23,16 +23,13 @@ import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from novadoclint import __version__, facts, untrusted
 from novadoclint.cache import DiskCache
 from novadoclint.context import Context
-from novadoclint.facts import FACTS_VERSION, DocFacts
+from novadoclint.facts import FACTS_VERSION, DocFacts, Phase1Result
 from novadoclint.findings import Hit, Location
-
-if TYPE_CHECKING:
-    from novadoclint.engine import Phase1Result
 
 PACKAGE = Path(__file__).resolve().parent
 OUTSIDE = "outside the project"  # a dependency's digest when it leads out: never read
@@ -69,8 +66,6 @@ def fingerprint(ctx: Context, rule_ids: Iterable[str]) -> str:
 
 def record_types() -> tuple[type, ...]:
     """The classes a phase-1 entry is made of: the only globals its reader resolves."""
-    from novadoclint.engine import Phase1Result  # engine imports this module
-
     fact_types = tuple(
         value
         for value in vars(facts).values()
@@ -78,13 +73,11 @@ def record_types() -> tuple[type, ...]:
         and dataclasses.is_dataclass(value)
         and value.__module__ == facts.__name__
     )
-    return (Phase1Result, Hit, Location, *fact_types)
+    return (Hit, Location, *fact_types)  # Phase1Result is one of the fact types
 
 
 def _well_formed(entry: object, path: str) -> bool:
     """Whether a decoded entry has the shape store() writes, for the document at *path*."""
-    from novadoclint.engine import Phase1Result
-
     if type(entry) is not tuple or len(entry) != 2:
         return False
     dependencies, result = entry

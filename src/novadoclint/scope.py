@@ -212,4 +212,9 @@ def confirmed(scope: TreeScope, docs: Iterable[DocFacts]) -> set[str]:
     return scope.included & read
 
 
-__all__ = ["ProjectError", "TreeScope", "confirmed", "plan"]
+def within(path: str, scopes: Iterable[str]) -> bool:
+    """A path is one of the given files, or inside one of the given folders."""
+    return any(path == s or path.startswith(s.rstrip("/") + "/") or s == "." for s in scopes)
+
+
+__all__ = ["ProjectError", "TreeScope", "confirmed", "plan", "within"]

@@ -3,8 +3,9 @@
 A tree keeps every document's phase-1 result, so that an edit re-parses one
 document and re-runs only the cross-document rules over the index (the engine's
 ``lint_project`` does both phases for the whole tree; the pieces it is made of
-are public and reused here: ``run_phase1_cached``, ``phase1_bytes``, ``FactsIndex``,
-the tree rules through ``run_guarded``, and ``decide.finalise``).
+are public and reused here: :mod:`~novadoclint.phase1`'s ``run_phase1_cached``
+and ``phase1_bytes``, ``FactsIndex``, :mod:`~novadoclint.phase2`'s ``tree_hits``,
+and ``decide.finalise``).
 
 The editor's unsaved text (the overlay) replaces a document's bytes on disk
 while it is open. Network rules never run here.
@@ -18,25 +19,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from novadoclint import parse, vocabulary
+from novadoclint import parse
 from novadoclint.checks import ALL_RULES
 from novadoclint.context import Context
-from novadoclint.decide import finalise, is_selected
-from novadoclint.engine import (
-    Phase1Result,
-    RuleHit,
+from novadoclint.decide import finalise
+from novadoclint.facts import Directive, DocFacts, Phase1Result, RuleHit
+from novadoclint.findings import Finding
+from novadoclint.index import FactsIndex
+from novadoclint.phase1 import (
     file_rule_ids,
     phase1_bytes,
     phase1_file,
-    run_guarded,
+    project_context,
     run_phase1_cached,
 )
-from novadoclint.facts import Directive, DocFacts
-from novadoclint.findings import Finding
-from novadoclint.index import FactsIndex
-from novadoclint.policy import load_policy
+from novadoclint.phase2 import tree_hits
 from novadoclint.project import Project, find_srcdir, load_project
-from novadoclint.registry import Phase
 from novadoclint.settings import Settings, load
 
 log = logging.getLogger(__name__)
@@ -137,7 +135,7 @@ class Tree:
             self.findings = {}
             return
         self.error = None
-        self.ctx = self._context(self.project, self.settings)
+        self.ctx = project_context(self.project, self.settings)
         items = sorted(self.project.docs.items())
         jobs = self.settings.jobs or os.cpu_count() or 1
         for result in run_phase1_cached(self.ctx, items, jobs):
@@ -145,20 +143,6 @@ class Tree:
         for path in list(self.overlay):
             self._parse(path)
         self._phase2()
-
-    @staticmethod
-    def _context(project: Project, settings: Settings) -> Context:
-        confdir = project.srcdir if project.conf.path else None
-        vocab = vocabulary.build(
-            project.conf,
-            confdir,
-            extra_directives=settings.extra_directives,
-            extra_roles=settings.extra_roles,
-            python=settings.python,
-            python_root=settings.python_root,
-        )
-        policy = load_policy(settings.profile)
-        return Context(str(project.srcdir), settings, project.conf, vocab, policy)
 
     def relist(self) -> None:
         """Walk the folder again (a file was created or deleted); keep unchanged results."""
@@ -234,9 +218,7 @@ class Tree:
         if self.built is not None and self.built[0] == key:
             vars(self.index)[BUILD_OUTPUT] = self.built[1]
         hits: list[RuleHit] = [h for r in self.results.values() for h in r.hits]
-        for rule in ALL_RULES:
-            if rule.phase is Phase.TREE and is_selected(rule, self.settings):
-                hits.extend(run_guarded(rule, "conf.py", self.index, self.ctx))
+        hits.extend(tree_hits(self.index, self.ctx))
         output = vars(self.index).get(BUILD_OUTPUT)
         self.built = (key, output) if output is not None else None
         grouped: dict[str, list[Finding]] = {}

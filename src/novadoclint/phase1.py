@@ -1,0 +1,179 @@
+"""Phase 1: each document on its own, read, parsed, collected into facts, file rules run.
+
+One document at a time, so the work spreads over processes (:mod:`novadoclint.workers`)
+and a document whose bytes did not change comes from the facts cache
+(:mod:`novadoclint.factscache`) instead. Whatever goes wrong with one file (it
+cannot be read, it takes too long, the parser crashes) becomes a finding about
+that file, and the run goes on (:mod:`novadoclint.guard`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
+from novadoclint import markdown, parse, untrusted, vocabulary
+from novadoclint.checks import ALL_RULES
+from novadoclint.collect import collect, extlink_patterns
+from novadoclint.context import Context, ParsedDoc
+from novadoclint.facts import DocFacts, Phase1Result, RuleHit, empty_facts
+from novadoclint.factscache import FactsCache
+from novadoclint.findings import Hit, Location
+from novadoclint.guard import BudgetExceeded, run_guarded, time_budget
+from novadoclint.policy import load_policy
+from novadoclint.project import Project
+from novadoclint.registry import Phase
+from novadoclint.settings import Settings
+from novadoclint.workers import pool_size, run_pool
+
+log = logging.getLogger(__name__)
+
+SERIAL_BELOW = 8  # files: a pool costs more than it saves
+VERTICAL_SPACE_RE = re.compile("[\v\f]")
+
+
+def project_context(project: Project, settings: Settings) -> Context:
+    """What every rule of one tree reads: its settings, conf.py, vocabulary and policy."""
+    confdir = project.srcdir if project.conf.path else None
+    vocab = vocabulary.build(
+        project.conf,
+        confdir,
+        extra_directives=settings.extra_directives,
+        extra_roles=settings.extra_roles,
+        python=settings.python,
+        python_root=settings.python_root,
+    )
+    policy = load_policy(settings.profile)
+    return Context(str(project.srcdir), settings, project.conf, vocab, policy)
+
+
+def file_rule_ids() -> tuple[str, ...]:
+    """The ids of the file rules: how they travel to workers (see :func:`phase1_file`)."""
+    return tuple(r.id for r in ALL_RULES if r.phase is Phase.FILE)
+
+
+def run_phase1_cached(
+    ctx: Context, items: Sequence[tuple[str, str]], jobs: int
+) -> list[Phase1Result]:
+    """Phase 1 through the facts cache: only documents whose bytes changed are parsed."""
+    if not ctx.settings.cache:
+        return run_phase1(ctx, items, jobs)
+    cache = FactsCache(ctx, file_rule_ids())
+    found = {item: cache.lookup(item[1]) for item in items}
+    misses = [item for item, result in found.items() if result is None]
+    for item, result in zip(misses, run_phase1(ctx, misses, jobs), strict=True):
+        cache.store(item[1], result)
+        found[item] = result
+    return [r for r in found.values() if r is not None]
+
+
+def run_phase1(ctx: Context, items: Sequence[tuple[str, str]], jobs: int) -> list[Phase1Result]:
+    """Phase 1 over every document: in a process pool, or inline for small runs."""
+    work = partial(phase1_file, ctx, file_rule_ids())
+    workers = pool_size(jobs, len(items))
+    if workers > 1 and len(items) >= SERIAL_BELOW:
+        try:
+            return run_pool(work, items, workers, ctx.vocabulary)
+        except OSError as exc:  # flake8's serial fallback
+            log.warning("cannot start worker processes (%s); running serially", exc)
+    with parse.namespace(ctx.vocabulary):
+        return [work(item) for item in items]
+
+
+def phase1_file(ctx: Context, rule_ids: tuple[str, ...], item: tuple[str, str]) -> Phase1Result:
+    """Read, parse, collect and run the file rules on one document.
+
+    Rules travel to workers by id: a Rule holds its function, which pickles by name.
+    """
+    docname, path = item
+    try:
+        raw = untrusted.read_bytes(Path(ctx.srcdir, path), untrusted.MAX_DOCUMENT_BYTES)
+    except OSError as exc:  # also untrusted.Refused: a FIFO, a device, a huge file
+        hit = Hit(Location(path, 1), f"cannot read {path}: {exc.strerror or exc}")
+        return Phase1Result(empty_facts(docname, path), (("file-unreadable", hit),))
+    budget = ctx.settings.time_budget
+    try:
+        with time_budget(budget):
+            return phase1_bytes(ctx, rule_ids, docname, path, raw)
+    except BudgetExceeded:
+        message = f"{path} took longer than the {budget:g} s per-file time budget; not checked"
+        hit = Hit(Location(path, 1), message)
+        return Phase1Result(empty_facts(docname, path), (("internal-error", hit),))
+
+
+def phase1_bytes(
+    ctx: Context, rule_ids: tuple[str, ...], docname: str, path: str, raw: bytes
+) -> Phase1Result:
+    """Parse, collect and run the file rules on one document's bytes."""
+    rules = [r for r in ALL_RULES if r.id in rule_ids]
+    absolute = os.path.join(ctx.srcdir, path)
+    decode_error = None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        decode_error = (exc.start, line, exc.reason)
+        text = raw.decode("utf-8", "replace")
+    conf = ctx.sphinx
+    if markdown.is_markdown(conf, path):
+        return phase1_markdown(ctx, docname, path, text)
+    try:
+        parsed = parse.parse(
+            text,
+            absolute,
+            ctx.srcdir,
+            language=conf.get("language") or "en",
+            prolog=_text_setting(conf.get("rst_prolog")),
+            epilog=_text_setting(conf.get("rst_epilog")),
+        )
+        lines = source_lines(text)
+        extlinks = extlink_patterns(conf)
+        facts = collect(parsed, docname, path, ctx.srcdir, lines, extlinks=extlinks)
+    except Exception as exc:
+        log.debug("parsing %s failed", path, exc_info=True)
+        hit = Hit(Location(path, 1), f"parsing {path} crashed: {type(exc).__name__}: {exc}")
+        return Phase1Result(empty_facts(docname, path), (("internal-error", hit),))
+    doc = ParsedDoc(
+        docname, path, raw, text, lines, parsed.doctree, parsed.messages, facts, decode_error
+    )
+    hits: list[RuleHit] = []
+    for rule in rules:
+        hits.extend(run_guarded(rule, path, doc, ctx))
+    return Phase1Result(facts, tuple(hits))
+
+
+def phase1_markdown(ctx: Context, docname: str, path: str, text: str) -> Phase1Result:
+    """A document MyST reads: its facts only (see :mod:`novadoclint.markdown`).
+
+    No file rule runs: they read reStructuredText. ``{eval-rst}`` blocks are
+    parsed as the rST they are, for their facts.
+    """
+    conf = ctx.sphinx
+    absolute = os.path.join(ctx.srcdir, path)
+    extlinks = extlink_patterns(conf)
+
+    def rst(block: str) -> DocFacts:
+        parsed = parse.parse(block, absolute, ctx.srcdir, language=conf.get("language") or "en")
+        lines = source_lines(block)
+        return collect(parsed, docname, path, ctx.srcdir, lines, extlinks=extlinks)
+
+    try:
+        facts = markdown.markdown_facts(text, docname, path, ctx.srcdir, rst=rst)
+    except Exception as exc:
+        log.debug("reading %s failed", path, exc_info=True)
+        hit = Hit(Location(path, 1), f"reading {path} crashed: {type(exc).__name__}: {exc}")
+        return Phase1Result(empty_facts(docname, path), (("internal-error", hit),))
+    return Phase1Result(facts, ())
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines as docutils numbers them (string2lines: \\v and \\f are spaces)."""
+    return VERTICAL_SPACE_RE.sub(" ", text).splitlines()
+
+
+def _text_setting(value: object) -> str:
+    return value if isinstance(value, str) else ""
