@@ -414,16 +414,12 @@ def _module_writers(
 
 
 class _Writes:
-    """Evaluates, as far as literals and conf.py's values tell, the paths a module writes."""
+    """Finds the calls of a module that write files, and where, as far as _Values tells."""
 
     def __init__(self, index: FactsIndex, tree: ast.Module, path: str, confdir: str | None):
         self.index, self.tree, self.confdir = index, tree, confdir
-        self.here = _Loc(_relpath(os.path.dirname(path), index.srcdir))
-        self.defaults = _config_defaults(tree)
-        self.module_scope = _assignments(tree.body)
-        self.memo: dict[tuple[int, str], _Value] = {}
-        self.scopes: dict[int, dict[str, list[ast.expr]]] = {}  # kept: memo keys are ids
-        self.steps = 0
+        self.values = _Values(index, tree, path)
+        self.scopes: dict[int, dict[str, list[ast.expr]]] = {}  # kept: _Values' memo keys are ids
         self.apidoc_imported = any(
             isinstance(n, ast.ImportFrom) and n.module in ("sphinx.ext.apidoc", "sphinx.apidoc")
             for n in ast.walk(tree)
@@ -450,7 +446,7 @@ class _Writes:
             if target is None:
                 continue
             scope = self._scope(node)
-            value = self.eval(target, scope, 0)
+            value = self.values.eval(target, scope, 0)
             if isinstance(value, str) and self.confdir is not None:
                 # conf.py's own statements run with the working directory at conf.py's
                 # folder; its functions, wherever sphinx-build runs (usually there too)
@@ -466,7 +462,7 @@ class _Writes:
         """The ``-o`` folder of sphinx-apidoc run from Python: ``apidoc.main([...])`` or
         ``subprocess.call(['sphinx-apidoc', ...])``."""
         func = call.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        name = _called(func)
         if not call.args or not isinstance(call.args[0], (ast.List, ast.Tuple)):
             return None
         words = call.args[0].elts
@@ -491,13 +487,7 @@ class _Writes:
     def _written(self, call: ast.Call) -> ast.expr | None:
         """The path argument of a call that writes a file, else None."""
         func = call.func
-        name = (
-            func.id
-            if isinstance(func, ast.Name)
-            else func.attr
-            if isinstance(func, ast.Attribute)
-            else ""
-        )
+        name = _called(func)
         if name in _OPEN and call.args:
             mode = call.args[1] if len(call.args) > 1 else _keyword(call, "mode")
             if isinstance(func, ast.Attribute) and not _module_call(func):
@@ -522,6 +512,23 @@ class _Writes:
                 return self.scopes[id(current)]
             current = self.parents.get(id(current))
         return None
+
+
+class _Values:
+    """Evaluates an expression of a module as far as literals and conf.py's values tell.
+
+    Apart from :class:`_Writes` (which calls write, and where they run) because
+    this is the part with the bounds: every evaluation counts its steps, and a
+    variable is evaluated once per scope, whatever the module's code does.
+    """
+
+    def __init__(self, index: FactsIndex, tree: ast.Module, path: str):
+        self.index = index
+        self.here = _Loc(_relpath(os.path.dirname(path), index.srcdir))
+        self.defaults = _config_defaults(tree)
+        self.module_scope = _assignments(tree.body)
+        self.memo: dict[tuple[int, str], _Value] = {}
+        self.steps = 0
 
     def eval(
         self, node: ast.expr, scope: Mapping[str, list[ast.expr]] | None, depth: int
@@ -624,13 +631,7 @@ class _Writes:
         self, node: ast.Call, scope: Mapping[str, list[ast.expr]] | None, depth: int
     ) -> _Value:
         func = node.func
-        name = (
-            func.id
-            if isinstance(func, ast.Name)
-            else func.attr
-            if isinstance(func, ast.Attribute)
-            else ""
-        )
+        name = _called(func)
         args = [self.eval(a, scope, depth + 1) for a in node.args]
         if name in _JOIN and isinstance(func, ast.Attribute) and _module_call(func) and args:
             value = args[0]
@@ -688,6 +689,13 @@ class _Writes:
             return None
         value = conf.get(name, self.defaults.get(name))
         return value if isinstance(value, str) else None
+
+
+def _called(func: ast.expr) -> str:
+    """The name a call calls: ``f`` of ``f()`` and of ``x.f()``, '' for anything else."""
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else ""
 
 
 def _dotted(node: ast.expr) -> str:
