@@ -26,7 +26,7 @@ from novadoclint.parse import directive_record
 from novadoclint.project import is_document
 from novadoclint.vocabulary import Vocabulary
 
-TAGS = {"markup"}
+TAGS = frozenset({"markup"})  # the tag of every rule reading the prose
 # Subtrees holding no prose: literals, comments, raw data, docutils' own error reports.
 NOT_PROSE = (
     nodes.FixedTextElement,
@@ -75,6 +75,7 @@ def view(doc: ParsedDoc, ctx: Context) -> MarkupView:
 
 
 def _walk(doc: ParsedDoc, ctx: Context) -> MarkupView:
+    """One pass over the doctree; prolog text and included documents are left out."""
     paths: dict[str | None, str | None] = {}
     elsewhere = partial(is_document, ctx.sphinx)
 
@@ -184,6 +185,7 @@ def locate(doc: ParsedDoc, path: str, line: int, needle: str, before: str = "") 
 
 
 def span_location(doc: ParsedDoc, span: Span, offset: int, needle: str) -> Location:
+    """Where the needle at ``offset`` of a span is: the text before it tells repeats apart."""
     start = span.text.rfind("\n", 0, offset) + 1
     line = span.line + span.text.count("\n", 0, offset)
     return locate(doc, span.path, line, needle, span.text[start:offset])
@@ -197,14 +199,17 @@ def known_roles(vocabulary: Vocabulary) -> frozenset[str]:
 
 @cache
 def known_directives(vocabulary: Vocabulary) -> frozenset[str]:
+    """Directive names this project can use: docutils' and the vocabulary's (lowercase)."""
     return frozenset({*en.directives, *(n.lower() for n, _, _ in vocabulary.directives)})
 
 
 def texts(doc: ParsedDoc, ctx: Context) -> tuple[Span, ...]:
+    """The prose's Text nodes: where markup docutils did not see stays as text."""
     return view(doc, ctx).texts
 
 
 def elements(doc: ParsedDoc, ctx: Context) -> tuple[Span, ...]:
+    """The prose's inline elements (roles, literals, references) as written."""
     return view(doc, ctx).elements
 
 
@@ -233,6 +238,7 @@ def link_in_backticks(span: Span) -> re.Match[str] | None:
 
 
 def _has_block_text(node: nodes.Node) -> bool:
+    """A directive whose argument lines the blank-line rule reads (kept in its rawsource)."""
     if isinstance(node, directive_record):
         return node["name"] in ONE_WORD_ARGUMENT
     return isinstance(node, nodes.image) and node.rawsource.lstrip().startswith("..")
