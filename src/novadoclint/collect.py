@@ -31,12 +31,12 @@ from novadoclint.facts import (
     TocEntry,
     TocTree,
 )
+from novadoclint.links.syntax import SCHEME_RE
 from novadoclint.location import file_path, line_of, source_of
 from novadoclint.parse import Parsed, directive_record, include_record, outside_record, xref
 from novadoclint.sphinxconf import SphinxConf
 
 EMBEDDED_RE = re.compile(r"^`(?P<text>.*?)\s*<(?P<target>[^<>]+)>`__?$", re.DOTALL)
-URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 # Meant as an absolute URL, but docutils takes it for a relative one: a lost or mistyped
 # colon after the scheme, a lost scheme, stray text before it ("<http://x"), or no scheme
 # at all before "www.".
@@ -215,7 +215,7 @@ def _record_xref(node: xref, walk: _Walk, section: int) -> None:
     line, column = walk.locate(path, line, _span(node), f"{role}:{target}", node.rawsource)
     in_list = any(isinstance(a, nodes.list_item) for a in _ancestors(node))
     walk.refs.append(Ref(role, target, node["title"], path, line, column, section, in_list))
-    if role in walk.extlinks or (role == "download" and URL_RE.match(target)):
+    if role in walk.extlinks or (role == "download" and SCHEME_RE.match(target)):
         url = expand_extlink(walk.extlinks[role], target) if role in walk.extlinks else target
         kind = "download" if role == "download" else "extlink"
         place = walk.locate(path, line, _span(node), url, node.rawsource)
@@ -224,7 +224,7 @@ def _record_xref(node: xref, walk: _Walk, section: int) -> None:
 
 def _is_link(uri: str) -> bool:
     """An external URL, or text meant as one that docutils took for a relative URI."""
-    if URL_RE.match(uri):
+    if SCHEME_RE.match(uri):
         return not uri.startswith("mailto:")
     return BOTCHED_URL_RE.match(uri) is not None
 
@@ -262,7 +262,7 @@ def _record_reference(node: nodes.reference, walk: _Walk) -> None:
 def _record_embedded(node: nodes.reference, walk: _Walk) -> None:
     """`text <target>`_ with no URL scheme: docutils links to it relative to the page."""
     match = EMBEDDED_RE.match(node.rawsource)
-    if match is None or URL_RE.match(node["refuri"]):
+    if match is None or SCHEME_RE.match(node["refuri"]):
         return
     path, target = walk.rel(source_of(node)), match.group("target")
     line, column = walk.locate(path, line_of(node), _span(node), node["refuri"], node.rawsource)
@@ -382,7 +382,7 @@ def _record_image(node: nodes.image, walk: _Walk) -> None:
     directive = "figure" if isinstance(parent, nodes.figure) else "image"
     source = source_of(node)
     path, line = walk.rel(source), line_of(node)
-    if URL_RE.match(uri):
+    if SCHEME_RE.match(uri):
         if not _generated(source):
             span = node.rawsource.count("\n") + 1
             walk.links.append(Link(uri, path, *walk.locate(path, line, span, uri, uri), "image"))

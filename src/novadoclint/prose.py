@@ -18,9 +18,9 @@ from functools import cache, partial
 from docutils import nodes
 from docutils.parsers.rst.languages import en
 
-from novadoclint.collect import URL_RE
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Location
+from novadoclint.links.syntax import SCHEME_RE
 from novadoclint.location import line_of, source_of, source_path
 from novadoclint.parse import directive_record
 from novadoclint.project import is_document
@@ -234,7 +234,7 @@ def link_in_backticks(span: Span) -> re.Match[str] | None:
     if match is None:
         return None
     target = match.group("target")
-    return match if URL_RE.match(target) or target.endswith("_") else None
+    return match if SCHEME_RE.match(target) or target.endswith("_") else None
 
 
 def _has_block_text(node: nodes.Node) -> bool:

@@ -320,6 +320,22 @@ def _fullmatch(pattern: saferegex.SafePattern, text: str) -> bool:
 FUZZY_POOL = 2000  # above this, fuzzy matching every candidate is quadratic in practice
 
 
+def one_edit(a: str, b: str) -> bool:
+    """a and b differ by one insertion, deletion, substitution or swap of neighbours."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    if len(a) == len(b):
+        swapped = (
+            a[start + 2 :] == b[start + 2 :] and a[start : start + 2] == b[start : start + 2][::-1]
+        )
+        return a[start + 1 :] == b[start + 1 :] or swapped
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[start + 1 :] == shorter[start:]
+
+
 def did_you_mean(wanted: str, candidates: Iterable[str]) -> str:
     """'; did you mean 'x'?' for the closest candidate, or ''.
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from novadoclint.collect import URL_RE, normalise_label
+from novadoclint.collect import normalise_label
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
+from novadoclint.links.syntax import SCHEME_RE
 from novadoclint.prose import (
     TAGS,
     elements,
@@ -143,7 +144,7 @@ def embedded_target_not_url(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     for docname in sorted(index.docs):
         for link in index.docs[docname].embedded_targets:
             target = " ".join(link.target.split())
-            if " " not in target or URL_RE.match(target) or target.endswith("_"):
+            if " " not in target or SCHEME_RE.match(target) or target.endswith("_"):
                 continue
             hint = _section_hint(docname, link.text, target, titles, labels_by_section, index)
             yield Hit(

@@ -13,6 +13,7 @@ from novadoclint.location import message_location
 from novadoclint.parse import Message
 from novadoclint.prose import known_directives, known_roles
 from novadoclint.registry import Phase, rule
+from novadoclint.resolve import one_edit
 from novadoclint.vocabulary import providers_of_directive, providers_of_role
 
 UNKNOWN_DIRECTIVE_RE = re.compile(r'^Unknown directive type "([^"]+)"')
@@ -43,25 +44,9 @@ def near_miss(name: str, known: Iterable[str]) -> str | None:
     if len(name) < 3:
         return None
     close = sorted(
-        k for k in known if abs(len(k) - len(name)) <= 1 and len(k) >= 3 and _one_edit(name, k)
+        k for k in known if abs(len(k) - len(name)) <= 1 and len(k) >= 3 and one_edit(name, k)
     )
     return close[0] if close else None
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """a and b differ by one insertion, deletion, substitution or swap of neighbours."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
-        start += 1
-    if len(a) == len(b):
-        swapped = (
-            a[start + 2 :] == b[start + 2 :] and a[start : start + 2] == b[start : start + 2][::-1]
-        )
-        return a[start + 1 :] == b[start + 1 :] or swapped
-    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
-    return longer[start + 1 :] == shorter[start:]
 
 
 def _unknown_hint(name: str, near: str | None, providers: tuple[object, ...], ctx: Context) -> str:

@@ -12,6 +12,8 @@ import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from novadoclint.resolve import one_edit
+
 # Lexer aliases (lowercase) mapped to the checker family that handles them.
 # ``default``/``guess``/``python2``/``ipython``/``console``/``zsh`` are left out
 # on purpose: Sphinx's ``default`` silently falls back to no highlighting, and
@@ -91,25 +93,9 @@ def lexer_near_miss(name: str) -> str | None:
     if aliases is None or key in aliases or key in _SPHINX_LEXERS:
         return None
     for candidate in difflib.get_close_matches(key, [*aliases, *_SPHINX_LEXERS], n=5, cutoff=0.8):
-        if min(len(key), len(candidate)) >= 3 and _one_edit(key, candidate):
+        if min(len(key), len(candidate)) >= 3 and one_edit(key, candidate):
             return candidate
     return None
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """a and b differ by one insertion, deletion, substitution or swap of neighbours."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
-        start += 1
-    if len(a) == len(b):
-        swapped = (
-            a[start + 2 :] == b[start + 2 :] and a[start : start + 2] == b[start : start + 2][::-1]
-        )
-        return a[start + 1 :] == b[start + 1 :] or swapped
-    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
-    return longer[start + 1 :] == shorter[start:]
 
 
 @functools.cache
