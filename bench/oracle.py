@@ -42,7 +42,7 @@ from functools import partial
 from pathlib import Path
 
 from novadoclint import vocabulary
-from novadoclint.checks import RULES_BY_ID
+from novadoclint.checks import ALL_RULES, RULES_BY_ID
 from novadoclint.context import Context
 from novadoclint.engine import lint_project
 from novadoclint.facts import DocFacts
@@ -50,6 +50,7 @@ from novadoclint.findings import Finding
 from novadoclint.index import FactsIndex
 from novadoclint.phase1 import run_phase1
 from novadoclint.project import load_project
+from novadoclint.registry import rule_names
 from novadoclint.settings import Settings, load
 from novadoclint.sphinxconf import read_conf
 from novadoclint.vocabulary import Kind
@@ -454,7 +455,9 @@ def _subject(cls: str, raw: str, src: Path, cwd: Path) -> str:
 
 
 def our_settings(src: Path) -> Settings:
-    return replace(load(src), select=tuple(OUR_CLASSES), extend_select=(), ignore=(), jobs=1)
+    return replace(
+        load(src, rules=ALL_RULES), select=tuple(OUR_CLASSES), extend_select=(), ignore=(), jobs=1
+    )
 
 
 def our_items(src: Path) -> tuple[list[Item], float]:
@@ -532,7 +535,7 @@ def build_index(src: Path) -> FactsIndex:
     project = load_project(src, True)
     settings = our_settings(src)
     vocab = vocabulary.build(project.conf, src)
-    ctx = Context(str(src), settings, project.conf, vocab)
+    ctx = Context(str(src), settings, project.conf, vocab, rule_names=rule_names(ALL_RULES))
     results = run_phase1(ctx, sorted(project.docs.items()), 1)
     facts = {r.facts.docname: r.facts for r in results}
     return FactsIndex(str(src), project.conf, facts, project.files)
@@ -762,7 +765,13 @@ def rule_times(src: Path, rounds: int = 5) -> None:
     """Each compared rule's run time on a fresh index (its derived views included)."""
     index = build_index(src)
     settings = our_settings(src)
-    ctx = Context(str(src), settings, index.conf, vocabulary.build(index.conf, src))
+    ctx = Context(
+        str(src),
+        settings,
+        index.conf,
+        vocabulary.build(index.conf, src),
+        rule_names=rule_names(ALL_RULES),
+    )
     rules = [*OUR_CLASSES, "unreachable-document"]
     best: dict[str, float] = {}
     for _ in range(rounds):

@@ -9,6 +9,7 @@ from typing import Any
 
 from linkserver import lint_served
 
+from novadoclint.checks import ALL_RULES
 from novadoclint.engine import lint_project
 from novadoclint.findings import Finding
 from novadoclint.project import load_project
@@ -32,14 +33,14 @@ def case_rule(case: Path) -> str | None:
 
 def lint_case(case: Path, **overrides: Any) -> list[Finding]:
     """Lint a case folder with only its rule selected (plus what case.toml adds)."""
-    settings = load(case)
+    settings = load(case, rules=ALL_RULES)
     case_toml = case / "case.toml"
     rule = case_rule(case)
     if rule is not None:
         settings = replace(settings, select=(rule,))
     if case_toml.is_file():
         with case_toml.open("rb") as f:
-            settings = from_table(tomllib.load(f), case_toml, settings)
+            settings = from_table(tomllib.load(f), case_toml, settings, ALL_RULES)
     settings = replace(settings, jobs=1, **overrides)
     if (case / "server.toml").is_file():  # a network rule's case, served on 127.0.0.1
         return lint_served(case, settings)

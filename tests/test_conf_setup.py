@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from novadoclint import factscache, vocabulary
+from novadoclint.checks import ALL_RULES
 from novadoclint.context import Context
+from novadoclint.registry import rule_names
 from novadoclint.settings import Settings
 from novadoclint.sphinxconf import read_conf
 from novadoclint.vocabulary import Kind, Vocabulary
@@ -169,6 +171,6 @@ def test_cache_fingerprint_covers_setup_registrations(tmp_path: Path) -> None:
         conf = read_conf(folder / "conf.py")
         vocab = vocabulary.build(conf, folder)
         # same folder for both: only the vocabulary differs
-        ctx = Context(str(first), Settings(), conf, vocab)
+        ctx = Context(str(first), Settings(), conf, vocab, rule_names=rule_names(ALL_RULES))
         prints.append(factscache.fingerprint(ctx, ["unknown-role"]))
     assert prints[0] != prints[1]

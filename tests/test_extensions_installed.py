@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from novadoclint import cli, vocabulary
+from novadoclint.checks import ALL_RULES
 from novadoclint.settings import ConfigError, Settings, from_table, load
 from novadoclint.sphinxconf import read_conf
 from novadoclint.vocabulary import Environment, Kind, Vocabulary, site_packages
@@ -309,16 +310,16 @@ def test_config_key_is_relative_and_must_stay_inside(tmp_path: Path) -> None:
     (repo / ".git").mkdir(parents=True)
     config = repo / ".novadoclint.toml"
     config.write_text('python = ".tox/docs/bin/python"\n', encoding="utf-8")
-    settings = load(repo, config=config)
+    settings = load(repo, rules=ALL_RULES, config=config)
     assert settings.python == str(repo / ".tox" / "docs" / "bin" / "python")
     assert settings.python_root == str(repo)
     config.write_text('jobs = 1\npython = "../elsewhere/bin/python"\n', encoding="utf-8")
     with pytest.raises(ConfigError) as info:
-        load(repo, config=config)
+        load(repo, rules=ALL_RULES, config=config)
     assert info.value.line == 2
     assert "'python' must name a file inside the repository" in str(info.value)
     with pytest.raises(ConfigError, match="non-empty string"):
-        from_table({"python": 3}, config, Settings())
+        from_table({"python": 3}, config, Settings(), ALL_RULES)
 
 
 def test_config_python_may_be_a_link_out(tmp_path: Path) -> None:
@@ -330,7 +331,7 @@ def test_config_python_may_be_a_link_out(tmp_path: Path) -> None:
     (repo / "env" / "bin" / "python").symlink_to(sys.executable)
     config = repo / ".novadoclint.toml"
     config.write_text('python = "env/bin/python"\n', encoding="utf-8")
-    assert load(repo, config=config).python == str(repo / "env" / "bin" / "python")
+    assert load(repo, rules=ALL_RULES, config=config).python == str(repo / "env" / "bin" / "python")
 
 
 def test_command_line_option(tmp_path: Path) -> None:

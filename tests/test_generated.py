@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from novadoclint import generated
+from novadoclint.checks import ALL_RULES
 from novadoclint.engine import lint_project
 from novadoclint.findings import Finding
 from novadoclint.project import load_project
@@ -38,7 +39,9 @@ def lint(root: Path, *rules: str) -> tuple[list[Finding], generated.BuildOutput]
         seen.append(output)
         return output
 
-    settings = replace(load(root), select=rules or ("generated-assumed",), jobs=1, cache=False)
+    settings = replace(
+        load(root, rules=ALL_RULES), select=rules or ("generated-assumed",), jobs=1, cache=False
+    )
     generated.build = spy
     try:
         findings, _ = lint_project(load_project(root, True), settings)

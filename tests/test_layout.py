@@ -34,13 +34,6 @@ ASSEMBLERS = {
     "novadoclint.lsp": "the language server lints like the engine",
     "novadoclint.__main__": "the command's entry point (the CLI)",
 }
-# Lazy imports of the rule registry from a module the rules import themselves: each
-# a cycle through a function call, kept until the rules are handed to it instead.
-# The test fails when one goes, so that it is struck from here too.
-REGISTRY_LOOKUPS = {
-    ("novadoclint.settings", RULES): "config files' selectors checked against the rules",
-    ("novadoclint.checks.suppressions", RULES): "a disable= comment's names checked",
-}
 
 
 def module_name(path: Path) -> str:
@@ -133,23 +126,14 @@ def _under(name: str, *prefixes: str) -> bool:
 
 
 def test_no_import_cycles() -> None:
-    edges = {
-        name: frozenset(t for t in targets if (name, t) not in REGISTRY_LOOKUPS)
-        for name, targets in graph().items()
-    }
-    assert _cycles(edges) == []
-
-
-def test_registry_lookups_are_still_there() -> None:
-    """Each allowed lazy lookup still exists: one that went is struck from the list."""
-    assert {(a, b) for a, b in REGISTRY_LOOKUPS if b in graph().get(a, ())} == set(REGISTRY_LOOKUPS)
+    assert _cycles(graph()) == []
 
 
 def test_cycle_finder_finds_a_cycle() -> None:
     # near miss of the test above: a two-module loop and a lazy lookup are seen
     loop = {"a": frozenset({"b"}), "b": frozenset({"a"}), "c": frozenset({"a"})}
     assert _cycles(loop) == [["a", "b"]]
-    assert ("novadoclint.settings", RULES) in {
+    assert ("novadoclint.settings", "novadoclint.data") in {  # imported in _profile()
         (name, target) for name, targets in graph().items() for target in targets
     }
 
@@ -157,12 +141,7 @@ def test_cycle_finder_finds_a_cycle() -> None:
 def test_core_never_imports_the_rules() -> None:
     core = [name for name in graph() if not _under(name, RULES, *ASSEMBLERS)]
     assert "novadoclint.index" in core and "novadoclint.decide" in core
-    offenders = {
-        name: sorted(
-            t for t in graph()[name] if _under(t, RULES) and (name, t) not in REGISTRY_LOOKUPS
-        )
-        for name in core
-    }
+    offenders = {name: sorted(t for t in graph()[name] if _under(t, RULES)) for name in core}
     assert {name: found for name, found in offenders.items() if found} == {}
 
 

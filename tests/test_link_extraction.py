@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from novadoclint import vocabulary
+from novadoclint.checks import ALL_RULES
 from novadoclint.context import Context
 from novadoclint.phase1 import run_phase1
 from novadoclint.project import load_project
+from novadoclint.registry import rule_names
 from novadoclint.settings import Settings
 
 CONF = """\
@@ -57,7 +59,7 @@ def facts_links(tmp_path: Path) -> list[tuple[str, int, int, str, str]]:
     (tmp_path / "links.txt").write_text(LINKS_TXT, encoding="utf-8")
     project = load_project(tmp_path, True)
     vocab = vocabulary.build(project.conf, project.srcdir)
-    ctx = Context(str(tmp_path), Settings(), project.conf, vocab)
+    ctx = Context(str(tmp_path), Settings(), project.conf, vocab, rule_names=rule_names(ALL_RULES))
     (result,) = run_phase1(ctx, sorted(project.docs.items()), 1)
     return [(x.path, x.line, x.column, x.kind, x.url) for x in result.facts.links]
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from novadoclint.checks import ALL_RULES
 from novadoclint.links.options import options
 from novadoclint.links.syntax import malformed
 from novadoclint.settings import ConfigError, Settings, from_table
@@ -83,7 +84,7 @@ def conf(**values: object) -> SphinxConf:
 def settings(tmp_path: Path, table: dict[str, object]) -> Settings:
     path = tmp_path / ".novadoclint.toml"
     path.write_text("", encoding="utf-8")
-    return from_table({"linkcheck": table}, path, Settings())
+    return from_table({"linkcheck": table}, path, Settings(), ALL_RULES)
 
 
 def test_sphinx_settings_are_read(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from novadoclint.checks import ALL_RULES
 from novadoclint.cli import main
 from novadoclint.engine import lint_project
 from novadoclint.policy import Policy, load_policy
@@ -118,10 +119,10 @@ def test_bad_policy_files_name_file_and_line(
 def test_config_profile_path_is_relative_to_the_config_file(tmp_path: Path) -> None:
     write(tmp_path, GOOD, "my-policy.toml")
     config = write(tmp_path, 'profile = "my-policy.toml"\n', ".novadoclint.toml")
-    settings = from_table({"profile": "my-policy.toml"}, config, Settings())
+    settings = from_table({"profile": "my-policy.toml"}, config, Settings(), ALL_RULES)
     assert settings.profile == str(tmp_path / "my-policy.toml")
-    assert load(tmp_path).profile == str(tmp_path / "my-policy.toml")
-    assert from_table({"profile": "nova"}, config, Settings()).profile == "nova"
+    assert load(tmp_path, rules=ALL_RULES).profile == str(tmp_path / "my-policy.toml")
+    assert from_table({"profile": "nova"}, config, Settings(), ALL_RULES).profile == "nova"
 
 
 def test_cli_bad_policy_exits_2_with_file_and_line(

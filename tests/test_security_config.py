@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from novadoclint.checks import redirects
+from novadoclint.checks import ALL_RULES, redirects
 from novadoclint.engine import lint_project
 from novadoclint.project import load_project
 from novadoclint.settings import ConfigError, Settings, load
@@ -117,7 +117,7 @@ def test_config_paths_leaving_the_repository_are_config_errors(
     (repo / "link-out").symlink_to(tmp_path)
     config = write(repo, {"pyproject.toml": f'[tool.novadoclint]\n{key} = "{value}"\n'})
     with pytest.raises(ConfigError) as caught:
-        load(repo, config=config / "pyproject.toml")
+        load(repo, rules=ALL_RULES, config=config / "pyproject.toml")
     assert caught.value.path == str(repo / "pyproject.toml") and caught.value.line == 2
     assert f"{key!r} must name a file inside the repository" in caught.value.message
 
@@ -132,7 +132,7 @@ def test_paths_inside_the_git_checkout_are_fine_even_above_the_config(tmp_path: 
             "tests/redirects.txt": "/p/latest/old.html 301 /p/latest/other.html\n",
         },
     )
-    settings = load(srcdir)
+    settings = load(srcdir, rules=ALL_RULES)
     assert settings.redirect_tests == str(tmp_path / "tests" / "redirects.txt")
     result = run(srcdir, "--format", "json", "--select", "redirect-test-mismatch")
     found = findings(result)
@@ -193,14 +193,14 @@ def test_lines_that_do_not_parse_are_quoted_short_and_printable(tmp_path: Path) 
 
 def test_jobs_from_a_config_never_exceed_the_cpu_count(tmp_path: Path) -> None:
     write(tmp_path, {".novadoclint.toml": "jobs = 100000\n"})
-    assert 1 <= load(tmp_path).jobs <= (os.cpu_count() or 1)
+    assert 1 <= load(tmp_path, rules=ALL_RULES).jobs <= (os.cpu_count() or 1)
 
 
 @pytest.mark.parametrize("value", ["0", "-3", '"4"', "true", "2.5"])
 def test_jobs_must_be_a_positive_integer(tmp_path: Path, value: str) -> None:
     write(tmp_path, {".novadoclint.toml": f"ignore = []\njobs = {value}\n"})
     with pytest.raises(ConfigError) as caught:
-        load(tmp_path)
+        load(tmp_path, rules=ALL_RULES)
     assert caught.value.path == str(tmp_path / ".novadoclint.toml") and caught.value.line == 2
     assert "'jobs'" in caught.value.message
 
@@ -324,7 +324,7 @@ def test_linkcheck_patterns_are_checked_as_saferegex_runs_them(
 ) -> None:
     write(tmp_path, {".novadoclint.toml": f"[linkcheck]\nignore = ['{pattern}']\n"})
     with pytest.raises(ConfigError) as caught:
-        load(tmp_path)
+        load(tmp_path, rules=ALL_RULES)
     assert "linkcheck.ignore: bad regular expression" in caught.value.message
     assert reason in caught.value.message and len(caught.value.message) < 200
 
@@ -332,11 +332,11 @@ def test_linkcheck_patterns_are_checked_as_saferegex_runs_them(
 def test_bad_doc8_and_unknown_keys_are_config_errors_not_tracebacks(tmp_path: Path) -> None:
     write(tmp_path, {"tox.ini": "[doc8]\nmax-line-length = 9e99\n"})
     with pytest.raises(ConfigError, match="doc8's max-line-length must be an integer"):
-        load(tmp_path)
+        load(tmp_path, rules=ALL_RULES)
     (tmp_path / "tox.ini").unlink()
     write(tmp_path, {".novadoclint.toml": f'"{"k" * 5000}\\u001b[2J" = 1\n'})
     with pytest.raises(ConfigError) as caught:
-        load(tmp_path)
+        load(tmp_path, rules=ALL_RULES)
     assert "\x1b" not in caught.value.message and len(caught.value.message) < 400
 
 
@@ -373,7 +373,7 @@ def test_run_timeout_is_a_config_key(tmp_path: Path, value: str, valid: bool) ->
     """The run's deadline for --check-links is set where the per-request timeout is."""
     write(tmp_path, {".novadoclint.toml": f"[linkcheck]\nrun-timeout = {value}\n"})
     if valid:
-        assert load(tmp_path).linkcheck["run-timeout"] == float(value)
+        assert load(tmp_path, rules=ALL_RULES).linkcheck["run-timeout"] == float(value)
         return
     with pytest.raises(ConfigError, match=r"linkcheck\.run-timeout: must be a positive number"):
-        load(tmp_path)
+        load(tmp_path, rules=ALL_RULES)

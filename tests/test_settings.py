@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from novadoclint import cli
+from novadoclint.checks import ALL_RULES
 from novadoclint.cli import main
 from novadoclint.findings import Severity
 from novadoclint.settings import (
@@ -41,7 +42,7 @@ def tree(tmp_path: Path) -> Path:
 
 def configured(tree: Path, text: str) -> Settings:
     (tree / ".novadoclint.toml").write_text(text, encoding="utf-8")
-    return load(tree)
+    return load(tree, rules=ALL_RULES)
 
 
 # Each key: a value in TOML, and what it makes of the settings.
@@ -160,7 +161,7 @@ def test_every_error_names_file_line_and_key(
     config = tree / ".novadoclint.toml"
     config.write_text(f"# settings\n{text}\n", encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
-        load(tree)
+        load(tree, rules=ALL_RULES)
     assert caught.value.path == str(config)
     assert caught.value.line is not None and caught.value.line >= 2
     assert message in caught.value.message
@@ -186,7 +187,7 @@ def test_unknown_key_suggests_the_nearest(tree: Path) -> None:
 def test_pyproject_table_goes_through_the_same_keys(tree: Path) -> None:
     (tree / "pyproject.toml").write_text('[tool.novadoclint]\nignore = ["nonrule"]\n')
     with pytest.raises(ConfigError, match="'ignore': no rule matches 'nonrule'") as caught:
-        load(tree)
+        load(tree, rules=ALL_RULES)
     assert caught.value.line == 2
 
 
@@ -238,7 +239,7 @@ def test_command_line_selectors_patterns_and_tags(tree: Path) -> None:
 def test_command_line_beats_the_config(tree: Path) -> None:
     (tree / ".novadoclint.toml").write_text('fail-on = "info"\njobs = 1\n')
     args = cli.build_parser().parse_args(["--fail-on", "error", str(tree)])
-    settings = load(tree, overrides=cli._overrides(args))
+    settings = load(tree, rules=ALL_RULES, overrides=cli._overrides(args))
     assert settings.fail_on is Severity.ERROR and settings.jobs == 1
 
 
@@ -284,7 +285,7 @@ def test_odd_pyproject_tables_are_no_internal_error(
 def test_doc8_error_names_the_line(tree: Path) -> None:
     (tree / "tox.ini").write_text("[tox]\n\n[doc8]\nmax-line-length = abc\n")
     with pytest.raises(ConfigError) as caught:
-        load(tree)
+        load(tree, rules=ALL_RULES)
     assert caught.value.line == 4
 
 
@@ -312,8 +313,8 @@ def test_a_table_given_the_wrong_type_names_its_header(tree: Path) -> None:
     (tree / "pyproject.toml").write_text(
         '[tool.novadoclint]\nselect = ["D001"]\n\n[tool.novadoclint.per-path-ignores]\n'
     )
-    assert load(tree).per_path_ignores == ()
+    assert load(tree, rules=ALL_RULES).per_path_ignores == ()
     (tree / "pyproject.toml").write_text("[tool.novadoclint]\n[[tool.novadoclint.severity]]\n")
     with pytest.raises(ConfigError) as caught:
-        load(tree)
+        load(tree, rules=ALL_RULES)
     assert caught.value.line == 2 and "'severity' must be a table" in caught.value.message

@@ -191,7 +191,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def _from_cli(option: str, value: Any) -> dict[str, Any]:
     try:
-        return from_cli(option, value)
+        return from_cli(option, value, ALL_RULES)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 

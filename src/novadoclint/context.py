@@ -12,6 +12,7 @@ from docutils import nodes
 from novadoclint.facts import DocFacts
 from novadoclint.parse import Message
 from novadoclint.policy import Policy
+from novadoclint.registry import RuleName
 from novadoclint.settings import Settings
 from novadoclint.sphinxconf import SphinxConf
 from novadoclint.treefiles import TreeFiles
@@ -29,6 +30,7 @@ class Context:
     sphinx: SphinxConf
     vocabulary: Vocabulary
     policy: Policy | None = None  # the active placement profile (--profile)
+    rule_names: tuple[RuleName, ...] = field(kw_only=True)  # what a selector may name
 
     @cached_property
     def tree_files(self) -> TreeFiles:

@@ -56,7 +56,7 @@ def lint(
     all_findings: list[Finding] = []
     checked: list[str] = []
     for srcdir, tree in sorted(scopes.items()):
-        settings = load(srcdir, config=config, overrides=overrides)
+        settings = load(srcdir, rules=ALL_RULES, config=config, overrides=overrides)
         base = os.path.relpath(srcdir)
         docs: list[str] = []
         if tree.only_packaging:

@@ -26,7 +26,7 @@ from novadoclint.findings import Hit, Location
 from novadoclint.guard import BudgetExceeded, run_guarded, time_budget
 from novadoclint.policy import load_policy
 from novadoclint.project import Project
-from novadoclint.registry import Phase
+from novadoclint.registry import Phase, rule_names
 from novadoclint.settings import Settings
 from novadoclint.workers import pool_size, run_pool
 
@@ -48,7 +48,8 @@ def project_context(project: Project, settings: Settings) -> Context:
         python_root=settings.python_root,
     )
     policy = load_policy(settings.profile)
-    return Context(str(project.srcdir), settings, project.conf, vocab, policy)
+    names = rule_names(ALL_RULES)
+    return Context(str(project.srcdir), settings, project.conf, vocab, policy, rule_names=names)
 
 
 def file_rule_ids() -> tuple[str, ...]:

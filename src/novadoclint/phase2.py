@@ -21,7 +21,7 @@ from novadoclint.index import FactsIndex
 from novadoclint.links import plan
 from novadoclint.policy import load_policy
 from novadoclint.project import build_conf
-from novadoclint.registry import Phase
+from novadoclint.registry import Phase, rule_names
 from novadoclint.settings import Settings
 from novadoclint.sphinxconf import SphinxConf, read_conf
 from novadoclint.vocabulary import Vocabulary
@@ -66,7 +66,9 @@ def requirement_findings(srcdir: Path, settings: Settings) -> list[Finding]:
         return []
     conf_path = srcdir / "conf.py"
     conf = build_conf(read_conf(conf_path) if conf_path.is_file() else SphinxConf(None))
-    ctx = Context(str(srcdir), settings, conf, Vocabulary((), ()), load_policy(settings.profile))
+    policy = load_policy(settings.profile)
+    names = rule_names(ALL_RULES)
+    ctx = Context(str(srcdir), settings, conf, Vocabulary((), ()), policy, rule_names=names)
     index = FactsIndex(str(srcdir), conf, {}, frozenset())
     hits = run_guarded(rule, WHERE, index, ctx)
     return finalise(hits, index, settings, ALL_RULES)

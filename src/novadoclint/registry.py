@@ -12,7 +12,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from novadoclint.findings import Hit, Severity
 from novadoclint.untrusted import excerpt
@@ -100,6 +100,34 @@ class Rule:
         return self.check(*args)
 
 
+class Named(Protocol):
+    """What a selector is matched against: a Rule, or its RuleName."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def phase(self) -> Phase: ...
+
+    @property
+    def tags(self) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class RuleName:
+    """A rule's names without its function, so that it pickles: phase-1 workers check a
+    disable= comment's names against them (a Rule's function pickles by its name, which
+    its module gives to the Rule)."""
+
+    id: str
+    phase: Phase
+    tags: frozenset[str]
+
+
+def rule_names(rules: Iterable[Rule]) -> tuple[RuleName, ...]:
+    return tuple(RuleName(r.id, r.phase, r.tags) for r in rules)
+
+
 def rule(
     id: str,
     severity: Severity,
@@ -119,7 +147,7 @@ def rule(
     return register
 
 
-def matches(rule_: Rule, pattern: str) -> bool:
+def matches(rule_: Named, pattern: str) -> bool:
     """Selection by id, fnmatch pattern (``link-*``), tag, phase or ``all``."""
     return (
         pattern == "all"
@@ -130,7 +158,7 @@ def matches(rule_: Rule, pattern: str) -> bool:
     )
 
 
-def selector_names(rules: Iterable[Rule]) -> list[str]:
+def selector_names(rules: Iterable[Named]) -> list[str]:
     """Every name a selector may be: rule ids, tags, phases and ``all``."""
     found = {"all", *(p.value for p in Phase)}
     for rule_ in rules:
@@ -146,7 +174,7 @@ def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def unknown_selector(name: str, rules: Iterable[Rule]) -> str | None:
+def unknown_selector(name: str, rules: Iterable[Named]) -> str | None:
     """Why ``name`` selects nothing (with a did-you-mean), or None if it matches a rule."""
     rules = tuple(rules)
     if any(matches(r, name) for r in rules):
@@ -154,7 +182,7 @@ def unknown_selector(name: str, rules: Iterable[Rule]) -> str | None:
     return f"no rule matches {excerpt(name)}{_did_you_mean(name, selector_names(rules))}"
 
 
-def unknown_rule_id(name: str, rules: Iterable[Rule]) -> str | None:
+def unknown_rule_id(name: str, rules: Iterable[Named]) -> str | None:
     """Why ``name`` is no rule id (patterns and tags are not ids), or None."""
     ids = [r.id for r in rules]
     if name in ids:

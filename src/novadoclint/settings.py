@@ -12,13 +12,14 @@ import difflib
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from novadoclint import saferegex, untrusted
 from novadoclint.findings import Severity
+from novadoclint.registry import Named, unknown_rule_id, unknown_selector
 from novadoclint.untrusted import excerpt
 
 if sys.version_info >= (3, 11):
@@ -166,8 +167,10 @@ class SettingError(ValueError):
 class Where:
     """Where a value was written: a config file (paths are relative to its folder and
     must stay inside ``root``, its repository), or the command line (``path`` None:
-    paths are relative to the working directory, and the user's own)."""
+    paths are relative to the working directory, and the user's own). ``rules``: the
+    rules a selector written there must name, handed in by the caller that runs them."""
 
+    rules: tuple[Named, ...]
     path: Path | None = None
     root: Path | None = None
 
@@ -187,12 +190,6 @@ class Key:
     option: str | None = None  # the command-line option going through the same parse
 
 
-def _rules() -> tuple[Any, ...]:
-    from novadoclint.checks import ALL_RULES  # the rules import settings: not at import time
-
-    return ALL_RULES
-
-
 def _strings(value: Any, *, split: bool = False) -> tuple[str, ...]:
     """A list of strings (or one comma-separated string); commas split list items too
     when ``split`` (rule selectors: an id never holds one)."""
@@ -209,11 +206,9 @@ def _strings(value: Any, *, split: bool = False) -> tuple[str, ...]:
 
 def _selectors(field: str) -> Parser:
     def parse(value: Any, where: Where) -> dict[str, Any]:
-        from novadoclint.registry import unknown_selector
-
         found = _strings(value, split=True)
         for name in found:
-            problem = unknown_selector(name, _rules())
+            problem = unknown_selector(name, where.rules)
             if problem:
                 raise SettingError(problem)
         return {field: found}
@@ -239,13 +234,11 @@ def _globs(field: str) -> Parser:
 
 
 def _severity(value: Any, where: Where) -> dict[str, Any]:
-    from novadoclint.registry import unknown_rule_id
-
     if not isinstance(value, dict):
         raise SettingError('must be a table of rule-id = "error" | "warning" | "info"')
     levels = []
     for rule_id, level in value.items():
-        problem = unknown_rule_id(rule_id, _rules())
+        problem = unknown_rule_id(rule_id, where.rules)
         if problem:
             raise SettingError(problem, at=rule_id)
         if not isinstance(level, str):
@@ -258,8 +251,6 @@ def _severity(value: Any, where: Where) -> dict[str, Any]:
 
 
 def _per_path_ignores(value: Any, where: Where) -> dict[str, Any]:
-    from novadoclint.registry import unknown_selector
-
     if not isinstance(value, dict):
         raise SettingError("must be a table of glob = [rules]")
     pairs = []
@@ -271,7 +262,7 @@ def _per_path_ignores(value: Any, where: Where) -> dict[str, Any]:
         except SettingError:
             raise SettingError(f"{glob!r}: must be a list of rules", at=glob) from None
         for name in found:
-            problem = unknown_selector(name, _rules())
+            problem = unknown_selector(name, where.rules)
             if problem:
                 raise SettingError(f"{glob!r}: {problem}", at=glob)
         pairs.append((glob, found))
@@ -497,8 +488,11 @@ def _message(name: str, problem: str) -> str:
     return f"{name} {problem}" if problem.startswith(("must", "is ")) else f"{name}: {problem}"
 
 
-def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings:
-    """A config file's table through KEYS: each key checked, the Settings it gives."""
+def from_table(
+    table: Mapping[str, Any], path: Path, base: Settings, rules: Sequence[Named]
+) -> Settings:
+    """A config file's table through KEYS: each key checked (selectors against ``rules``),
+    the Settings it gives."""
     unknown = sorted(set(table) - CONFIG_KEYS)
     if unknown:
         name = unknown[0]
@@ -506,7 +500,7 @@ def from_table(table: Mapping[str, Any], path: Path, base: Settings) -> Settings
         hint = f"did you mean {close[0]!r}? " if close else ""
         message = f"unknown key {excerpt(name)} ({hint}known: {', '.join(sorted(CONFIG_KEYS))})"
         raise ConfigError(path, line_of_key(path, name), message)
-    where = Where(path, config_root(path))
+    where = Where(tuple(rules), path, config_root(path))
     changes: dict[str, Any] = {"config_path": str(path), "config_root": str(where.root)}
     for key in KEYS:
         if key.name in table:
@@ -536,12 +530,13 @@ def _line_of(path: Path, name: str, at: str | None) -> int | None:
     return None
 
 
-def from_cli(option: str, value: Any) -> dict[str, Any]:
-    """A command-line option's value through its key's parse: the Settings fields it sets;
-    ConfigError (no file: the option is named) when the value is wrong."""
+def from_cli(option: str, value: Any, rules: Sequence[Named]) -> dict[str, Any]:
+    """A command-line option's value through its key's parse (selectors against ``rules``):
+    the Settings fields it sets; ConfigError (no file: the option is named) when the value
+    is wrong."""
     key = KEYS_BY_OPTION[option]
     try:
-        return key.parse(value, Where())
+        return key.parse(value, Where(tuple(rules)))
     except SettingError as exc:
         raise ConfigError(None, None, _message(option, str(exc))) from None
 
@@ -716,15 +711,20 @@ def _doc8_options(section: Mapping[str, Any], path: Path) -> Doc8Options:
 
 
 def load(
-    srcdir: Path, *, config: Path | None = None, overrides: Mapping[str, Any] | None = None
+    srcdir: Path,
+    *,
+    rules: Sequence[Named],
+    config: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Settings for a source dir: doc8's config, then ours, then the command line."""
+    """Settings for a source dir: doc8's config, then ours, then the command line; the
+    selectors written in the config name some of ``rules``."""
     settings = Settings(doc8=read_doc8(srcdir))
     path = config if config is not None else find_config(srcdir)
     if path is not None:
         if not path.is_file():
             raise ConfigError(path, None, "config file not found")
-        settings = from_table(novadoclint_table(path), path, settings)
+        settings = from_table(novadoclint_table(path), path, settings, rules)
     return replace(settings, **(overrides or {}))
 
 

@@ -46,8 +46,6 @@ def suppression_unknown_rule(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     See :doc:`generated/page`.
     ```
     """
-    from novadoclint.checks import ALL_RULES  # the registry holds this rule: not at import
-
     for node in doc.doctree.findall(nodes.comment):
         text = node.astext().strip()
         if not text.startswith(PREFIX):
@@ -65,7 +63,7 @@ def suppression_unknown_rule(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             )
             continue
         for name in (n.strip() for n in match.group(2).split(",")):
-            problem = unknown_selector(name, ALL_RULES) if name else None
+            problem = unknown_selector(name, ctx.rule_names) if name else None
             if problem:
                 yield Hit(at, f"'{match.group(1)}=' suppresses nothing: {problem}")
 

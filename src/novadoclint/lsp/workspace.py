@@ -126,7 +126,7 @@ class Tree:
         self.results = {}
         self.generation += 1
         try:
-            self.settings = load(self.srcdir, overrides={"check_links": False})
+            self.settings = load(self.srcdir, rules=ALL_RULES, overrides={"check_links": False})
             self.project = load_project(self.srcdir, self.has_conf)
         except Exception as exc:  # ConfigError, ProjectError, an unreadable conf.py
             log.warning("cannot lint %s: %s", self.srcdir, exc)
