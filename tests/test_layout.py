@@ -16,8 +16,6 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "novadoclint"
 RULES = "novadoclint.checks"
@@ -181,7 +179,6 @@ def test_engine_is_a_table_of_contents() -> None:
     assert lines <= 150
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: splits in progress")
 def test_no_class_over_250_lines() -> None:
     big = {
         f"{name}.{node.name}": _lines(node)
@@ -192,7 +189,6 @@ def test_no_class_over_250_lines() -> None:
     assert big == {}
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: splits in progress")
 def test_no_rule_module_over_500_lines() -> None:
     big = {
         name: path.read_text(encoding="utf-8").count("\n")
