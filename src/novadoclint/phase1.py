@@ -4,7 +4,7 @@ One document at a time, so the work spreads over processes (:mod:`novadoclint.wo
 and a document whose bytes did not change comes from the facts cache
 (:mod:`novadoclint.factscache`) instead. Whatever goes wrong with one file (it
 cannot be read, it takes too long, the parser crashes) becomes a finding about
-that file, and the run goes on (:mod:`novadoclint.guard`).
+that file, and the run goes on (:mod:`novadoclint.containment`).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from pathlib import Path
 from novadoclint import markdown, parse, untrusted, vocabulary
 from novadoclint.checks import ALL_RULES
 from novadoclint.collect import collect, extlink_patterns
+from novadoclint.containment import BudgetExceeded, run_guarded, time_budget
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.facts import DocFacts, Phase1Result, RuleHit, empty_facts
 from novadoclint.factscache import FactsCache
 from novadoclint.findings import Hit, Location
-from novadoclint.guard import BudgetExceeded, run_guarded, time_budget
 from novadoclint.policy import load_policy
 from novadoclint.project import Project
 from novadoclint.registry import Phase, rule_names

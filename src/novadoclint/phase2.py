@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from novadoclint.checks import ALL_RULES
+from novadoclint.containment import run_guarded
 from novadoclint.context import Context
 from novadoclint.decide import finalise, is_selected
 from novadoclint.facts import RuleHit
 from novadoclint.findings import Finding
-from novadoclint.guard import run_guarded
 from novadoclint.index import FactsIndex
 from novadoclint.links import plan
 from novadoclint.policy import load_policy

@@ -1,4 +1,4 @@
-"""The guards that keep one rule or one file from taking the whole run down.
+"""Containment: one rule that crashes or one file that takes too long does not take the run down.
 
 A rule that raises and a file that takes too long both become findings
 (``internal-error``): the other rules and files are still checked, and the run
