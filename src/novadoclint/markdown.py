@@ -58,6 +58,7 @@ from novadoclint.facts import (
     TocEntry,
     TocTree,
 )
+from novadoclint.links.syntax import SCHEME_RE
 from novadoclint.sphinxconf import SphinxConf
 
 __all__ = [
@@ -91,7 +92,6 @@ TOC_ENTRY = re.compile(r"^(.+?)\s*<(.+)>$")
 NOT_PARAGRAPH = re.compile(r"^\s*(?:$|#|>|[-*+]\s|\d+[.)]\s|\||`{3}|~{3}|:{3}|\(.*\)=\s*$)")
 INLINE_CODE = re.compile(r"(`+)(?:.+?)\1", re.DOTALL)
 IMAGE = re.compile(r"!\[(?P<alt>(?:[^\]\\]|\\.)*)\]\(\s*<?(?P<src>[^\s)>]+)>?(?:\s+[\"'(].*?)?\)")
-URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 EMPHASIS = re.compile(r"(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1")
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 MARKDOWN_LINK_PARTS = re.compile(r"(?<!!)\[([^\]]*)\]\(\s*<?([^\s)>]+)>?[^)]*\)")
@@ -357,7 +357,7 @@ def _nbsphinx_toctree(cell_lines: Sequence[str], options: dict[str, object]) -> 
         f"{title} <{target}>" if title else target
         for line in cell_lines
         for title, target in MARKDOWN_LINK_PARTS.findall(line)
-        if not URL.match(target)
+        if not SCHEME_RE.match(target)
     ]
     flags = [f":{key}:" for key, value in options.items() if value is True]
     return ["```{toctree}", *flags, "", *entries, "```"]
@@ -555,7 +555,7 @@ def _images(reader: _Reader, line: str, number: int) -> None:
 
 
 def _image(reader: _Reader, directive: str, target: str, line: int, *, alt: bool) -> None:
-    if URL.match(target) or target.startswith(("#", "{", "data:")):
+    if SCHEME_RE.match(target) or target.startswith(("#", "{", "data:")):
         return
     reader.images.append(Image(directive, target, reader.docpath, line, alt))
 

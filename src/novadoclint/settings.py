@@ -311,7 +311,7 @@ def _python(value: Any, where: Where) -> dict[str, Any]:
         return {"python": os.path.abspath(path), "python_root": None}
     assert where.root is not None
     return {
-        "python": _inside_link(where.path, "python", path, where.root),
+        "python": _inside(where.path, "python", path, where.root, link=True),
         "python_root": str(where.root),
     }
 
@@ -560,28 +560,16 @@ def config_root(path: Path) -> Path:
     return Path(untrusted.project_root(os.path.abspath(path.parent)))
 
 
-def _inside(path: Path, key: str, value: str, root: Path) -> str:
+def _inside(path: Path, key: str, value: str, root: Path, *, link: bool = False) -> str:
     """``value`` relative to the config file, absolute; ConfigError when it leaves ``root``.
 
     A pull request writes the config: ``redirect-tests = "../../../proc/self/environ"``
-    would make a rule print the CI's environment, line by line.
+    would make a rule print the CI's environment, line by line. With ``link``, the
+    path's last part may be a link leading out (a virtual environment's ``bin/python``
+    links to the base interpreter, never run or read): its folder must stay inside.
     """
     target = os.path.normpath(os.path.join(os.path.abspath(path.parent), value))
-    if not untrusted.inside(target, root):
-        raise ConfigError(
-            path,
-            line_of_key(path, key),
-            f"{key!r} must name a file inside the repository ({root}), "
-            f"but {excerpt(value)} leads outside it",
-        )
-    return target
-
-
-def _inside_link(path: Path, key: str, value: str, root: Path) -> str:
-    """Like _inside, but the path's last part may be a link leading out (a virtual
-    environment's ``bin/python`` links to the base interpreter, never run or read)."""
-    target = os.path.normpath(os.path.join(os.path.abspath(path.parent), value))
-    if not untrusted.inside(os.path.dirname(target), root):
+    if not untrusted.inside(os.path.dirname(target) if link else target, root):
         raise ConfigError(
             path,
             line_of_key(path, key),
