@@ -5,13 +5,13 @@ Usage: python bench/census.py [FOREST ...] [--json FILE]
 FOREST is a folder of repositories (default: ``../shared/forest`` and
 ``../shared/corpus``); each repository's source dirs are found as
 ``bench/forest.py`` finds them. Each tree's conf.py is read with
-:mod:`novadoclint.sphinxconf` (never imported); its extensions are those
+:mod:`novadoclint.project.sphinxconf` (never imported); its extensions are those
 ``extensions`` lists and those its own ``setup(app)`` loads with
 ``app.setup_extension``. Each extension is then:
 
 * known: ``rules/extensions.toml`` has an entry for it;
 * readable: a module of the tree novadoclint scans with ast (a local
-  extension, :func:`novadoclint.vocabulary.scan_local_extension`);
+  extension, :func:`novadoclint.project.vocabulary.scan_local_extension`);
 * neither: novadoclint cannot tell what it registers, so a directive or role
   of it reads as unknown. These are the table's next entries.
 
@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from novadoclint import vocabulary
-from novadoclint.sphinxconf import SphinxConf, read_conf
+from novadoclint.project import vocabulary
+from novadoclint.project.sphinxconf import SphinxConf, read_conf
 
 HERE = Path(__file__).resolve().parent
 STATUSES = ("known", "readable", "neither")

@@ -41,7 +41,6 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from novadoclint import vocabulary
 from novadoclint.checks import ALL_RULES, RULES_BY_ID
 from novadoclint.context import Context
 from novadoclint.engine import lint_project
@@ -49,11 +48,12 @@ from novadoclint.facts import DocFacts
 from novadoclint.findings import Finding
 from novadoclint.index import FactsIndex
 from novadoclint.phase1 import run_phase1
-from novadoclint.project import load_project
+from novadoclint.project import vocabulary
+from novadoclint.project.discover import load_project
+from novadoclint.project.sphinxconf import read_conf
+from novadoclint.project.vocabulary import Kind
 from novadoclint.registry import rule_names
 from novadoclint.settings import Settings, load
-from novadoclint.sphinxconf import read_conf
-from novadoclint.vocabulary import Kind
 
 DEFAULT_TREE = Path(__file__).resolve().parents[2] / "shared/corpus/nova-2026/doc/source"
 ROOT_MARKERS = ("tox.ini", "setup.cfg", "setup.py", "pyproject.toml", ".git")

@@ -12,7 +12,7 @@ from linkserver import lint_served
 from novadoclint.checks import ALL_RULES
 from novadoclint.engine import lint_project
 from novadoclint.findings import Finding
-from novadoclint.project import load_project
+from novadoclint.project.discover import load_project
 from novadoclint.settings import from_table, load
 
 if sys.version_info >= (3, 11):

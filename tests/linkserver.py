@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from novadoclint.engine import lint_project
 from novadoclint.findings import Finding
-from novadoclint.project import load_project
+from novadoclint.project.discover import load_project
 from novadoclint.settings import Settings
 
 if sys.version_info >= (3, 11):

@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 
 from novadoclint import phase1
-from novadoclint.cache import DiskCache
 from novadoclint.engine import lint
 from novadoclint.findings import Finding, Run
-from novadoclint.project import Project
+from novadoclint.project.discover import Project
+from novadoclint.safety.cache import DiskCache
 from novadoclint.settings import Settings
 
 BYSTANDER = "bystander.rst"

@@ -15,7 +15,7 @@ from novadoclint.languages.apiref import (
     parse_status,
     parse_status_entries,
 )
-from novadoclint.treefiles import TreeFiles
+from novadoclint.project.treefiles import TreeFiles
 
 from harness import lint_case
 

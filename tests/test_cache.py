@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint.cache import DiskCache, default_cache_dir
+from novadoclint.safety.cache import DiskCache, default_cache_dir
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -155,7 +155,7 @@ def test_write_errors_are_swallowed(tmp_path: Path, caplog: pytest.LogCaptureFix
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("x")
     cache = DiskCache("v1", blocker)
-    with caplog.at_level("DEBUG", logger="novadoclint.cache"):
+    with caplog.at_level("DEBUG", logger="novadoclint.safety.cache"):
         cache.put("k", "value")
     assert cache.get("k") is None
     assert "cannot write" in caplog.text
@@ -229,7 +229,7 @@ def test_concurrent_writers_threads(tmp_path: Path) -> None:
 
 _WRITER_SCRIPT = """
 import sys
-from novadoclint.cache import DiskCache
+from novadoclint.safety.cache import DiskCache
 cache = DiskCache("v1", sys.argv[1])
 value = sys.argv[2] * 300_000
 for i in range(40):

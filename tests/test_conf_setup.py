@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from novadoclint import factscache, vocabulary
+from novadoclint import factscache
 from novadoclint.checks import ALL_RULES
 from novadoclint.context import Context
+from novadoclint.project import vocabulary
+from novadoclint.project.sphinxconf import read_conf
+from novadoclint.project.vocabulary import Kind, Vocabulary
 from novadoclint.registry import rule_names
 from novadoclint.settings import Settings
-from novadoclint.sphinxconf import read_conf
-from novadoclint.vocabulary import Kind, Vocabulary
 
 PYTEST_LIKE = """\
 import sphinx.application

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from novadoclint import data, vocabulary
-from novadoclint.sphinxconf import SphinxConf
-from novadoclint.vocabulary import Kind
+from novadoclint import data
+from novadoclint.project import vocabulary
+from novadoclint.project.sphinxconf import SphinxConf
+from novadoclint.project.vocabulary import Kind
 
 NAME_LISTS = (
     "admonitions",

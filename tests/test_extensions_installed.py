@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from novadoclint import cli, vocabulary
+from novadoclint import cli
 from novadoclint.checks import ALL_RULES
+from novadoclint.project import vocabulary
+from novadoclint.project.sphinxconf import read_conf
+from novadoclint.project.vocabulary import Environment, Kind, Vocabulary, site_packages
 from novadoclint.settings import ConfigError, Settings, from_table, load
-from novadoclint.sphinxconf import read_conf
-from novadoclint.vocabulary import Environment, Kind, Vocabulary, site_packages
 
 ISSUES = """\
 def format_issue(name, rawtext, text, lineno, inliner, options=None, content=None):

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint import generated
 from novadoclint.checks import ALL_RULES
 from novadoclint.engine import lint_project
 from novadoclint.findings import Finding
-from novadoclint.project import load_project
+from novadoclint.project import generated
+from novadoclint.project.discover import load_project
 from novadoclint.settings import load
 
 

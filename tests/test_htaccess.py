@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint import untrusted
 from novadoclint.engine import lint_project
 from novadoclint.languages import htaccess
-from novadoclint.project import load_project
+from novadoclint.project.discover import load_project
+from novadoclint.project.treefiles import TreeFiles
+from novadoclint.safety import untrusted
 from novadoclint.settings import Settings
-from novadoclint.treefiles import TreeFiles
 
 NOVA = """\
 # comment lines and blank lines are skipped

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from novadoclint import vocabulary
 from novadoclint.checks import ALL_RULES
 from novadoclint.context import Context
 from novadoclint.phase1 import run_phase1
-from novadoclint.project import load_project
+from novadoclint.project import vocabulary
+from novadoclint.project.discover import load_project
 from novadoclint.registry import rule_names
 from novadoclint.settings import Settings
 

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from novadoclint import about
-from novadoclint.cache import DiskCache
 from novadoclint.links import checker, guard, throttle
 from novadoclint.links.checker import check_links
 from novadoclint.links.deadline import RunClock
@@ -28,6 +27,7 @@ from novadoclint.links.http import MAX_REDIRECTS, HeaderTable
 from novadoclint.links.options import DEFAULT_USER_AGENT, LinkCheckOptions
 from novadoclint.links.outcome import LinkProgress, LinkResult, LinkStatus, NetworkUnreachable
 from novadoclint.links.results import ResultCache
+from novadoclint.safety.cache import DiskCache
 
 Route = Callable[["Handler"], None]
 

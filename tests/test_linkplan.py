@@ -9,8 +9,8 @@ import pytest
 from novadoclint.checks import ALL_RULES
 from novadoclint.links.options import options
 from novadoclint.links.syntax import malformed
+from novadoclint.project.sphinxconf import SphinxConf
 from novadoclint.settings import ConfigError, Settings, from_table
-from novadoclint.sphinxconf import SphinxConf
 
 
 @pytest.mark.parametrize(

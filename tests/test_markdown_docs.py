@@ -10,9 +10,9 @@ import pytest
 from novadoclint.engine import lint_project
 from novadoclint.facts import DocFacts, Image, Include, Label, Section, TocEntry, TocTree
 from novadoclint.markdown import markdown_facts, markdown_suffixes
-from novadoclint.project import BuildConf, build_conf, load_project
+from novadoclint.project.discover import BuildConf, build_conf, load_project
+from novadoclint.project.sphinxconf import SphinxConf
 from novadoclint.settings import Settings
-from novadoclint.sphinxconf import SphinxConf
 
 
 def conf(**values: object) -> SphinxConf:

@@ -19,7 +19,7 @@ import docutils.statemachine
 import pytest
 
 from novadoclint import parse
-from novadoclint.vocabulary import Vocabulary
+from novadoclint.project.vocabulary import Vocabulary
 
 from harness import FIXTURES, lint_case
 

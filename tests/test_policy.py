@@ -11,8 +11,8 @@ import pytest
 from novadoclint.checks import ALL_RULES
 from novadoclint.cli import main
 from novadoclint.engine import lint_project
-from novadoclint.policy import Policy, load_policy
-from novadoclint.project import load_project
+from novadoclint.project.discover import load_project
+from novadoclint.project.policy import Policy, load_policy
 from novadoclint.settings import ConfigError, Settings, from_table, load
 
 GOOD = """\

@@ -10,8 +10,8 @@ import pytest
 from novadoclint import resolve
 from novadoclint.facts import DocFacts, Include, TocEntry, TocTree, empty_facts
 from novadoclint.index import FactsIndex
-from novadoclint.project import load_project, walk_files
-from novadoclint.sphinxconf import SphinxConf
+from novadoclint.project.discover import load_project, walk_files
+from novadoclint.project.sphinxconf import SphinxConf
 
 SUFFIXES = (".rst",)
 

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from novadoclint.engine import lint
 from novadoclint.findings import Run
-from novadoclint.project import GlobAutomaton, _atoms, translate_pattern
+from novadoclint.project.discover import GlobAutomaton, _atoms, translate_pattern
 
 from harness import FIXTURES
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from novadoclint import saferegex
 from novadoclint.resolve import nitpick_ignored
+from novadoclint.safety import saferegex
 
 EVIL = "a" * 40 + "!"
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint import engine, project
+from novadoclint import engine
 from novadoclint.cli import main
+from novadoclint.project import discover
 
 HISTORY = "nova/api/openstack/compute/rest_api_version_history.rst"
 
@@ -96,8 +97,8 @@ def test_conf_py_of_a_python_package_is_no_tree(tmp_path: Path) -> None:
     (tmp_path / "nova" / "conf").mkdir()
     (tmp_path / "nova" / "conf" / "__init__.py").write_text("")
     (tmp_path / "nova" / "conf" / "conf.py").write_text("")
-    assert project.find_srcdirs(tmp_path) == [tmp_path / "doc" / "source"]
-    assert project.sphinx_conf_above(tmp_path / "nova" / "conf" / "x.rst") is None
+    assert discover.find_srcdirs(tmp_path) == [tmp_path / "doc" / "source"]
+    assert discover.sphinx_conf_above(tmp_path / "nova" / "conf" / "x.rst") is None
 
 
 def test_conf_py_above_the_repository_is_not_its_tree(tmp_path: Path) -> None:
@@ -105,11 +106,11 @@ def test_conf_py_above_the_repository_is_not_its_tree(tmp_path: Path) -> None:
     repo = tmp_path / "checkout"
     (repo / ".git").mkdir(parents=True)
     (repo / "README.rst").write_text("Hi\n")
-    assert project.sphinx_conf_above(repo / "README.rst") is None
-    assert project.find_srcdir(repo / "README.rst") == (repo, False)
+    assert discover.sphinx_conf_above(repo / "README.rst") is None
+    assert discover.find_srcdir(repo / "README.rst") == (repo, False)
     # without a repository, conf.py is looked for up to the top, as before
     (tmp_path / "loose").mkdir()
-    assert project.find_srcdir(tmp_path / "loose") == (tmp_path, True)
+    assert discover.find_srcdir(tmp_path / "loose") == (tmp_path, True)
 
 
 def test_unreadable_folder_is_a_finding(
@@ -130,7 +131,7 @@ def test_unreadable_folder_is_a_finding(
             raise PermissionError(13, "Permission denied")
         return real(path)
 
-    monkeypatch.setattr(project.os, "scandir", scandir)
+    monkeypatch.setattr(discover.os, "scandir", scandir)
     code, out, _ = run(capsys, str(src))
     assert code == 1
     findings = sorted(line.split(" ", 1)[1] for line in out[:-1])
@@ -157,7 +158,7 @@ def test_unreadable_or_missing_source_dir_is_a_usage_error(
             raise PermissionError(13, "Permission denied")
         return real(path)
 
-    monkeypatch.setattr(project.os, "scandir", scandir)
+    monkeypatch.setattr(discover.os, "scandir", scandir)
     code, _, err = run(capsys, str(src))
     assert code == 2
     assert err == f"novadoclint: error: {src}: cannot read: Permission denied\n"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from novadoclint.engine import lint
-from novadoclint.untrusted import MAX_DOCUMENT_BYTES, project_root
+from novadoclint.safety.untrusted import MAX_DOCUMENT_BYTES, project_root
 
 INCLUDER = "Page\n====\n\n.. include:: ../shared/part.inc\n"
 

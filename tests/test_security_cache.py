@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint import cache as cache_module
 from novadoclint import phase1
-from novadoclint.cache import DiskCache
 from novadoclint.engine import lint
+from novadoclint.safety import cache as cache_module
+from novadoclint.safety.cache import DiskCache
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 MAX_PAYLOAD = getattr(cache_module, "MAX_PAYLOAD", 8 * 2**20)
@@ -217,7 +217,7 @@ def test_group_or_world_writable_root_is_refused(
     root.chmod(mode)
     cache = DiskCache("v1", root)
     before = files_in(root)
-    with caplog.at_level("WARNING", logger="novadoclint.cache"):
+    with caplog.at_level("WARNING", logger="novadoclint.safety.cache"):
         assert cache.get("planted") is None
         cache.put("k", "value")
         DiskCache("v2", root).put("k", "value")  # another namespace, same root
@@ -239,7 +239,7 @@ def test_directory_of_another_user_is_refused(
     monkeypatch.setattr(os, "geteuid", lambda: owner + 1)
     cache = DiskCache("v1", root)
     before = files_in(root)
-    with caplog.at_level("WARNING", logger="novadoclint.cache"):
+    with caplog.at_level("WARNING", logger="novadoclint.safety.cache"):
         assert cache.get("planted") is None
         cache.put("k", "value")
     assert files_in(root) == before
@@ -254,7 +254,7 @@ def test_writable_namespace_directory_is_refused(
     cache.put("planted", "value")
     cache.directory.chmod(0o777)
     fresh = DiskCache("v1", tmp_path)
-    with caplog.at_level("WARNING", logger="novadoclint.cache"):
+    with caplog.at_level("WARNING", logger="novadoclint.safety.cache"):
         assert fresh.get("planted") is None
     assert f"group or others can write {cache.directory}" in caplog.text
 
@@ -286,7 +286,7 @@ def test_symlinked_namespace_directory_redirects_nothing(
     elsewhere.mkdir(mode=0o700)
     (root / "v1").symlink_to(elsewhere)
     cache = DiskCache("v1", root)
-    with caplog.at_level("WARNING", logger="novadoclint.cache"):
+    with caplog.at_level("WARNING", logger="novadoclint.safety.cache"):
         cache.put("k", "value")
     assert list(elsewhere.iterdir()) == []
     assert f"{root / 'v1'} is a symbolic link" in caplog.text

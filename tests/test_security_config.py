@@ -22,7 +22,7 @@ import pytest
 
 from novadoclint.checks import ALL_RULES, redirects
 from novadoclint.engine import lint_project
-from novadoclint.project import load_project
+from novadoclint.project.discover import load_project
 from novadoclint.settings import ConfigError, Settings, load
 
 SECRET = "s3cr3t-token-for-the-environ-test"

@@ -24,7 +24,7 @@ from novadoclint.links.checker import check_links
 from novadoclint.links.judge import LinkJudge
 from novadoclint.links.options import LinkCheckOptions, excluded_documents, options
 from novadoclint.links.outcome import LinkStatus
-from novadoclint.sphinxconf import SphinxConf
+from novadoclint.project.sphinxconf import SphinxConf
 
 EVIL = "a" * 40 + "!"  # (a+)+$ and (a|a)+$ try 2**40 ways to split it under re
 # regex undoes (a+)+ at once; (a|a)+ it cannot, so that one times out and is reported
@@ -183,9 +183,9 @@ def test_a_diagram_file_outside_the_project_is_never_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only include-outside-project speaks of it; diagram-syntax would quote its text."""
-    from novadoclint import untrusted
     from novadoclint.engine import lint_project
-    from novadoclint.project import load_project
+    from novadoclint.project.discover import load_project
+    from novadoclint.safety import untrusted
     from novadoclint.settings import Settings
 
     repo = tmp_path / "repo"
@@ -213,7 +213,8 @@ def test_conf_py_text_for_a_finding_is_read_with_the_cap(tmp_path: Path) -> None
     """The rules place findings in conf.py from the bytes read_conf read once, bounded."""
     os.mkfifo(tmp_path / "conf.py")
     code = (
-        "import sys\nfrom pathlib import Path\nfrom novadoclint.sphinxconf import read_conf\n"
+        "import sys\nfrom pathlib import Path\n"
+        "from novadoclint.project.sphinxconf import read_conf\n"
         "print(repr(read_conf(Path(sys.argv[1])).source))\n"
     )
     done = subprocess.run(
@@ -251,7 +252,7 @@ def test_a_small_local_extension_is_still_read(tmp_path: Path) -> None:
 
 
 def test_a_fifo_as_a_local_extension_is_not_waited_on(tmp_path: Path) -> None:
-    from novadoclint import vocabulary
+    from novadoclint.project import vocabulary
 
     write(tmp_path, {"ext/.keep": ""})
     os.mkfifo(tmp_path / "ext" / "bigext.py")
@@ -304,9 +305,9 @@ def test_a_backtracking_nitpick_pattern_is_one_finding_at_its_line(
 def test_a_spent_nitpick_budget_is_said_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from novadoclint import saferegex
     from novadoclint.engine import lint_project
-    from novadoclint.project import load_project
+    from novadoclint.project.discover import load_project
+    from novadoclint.safety import saferegex
     from novadoclint.settings import Settings
 
     monkeypatch.setattr(saferegex.Budget.__init__, "__defaults__", (0.3, saferegex.BUDGET_COST))

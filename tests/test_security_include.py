@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from novadoclint.cli import main
-from novadoclint.project import load_project, walk_files
-from novadoclint.untrusted import project_root, resolve_inside
+from novadoclint.project.discover import load_project, walk_files
+from novadoclint.safety.untrusted import project_root, resolve_inside
 
 SECRET = "HUNTER2-CORRECT-HORSE"
 # An outside file that, were it read, several rules would quote: an unknown role, a

@@ -366,7 +366,7 @@ def test_politeness_is_per_address_not_per_name() -> None:
 
 
 def test_passwords_are_redacted_in_results_and_cache(tmp_path: Path) -> None:
-    from novadoclint.cache import DiskCache
+    from novadoclint.safety.cache import DiskCache
 
     with hostile({}) as server:
         url = f"http://bob:topsecret@127.0.0.1:{server.port}/gone"

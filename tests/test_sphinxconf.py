@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint.sphinxconf import read_conf
+from novadoclint.project.sphinxconf import read_conf
 
 
 def conf(tmp_path: Path, text: str | bytes) -> Path:
@@ -77,7 +77,8 @@ def test_a_conf_py_that_is_no_regular_file_or_huge_is_not_read(tmp_path: Path) -
     fifo = tmp_path / "fifo" / "conf.py"
     fifo.parent.mkdir()
     os.mkfifo(fifo)
-    code = "import sys; from pathlib import Path; from novadoclint.sphinxconf import read_conf; "
+    code = "import sys; from pathlib import Path; "
+    code += "from novadoclint.project.sphinxconf import read_conf; "
     code += "print(read_conf(Path(sys.argv[1])).problem.message)"
     done = subprocess.run(
         [sys.executable, "-c", code, str(fifo)], capture_output=True, text=True, timeout=60

@@ -5,7 +5,7 @@ from __future__ import annotations
 from novadoclint.checks.toctree import builder_roots
 from novadoclint.facts import empty_facts
 from novadoclint.index import FactsIndex
-from novadoclint.sphinxconf import SphinxConf
+from novadoclint.project.sphinxconf import SphinxConf
 
 
 def _index(*docnames: str, **conf: object) -> FactsIndex:

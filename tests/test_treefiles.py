@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from novadoclint.treefiles import FileRead, TreeFiles
+from novadoclint.project.treefiles import FileRead, TreeFiles
 
 
 def _tree(tmp_path: Path) -> Path:

@@ -37,7 +37,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from novadoclint import vocabulary
+from novadoclint.project import vocabulary
 
 BODY_CALLS = {"nested_parse", "nested_parse_with_titles", "parse_content_to_nodes"}
 REGISTRATIONS = {"add_directive", "add_role", "add_generic_role", "add_lexer", "setup_extension"}

@@ -31,11 +31,11 @@ from novadoclint.findings import Finding
 from novadoclint.index import FactsIndex
 from novadoclint.phase1 import file_rule_ids, phase1_bytes
 from novadoclint.phase2 import tree_hits
-from novadoclint.project import is_document
+from novadoclint.project.discover import is_document
+from novadoclint.project.sphinxconf import SphinxConf
 from novadoclint.resolve import strip_suffix
 from novadoclint.scope import within
 from novadoclint.settings import ConfigError
-from novadoclint.sphinxconf import SphinxConf
 
 Lines = Mapping[str, frozenset[int] | None]  # path -> the lines a change touched (None: all)
 

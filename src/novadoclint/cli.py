@@ -24,11 +24,11 @@ from novadoclint import __version__, baseline, decide, explain
 from novadoclint.checks import ALL_RULES
 from novadoclint.engine import lint
 from novadoclint.findings import Severity, printable
-from novadoclint.project import ProjectError
+from novadoclint.project.discover import ProjectError
 from novadoclint.registry import Phase
 from novadoclint.report import FORMATS, write_file
+from novadoclint.safety.untrusted import excerpt
 from novadoclint.settings import ConfigError, Settings, from_cli, line_of_key, names
-from novadoclint.untrusted import excerpt
 from novadoclint.workers import Terminated
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INTERNAL = decide.EXIT_OK, decide.EXIT_FINDINGS, decide.EXIT_INTERNAL

@@ -34,7 +34,7 @@ from novadoclint.facts import (
 from novadoclint.links.syntax import SCHEME_RE
 from novadoclint.location import file_path, line_of, source_of
 from novadoclint.parse import Parsed, directive_record, include_record, outside_record, xref
-from novadoclint.sphinxconf import SphinxConf
+from novadoclint.project.sphinxconf import SphinxConf
 
 EMBEDDED_RE = re.compile(r"^`(?P<text>.*?)\s*<(?P<target>[^<>]+)>`__?$", re.DOTALL)
 # Meant as an absolute URL, but docutils takes it for a relative one: a lost or mistyped

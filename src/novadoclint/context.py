@@ -11,12 +11,12 @@ from docutils import nodes
 
 from novadoclint.facts import DocFacts
 from novadoclint.parse import Message
-from novadoclint.policy import Policy
+from novadoclint.project.policy import Policy
+from novadoclint.project.sphinxconf import SphinxConf
+from novadoclint.project.treefiles import TreeFiles
+from novadoclint.project.vocabulary import Vocabulary
 from novadoclint.registry import RuleName
 from novadoclint.settings import Settings
-from novadoclint.sphinxconf import SphinxConf
-from novadoclint.treefiles import TreeFiles
-from novadoclint.vocabulary import Vocabulary
 
 View = TypeVar("View")
 

@@ -24,7 +24,7 @@ from novadoclint import baseline
 from novadoclint.facts import DocFacts, RuleHit, Suppression
 from novadoclint.findings import Finding, Hit, Location, Run, Severity
 from novadoclint.index import FactsIndex
-from novadoclint.project import Project, excluded
+from novadoclint.project.discover import Project, excluded
 from novadoclint.registry import Rule, matches
 from novadoclint.scope import within
 from novadoclint.settings import ConfigError, Settings

@@ -23,7 +23,7 @@ from novadoclint.findings import Finding, Run
 from novadoclint.index import FactsIndex
 from novadoclint.phase1 import project_context, run_phase1_cached
 from novadoclint.phase2 import network_hits, requirement_findings, tree_hits
-from novadoclint.project import Project, load_project
+from novadoclint.project.discover import Project, load_project
 from novadoclint.settings import Settings, load
 
 

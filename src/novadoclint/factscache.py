@@ -11,7 +11,7 @@ not stored (which bytes were parsed is unknown), nor is an internal error.
 Any cache trouble is a miss: the run is still correct.
 
 The cache may come from an earlier CI job: its entries are read back as the
-record classes below and nothing else (see :mod:`novadoclint.cache`), and an
+record classes below and nothing else (see :mod:`novadoclint.safety.cache`), and an
 entry must have the shape of a phase-1 result of the document looked up.
 """
 
@@ -25,11 +25,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import cast
 
-from novadoclint import __version__, facts, untrusted
-from novadoclint.cache import DiskCache
+from novadoclint import __version__, facts
 from novadoclint.context import Context
 from novadoclint.facts import FACTS_VERSION, DocFacts, Phase1Result
 from novadoclint.findings import Hit, Location
+from novadoclint.safety import untrusted
+from novadoclint.safety.cache import DiskCache
 
 PACKAGE = Path(__file__).resolve().parent
 OUTSIDE = "outside the project"  # a dependency's digest when it leads out: never read

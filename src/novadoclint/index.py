@@ -17,10 +17,10 @@ from functools import cached_property
 
 from novadoclint import data, resolve
 from novadoclint.facts import DocFacts, Label, TocEntry, TocTree
-from novadoclint.project import outside_links
-from novadoclint.sphinxconf import SphinxConf
-from novadoclint.treefiles import TreeFiles
-from novadoclint.untrusted import project_root, resolve_inside
+from novadoclint.project.discover import outside_links
+from novadoclint.project.sphinxconf import SphinxConf
+from novadoclint.project.treefiles import TreeFiles
+from novadoclint.safety.untrusted import project_root, resolve_inside
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,6 @@ from dataclasses import dataclass, field, replace
 
 from docutils.nodes import make_id
 
-from novadoclint import untrusted
 from novadoclint.facts import (
     DocFacts,
     Image,
@@ -59,7 +58,8 @@ from novadoclint.facts import (
     TocTree,
 )
 from novadoclint.links.syntax import SCHEME_RE
-from novadoclint.sphinxconf import SphinxConf
+from novadoclint.project.sphinxconf import SphinxConf
+from novadoclint.safety import untrusted
 
 __all__ = [
     "MARKDOWN_EXTENSIONS",

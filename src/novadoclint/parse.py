@@ -29,8 +29,8 @@ from docutils.parsers.rst.directives.tables import CSVTable
 from docutils.transforms import misc, references
 
 from novadoclint.location import relative
-from novadoclint.untrusted import project_root, resolve_inside
-from novadoclint.vocabulary import Kind, Vocabulary
+from novadoclint.project.vocabulary import Kind, Vocabulary
+from novadoclint.safety.untrusted import project_root, resolve_inside
 
 TITLE_TARGET_RE = re.compile(r"^(.+?)\s*(?<!\x00)<(.*?)>$", re.DOTALL)
 SPHINX_SUBSTITUTIONS = ("version", "release", "today", "translation progress")
@@ -317,7 +317,7 @@ def _sphinx_path(document: nodes.document, target: str) -> str:
 def _outside(directive: Directive, path: str, target: str) -> outside_record | None:
     """A record in place of the directive when ``path`` (as docutils will open it) is outside.
 
-    The project's boundary (:func:`novadoclint.untrusted.project_root`) is decided
+    The project's boundary (:func:`novadoclint.safety.untrusted.project_root`) is decided
     from the written path and the links inside the project only, so the record
     is the same whether the outside file exists or not, and nothing of it is read.
     """

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from novadoclint import markdown, parse, untrusted, vocabulary
+from novadoclint import markdown, parse
 from novadoclint.checks import ALL_RULES
 from novadoclint.collect import collect, extlink_patterns
 from novadoclint.containment import BudgetExceeded, run_guarded, time_budget
@@ -24,9 +24,11 @@ from novadoclint.context import Context, ParsedDoc
 from novadoclint.facts import DocFacts, Phase1Result, RuleHit, empty_facts
 from novadoclint.factscache import FactsCache
 from novadoclint.findings import Hit, Location
-from novadoclint.policy import load_policy
-from novadoclint.project import Project
+from novadoclint.project import vocabulary
+from novadoclint.project.discover import Project
+from novadoclint.project.policy import load_policy
 from novadoclint.registry import Phase, rule_names
+from novadoclint.safety import untrusted
 from novadoclint.settings import Settings
 from novadoclint.workers import pool_size, run_pool
 

@@ -19,12 +19,12 @@ from novadoclint.facts import RuleHit
 from novadoclint.findings import Finding
 from novadoclint.index import FactsIndex
 from novadoclint.links import plan
-from novadoclint.policy import load_policy
-from novadoclint.project import build_conf
+from novadoclint.project.discover import build_conf
+from novadoclint.project.policy import load_policy
+from novadoclint.project.sphinxconf import SphinxConf, read_conf
+from novadoclint.project.vocabulary import Vocabulary
 from novadoclint.registry import Phase, rule_names
 from novadoclint.settings import Settings
-from novadoclint.sphinxconf import SphinxConf, read_conf
-from novadoclint.vocabulary import Vocabulary
 
 WHERE = "conf.py"  # what a crashing tree rule's internal-error names: no one document
 

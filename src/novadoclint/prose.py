@@ -23,8 +23,8 @@ from novadoclint.findings import Location
 from novadoclint.links.syntax import SCHEME_RE
 from novadoclint.location import line_of, source_of, source_path
 from novadoclint.parse import directive_record
-from novadoclint.project import is_document
-from novadoclint.vocabulary import Vocabulary
+from novadoclint.project.discover import is_document
+from novadoclint.project.vocabulary import Vocabulary
 
 TAGS = frozenset({"markup"})  # the tag of every rule reading the prose
 # Subtrees holding no prose: literals, comments, raw data, docutils' own error reports.

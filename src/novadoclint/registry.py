@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from novadoclint.findings import Hit, Severity
-from novadoclint.untrusted import excerpt
+from novadoclint.safety.untrusted import excerpt
 
 RULE_ID_RE = re.compile(r"^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*|D\d{3})$")
 SECTION_RE = re.compile(r"^## (.+?)\s*$", re.MULTILINE)

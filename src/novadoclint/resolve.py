@@ -20,10 +20,10 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from novadoclint import saferegex
 from novadoclint.collect import normalise_label
-from novadoclint.project import compile_matchers
-from novadoclint.untrusted import excerpt
+from novadoclint.project.discover import compile_matchers
+from novadoclint.safety import saferegex
+from novadoclint.safety.untrusted import excerpt
 
 WS_RE = re.compile(r"\s+")  # sphinx.util.ws_re
 URL_RE = re.compile(r"(?P<schema>.+)://.*")  # sphinx.util.url_re

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from novadoclint.facts import DocFacts
 from novadoclint.languages.requirements import REQUIREMENT_FILES, find_root
-from novadoclint.project import (
+from novadoclint.project.discover import (
     ProjectError,
     find_srcdir,
     find_srcdirs,

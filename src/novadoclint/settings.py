@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from novadoclint import saferegex, untrusted
 from novadoclint.findings import Severity
 from novadoclint.registry import Named, unknown_rule_id, unknown_selector
-from novadoclint.untrusted import excerpt
+from novadoclint.safety import saferegex, untrusted
+from novadoclint.safety.untrusted import excerpt
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from typing import TypeVar
 
 from novadoclint import parse
-from novadoclint.vocabulary import Vocabulary
+from novadoclint.project.vocabulary import Vocabulary
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")

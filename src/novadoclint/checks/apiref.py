@@ -31,7 +31,7 @@ from novadoclint.languages.apiref import (
 )
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import relfn2path
-from novadoclint.untrusted import excerpt
+from novadoclint.safety.untrusted import excerpt
 
 EXTENSION = "os_api_ref"
 # os-api-ref's path parameter: RestMethodDirective's findall on the URL.

@@ -15,7 +15,7 @@ from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.languages.apiref import SECTIONS, ParamFile
 from novadoclint.registry import Phase, rule
-from novadoclint.untrusted import excerpt
+from novadoclint.safety.untrusted import excerpt
 
 
 def _files(index: FactsIndex) -> dict[str, tuple[ParamFile, Stanza]]:

@@ -17,7 +17,7 @@ from novadoclint.index import FactsIndex
 from novadoclint.languages.apiref import parse_status_entries, status_from
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import relfn2path
-from novadoclint.untrusted import excerpt
+from novadoclint.safety.untrusted import excerpt
 
 STATUS_TYPES = ("success", "error")
 

@@ -21,7 +21,7 @@ from novadoclint import location, parse
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.languages.code import check_code, language_family, lexer_known, lexer_near_miss
-from novadoclint.project import is_document
+from novadoclint.project.discover import is_document
 from novadoclint.registry import Phase, rule
 
 CODE_DIRECTIVES = frozenset({"code-block", "sourcecode", "code"})

@@ -1,7 +1,7 @@
 """Rules for diagram directives: extension enabled and installed, source parses, nodes declared, files exist.
 
 The grammars live in :mod:`novadoclint.languages.diagrams`, and a source a
-directive names is read by the run (:mod:`novadoclint.treefiles`). Here they
+directive names is read by the run (:mod:`novadoclint.project.treefiles`). Here they
 meet the documents: which directive holds which source, and where in the
 ``.rst`` file a problem is. Whether the docs build installs the extension's
 package is :mod:`.extensions`'s.
@@ -22,9 +22,9 @@ from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.languages import diagrams
 from novadoclint.parse import DIAGRAM_FILE_DIRECTIVES, Message
+from novadoclint.project.vocabulary import providers_of_directive
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import did_you_mean, matches_any, relfn2path
-from novadoclint.vocabulary import providers_of_directive
 
 NAMED_GRAPHS = frozenset({"graph", "digraph"})
 

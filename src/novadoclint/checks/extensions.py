@@ -15,8 +15,8 @@ from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.languages import requirements
+from novadoclint.project.vocabulary import extension_package, find_module
 from novadoclint.registry import Phase, rule
-from novadoclint.vocabulary import extension_package, find_module
 
 # Extensions every Sphinx build has: the builder itself brings them (and Read the
 # Docs installs Sphinx on its own), so naming Sphinx is not required.

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from novadoclint import generated
 from novadoclint.context import Context
 from novadoclint.facts import DocFacts
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
-from novadoclint.project import excluded
+from novadoclint.project import generated
+from novadoclint.project.discover import excluded
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import (
     Suggestions,

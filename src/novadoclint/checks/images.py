@@ -11,7 +11,7 @@ from novadoclint.context import Context
 from novadoclint.facts import DocFacts
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
-from novadoclint.project import compile_matchers
+from novadoclint.project.discover import compile_matchers
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import relfn2path, wildcard_candidates
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from novadoclint import saferegex
 from novadoclint.checks import references
 from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import nitpick_regexes
+from novadoclint.safety import saferegex
 
 # Rules that consult nitpick_ignore_regex, each on every reference it would report (the
 # module, not its rules, is imported: a rule in this module's namespace would be registered twice).

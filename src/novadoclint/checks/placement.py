@@ -16,7 +16,7 @@ from novadoclint.context import Context
 from novadoclint.facts import DocFacts
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
-from novadoclint.policy import IndexPolicy
+from novadoclint.project.policy import IndexPolicy
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import doc_hint, doc_target, glob_docs, toc_target, xref_disabled
 

@@ -11,14 +11,15 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from novadoclint import generated, saferegex, untrusted
 from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.languages import htaccess
 from novadoclint.languages.htaccess import Chain, Problem, Redirect
+from novadoclint.project import generated
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import doc_hint, matches_any
+from novadoclint.safety import saferegex, untrusted
 
 SPECIAL_PAGES = frozenset({"genindex", "search", "py-modindex", "modindex"})  # built, not written
 # Every target and every test is tried on every rule: quadratic in the file. nova's 90 rules

@@ -6,11 +6,12 @@ import os
 import re
 from collections.abc import Iterator
 
-from novadoclint import data, generated, untrusted
+from novadoclint import data
 from novadoclint.context import Context
 from novadoclint.facts import Label, Ref
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
+from novadoclint.project import generated
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import (
     BUILTIN_LABELS,
@@ -26,6 +27,7 @@ from novadoclint.resolve import (
     warning_suppressed,
     xref_disabled,
 )
+from novadoclint.safety import untrusted
 
 DOC_ROLES = frozenset({"doc", "std:doc"})
 REF_ROLES = frozenset({"ref", "std:ref"})

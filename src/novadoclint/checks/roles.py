@@ -15,6 +15,7 @@ from docutils import nodes
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Severity
 from novadoclint.parse import xref
+from novadoclint.project.vocabulary import Vocabulary
 from novadoclint.prose import (
     LEADING_BACKTICK_RE,
     NAME,
@@ -28,7 +29,6 @@ from novadoclint.prose import (
     texts,
 )
 from novadoclint.registry import Phase, rule
-from novadoclint.vocabulary import Vocabulary
 
 OPENERS = "([{\"'"
 TRAILING_PUNCTUATION = ".,;:!?)]}'\""

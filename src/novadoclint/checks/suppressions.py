@@ -15,7 +15,7 @@ from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.location import file_path, line_of, source_of
 from novadoclint.registry import Phase, rule, unknown_selector
-from novadoclint.untrusted import excerpt
+from novadoclint.safety.untrusted import excerpt
 
 PREFIX = "novadoclint:"
 

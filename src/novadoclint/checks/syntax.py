@@ -11,10 +11,10 @@ from novadoclint.index import FactsIndex
 from novadoclint.languages.diagrams import DIAGRAM_DIRECTIVES
 from novadoclint.location import message_location
 from novadoclint.parse import Message
+from novadoclint.project.vocabulary import providers_of_directive, providers_of_role
 from novadoclint.prose import known_directives, known_roles
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import one_edit
-from novadoclint.vocabulary import providers_of_directive, providers_of_role
 
 UNKNOWN_DIRECTIVE_RE = re.compile(r'^Unknown directive type "([^"]+)"')
 UNKNOWN_ROLE_RE = re.compile(r'^Unknown interpreted text role "([^"]+)"')

@@ -6,10 +6,10 @@ import fnmatch
 from collections import deque
 from collections.abc import Iterator
 
-from novadoclint import generated
 from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex, TocLink
+from novadoclint.project import generated
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import GLOB_RE, Suggestions, docname_join, warning_suppressed
 

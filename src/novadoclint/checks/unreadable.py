@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Iterator
 from functools import cache
 
-from novadoclint import untrusted
 from novadoclint.checks.codeblocks import CODE_DIRECTIVES
 from novadoclint.checks.syntax import near_miss
 from novadoclint.context import Context
@@ -23,9 +22,10 @@ from novadoclint.index import FactsIndex
 from novadoclint.languages.code import lexer_known
 from novadoclint.languages.diagrams import DIAGRAM_DIRECTIVES
 from novadoclint.parse import EXTERNAL_ROLE_RE, INTERSPHINX
+from novadoclint.project.vocabulary import Kind
 from novadoclint.prose import known_directives, known_roles
 from novadoclint.registry import Phase, rule
-from novadoclint.vocabulary import Kind
+from novadoclint.safety import untrusted
 
 
 @rule("extension-unreadable", Severity.INFO, Phase.TREE, tags={"syntax"})

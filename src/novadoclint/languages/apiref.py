@@ -2,7 +2,7 @@
 
 PyYAML's composer (safe loader, no object is constructed) keeps each node's
 start line, so a finding names the line of the definition or entry. The
-files themselves come from the run (:class:`novadoclint.treefiles.TreeFiles`),
+files themselves come from the run (:class:`novadoclint.project.treefiles.TreeFiles`),
 which reads and parses each once while it is unchanged: :func:`parameters_from`
 and :func:`status_from` are what it is asked to parse.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from novadoclint.treefiles import FileRead
+from novadoclint.project.treefiles import FileRead
 
 # os-api-ref's sections, in the order parameters.yaml must list them.
 SECTIONS = {"header": 1, "path": 2, "query": 3, "body": 4}

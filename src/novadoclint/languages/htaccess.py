@@ -6,12 +6,12 @@ the files a build copies verbatim (``html_extra_path``) and the test file
 beside the docs. Matching follows Apache, not whereto where they differ:
 ``Redirect`` matches a URL-path prefix on segment boundaries and appends the
 rest; ``RedirectMatch`` searches the regex (re's syntax for PCRE, run by
-:mod:`novadoclint.saferegex` with a time limit) and builds the target from
+:mod:`novadoclint.safety.saferegex` with a time limit) and builds the target from
 ``$0``-``$9``; a missing status means 302.
 
 Both files come from the pull request: messages about a line that does not
 parse quote a short excerpt of it only, and the files are read through
-:mod:`novadoclint.untrusted` (inside the repository, size-capped).
+:mod:`novadoclint.safety.untrusted` (inside the repository, size-capped).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import regex
 
-from novadoclint import saferegex, untrusted
-from novadoclint.treefiles import TreeFiles
-from novadoclint.untrusted import excerpt
+from novadoclint.project.treefiles import TreeFiles
+from novadoclint.safety import saferegex, untrusted
+from novadoclint.safety.untrusted import excerpt
 
 STATUS_WORDS = {"permanent": 301, "temp": 302, "seeother": 303, "gone": 410}
 DIRECTIVES = {

@@ -29,8 +29,8 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from novadoclint import untrusted
-from novadoclint.treefiles import TreeFiles
+from novadoclint.project.treefiles import TreeFiles
+from novadoclint.safety import untrusted
 
 if sys.version_info >= (3, 11):
     import tomllib

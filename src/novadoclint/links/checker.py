@@ -49,7 +49,6 @@ from collections.abc import Callable, Generator, Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from novadoclint.cache import DiskCache
 from novadoclint.links.deadline import RunClock
 from novadoclint.links.guard import AddressGuard
 from novadoclint.links.http import Failure, Fetch, HttpClient
@@ -72,6 +71,7 @@ from novadoclint.links.outcome import (
 from novadoclint.links.results import ResultCache
 from novadoclint.links.syntax import redact
 from novadoclint.links.throttle import HostThrottle
+from novadoclint.safety.cache import DiskCache
 
 if TYPE_CHECKING:
     import requests

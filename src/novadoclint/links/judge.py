@@ -4,7 +4,7 @@ What a tree's settings say about its links (URLs to ignore, anchors not to check
 that are fine) is applied here, before a request (:meth:`LinkJudge.precheck`,
 :meth:`LinkJudge.split`) and after one (:meth:`LinkJudge.judge`). The patterns come from
 conf.py or ``.novadoclint.toml``, that is from the pull request: they run through
-:mod:`novadoclint.saferegex`, with a time limit per match and one budget in all.
+:mod:`novadoclint.safety.saferegex`, with a time limit per match and one budget in all.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 from urllib.parse import unquote
 
-from novadoclint import saferegex
 from novadoclint.links.http import Fetch, status_text
 from novadoclint.links.options import LinkCheckOptions
 from novadoclint.links.outcome import LinkResult, LinkStatus, join_anchor
 from novadoclint.links.syntax import unfetchable
+from novadoclint.safety import saferegex
 
 __all__ = ["LinkJudge"]
 

@@ -5,7 +5,7 @@ tree's settings (Sphinx's first, ours on top), and the other readers here turn t
 those settings into what the link rules and the plan ask (documents left out, hosts known
 to serve https). conf.py and the settings come with the pull request, so every value is
 checked or clamped here, before any request is made, and every pattern runs through
-:mod:`novadoclint.saferegex`.
+:mod:`novadoclint.safety.saferegex`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from novadoclint import __version__, about, saferegex
+from novadoclint import __version__, about
+from novadoclint.project.sphinxconf import SphinxConf
+from novadoclint.safety import saferegex
+from novadoclint.safety.untrusted import excerpt
 from novadoclint.settings import ConfigError, Settings
-from novadoclint.sphinxconf import SphinxConf
-from novadoclint.untrusted import excerpt
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -73,7 +74,7 @@ class LinkCheckOptions:
 
     Regexes (``ignore``, ``anchors_ignore``, ``allowed_redirects``) are applied with
     ``re.match``, as Sphinx does, so they are anchored at the start; they come from the
-    tree, so they run through :mod:`novadoclint.saferegex` (a pattern that times out no
+    tree, so they run through :mod:`novadoclint.safety.saferegex` (a pattern that times out no
     longer matches, and is logged once). ``headers`` maps a URL
     prefix (scheme, host, port and a path prefix) or ``'*'`` to request headers; the most
     specific matching prefix wins and entries are not merged, as in Sphinx. Lifetimes are in

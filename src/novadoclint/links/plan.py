@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TextIO
 
-from novadoclint.cache import DiskCache
 from novadoclint.facts import Link
 from novadoclint.findings import printable
 from novadoclint.index import FactsIndex
@@ -31,6 +30,7 @@ from novadoclint.links.guard import OFFLINE_AFTER_HOSTS
 from novadoclint.links.options import excluded_documents, options
 from novadoclint.links.outcome import LinkProgress, LinkResult, NetworkUnreachable
 from novadoclint.links.syntax import malformed
+from novadoclint.safety.cache import DiskCache
 from novadoclint.settings import ConfigError, Settings
 
 __all__ = ["LinkResults", "NetworkDown", "Place", "TerminalProgress", "check", "link_places"]

@@ -1,6 +1,6 @@
 """Link results kept between runs, so a re-run makes no requests for links already known.
 
-On top of :class:`~novadoclint.cache.DiskCache`, with a lifetime per outcome
+On top of :class:`~novadoclint.safety.cache.DiskCache`, with a lifetime per outcome
 (:func:`ttl_for`). Keys hash the URL (the cache stores its keys, and a URL may hold a
 password) and the options that change a result, so a config change is not served stale;
 their prefix ``novadoclint.linkcheck`` predates this module and is kept, so users' caches
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 
-from novadoclint.cache import DiskCache
 from novadoclint.links.options import LinkCheckOptions
 from novadoclint.links.outcome import LinkResult, LinkStatus, join_anchor
+from novadoclint.safety.cache import DiskCache
 
 __all__ = ["ResultCache", "ttl_for"]
 

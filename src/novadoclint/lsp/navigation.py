@@ -18,7 +18,7 @@ from novadoclint import resolve
 from novadoclint.facts import DocFacts, Label, Ref, Section
 from novadoclint.index import FactsIndex
 from novadoclint.lsp.diagnostics import span
-from novadoclint.vocabulary import Vocabulary
+from novadoclint.project.vocabulary import Vocabulary
 
 LABEL_LINE_RE = re.compile(r"\s*\.\.\s+_(?!_)(.+):\s*$")
 Place = tuple[str, int]  # (path relative to the source dir or absolute, 1-based line)

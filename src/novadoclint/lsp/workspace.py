@@ -34,7 +34,7 @@ from novadoclint.phase1 import (
     run_phase1_cached,
 )
 from novadoclint.phase2 import tree_hits
-from novadoclint.project import Project, find_srcdir, load_project
+from novadoclint.project.discover import Project, find_srcdir, load_project
 from novadoclint.settings import Settings, load
 
 log = logging.getLogger(__name__)

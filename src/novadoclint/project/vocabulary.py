@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from novadoclint import data, untrusted
-from novadoclint.sphinxconf import SphinxConf
+from novadoclint import data
+from novadoclint.project.sphinxconf import SphinxConf
+from novadoclint.safety import untrusted
 
 
 class Kind(str, enum.Enum):

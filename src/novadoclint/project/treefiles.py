@@ -4,7 +4,7 @@ Diagram sources, os-api-ref's parameters and status files, the ``.htaccess``
 files and redirect tests, requirement and packaging files: rules get them from
 the run (the index in phase 2, the context in phase 1) like everything else
 they know of the tree. Why one place: every read goes through
-:mod:`novadoclint.untrusted` (bounded, never a FIFO or a device, inside the
+:mod:`novadoclint.safety.untrusted` (bounded, never a FIFO or a device, inside the
 project where a boundary applies), a file several rules need is read once,
 and a file that cannot be read is a value each rule turns into its own
 finding, never an exception escaping a rule.
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
-from novadoclint import untrusted
+from novadoclint.safety import untrusted
 
 __all__ = ["FileRead", "TreeFiles"]
 

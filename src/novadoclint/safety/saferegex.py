@@ -22,7 +22,7 @@ from typing import Any
 
 import regex
 
-from novadoclint.untrusted import excerpt
+from novadoclint.safety.untrusted import excerpt
 
 _log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from novadoclint import untrusted
+from novadoclint.safety import untrusted
 
 LIST_METHODS = frozenset({"append", "extend", "insert"})
 # Characters and items one setting may hold, counting shared parts each time, and its depth:

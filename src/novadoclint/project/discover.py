@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Protocol
 
 from novadoclint import markdown
-from novadoclint.sphinxconf import SphinxConf, read_conf
-from novadoclint.untrusted import VCS_MARKERS, project_root, resolve_inside
+from novadoclint.project.sphinxconf import SphinxConf, read_conf
+from novadoclint.safety.untrusted import VCS_MARKERS, project_root, resolve_inside
 
 SPHINX_EXCLUDES = ("**/_sources", ".#*", "**/.#*", "*.lproj/**")
 

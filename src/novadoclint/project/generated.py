@@ -45,9 +45,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from novadoclint import data, resolve, untrusted
+from novadoclint import data, resolve
+from novadoclint.project.vocabulary import find_module
+from novadoclint.safety import untrusted
 from novadoclint.settings import DOC8_FILES, ConfigError, read_toml
-from novadoclint.vocabulary import find_module
 
 if TYPE_CHECKING:
     from novadoclint.context import Context
