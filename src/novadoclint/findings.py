@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from novadoclint.edits import Fix
+
 # What a report must not pass through raw: C0 and C1 controls and DEL (terminal
 # escapes, line breaks that start a CI workflow command, characters XML 1.0
 # forbids), Unicode line separators and bidi overrides (lines that read
@@ -84,6 +86,7 @@ class Hit(NamedTuple):
     at: Location
     message: str
     cause: str | None = None  # docname whose change caused it (pre-commit, --changed-since)
+    fix: Fix | None = None  # the edits that mend it, when the rule knows the one right rewrite
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from novadoclint.edits import FixSafety
 from novadoclint.findings import Hit, Severity
 from novadoclint.safety.untrusted import excerpt
 
@@ -95,6 +96,7 @@ class Rule:
     doc: RuleDoc
     enabled: bool = True
     tags: frozenset[str] = frozenset()
+    fix: FixSafety | None = None  # the fixes its hits may carry (none, safe or unsafe)
 
     def __call__(self, *args: Any) -> Iterable[Hit]:
         return self.check(*args)
@@ -135,6 +137,7 @@ def rule(
     *,
     enabled: bool = True,
     tags: Iterable[str] = (),
+    fix: FixSafety | None = None,
 ) -> Callable[[Callable[..., Iterable[Hit]]], Rule]:
     """Declare a rule: the function's docstring is its documentation."""
     if not RULE_ID_RE.match(id):
@@ -142,7 +145,7 @@ def rule(
 
     def register(check: Callable[..., Iterable[Hit]]) -> Rule:
         doc = RuleDoc.parse(check.__doc__ or "", name=id)
-        return Rule(id, severity, phase, check, doc, enabled, frozenset(tags))
+        return Rule(id, severity, phase, check, doc, enabled, frozenset(tags), fix)
 
     return register
 

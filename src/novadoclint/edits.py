@@ -1,0 +1,79 @@
+"""Fixes as values: the exact edits that mend a finding, carried by its Hit (issue 16).
+
+A rule that knows the one right rewrite attaches a :class:`Fix` to its hit; the
+engine applies the fixes of the selected findings with ``--fix`` and prints them
+with ``--diff``. Edits are character ranges of the file's decoded text, so
+several rules' edits to one file can be applied together, from the end backwards.
+The path is the file the text is written in: a finding in an included file is
+fixed in that file, once, whichever document included it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class FixSafety(enum.Enum):
+    """Whether a rule's fix may be applied without a human's eye."""
+
+    SAFE = "safe"  # applied by --fix: the meaning of the document cannot change
+    UNSAFE = "unsafe"  # only with --unsafe-fixes: right in the common case, worth a review
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Edit:
+    """Replace characters ``[start, end)`` of ``path``'s decoded text with ``new``."""
+
+    path: str  # posix, relative to the source dir, as a Location's
+    start: int
+    end: int
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One finding's mend: its edits are applied together or not at all."""
+
+    edits: tuple[Edit, ...]
+    safety: FixSafety = FixSafety.SAFE
+
+
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of ``text`` starts (line 1 at index 0).
+
+    Only ``\\n`` ends a line, as in the line numbers findings give: a CRLF file's
+    ``\\r`` stays at the end of its line, outside any fix that does not name it.
+    """
+    starts = [0]
+    position = text.find("\n")
+    while position != -1:
+        starts.append(position + 1)
+        position = text.find("\n", position + 1)
+    return starts
+
+
+def replace_at(
+    path: str,
+    text: str,
+    line: int,
+    column: int,
+    old: str,
+    new: str,
+    *,
+    safety: FixSafety = FixSafety.SAFE,
+    starts: list[int] | None = None,
+) -> Fix | None:
+    """A fix replacing ``old`` where a finding points (1-based line and column), or None.
+
+    None when the text there is not ``old``: a rule that located its finding by a
+    search may be a character off (a tab, a prolog line), and a fix that does not
+    match what it means to replace must not be applied.
+    """
+    starts = starts if starts is not None else line_starts(text)
+    if not 1 <= line <= len(starts) or column < 1:
+        return None
+    start = starts[line - 1] + column - 1
+    if text[start : start + len(old)] != old or "\n" in text[starts[line - 1] : start]:
+        return None
+    return Fix((Edit(path, start, start + len(old), new),), safety)
