@@ -1,17 +1,17 @@
 """index-list-toctree-mismatch: an index page's bullet lists paired with its hidden toctrees.
 
-A pure function of one index page's facts, read through placement.entries.
+A pure function of one index page's facts, read through project/indexpage.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from novadoclint.checks.placement import INTRO, Entry, entries
 from novadoclint.context import Context
 from novadoclint.facts import DocFacts
 from novadoclint.findings import Hit, Severity
 from novadoclint.index import FactsIndex
+from novadoclint.project.indexpage import INTRO, Entry, entries
 from novadoclint.registry import Phase, rule
 
 

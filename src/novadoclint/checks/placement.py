@@ -1,75 +1,27 @@
-"""Where pages sit on index pages: section placement policies, and the entries both placement rules read.
+"""Where pages sit on index pages: section-placement, an index page against a placement policy.
 
-Both rules (this one and index-list-toctree-mismatch, checks/indexlists.py)
-are pure functions of one index page's facts: which section each ``:doc:``
-list item and each toctree entry sits in (``Ref.section``,
-``TocTree.section``, ``Section.parent``).
+A pure function of one index page's facts, read through project/indexpage.py
+(as index-list-toctree-mismatch and ``--write-policy`` read it), and of the
+policy (project/policy.py). A stale entry of a policy file is reported at its
+line in that file.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from novadoclint.context import Context
 from novadoclint.facts import DocFacts
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
+from novadoclint.project.indexpage import Entry, body_label, body_sections, entries
 from novadoclint.project.policy import IndexPolicy
 from novadoclint.registry import Phase, rule
-from novadoclint.resolve import doc_hint, doc_target, glob_docs, toc_target, xref_disabled
+from novadoclint.resolve import doc_hint
 
-DOC_ROLES = frozenset({"doc", "std:doc"})
 GLOB_CHARS = frozenset("*?[")
-INTRO = "the introduction"  # what messages call the text before the first body section
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One mention of a document on an index page: a :doc: list item or a toctree entry."""
-
-    docname: str
-    section: int  # index into DocFacts.sections, -1 before the first section
-    at: Location
-    in_list: bool  # False: a toctree entry
-    hidden: bool = False  # a toctree entry of a :hidden: toctree
-
-
-def entries(doc: DocFacts, suffixes: Sequence[str], docs: Iterable[str]) -> list[Entry]:
-    """The page's :doc: list items and toctree entries, resolved to docnames, in line order.
-
-    Names resolve as Sphinx resolves them (resolve.py); glob entries of a
-    ``:glob:`` toctree expand to the documents they match.
-    """
-    found = [
-        Entry(
-            doc_target(doc.docname, ref.target),
-            ref.section,
-            Location(ref.path, ref.line, ref.column),
-            in_list=True,
-        )
-        for ref in doc.refs
-        if ref.role in DOC_ROLES and ref.in_list_item and not xref_disabled(ref.title, ref.target)
-    ]
-    for toctree in doc.toctrees:
-        for entry in toctree.entries:
-            target = toc_target(
-                doc.docname, entry.title, entry.target, glob=toctree.glob, suffixes=suffixes
-            )
-            if target.kind == "glob":
-                # Sphinx takes the page itself out before globbing
-                names = [d for d in glob_docs(target.docname, docs) if d != doc.docname]
-            elif target.kind == "doc":
-                names = [target.docname]
-            else:
-                continue
-            at = Location(toctree.path, entry.line)
-            found.extend(
-                Entry(name, toctree.section, at, in_list=False, hidden=toctree.hidden)
-                for name in names
-            )
-    return sorted(found, key=lambda e: (e.at, e.in_list))
 
 
 @rule("section-placement", Severity.WARNING, Phase.TREE, tags={"placement"})
@@ -197,7 +149,7 @@ def _check_index(index: FactsIndex, page: IndexPolicy, source: str) -> Iterator[
             f"{doc_hint(page.page, index.docs)}",
         )
         return
-    body = _body_sections(doc)
+    body = body_sections(doc)
     declared = [s.title for s in page.sections]
     title_line = doc.sections[0].line if doc.sections else 1
     if not body:
@@ -213,14 +165,6 @@ def _check_index(index: FactsIndex, page: IndexPolicy, source: str) -> Iterator[
     yield from _misordered(doc, names.mapped, declared, source)
     yield from _placements(index, doc, page, names.mapped, body, heading, source)
     yield from _stale_names(index, doc, page, heading, title_line, source)
-
-
-def _body_sections(doc: DocFacts) -> list[int]:
-    """The sections a policy describes: those under the page title (or the top level)."""
-    tops = [i for i, s in enumerate(doc.sections) if s.parent == -1]
-    if len(tops) == 1:
-        return [i for i, s in enumerate(doc.sections) if s.parent == tops[0]]
-    return tops
 
 
 @dataclass
@@ -324,7 +268,7 @@ def _placements(
         name = entry.docname
         if name == page.page or not (page.in_folder(name) or page.home(name)):
             continue
-        label = _label(doc, entry.section, body_set, mapped)
+        label = body_label(doc, entry.section, body_set, mapped)
         by_doc.setdefault(name, {}).setdefault(label, []).append(entry)
     for name, by_label in sorted(by_doc.items()):
         yield from _placed(name, by_label, page, source)
@@ -344,15 +288,6 @@ def _placements(
                 f"as {source} places it"
             )
         yield Hit(Location(doc.path, heading.get(home or "", title_line)), message, cause=name)
-
-
-def _label(doc: DocFacts, section: int, body: set[int], mapped: dict[int, str]) -> str:
-    """The body section (by its declared title when known) a section index belongs to."""
-    while section >= 0 and section not in body:
-        section = doc.sections[section].parent
-    if section < 0:
-        return INTRO
-    return mapped.get(section, " ".join(doc.sections[section].title.split()))
 
 
 def _placed(
