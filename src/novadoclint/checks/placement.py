@@ -9,6 +9,7 @@ line in that file.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -17,11 +18,12 @@ from novadoclint.facts import DocFacts
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.project.indexpage import Entry, body_label, body_sections, entries
-from novadoclint.project.policy import IndexPolicy
+from novadoclint.project.policy import IndexPolicy, Policy
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import doc_hint
 
 GLOB_CHARS = frozenset("*?[")
+SHOWN_STALE = 5  # stale entries a shipped profile's one finding names
 
 
 @rule("section-placement", Severity.WARNING, Phase.TREE, tags={"placement"})
@@ -33,10 +35,13 @@ def section_placement(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     each document of the page's folder. The rule reports an unknown, missing,
     renamed, duplicated or misordered section heading; a page placed in
     another section than the policy gives it; a page of the folder placed
-    nowhere; a page placed in two sections or listed twice in one; and policy
-    entries that name no document. A page is placed in a section by a `:doc:`
-    list item or a toctree entry in it (or in one of its subsections).
-    Without an active profile the rule does nothing.
+    nowhere; a page placed in two sections or listed twice in one; and stale
+    policy entries: names of no document, and documents outside the folder
+    the page no longer lists, each at its line in the policy file (the
+    shipped example profile's, once per page, at the page). A page is placed
+    in a section by a `:doc:` list item or a toctree entry in it (or in one
+    of its subsections). Without an active profile the rule does nothing;
+    `--write-policy FILE` writes a policy from the tree as it is.
 
     ## Why is this bad?
     Index pages such as nova's `reference/index.rst` are the map of a folder:
@@ -136,10 +141,11 @@ def section_placement(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     if ctx.policy is None:
         return
     for page in ctx.policy.indexes:
-        yield from _check_index(index, page, ctx.policy.source)
+        yield from _check_index(index, page, ctx.policy)
 
 
-def _check_index(index: FactsIndex, page: IndexPolicy, source: str) -> Iterator[Hit]:
+def _check_index(index: FactsIndex, page: IndexPolicy, policy: Policy) -> Iterator[Hit]:
+    source = policy.source
     doc = index.docs.get(page.page)
     if doc is None:
         suffix = next(iter(index.conf.source_suffixes), ".rst")
@@ -164,7 +170,7 @@ def _check_index(index: FactsIndex, page: IndexPolicy, source: str) -> Iterator[
     yield from _missing_sections(doc, page, heading, title_line, source)
     yield from _misordered(doc, names.mapped, declared, source)
     yield from _placements(index, doc, page, names.mapped, body, heading, source)
-    yield from _stale_names(index, doc, page, heading, title_line, source)
+    yield from _stale_names(index, doc, page, title_line, policy)
 
 
 @dataclass
@@ -329,30 +335,93 @@ def _placed(
             yield Hit(items[1].at, f"{name!r} is listed twice under {label!r}; drop one")
 
 
-def _stale_names(
-    index: FactsIndex,
-    doc: DocFacts,
-    page: IndexPolicy,
-    heading: dict[str, int],
-    title_line: int,
-    source: str,
-) -> Iterator[Hit]:
-    """Policy entries naming no document: the policy went stale when a page moved."""
+@dataclass(frozen=True, slots=True)
+class _Stale:
+    """A policy entry the tree no longer bears out, and where the policy file names it."""
+
+    name: str
+    under: str | None  # the section title; None for an 'elsewhere' entry
+    place: tuple[int, int] | None
+    listed_elsewhere: bool  # a document, but not on the index page (only outside its folder)
+
+
+def _stale_entries(index: FactsIndex, doc: DocFacts, page: IndexPolicy) -> Iterator[_Stale]:
+    """Entries naming no document, and documents outside the folder the page no longer lists.
+
+    A name the page still lists is no stale entry (a page the build generates, or a
+    missing page the reference rules report); a document of the page's folder the
+    page does not list is reported at the page ("placed in no section").
+    """
+    listed = {e.docname for e in entries(doc, index.conf.source_suffixes, index.docs)}
     for section in page.sections:
-        for name in section.documents:
-            if GLOB_CHARS.isdisjoint(name) and name not in index.docs:
-                yield Hit(
-                    Location(doc.path, heading.get(section.title, title_line)),
-                    f"stale policy: {source} places {name!r} under {section.title!r}, but it "
-                    f"is no document{doc_hint(name, index.docs)}",
-                )
-    for name in page.elsewhere:
+        places = section.places or (None,) * len(section.documents)
+        for name, place in zip(section.documents, places, strict=True):
+            if not GLOB_CHARS.isdisjoint(name):
+                continue
+            if name not in index.docs and name not in listed:  # listed: a generated page
+                yield _Stale(name, section.title, place, listed_elsewhere=False)
+            elif name not in listed and not page.in_folder(name):
+                yield _Stale(name, section.title, place, listed_elsewhere=True)
+    places = page.elsewhere_places or (None,) * len(page.elsewhere)
+    for name, place in zip(page.elsewhere, places, strict=True):
         if GLOB_CHARS.isdisjoint(name) and name not in index.docs:
-            yield Hit(
-                Location(doc.path, title_line),
-                f"stale policy: {source} lists {name!r} under 'elsewhere', but it is no "
-                f"document{doc_hint(name, index.docs)}",
+            yield _Stale(name, None, place, listed_elsewhere=False)
+
+
+def _stale_names(
+    index: FactsIndex, doc: DocFacts, page: IndexPolicy, title_line: int, policy: Policy
+) -> Iterator[Hit]:
+    """Stale entries of a policy file, each at its line there: the file a change must mend.
+
+    The shipped example profile is no file of the project: its stale entries are
+    one finding at the index page, which says how to write the project's own.
+    """
+    stale = list(_stale_entries(index, doc, page))
+    if not stale:
+        return
+    if policy.path is None:
+        yield Hit(Location(doc.path, title_line), _shipped_stale(page, stale, policy.source))
+        return
+    shown = os.path.relpath(policy.path, index.srcdir).replace(os.sep, "/")
+    for entry in stale:
+        line, column = entry.place or (1, 1)
+        if entry.under is None:
+            message = (
+                f"stale policy: {policy.source} lists {entry.name!r} under 'elsewhere', but it "
+                f"is no document{doc_hint(entry.name, index.docs)}"
             )
+        elif entry.listed_elsewhere:
+            message = (
+                f"stale policy: {policy.source} places {entry.name!r} under {entry.under!r}, "
+                f"but {page.page!r} does not list it; list it there or take it out of the policy"
+            )
+        else:
+            message = (
+                f"stale policy: {policy.source} places {entry.name!r} under {entry.under!r}, "
+                f"but it is no document{doc_hint(entry.name, index.docs)}"
+            )
+        yield Hit(Location(shown, line, column), message)
+
+
+def _shipped_stale(page: IndexPolicy, stale: list[_Stale], source: str) -> str:
+    names = ", ".join(repr(e.name) for e in stale[:SHOWN_STALE])
+    if len(stale) > SHOWN_STALE:
+        names += f" and {len(stale) - SHOWN_STALE} more"
+    missing = sum(not e.listed_elsewhere for e in stale)
+    absent, unlisted = "name no document here", f"are not on {page.page!r}"
+    why = (
+        absent
+        if missing == len(stale)
+        else unlisted
+        if not missing
+        else (f"{absent} ({missing}) or {unlisted} ({len(stale) - missing})")
+    )
+    return (
+        f"stale policy: {source}, the example profile shipped with novadoclint, describes "
+        f"another version of this tree: {len(stale)} of its entries {why}: {names}; "
+        f"write this tree's own policy with --write-policy policy.toml --policy-page "
+        f"{page.page} and lint with --profile policy.toml"
+    )
 
 
 def _quoted(titles: Sequence[str]) -> str:

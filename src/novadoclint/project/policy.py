@@ -17,6 +17,10 @@ The format::
     title = "Internals"
     documents = ["rpc", "scheduling"]   # relative to the folder; "/x" is absolute;
                                         # fnmatch patterns ("guides/*") allowed
+
+A user's policy file keeps where each name is written (line and column), so a
+stale entry is reported there, in the file to change, not at the index page.
+``--write-policy`` writes one from a tree (project/policy_writer.py).
 """
 
 from __future__ import annotations
@@ -24,24 +28,30 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import posixpath
+import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from novadoclint import data
+from novadoclint.safety import untrusted
 from novadoclint.settings import ConfigError, line_of_key, read_toml
 
 TOP_KEYS = frozenset({"index"})
 INDEX_KEYS = frozenset({"page", "folder", "elsewhere", "section"})
 SECTION_KEYS = frozenset({"title", "documents"})
 PATTERN_CHARS = frozenset("*?[")
+HEADER_RE = re.compile(r"\s*\[\[\s*index\s*(\.\s*section\s*)?\]\]")
+KEY_RE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
+Place = tuple[int, int]  # 1-based line and column of a string in the policy file
 
 
 @dataclass(frozen=True, slots=True)
 class SectionPolicy:
     title: str
     documents: tuple[str, ...]  # docnames (absolute, no leading "/") or fnmatch patterns
+    places: tuple[Place, ...] = ()  # where each document is written; () when unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,7 @@ class IndexPolicy:
     folder: str  # docnames under "<folder>/" must be placed ("" for the whole tree)
     sections: tuple[SectionPolicy, ...]
     elsewhere: tuple[str, ...]  # docnames or patterns other pages place
+    elsewhere_places: tuple[Place, ...] = ()  # where each is written; () when unknown
 
     def home(self, docname: str) -> str | None:
         """The section title the policy gives a document, or None.
@@ -78,6 +89,7 @@ class IndexPolicy:
 class Policy:
     source: str  # how messages name the policy: "rules/nova.toml" or the file's name
     indexes: tuple[IndexPolicy, ...]
+    path: str | None = None  # a user's policy file (absolute); None for a shipped profile
 
 
 def _is_pattern(name: str) -> bool:
@@ -97,7 +109,8 @@ def load_policy(profile: str | None) -> Policy | None:
         path = Path(profile)
         if not path.is_file():
             raise ConfigError(path, None, "policy file not found")
-        return parse_policy(read_toml(path), path, path.name)
+        policy = parse_policy(read_toml(path), path, path.name)
+        return replace(policy, path=str(path.resolve()))
     path = data.rules_dir() / f"{profile}.toml"
     if profile not in data.profiles():
         shipped = ", ".join(data.profiles()) or "none"
@@ -112,10 +125,98 @@ def parse_policy(table: Mapping[str, Any], path: Path, source: str) -> Policy:
     if not isinstance(indexes, list) or not all(isinstance(i, dict) for i in indexes):
         raise ConfigError(path, line_of_key(path, "index"), "'index' must be [[index]] tables")
     counter = itertools.count()  # numbers the [[index.section]] tables in file order
-    return Policy(source, tuple(_index(entry, n, counter, path) for n, entry in enumerate(indexes)))
+    places = _Places(*string_places(_read(path)))
+    return Policy(
+        source, tuple(_index(entry, n, counter, path, places) for n, entry in enumerate(indexes))
+    )
 
 
-def _index(entry: Mapping[str, Any], n: int, counter: Iterator[int], path: Path) -> IndexPolicy:
+@dataclass(frozen=True, slots=True)
+class _Places:
+    """Where the strings of each [[index]] and [[index.section]] table are, by key."""
+
+    indexes: list[dict[str, list[Place]]]
+    sections: list[dict[str, list[Place]]]
+
+
+def _read(path: Path) -> str:
+    try:
+        return untrusted.read_text(path)
+    except OSError:
+        return ""
+
+
+def _at(tables: list[dict[str, list[Place]]], n: int, key: str, count: int) -> tuple[Place, ...]:
+    """The places of a list's strings, if the scan found exactly as many as TOML did."""
+    found = tables[n].get(key, []) if n < len(tables) else []
+    return tuple(found) if len(found) == count else ()
+
+
+def string_places(
+    text: str,
+) -> tuple[list[dict[str, list[Place]]], list[dict[str, list[Place]]]]:
+    """Where the strings of each [[index]] and [[index.section]] table are written, by key.
+
+    tomllib gives no positions, so the text is scanned: table headers, ``key =``
+    lines, strings (a ``#`` inside one is no comment), brackets. A multi-line
+    string or a header the scan does not know ends the table it is in; callers
+    check the counts against what TOML read and use no place where they differ.
+    """
+    indexes: list[dict[str, list[Place]]] = []
+    sections: list[dict[str, list[Place]]] = []
+    table: dict[str, list[Place]] | None = None
+    key: str | None = None
+    depth = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        start = 0
+        if depth == 0:
+            header = HEADER_RE.match(line)
+            if header:
+                table, key = {}, None
+                (sections if header.group(1) else indexes).append(table)
+                continue
+            if line.lstrip().startswith("["):
+                table = key = None
+                continue
+            assigned = KEY_RE.match(line)
+            if assigned:
+                key, start = assigned.group(1), assigned.end()
+        strings, depth = _scan(line, start, depth)
+        if strings is None:  # a multi-line string: the scan would lose its place
+            table = key = None
+            depth = 0
+            continue
+        if table is not None and key is not None:
+            table.setdefault(key, []).extend((number, column) for column in strings)
+    return indexes, sections
+
+
+def _scan(line: str, start: int, depth: int) -> tuple[list[int] | None, int]:
+    """The 1-based columns of the strings on a line from ``start``, and the bracket depth
+    after it; None for a multi-line string."""
+    columns: list[int] = []
+    i = start
+    while i < len(line):
+        char = line[i]
+        if char == "#":
+            break
+        if char in "\"'":
+            if line.startswith(char * 3, i):
+                return None, depth
+            end = i + 1
+            while end < len(line) and line[end] != char:
+                end += 2 if char == '"' and line[end] == "\\" else 1
+            columns.append(i + 1)
+            i = end + 1
+            continue
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        i += 1
+    return columns, max(depth, 0)
+
+
+def _index(
+    entry: Mapping[str, Any], n: int, counter: Iterator[int], path: Path, places: _Places
+) -> IndexPolicy:
     _check_keys(entry, INDEX_KEYS, path)
     page = entry.get("page")
     if not isinstance(page, str) or not page.strip("/ "):
@@ -130,17 +231,18 @@ def _index(entry: Mapping[str, Any], n: int, counter: Iterator[int], path: Path)
     if not isinstance(sections, list) or not sections:
         line = line_of_key(path, "page")
         raise ConfigError(path, line, f"index page {page!r} needs [[index.section]] tables")
-    parsed = tuple(_section(s, next(counter), folder, path) for s in sections)
+    parsed = tuple(_section(s, next(counter), folder, path, places) for s in sections)
     titles = [s.title for s in parsed]
     for title in titles:
         if titles.count(title) > 1:
             line = _line_of_text(path, title)
             raise ConfigError(path, line, f"section {title!r} is declared twice for {page!r}")
     elsewhere = _names(entry.get("elsewhere", []), "elsewhere", folder, path)
-    return IndexPolicy(page, folder, parsed, elsewhere)
+    at = _at(places.indexes, n, "elsewhere", len(elsewhere))
+    return IndexPolicy(page, folder, parsed, elsewhere, at)
 
 
-def _section(entry: Any, n: int, folder: str, path: Path) -> SectionPolicy:
+def _section(entry: Any, n: int, folder: str, path: Path, places: _Places) -> SectionPolicy:
     if not isinstance(entry, dict):
         raise ConfigError(path, line_of_key(path, "section"), "'section' must be tables")
     _check_keys(entry, SECTION_KEYS, path)
@@ -149,7 +251,8 @@ def _section(entry: Any, n: int, folder: str, path: Path) -> SectionPolicy:
         line = _table_line(path, "[[index.section]]", n)
         raise ConfigError(path, line, 'each [[index.section]] needs title = "<heading>"')
     documents = _names(entry.get("documents", []), "documents", folder, path)
-    return SectionPolicy(" ".join(title.split()), documents)
+    at = _at(places.sections, n, "documents", len(documents))
+    return SectionPolicy(" ".join(title.split()), documents, at)
 
 
 def _names(value: Any, key: str, folder: str, path: Path) -> tuple[str, ...]:
