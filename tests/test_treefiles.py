@@ -81,3 +81,19 @@ def test_picklable_for_phase_one_workers(tmp_path: Path, used: bool) -> None:
     copy = pickle.loads(pickle.dumps(files))
     assert copy.srcdir == files.srcdir
     assert copy.read("a.dot").text == "digraph {}\n"
+
+
+def test_source_text_is_decoded_as_phase1_decodes_a_document(tmp_path: Path) -> None:
+    srcdir = _tree(tmp_path)
+    (srcdir / "bom.rst").write_bytes(b"\xef\xbb\xbfTitle\r\n=====\r\n")
+    (srcdir / "latin.rst").write_bytes(b"caf\xe9\n")
+    (srcdir / "link.rst").symlink_to(tmp_path / "secret.txt")
+    files = TreeFiles(str(srcdir))
+    text = files.source_text("bom.rst")
+    assert text == "Title\r\n=====\r\n"  # the mark dropped, CRLF kept: a fix's offsets
+    assert files.source_text("bom.rst") is text  # read and decoded once while unchanged
+    assert files.source_text("latin.rst") is None  # not UTF-8: no fix writes it back
+    assert files.source_text("link.rst") is None  # outside the project: never opened
+    assert files.source_text("missing.rst") is None
+    (srcdir / "bom.rst").write_bytes(b"Other\n")
+    assert files.source_text("bom.rst") == "Other\n"

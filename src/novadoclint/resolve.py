@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import heapq
 import logging
 import posixpath
 import re
@@ -354,6 +355,43 @@ def did_you_mean(wanted: str, candidates: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+def closest(wanted: str, candidates: Iterable[str]) -> str | None:
+    """The candidate did_you_mean names, when no other is as close; else None.
+
+    A fix may replace a target by the suggestion only when the suggestion is
+    the one answer: did_you_mean picks one of candidates that tie for closest
+    (difflib breaks the tie by name), and one of several with the same last
+    part by order. Same pool, same cutoff, same fallback as did_you_mean.
+    """
+    pool = list(candidates)
+    fuzzy = pool
+    if len(pool) > FUZZY_POOL:
+        folder, _, tail = wanted.rpartition("/")
+        fuzzy = [c for c in pool if c.rpartition("/")[0] == folder or c.rpartition("/")[2] == tail]
+    ranked = _ranked(wanted, dict.fromkeys(fuzzy), 0.6)
+    if ranked:
+        return ranked[0][1] if len(ranked) == 1 or ranked[1][0] < ranked[0][0] else None
+    tail = wanted.rsplit("/", 1)[-1]
+    same = {c for c in pool if c.rsplit("/", 1)[-1] == tail}
+    return same.pop() if len(same) == 1 else None
+
+
+def _ranked(wanted: str, pool: Iterable[str], cutoff: float) -> list[tuple[float, str]]:
+    """The two best (score, candidate) of difflib.get_close_matches, best first."""
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(wanted)
+    scored = []
+    for candidate in pool:
+        matcher.set_seq1(candidate)
+        if (
+            matcher.real_quick_ratio() >= cutoff
+            and matcher.quick_ratio() >= cutoff
+            and matcher.ratio() >= cutoff
+        ):
+            scored.append((matcher.ratio(), candidate))
+    return heapq.nlargest(2, scored)
+
+
 def doc_hint(wanted: str, docs: Iterable[str]) -> str:
     """'; did you mean ...?' for a page that moved folders or a near-miss name in its folder.
 
@@ -374,6 +412,24 @@ def doc_hint(wanted: str, docs: Iterable[str]) -> str:
     return f"; did you mean {posixpath.join(folder, close[0])!r}?" if close else ""
 
 
+def doc_candidate(wanted: str, docs: Iterable[str]) -> str | None:
+    """The document doc_hint names, when it is the only one as close; else None."""
+    folder, _, tail = wanted.rpartition("/")
+    moved, near = [], []
+    for doc in docs:
+        doc_folder, _, doc_tail = doc.rpartition("/")
+        if doc_tail == tail and tail != "index":
+            moved.append(doc)
+        elif doc_folder == folder:
+            near.append(doc_tail)
+    if moved:
+        return closest(wanted, moved)
+    ranked = _ranked(tail, dict.fromkeys(near), 0.8)
+    if not ranked or (len(ranked) == 2 and ranked[1][0] == ranked[0][0]):
+        return None
+    return posixpath.join(folder, ranked[0][1])
+
+
 class Suggestions:
     """did_you_mean over one pool, each answer computed once.
 
@@ -385,6 +441,7 @@ class Suggestions:
     def __init__(self, candidates: Iterable[str]) -> None:
         self.pool = sorted(set(candidates))
         self.answers: dict[tuple[str, str | None], str] = {}
+        self.unique_answers: dict[tuple[str, str | None], str | None] = {}
 
     def hint(self, wanted: str, *, besides: str | None = None) -> str:
         """'; did you mean 'x'?' for the closest candidate other than ``besides``."""
@@ -393,3 +450,11 @@ class Suggestions:
             pool = self.pool if besides is None else [c for c in self.pool if c != besides]
             self.answers[key] = did_you_mean(wanted, pool)
         return self.answers[key]
+
+    def unique(self, wanted: str, *, besides: str | None = None) -> str | None:
+        """The candidate :meth:`hint` names, when no other is as close (see closest)."""
+        key = (wanted, besides)
+        if key not in self.unique_answers:
+            pool = self.pool if besides is None else [c for c in self.pool if c != besides]
+            self.unique_answers[key] = closest(wanted, pool)
+        return self.unique_answers[key]

@@ -7,24 +7,27 @@ The files are not documents: the rules read them through
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from novadoclint.context import Context
+from novadoclint.edits import Fix, FixSafety, replace_at
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.languages import htaccess
 from novadoclint.languages.htaccess import Chain, Problem, Redirect
 from novadoclint.project import generated
 from novadoclint.registry import Phase, rule
-from novadoclint.resolve import doc_hint, matches_any
+from novadoclint.resolve import doc_candidate, doc_hint, matches_any
 from novadoclint.safety import saferegex, untrusted
 
 SPECIAL_PAGES = frozenset({"genindex", "search", "py-modindex", "modindex"})  # built, not written
 # Every target and every test is tried on every rule: quadratic in the file. nova's 90 rules
 # take milliseconds; a 10 MB file of 400,000 rules would take days, so a run stops here.
 RULE_SECONDS = 20.0
+SAFE_PAGE_RE = re.compile(r"[\w./+-]+")  # a docname written bare in a target word
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,9 @@ def _regex_trouble(path: str, rules: Sequence[Redirect]) -> Iterator[Hit]:
             )
 
 
-@rule("redirect-target-missing", Severity.ERROR, Phase.TREE, tags={"redirects"})
+@rule(
+    "redirect-target-missing", Severity.ERROR, Phase.TREE, tags={"redirects"}, fix=FixSafety.UNSAFE
+)
 def redirect_target_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     """A redirect in a published `.htaccess` whose target page, after any further redirects, is no document.
 
@@ -81,7 +86,9 @@ def redirect_target_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     the rules: nova's `^/nova/([^/]+)/`) map to documents: `.html` dropped, a
     folder URL to its `index`. A target that another rule redirects is
     followed, as a browser would, up to 10 hops; loops are reported.
-    Unreadable rule lines are reported too.
+    Unreadable rule lines are reported too. With `--unsafe-fixes`, a target
+    `.../page.html` whose hint names one document, no other as close, is
+    pointed at that document's page, unless another rule redirects it on.
 
     ## Why is this bad?
     A redirect exists because readers and search engines still hold the old
@@ -207,7 +214,42 @@ def _check_target(
             f"to {name!r}, which is no document{hint}",
         )
     else:
-        yield Hit(at, f"redirect target {name!r} is no document{hint}")
+        fix = _target_fix(index, path, rules, redirect, project, name) if hint else None
+        yield Hit(at, f"redirect target {name!r} is no document{hint}", fix=fix)
+
+
+def _target_fix(
+    index: FactsIndex,
+    path: str,
+    rules: Sequence[Redirect],
+    redirect: Redirect,
+    project: str | None,
+    name: str,
+) -> Fix | None:
+    """The target's page replaced by the one document the hint names (``x.html`` pages only).
+
+    None unless the new target, followed through the file's rules as a
+    browser would, ends on that document's page.
+    """
+    candidate = doc_candidate(name, index.docs)
+    written = redirect.target or ""
+    where = written.split("#", 1)[0].split("?", 1)[0]
+    page = name + ".html"
+    if candidate is None or not where.endswith("/" + page) or not SAFE_PAGE_RE.fullmatch(candidate):
+        return None
+    new = where[: -len(page)] + candidate + ".html" + written[len(where) :]
+    url = htaccess.sample_url(new, project)
+    chain = htaccess.follow(rules, url) if url is not None else None
+    if chain is None or chain.hops or chain.end is None:
+        return None
+    end = htaccess.page_of(chain.end, project)
+    if end is None or htaccess.docname_of(end) != candidate:
+        return None
+    text = index.tree_files.source_text(path)
+    if text is None:
+        return None
+    column = redirect.column
+    return replace_at(path, text, redirect.line, column, written, new, safety=FixSafety.UNSAFE)
 
 
 def _cycle(chain: Chain, start: str) -> tuple[htaccess.Hop, ...]:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from novadoclint import data
 from novadoclint.context import Context
+from novadoclint.edits import Fix, FixSafety
 from novadoclint.facts import Label, Ref
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
@@ -27,6 +28,7 @@ from novadoclint.resolve import (
     warning_suppressed,
     xref_disabled,
 )
+from novadoclint.retarget import role_target_fix, written_like
 from novadoclint.safety import untrusted
 
 DOC_ROLES = frozenset({"doc", "std:doc"})
@@ -49,9 +51,15 @@ def _quiet(index: FactsIndex, role: str, target: str) -> bool:
     return warning_suppressed(values, "ref", kind) or nitpick_ignored(values, role, target)
 
 
-@rule("doc-ref-missing", Severity.ERROR, Phase.TREE, tags={"references"})
+@rule("doc-ref-missing", Severity.ERROR, Phase.TREE, tags={"references"}, fix=FixSafety.UNSAFE)
 def doc_ref_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     """A `:doc:` reference whose target is no document.
+
+    With `--unsafe-fixes`, a target whose hint names one document, no other
+    as close, is replaced by it as the target was written (relative, with
+    `../`, or absolute; absolute in an included file), its title kept; a `~`
+    or a source suffix goes. No fix for a tie, nor for a target meant for
+    another project (a `name:` prefix close to an intersphinx_mapping key).
 
     ## Why is this bad?
     Sphinx renders it as plain text and logs `unknown document` in a long
@@ -81,18 +89,31 @@ def doc_ref_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     ==========
     ```
     """
-    for docname, ref, hint in doc_misses(index, ctx):
+    for docname, ref, hint, candidate in _doc_misses(index, ctx):
         if hint is not None:
             yield Hit(
                 Location(ref.path, ref.line, ref.column),
                 f"unknown document: {ref.target!r}{hint}",
                 cause=docname,
+                fix=_doc_fix(index, docname, ref, candidate),
             )
     _asked_nitpick(index, "doc-ref-missing")
 
 
 def doc_misses(index: FactsIndex, ctx: Context) -> Iterator[tuple[str, Ref, str | None]]:
-    """(docname, ref, hint) for each :doc: that names no document, in document order.
+    """(docname, ref, hint) for each :doc: that names no document, in document order."""
+    for docname, ref, hint, _ in _doc_misses(index, ctx):
+        yield docname, ref, hint
+
+
+def _doc_misses(
+    index: FactsIndex, ctx: Context
+) -> Iterator[tuple[str, Ref, str | None, str | None]]:
+    """(docname, ref, hint, candidate) for each :doc: that names no document, in order.
+
+    The candidate is the document the hint names when no other is as close
+    (resolve.closest), else None; None too for a target whose ``name:``
+    prefix is a near miss of an intersphinx_mapping key (another project's).
 
     A document the build writes (generated.BuildOutput) is left to
     generated_doc_refs.
@@ -114,10 +135,13 @@ def doc_misses(index: FactsIndex, ctx: Context) -> Iterator[tuple[str, Ref, str 
             continue
         if _quiet(index, ref.role, ref.target) or external_label(ref.target, inventories):
             continue
-        hint = suggest.hint(_plain_doc(index, ref.target))
-        if not hint and _misspelt(ref.target, inventories):
+        plain = _plain_doc(index, ref.target)
+        hint = suggest.hint(plain)
+        misspelt = _misspelt(ref.target, inventories)  # another project's page: no fix
+        candidate = suggest.unique(plain) if hint and not misspelt else None
+        if not hint and misspelt:
             hint = _inventory_hint(ref.target, inventories)
-        yield docname, ref, None if searched and not hint else hint
+        yield docname, ref, None if searched and not hint else hint, candidate
 
 
 def generated_doc_refs(
@@ -133,6 +157,17 @@ def generated_doc_refs(
             yield docname, ref, writer
 
 
+def _doc_fix(index: FactsIndex, docname: str, ref: Ref, candidate: str | None) -> Fix | None:
+    """The target rewritten to name the one candidate (retarget.written_like), or None."""
+    if candidate is None or candidate not in index.docs:
+        return None
+    included = ref.path != index.docs[docname].path
+    new = written_like(ref.target, docname, candidate, included=included)
+    if resolve_doc(index.docs, docname, new) != candidate:
+        return None
+    return role_target_fix(index.tree_files, ref, new)
+
+
 def _plain_doc(index: FactsIndex, target: str) -> str:
     """The target without what people wrongly add (~, /, a source suffix), for the hint."""
     plain = target.lstrip("~/")
@@ -141,9 +176,13 @@ def _plain_doc(index: FactsIndex, target: str) -> str:
     return plain
 
 
-@rule("ref-label-missing", Severity.ERROR, Phase.TREE, tags={"references"})
+@rule("ref-label-missing", Severity.ERROR, Phase.TREE, tags={"references"}, fix=FixSafety.UNSAFE)
 def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     """A `:ref:` or `:numref:` to a label that no document defines.
+
+    With `--unsafe-fixes`, a target whose hint names one label, no other as
+    close, is replaced by it, its title kept; no fix for a tie, nor for a
+    `name:` target (another project's, or `intersphinx_resolve_self`'s).
 
     ## Why is this bad?
     Sphinx logs `undefined label` and renders the reference as plain text:
@@ -192,12 +231,14 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     by its title's source text, markup included (``` ``nova-manage`` usage ```);
     here the title's plain text is used.
     """
-    for docname, ref, target, hint, _ in label_misses(index, ctx):
+    for docname, ref, target, hint, _, candidate in _label_misses(index, ctx):
         if hint is not None:
+            fix = None if candidate is None else role_target_fix(index.tree_files, ref, candidate)
             yield Hit(
                 Location(ref.path, ref.line, ref.column),
                 f"undefined label: {target!r}{hint}",
                 cause=docname,
+                fix=fix,
             )
     _asked_nitpick(index, "ref-label-missing")
 
@@ -205,7 +246,15 @@ def ref_label_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
 def label_misses(
     index: FactsIndex, ctx: Context
 ) -> Iterator[tuple[str, Ref, str, str | None, str]]:
-    """(docname, ref, target, hint, assumed) for each label no document defines, in order.
+    """(docname, ref, target, hint, assumed) for each label no document defines, in order."""
+    for docname, ref, target, hint, assumed, _ in _label_misses(index, ctx):
+        yield docname, ref, target, hint, assumed
+
+
+def _label_misses(
+    index: FactsIndex, ctx: Context
+) -> Iterator[tuple[str, Ref, str, str | None, str, str | None]]:
+    """(docname, ref, target, hint, assumed, candidate) for each undefined label, in order.
 
     The hint is None where Sphinx would go on to look the label up in the
     intersphinx inventories, which are not read here: a target written as is
@@ -214,6 +263,9 @@ def label_misses(
     is looked up so; :numref: has no object type an inventory holds. It is
     None too where something novadoclint cannot see into may define the
     label (label_sources; ``assumed`` is "unseen"), unless it is a near miss.
+    The candidate is the local label the hint names when no other is as
+    close (resolve.closest) and the target has no ``name:`` prefix (this
+    project's, or a near miss of a mapping key), else None.
     """
     labels = index.all_labels
     inventories = intersphinx_names(index.conf.values, index.conf.extensions)
@@ -230,12 +282,15 @@ def label_misses(
         if name == target and external_label(target, inventories):
             continue
         local = suggest.hint(name)
+        mine = name == target and not _misspelt(name, inventories)
+        candidate = suggest.unique(name) if local and mine else None
         if searched and ref.role in REF_ROLES and not local and not _misspelt(name, inventories):
-            yield docname, ref, target, None, "intersphinx"
+            yield docname, ref, target, None, "intersphinx", None
         elif not local and name == target and label_sources(index, ctx):
-            yield docname, ref, target, None, "unseen"
+            yield docname, ref, target, None, "unseen", None
         else:
-            yield docname, ref, target, local or _inventory_hint(name, inventories), ""
+            hint = local or _inventory_hint(name, inventories)
+            yield docname, ref, target, hint, "", candidate
 
 
 def _misspelt(target: str, inventories: frozenset[str]) -> bool:

@@ -7,11 +7,13 @@ from collections import deque
 from collections.abc import Iterator
 
 from novadoclint.context import Context
+from novadoclint.edits import FixSafety
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex, TocLink
 from novadoclint.project import generated
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import GLOB_RE, Suggestions, docname_join, warning_suppressed
+from novadoclint.retarget import toc_fixes
 
 # conf.py settings whose entries start with the document a builder starts from
 # (LaTeX, Texinfo, manual pages); epub and singlehtml start from root_doc.
@@ -35,9 +37,14 @@ def builder_roots(index: FactsIndex) -> frozenset[str]:
     return frozenset(root for root in roots if root in index.docs)
 
 
-@rule("toctree-entry-missing", Severity.ERROR, Phase.TREE, tags={"toctree"})
+@rule("toctree-entry-missing", Severity.ERROR, Phase.TREE, tags={"toctree"}, fix=FixSafety.UNSAFE)
 def toctree_entry_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     """A toctree entry that names no document, or a `:glob:` pattern that matches none.
+
+    With `--unsafe-fixes`, an entry whose hint names one document, no other
+    as close, is replaced by it as the entry was written (its title and
+    source suffix kept), unless a toctree lists that document already or
+    another missing entry names it too.
 
     ## Why is this bad?
     Sphinx drops the entry from the navigation and logs "toctree contains
@@ -85,12 +92,13 @@ def toctree_entry_missing(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     suggest = Suggestions((*index.docs, *generated.of(index, ctx).docnames()))
     # by identity: a TocLink hashes its whole toctree (100,000 entries: quadratic)
     written = {id(link) for link, _ in generated_entries(index, ctx)}
-    for link in index.toc_links:
+    links = [link for link in index.toc_links if id(link) not in written]
+    fixes = toc_fixes(index, suggest, links)
+    for link in links:  # the build writes the others (generated-assumed says when probably)
         status, name = link.status, link.target
-        if id(link) in written:
-            continue  # the build writes it (generated-assumed says so when only probable)
         if status in ("missing", "own") and not warning_suppressed(values, "toc", "not_readable"):
-            yield Hit(_at(link), _missing_message(suggest, link), cause=link.parent)
+            message = _missing_message(suggest, link)
+            yield Hit(_at(link), message, cause=link.parent, fix=fixes.get(id(link)))
         elif status == "excluded" and not warning_suppressed(values, "toc", "excluded"):
             yield Hit(
                 _at(link),

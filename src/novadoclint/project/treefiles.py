@@ -1,9 +1,10 @@
 """The files a tree names besides its documents, read once per run and never by a rule.
 
 Diagram sources, os-api-ref's parameters and status files, the ``.htaccess``
-files and redirect tests, requirement and packaging files: rules get them from
-the run (the index in phase 2, the context in phase 1) like everything else
-they know of the tree. Why one place: every read goes through
+files and redirect tests, requirement and packaging files, and the text of a
+document or included file a tree rule's fix edits (its facts carry no text):
+rules get them from the run (the index in phase 2, the context in phase 1)
+like everything else they know of the tree. Why one place: every read goes through
 :mod:`novadoclint.safety.untrusted` (bounded, never a FIFO or a device, inside the
 project where a boundary applies), a file several rules need is read once,
 and a file that cannot be read is a value each rule turns into its own
@@ -104,9 +105,31 @@ class TreeFiles:
             kept = self._parsed[(resolved, parse)] = (signature, parse(self.read(path, root)))
         return cast(Parsed, kept[1])
 
+    def source_text(self, path: str) -> str | None:
+        """A document's (or an included file's) text for a tree rule's fix; None if unreadable.
+
+        Decoded as phase 1 decodes a document (UTF-8, a byte order mark
+        dropped), so a fix's offsets are those of the text ``--fix`` edits.
+        None for bytes that are not UTF-8 (phase 1 reads them with
+        replacements, which a fix must not write back), for a file outside
+        the project, and for one untrusted refuses (over 10 MB, as every file
+        here: no document that large is fixed). Read once while unchanged.
+        """
+        return self.parsed(path, _source_text)
+
     def _resolve(self, path: str, root: str | None) -> str | None:
         boundary = self.root if root is None else root
         return untrusted.resolve_inside(boundary, os.path.join(self.srcdir, path))
+
+
+def _source_text(read: FileRead) -> str | None:
+    """phase1.phase1_bytes' decoding, without its fallback for bytes that are not UTF-8."""
+    if read.data is None:
+        return None
+    try:
+        return read.data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
 
 
 def _signature(path: str) -> Signature | None:
