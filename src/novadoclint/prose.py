@@ -19,6 +19,7 @@ from docutils import nodes
 from docutils.parsers.rst.languages import en
 
 from novadoclint.context import Context, ParsedDoc
+from novadoclint.edits import Edit, Fix, FixSafety, line_starts
 from novadoclint.findings import Location
 from novadoclint.links.syntax import SCHEME_RE
 from novadoclint.location import line_of, source_of, source_path
@@ -242,3 +243,124 @@ def _has_block_text(node: nodes.Node) -> bool:
     if isinstance(node, directive_record):
         return node["name"] in ONE_WORD_ARGUMENT
     return isinstance(node, nodes.image) and node.rawsource.lstrip().startswith("..")
+
+
+@dataclass(frozen=True, slots=True)
+class _LineStarts:
+    """The offset where each line of a document's text starts, computed once per document."""
+
+    starts: tuple[int, ...]
+
+
+def _starts(doc: ParsedDoc) -> tuple[int, ...]:
+    return doc.views.get(_LineStarts, lambda: _LineStarts(tuple(line_starts(doc.text)))).starts
+
+
+def written_range(doc: ParsedDoc, at: Location, written: str) -> tuple[int, int] | None:
+    """Where ``written`` is written in the document's text, from ``at`` on, as [start, end).
+
+    docutils gives a paragraph's text without its indentation: a line break of
+    ``written`` may stand for a line break and any indentation in the file. None
+    when the text at ``at`` is not ``written`` (an included file, prolog text,
+    escapes docutils removed, a location found by a search that missed), or
+    when its first line is written twice on the line (a search finds the first).
+    """
+    starts = _starts(doc)
+    if at.path != doc.path or not written or not 1 <= at.line <= len(starts) or at.column < 1:
+        return None
+    start = starts[at.line - 1] + at.column - 1
+    if "\n" in doc.text[starts[at.line - 1] : start]:
+        return None
+    pieces = written.split("\n")
+    row = doc.text[starts[at.line - 1] : starts[at.line] if at.line < len(starts) else None]
+    if row.count(pieces[0]) != 1:
+        return None  # twice on its line: a search for it may have found the other one
+    pattern = re.escape(pieces[0]) + "".join(
+        r"\r?\n[ \t]*" + re.escape(piece.lstrip(" \t")) for piece in pieces[1:]
+    )
+    match = re.compile(pattern).match(doc.text, start)
+    return (start, match.end()) if match else None
+
+
+def _title_fits(doc: ParsedDoc, title: nodes.Node, at: Location, growth: int) -> bool:
+    """Whether a title grown by ``growth`` characters stays within its adornment lines."""
+    if growth <= 0:
+        return True
+    lines = doc.lines
+    if not 1 <= at.line < len(lines) or "\n" in title.astext():
+        return False
+    width = len(lines[at.line - 1].rstrip()) + growth
+
+    def adornment(number: int) -> str | None:
+        row = lines[number - 1].rstrip() if 1 <= number <= len(lines) else ""
+        return row if len(row) >= 2 and len(set(row)) == 1 and not row[0].isalnum() else None
+
+    under, over = adornment(at.line + 1), adornment(at.line - 1)
+    if under is None or len(under) < width:
+        return False
+    return over is None or len(over) >= width
+
+
+def stays_short(doc: ParsedDoc, ctx: Context, line: int, growth: int) -> bool:
+    """Whether a line grown by ``growth`` characters stays within D001's limit, or was over it.
+
+    A safe fix must not bring a new finding: a line pushed past the limit would
+    be doc8's D001. An unsafe fix is reviewed, and rewrapping is the reviewer's.
+    """
+    if growth <= 0 or not 1 <= line <= len(doc.lines):
+        return True
+    limit, length = ctx.settings.doc8.max_line_length, len(doc.lines[line - 1])
+    return length + growth <= limit or length > limit
+
+
+def edge_fix(
+    doc: ParsedDoc,
+    ctx: Context,
+    span: Span,
+    at: Location,
+    written: str,
+    head: tuple[str, str],
+    tail: tuple[str, str] = ("", ""),
+    safety: FixSafety = FixSafety.SAFE,
+) -> Fix | None:
+    """A fix rewriting the start and the end of markup written at ``at``, or None.
+
+    ``head`` and ``tail`` are (old, new): ``written`` must start with head's old
+    text and end with tail's; what lies between, line breaks and indentation
+    included, stays as it is. None where the change could break the markup
+    around it or is not where the rule thinks: in a table (the cell's width is
+    the grid's), inside bold or italic text (markup does not nest there), in a
+    paragraph docutils already reported, in a title its underline would no
+    longer cover, on a line a safe fix would make too long for D001, or
+    where the text at ``at`` is not ``written``.
+    """
+    (head_old, head_new), (tail_old, tail_new) = head, tail
+    if span.within or span.broken or not written.startswith(head_old):
+        return None
+    if not written.endswith(tail_old) or len(head_old) + len(tail_old) > len(written):
+        return None
+    title = None
+    parent = span.node if isinstance(span.node, nodes.Element) else span.node.parent
+    while parent is not None:
+        if isinstance(parent, nodes.table):
+            return None
+        if isinstance(parent, nodes.title) and title is None:
+            title = parent
+        parent = parent.parent
+    growth = len(head_new) - len(head_old) + len(tail_new) - len(tail_old)
+    if title is not None and not _title_fits(doc, title, at, growth):
+        return None
+    found = written_range(doc, at, written)
+    if found is None:
+        return None
+    start, end = found
+    if safety is FixSafety.SAFE:
+        last = at.line + doc.text.count("\n", start, end)  # the line the tail is on
+        grown = {at.line: len(head_new) - len(head_old)}
+        grown[last] = grown.get(last, 0) + len(tail_new) - len(tail_old)
+        if not all(stays_short(doc, ctx, number, more) for number, more in grown.items()):
+            return None
+    edits = [Edit(at.path, start, start + len(head_old), head_new)] if head_old != head_new else []
+    if tail_old != tail_new:
+        edits.append(Edit(at.path, end - len(tail_old), end, tail_new))
+    return Fix(tuple(edits), safety) if edits else None

@@ -12,13 +12,15 @@ from collections.abc import Iterator
 from docutils import nodes
 
 from novadoclint.context import Context, ParsedDoc
-from novadoclint.findings import Hit, Severity
+from novadoclint.edits import Fix, FixSafety, replace_at
+from novadoclint.findings import Hit, Location, Severity
 from novadoclint.location import line_of
 from novadoclint.prose import (
     TAGS,
     known_directives,
     locate,
     quoted,
+    stays_short,
     view,
 )
 from novadoclint.registry import Phase, rule
@@ -29,9 +31,37 @@ THREE_DOTS_RE = re.compile(r"^\.\.\.\s+(?P<name>[A-Za-z][\w-]*(?::[\w-]+)*)::?(?
 OPTION_LINE_RE = re.compile(r"^:[^:\s][^:]*:(?:\s|$)")
 IMAGE_FILE_RE = re.compile(r"\.(?:png|jpe?g|gif|svg|bmp|tiff?|webp|pdf|\*)$", re.IGNORECASE)
 VERSION_DIRECTIVES = frozenset({"versionadded", "versionchanged", "deprecated", "versionremoved"})
+# Directives whose first line may be all their content: `.. note: Back up first.`
+FIRST_LINE_CONTENT = VERSION_DIRECTIVES | frozenset(
+    {"note", "warning", "tip", "important", "caution", "danger", "error", "hint", "attention"}
+    | {"seealso", "todo"}
+)
+# A comment turned into one of these reads or injects another file: not mended blind.
+READS_FILES = frozenset({"include", "literalinclude", "raw", "csv-table"})
 
 
-@rule("directive-missing-colon", Severity.WARNING, Phase.FILE, tags=TAGS)
+def _in_table(node: nodes.Node) -> bool:
+    """Inside a table a line's length is the grid's: a fix that changes it breaks the table."""
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, nodes.table):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _mend(
+    doc: ParsedDoc, ctx: Context, node: nodes.Node, at: Location, old: str, new: str
+) -> Fix | None:
+    """Replace ``old`` by ``new`` where a directive's finding points, in the document's own text."""
+    if at.path != doc.path or _in_table(node):
+        return None
+    if not stays_short(doc, ctx, at.line, len(new) - len(old)):
+        return None
+    return replace_at(at.path, doc.text, at.line, at.column, old, new, safety=FixSafety.SAFE)
+
+
+@rule("directive-missing-colon", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.SAFE)
 def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """A comment meant as a directive: `.. note:` (one colon) or `.. note` (none).
 
@@ -54,6 +84,10 @@ def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     .. warning::
        This deletes every instance.
     ```
+
+    The fix writes the missing colons, where the comment has content for
+    the directive (indented lines, or a first line an admonition or version
+    directive can take), and not for directives that read other files.
     """
     if ".. " not in doc.text:
         return
@@ -80,9 +114,20 @@ def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             fixed = f".. {name}::{rest}"
         else:
             continue
+        at = locate(doc, path, line_of(node), f".. {first}")
+        colons = ":" if single else ""
+        content = "\n" in text or (
+            rest[len(colons) :].strip() and name.lower() in FIRST_LINE_CONTENT
+        )
+        mend = (
+            _mend(doc, ctx, node, at, f".. {name}{colons}", f".. {name}::")
+            if content and name.lower() not in READS_FILES
+            else None
+        )
         yield Hit(
-            locate(doc, path, line_of(node), f".. {first}"),
+            at,
             f"comment looks like a directive: '.. {first}'; did you mean {quoted(fixed.rstrip())}?",
+            fix=mend,
         )
 
 
@@ -98,7 +143,44 @@ def _lookalikes(
                 yield node, path, match.group("name")
 
 
-@rule("directive-missing-space", Severity.WARNING, Phase.FILE, tags=TAGS)
+def _lookalike_fix(
+    doc: ParsedDoc, ctx: Context, node: nodes.paragraph, name: str, at: Location, old: str, new: str
+) -> Fix | None:
+    """The paragraph made a directive, where its line starts with the lookalike.
+
+    It must be one line, written with both colons, with content for the
+    directive: text after the colons, or the literal block docutils made of
+    the indented block after them. A directive that reads another file is
+    not mended blind.
+    """
+    first, _, more = node.astext().partition("\n")
+    after = first.split(":", 1)[1].lstrip(":") if ":" in first else ""
+    following = node.next_node(descend=False, siblings=True)
+    if more.strip() or not (after.strip() or isinstance(following, nodes.literal_block)):
+        return None  # a second line would end the directive without a blank line
+    if name.lower() in READS_FILES or not 1 <= at.line <= len(doc.lines):
+        return None
+    row = doc.lines[at.line - 1]
+    if at.column != 1 + len(row) - len(row.lstrip()):  # the lookalike opens its line
+        return None
+    rest = row.lstrip()[len(old) :].lstrip()
+    if not rest.removeprefix(name).startswith("::"):
+        return None  # one colon: the space alone would make a comment of it
+    if not after.strip() and not _indented_after(doc.lines, at.line):
+        return None  # a quoted literal block (`> text`): not indented, not the directive's
+    return _mend(doc, ctx, node, at, old, new)
+
+
+def _indented_after(lines: list[str], number: int) -> bool:
+    """Whether the first non-blank line after line ``number`` is indented more than it."""
+    row = lines[number - 1]
+    for line in lines[number:]:
+        if line.strip():
+            return len(line) - len(line.lstrip()) > len(row) - len(row.lstrip())
+    return False
+
+
+@rule("directive-missing-space", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.SAFE)
 def directive_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """A directive with no space after the two dots (`..note::`).
 
@@ -122,13 +204,15 @@ def directive_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     ```
     """
     for node, path, name in _lookalikes(doc, ctx, MISSING_SPACE_RE):
+        at = locate(doc, path, line_of(node), f"..{name}")
         yield Hit(
-            locate(doc, path, line_of(node), f"..{name}"),
+            at,
             f"'..{name}::' is not a directive (no space after '..'); did you mean '.. {name}::'?",
+            fix=_lookalike_fix(doc, ctx, node, name, at, f"..{name}", f".. {name}"),
         )
 
 
-@rule("directive-three-dots", Severity.WARNING, Phase.FILE, tags=TAGS)
+@rule("directive-three-dots", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.SAFE)
 def directive_three_dots(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """A directive written with three dots (`... note::`).
 
@@ -152,9 +236,11 @@ def directive_three_dots(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     ```
     """
     for node, path, name in _lookalikes(doc, ctx, THREE_DOTS_RE):
+        at = locate(doc, path, line_of(node), "...")
         yield Hit(
-            locate(doc, path, line_of(node), "..."),
+            at,
             f"'... {name}::' is not a directive (three dots); did you mean '.. {name}::'?",
+            fix=_lookalike_fix(doc, ctx, node, name, at, "...", ".."),
         )
 
 

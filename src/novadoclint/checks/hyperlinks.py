@@ -11,11 +11,14 @@ from collections.abc import Iterator
 
 from novadoclint.collect import normalise_label
 from novadoclint.context import Context, ParsedDoc
+from novadoclint.edits import FixSafety
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.links.syntax import SCHEME_RE
 from novadoclint.prose import (
     TAGS,
+    Span,
+    edge_fix,
     elements,
     link_in_backticks,
     quoted,
@@ -28,7 +31,7 @@ LINK_MISSING_BACKTICK_RE = re.compile(r">`__?(?![\w`])")
 LINK_WRITTEN_RE = re.compile(r"(?P<text>\S*)\s*<(?P<target>[^<>\s]*)>`__?")
 
 
-@rule("hyperlink-missing-underscore", Severity.WARNING, Phase.FILE, tags=TAGS)
+@rule("hyperlink-missing-underscore", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.SAFE)
 def hyperlink_missing_underscore(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """A hyperlink reference missing its trailing underscore (`` `text <https://x>` ``).
 
@@ -46,16 +49,41 @@ def hyperlink_missing_underscore(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     ```rst
     See the `API reference <https://docs.openstack.org/api-ref/compute/>`_.
     ```
+
+    The fix adds the underscore, unless the link's text is already the name
+    of another target of the page (docutils would report the duplicate name).
     """
     if "`" not in doc.text:
         return
-    for span in elements(doc, ctx):
-        if link_in_backticks(span) is not None:
-            yield Hit(
-                span_location(doc, span, 0, span.text),
-                f"hyperlink missing its trailing underscore: {quoted(span.text)}; "
-                f"did you mean {quoted(span.text + '_')}?",
-            )
+    links = [span for span in elements(doc, ctx) if link_in_backticks(span) is not None]
+    clashes = _clashing_names(doc, links)
+    for span in links:
+        at = span_location(doc, span, 0, span.text)
+        fixable = _link_name(span) not in clashes
+        yield Hit(
+            at,
+            f"hyperlink missing its trailing underscore: {quoted(span.text)}; "
+            f"did you mean {quoted(span.text + '_')}?",
+            fix=edge_fix(doc, ctx, span, at, span.text, ("", ""), ("`", "`_")) if fixable else None,
+        )
+
+
+def _link_name(span: Span) -> str:
+    """The target name `text <url>`_ would define: its text, as docutils normalises names."""
+    match = link_in_backticks(span)
+    text = match.group("text") if match else ""
+    return " ".join(text.split()).lower() if text else ""
+
+
+def _clashing_names(doc: ParsedDoc, links: list[Span]) -> frozenset[str]:
+    """Link names the fix would define twice: the page's targets, or two links to two places."""
+    targets: dict[str, set[str]] = {}
+    for span in links:
+        match = link_in_backticks(span)
+        if match is not None:
+            targets.setdefault(_link_name(span), set()).add(match.group("target"))
+    taken = {name for name in targets if name in doc.doctree.nameids}
+    return frozenset(taken | {name for name, places in targets.items() if len(places) > 1})
 
 
 @rule("hyperlink-missing-backtick", Severity.WARNING, Phase.FILE, tags=TAGS)

@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from docutils import nodes
 
 from novadoclint.context import Context, ParsedDoc
+from novadoclint.edits import FixSafety
 from novadoclint.findings import Hit, Severity
 from novadoclint.prose import (
     LEADING_BACKTICK_RE,
     TAGS,
+    edge_fix,
     elements,
     is_interpreted,
     link_in_backticks,
@@ -30,6 +32,7 @@ GLUED_INTERPRETED_RE = re.compile(
     r"(?P<word>[\w.)\]]*\w[.)\]]*)(?P<open>``?)(?P<body>[^`\s](?:[^`]*[^`\s])?)(?P=open)"
     r"(?P<after>_{0,2})(?![`\w])"
 )
+UNSAFE = FixSafety.UNSAFE
 LONE_DOUBLE_BACKTICK_RE = re.compile(r"(?<!`)``(?!`)")
 NESTED_MARKUP_RE = re.compile(
     r"(?<![\w`])(?:``[^`\s](?:[^`]*?[^`\s])?``|(?::[\w.+:-]+:)?`[^`\s](?:[^`]*?[^`\s])?`_{0,2})"
@@ -44,7 +47,7 @@ def _default_role_unset(ctx: Context) -> bool:
     return not ctx.sphinx.get("default_role") and "default_role" not in ctx.sphinx.unknown
 
 
-@rule("default-role", Severity.WARNING, Phase.FILE, tags=TAGS)
+@rule("default-role", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.UNSAFE)
 def default_role(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """Text in single backticks with no role, where conf.py sets no `default_role`.
 
@@ -53,7 +56,12 @@ def default_role(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     reference: it renders in italics, not as code. It is nearly always a
     Markdown habit for an inline literal, which takes double backticks.
     Not reported when conf.py sets `default_role`, or for links missing their
-    underscore (hyperlink-missing-underscore says that).
+    underscore (hyperlink-missing-underscore says that). The fix, unsafe
+    because a title may be meant, doubles the backticks; not where the text
+    holds a backslash (an escape in interpreted text is a backslash in a
+    literal), nor right after a colon (a role missing a colon, which the
+    role rules mend). The two backticks it adds may take a line past D001's
+    limit: rewrap it when reviewing the fix.
 
     ## Example
     ```rst
@@ -77,9 +85,19 @@ def default_role(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         if link_in_backticks(span) or LEADING_BACKTICK_RE.match(span.text):
             continue
         body = span.text[1:-1]
+        at = span_location(doc, span, 0, span.text)
+        mend = ("`", "``"), ("`", "``")
+        # after a colon it is a role's text with the role miswritten: the role rules mend it
+        glued = isinstance(span.before, nodes.Text) and str(span.before).endswith(":")
+        fix = (
+            None
+            if glued or "\\" in body
+            else edge_fix(doc, ctx, span, at, span.text, *mend, UNSAFE)
+        )
         yield Hit(
-            span_location(doc, span, 0, span.text),
+            at,
             f"default role used: {quoted(span.text)} renders in italics; did you mean '``{body}``'?",
+            fix=fix,
         )
 
 

@@ -13,6 +13,7 @@ from functools import cache
 from docutils import nodes
 
 from novadoclint.context import Context, ParsedDoc
+from novadoclint.edits import FixSafety
 from novadoclint.findings import Hit, Severity
 from novadoclint.parse import xref
 from novadoclint.project.vocabulary import Vocabulary
@@ -21,6 +22,7 @@ from novadoclint.prose import (
     NAME,
     TAGS,
     Span,
+    edge_fix,
     elements,
     is_interpreted,
     known_roles,
@@ -30,6 +32,7 @@ from novadoclint.prose import (
 )
 from novadoclint.registry import Phase, rule
 
+UNSAFE = FixSafety.UNSAFE
 OPENERS = "([{\"'"
 TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 BEFORE = r"(?<![^\s(\[{\"'])"  # start of text, whitespace or an opener
@@ -55,7 +58,7 @@ def role_domains(vocabulary: Vocabulary) -> frozenset[str]:
     return frozenset(n.split(":", 1)[0].lower() for n, _, _ in vocabulary.roles if ":" in n)
 
 
-@rule("role-missing-backticks", Severity.WARNING, Phase.FILE, tags=TAGS)
+@rule("role-missing-backticks", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.SAFE)
 def role_missing_backticks(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """A role written without backticks (`:ref:foo`).
 
@@ -82,13 +85,15 @@ def role_missing_backticks(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             if name.lower() not in roles or not target:
                 continue
             raw = f":{name}:{target}"
+            at = span_location(doc, span, match.start(), raw)
             yield Hit(
-                span_location(doc, span, match.start(), raw),
+                at,
                 f"role with no backticks: {quoted(raw)}; did you mean ':{name}:`{target}`'?",
+                fix=edge_fix(doc, ctx, span, at, raw, (f":{name}:", f":{name}:`"), ("", "`")),
             )
 
 
-@rule("role-double-backticks", Severity.WARNING, Phase.FILE, tags=TAGS)
+@rule("role-double-backticks", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.SAFE)
 def role_double_backticks(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """A role written with double backticks (``:ref:``foo`` ``).
 
@@ -119,9 +124,13 @@ def role_double_backticks(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         if name.lower() not in roles:
             continue
         raw = f":{name}:{after.rawsource}"
+        at = span_location(doc, span, match.start(), raw)
+        plain = "\\" not in raw and "`" not in after.astext()  # a role reads escapes
+        mend = (f":{name}:``", f":{name}:`"), ("``", "`")
         yield Hit(
-            span_location(doc, span, match.start(), raw),
+            at,
             f"role with double backticks: {quoted(raw)}; did you mean ':{name}:`{after.astext()}`'?",
+            fix=edge_fix(doc, ctx, span, at, raw, *mend) if plain else None,
         )
 
 
@@ -185,7 +194,7 @@ def role_missing_space_before(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("role-missing-colon", Severity.WARNING, Phase.FILE, tags=TAGS)
+@rule("role-missing-colon", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.UNSAFE)
 def role_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """A role missing one of its colons (``ref:`x` ``, ``c:func:`x` ``, ``:ref`x` ``).
 
@@ -211,17 +220,23 @@ def role_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         found = _glued(span, ctx)
         if found is not None and found[0] == "colon":
             _, written, fixed, offset = found
+            at = span_location(doc, span, offset, written)
+            word = written.split("`", 1)[0]  # the role's name and the colon after it
             yield Hit(
-                span_location(doc, span, offset, written),
+                at,
                 f"role missing its leading colon: {quoted(written)}; did you mean {quoted(fixed)}?",
+                fix=edge_fix(doc, ctx, span, at, written, (word, f":{word}"), safety=UNSAFE),
             )
         for match in ROLE_NO_COLON_RE.finditer(span.text) if "`" in span.text else ():
             name, body = match.group("name"), match.group("body")
             if name.lower() in roles:
+                at = span_location(doc, span, match.start(), match.group())
+                head = (f":{name}`", f":{name}:`")
                 yield Hit(
-                    span_location(doc, span, match.start(), match.group()),
+                    at,
                     f"role missing the colon before its backtick: {quoted(match.group())}; "
                     f"did you mean ':{name}:`{body}`'?",
+                    fix=edge_fix(doc, ctx, span, at, match.group(), head, safety=UNSAFE),
                 )
 
 
@@ -232,7 +247,7 @@ def _role_spans(doc: ParsedDoc, ctx: Context) -> Iterator[tuple[Span, re.Match[s
             yield span, match
 
 
-@rule("role-extra-backtick", Severity.WARNING, Phase.FILE, tags=TAGS)
+@rule("role-extra-backtick", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.SAFE)
 def role_extra_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """A role with an extra backtick at the start or end of its text (``:func:`foo`` ``).
 
@@ -261,9 +276,14 @@ def role_extra_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         if body == inner or UNESCAPED_BACKTICK_RE.search(inner):
             continue
         fixed = f":{match.group('name')}:`{inner}`"
+        at = span_location(doc, span, 0, span.text)
+        opening = f":{match.group('name')}:`"
+        extra_head, extra_tail = body[: body.index(inner)], body[body.index(inner) + len(inner) :]
+        mend = (opening + extra_head, opening), ("`" + extra_tail, "`")
         yield Hit(
-            span_location(doc, span, 0, span.text),
+            at,
             f"extra backtick in role: {quoted(span.text)}; did you mean {quoted(fixed)}?",
+            fix=edge_fix(doc, ctx, span, at, span.text, *mend),
         )
 
 
@@ -309,7 +329,7 @@ def role_missing_space_after(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("role-leading-backtick", Severity.WARNING, Phase.FILE, tags=TAGS)
+@rule("role-leading-backtick", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.SAFE)
 def role_leading_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """A role with a backtick in front of it (`` `:ref:`x` ``).
 
@@ -333,9 +353,11 @@ def role_leading_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         match = LEADING_BACKTICK_RE.match(span.text)
         if match:
             fixed = f":{match.group('name')}:`{match.group('body')}`"
+            at = span_location(doc, span, 0, span.text)
             yield Hit(
-                span_location(doc, span, 0, span.text),
+                at,
                 f"superfluous backtick in front of role: {quoted(span.text)}; did you mean {quoted(fixed)}?",
+                fix=edge_fix(doc, ctx, span, at, span.text, ("`:", ":")),
             )
 
 
