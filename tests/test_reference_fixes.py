@@ -111,17 +111,22 @@ DOCS = {
 
 def test_doc_targets_are_replaced_as_written(tmp_path: Path) -> None:
     src = _tree(tmp_path, DOCS)
-    assert _fix(src, "doc-ref-missing") == []
+    after = _fix(src, "doc-ref-missing")
+    # the hint reads the target as written (admin/setp: admin/setup; instal: install), Sphinx
+    # from the document's folder (admin/admin/setp, admin/instal), where no document is
+    # close: the two readings disagree, no fix
+    assert [(h.message, h.fix) for h in after] == [
+        ("unknown document: 'admin/setp'; did you mean 'admin/setup'?", None),
+        ("unknown document: 'instal'; did you mean 'install'?", None),
+    ]
     assert (src / "index.rst").read_text().splitlines()[8:11] == [
         "See :doc:`install`, :doc:`the guide <admin/index>` and :doc:`/install`.",
         "",
         "Twice on a line: :doc:`install` and :doc:`install`; :doc:`install`, :doc:`install`.",
     ]
-    # the hint compares the target as written with every docname (admin/setp is taken for
-    # admin/setup): the fix names that document relative to the document's folder; ../
-    # kept; a document in no folder below: absolute
+    # relative to the document's folder, ../ kept
     assert (src / "admin/index.rst").read_text().splitlines()[-1] == (
-        "See :doc:`../install`, :doc:`setup` and :doc:`/install`."
+        "See :doc:`../install`, :doc:`admin/setp` and :doc:`instal`."
     )
 
 
@@ -129,13 +134,14 @@ def test_a_doc_fix_replaces_exactly_the_target(tmp_path: Path) -> None:
     src = _tree(tmp_path, DOCS)
     text = (src / "index.rst").read_text()
     for hit in _hits(src, "doc-ref-missing"):
+        if hit.at.path != "index.rst":
+            continue
         assert hit.fix is not None and len(hit.fix.edits) == 1
         edit = hit.fix.edits[0]
         assert edit.path == hit.at.path
-        if edit.path == "index.rst":
-            assert text[edit.start : edit.end] in {"instal", "admin/indx", "/instal", "~instal"} | {
-                "install.rst"
-            }
+        assert text[edit.start : edit.end] in {"instal", "admin/indx", "/instal", "~instal"} | {
+            "install.rst"
+        }
 
 
 def test_a_tie_gets_the_hint_and_no_fix(tmp_path: Path) -> None:
@@ -473,3 +479,18 @@ def test_toc_entry_fix_keeps_indent_title_and_line_end(tmp_path: Path) -> None:
     assert fixed == ".. toctree::\r\n\r\n   install\r\n   Title  < admin >\r\n"
     assert toc_entry_fix(files, "a.rst", TocEntry(None, "instal", 4), "install") is None
     assert toc_entry_fix(files, "a.rst", TocEntry(None, "admn", 4), "admin") is None
+
+
+def test_a_hint_that_is_no_close_match_gets_no_fix(tmp_path: Path) -> None:
+    src = _tree(
+        tmp_path,
+        {
+            "index.rst": "Index\n=====\n\n.. toctree::\n\n   admin/index\n\n:doc:`admin/missing`\n",
+            "admin/index.rst": "Admin\n=====\n",
+        },
+    )
+    (hit,) = _hits(src, "doc-ref-missing")
+    # difflib's 0.6 names a page for the reader to consider; a fix needs a typo's closeness
+    assert hit.message.endswith("did you mean 'admin/index'?") and hit.fix is None
+    assert closest("fqa", ["faq", "fax-guide"]) == "faq"  # a swap is one typo away
+    assert closest("admin/missing", ["admin/index"]) is None

@@ -319,6 +319,7 @@ def _fullmatch(pattern: saferegex.SafePattern, text: str) -> bool:
 
 
 FUZZY_POOL = 2000  # above this, fuzzy matching every candidate is quadratic in practice
+FIX_CUTOFF = 0.8  # closest: how alike a fuzzy candidate must be for a fix to write it
 
 
 def one_edit(a: str, b: str) -> bool:
@@ -361,7 +362,9 @@ def closest(wanted: str, candidates: Iterable[str]) -> str | None:
     A fix may replace a target by the suggestion only when the suggestion is
     the one answer: did_you_mean picks one of candidates that tie for closest
     (difflib breaks the tie by name), and one of several with the same last
-    part by order. Same pool, same cutoff, same fallback as did_you_mean.
+    part by order. Same pool and fallback as did_you_mean; a fuzzy answer
+    must also be close (FIX_CUTOFF, or one typo away): a hint may point at a
+    page barely alike, a fix must not rewrite to it.
     """
     pool = list(candidates)
     fuzzy = pool
@@ -370,7 +373,10 @@ def closest(wanted: str, candidates: Iterable[str]) -> str | None:
         fuzzy = [c for c in pool if c.rpartition("/")[0] == folder or c.rpartition("/")[2] == tail]
     ranked = _ranked(wanted, dict.fromkeys(fuzzy), 0.6)
     if ranked:
-        return ranked[0][1] if len(ranked) == 1 or ranked[1][0] < ranked[0][0] else None
+        (score, best), rest = ranked[0], ranked[1:]
+        if rest and rest[0][0] == score:
+            return None
+        return best if score >= FIX_CUTOFF or one_edit(wanted, best) else None
     tail = wanted.rsplit("/", 1)[-1]
     same = {c for c in pool if c.rsplit("/", 1)[-1] == tail}
     return same.pop() if len(same) == 1 else None
@@ -422,8 +428,8 @@ def doc_candidate(wanted: str, docs: Iterable[str]) -> str | None:
             moved.append(doc)
         elif doc_folder == folder:
             near.append(doc_tail)
-    if moved:
-        return closest(wanted, moved)
+    if moved:  # the same file name in another folder: the page moved
+        return moved[0] if len(moved) == 1 else closest(wanted, moved)
     ranked = _ranked(tail, dict.fromkeys(near), 0.8)
     if not ranked or (len(ranked) == 2 and ranked[1][0] == ranked[0][0]):
         return None

@@ -111,9 +111,10 @@ def _doc_misses(
 ) -> Iterator[tuple[str, Ref, str | None, str | None]]:
     """(docname, ref, hint, candidate) for each :doc: that names no document, in order.
 
-    The candidate is the document the hint names when no other is as close
-    (resolve.closest), else None; None too for a target whose ``name:``
-    prefix is a near miss of an intersphinx_mapping key (another project's).
+    The candidate is the document the hint names when it is also the one
+    close document (resolve.closest) of the target read from the document's
+    folder, as Sphinx reads it; else None, and None for a ``name:`` prefix
+    close to an intersphinx_mapping key.
 
     A document the build writes (generated.BuildOutput) is left to
     generated_doc_refs.
@@ -138,7 +139,12 @@ def _doc_misses(
         plain = _plain_doc(index, ref.target)
         hint = suggest.hint(plain)
         misspelt = _misspelt(ref.target, inventories)  # another project's page: no fix
-        candidate = suggest.unique(plain) if hint and not misspelt else None
+        # the hint reads the target as written, Sphinx from the document's folder: a fix
+        # needs the one close document of Sphinx's reading to be the one the hint names
+        read = _plain_doc(index, doc_target(docname, ref.target.lstrip("~")))
+        candidate = suggest.unique(read) if hint and not misspelt else None
+        if candidate is not None and suggest.hint(read) != hint:
+            candidate = None
         if not hint and misspelt:
             hint = _inventory_hint(ref.target, inventories)
         yield docname, ref, None if searched and not hint else hint, candidate
