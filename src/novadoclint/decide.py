@@ -71,7 +71,7 @@ def finalise(
             continue
         severity = overrides.get(rule_id, rule.severity if rule is not None else Severity.ERROR)
         findings.add(
-            Finding(at.path, at.line, at.column, rule_id, hit.message, severity, hit.cause)
+            Finding(at.path, at.line, at.column, rule_id, hit.message, severity, hit.cause, hit.fix)
         )
     return sorted(findings)
 

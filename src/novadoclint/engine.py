@@ -20,6 +20,7 @@ from novadoclint.checks import ALL_RULES
 from novadoclint.decide import finalise, past_unreadable, unreadable_hits
 from novadoclint.facts import DocFacts, RuleHit
 from novadoclint.findings import Finding, Run
+from novadoclint.fixes import relocated
 from novadoclint.index import FactsIndex
 from novadoclint.phase1 import project_context, run_phase1_cached
 from novadoclint.phase2 import network_hits, requirement_findings, tree_hits
@@ -63,7 +64,9 @@ def lint(
             found = requirement_findings(srcdir, settings)
         else:
             found, docs = _lint_tree(srcdir, tree, settings, on_project, since, changed, touched)
-        all_findings.extend(replace(f, path=_cwd_relative(base, f.path)) for f in found)
+        all_findings.extend(
+            replace(f, path=_cwd_relative(base, f.path), fix=relocated(f.fix, base)) for f in found
+        )
         checked.extend(_cwd_relative(base, p) for p in docs)
     shown = os.path.relpath(next(iter(sorted(scopes)))) if scopes else "."
     return Run(shown, len(checked), tuple(sorted(set(all_findings))), tuple(checked))

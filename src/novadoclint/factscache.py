@@ -27,12 +27,15 @@ from typing import cast
 
 from novadoclint import __version__, facts
 from novadoclint.context import Context
+from novadoclint.edits import Edit, Fix, FixSafety
 from novadoclint.facts import FACTS_VERSION, DocFacts, Phase1Result
 from novadoclint.findings import Hit, Location
 from novadoclint.safety import untrusted
 from novadoclint.safety.cache import DiskCache
 
 PACKAGE = Path(__file__).resolve().parent
+# bump when the entries' records change shape (a Hit with a fix: 2); older entries then miss
+RECORD_VERSION = 2
 OUTSIDE = "outside the project"  # a dependency's digest when it leads out: never read
 
 
@@ -53,6 +56,7 @@ def fingerprint(ctx: Context, rule_ids: Iterable[str]) -> str:
     parts = (
         __version__,
         FACTS_VERSION,
+        RECORD_VERSION,
         _code_stamp(),
         ctx.srcdir,
         untrusted.project_root(ctx.srcdir),  # what an include may read: a marker may come or go
@@ -74,7 +78,8 @@ def record_types() -> tuple[type, ...]:
         and dataclasses.is_dataclass(value)
         and value.__module__ == facts.__name__
     )
-    return (Hit, Location, *fact_types)  # Phase1Result is one of the fact types
+    # Phase1Result is one of the fact types; a hit's fix is Edits and a FixSafety
+    return (Hit, Location, Fix, Edit, FixSafety, *fact_types)
 
 
 def _well_formed(entry: object, path: str) -> bool:
@@ -93,12 +98,28 @@ def _well_formed(entry: object, path: str) -> bool:
             return False
         if type(hit[1]) is not Hit or type(hit[1].at) is not Location:
             return False
+        if hit[1].fix is not None and not _well_formed_fix(hit[1].fix):
+            return False
     return all(
         type(dep) is tuple
         and len(dep) == 2
         and type(dep[0]) is str
         and (dep[1] is None or type(dep[1]) is str)
         for dep in dependencies
+    )
+
+
+def _well_formed_fix(fix: object) -> bool:
+    """A hit's fix as rules build it: a Fix of Edits with a path, a range and a string."""
+    if type(fix) is not Fix or type(fix.edits) is not tuple or type(fix.safety) is not FixSafety:
+        return False
+    return all(
+        type(edit) is Edit
+        and type(edit.path) is str
+        and type(edit.start) is int
+        and type(edit.end) is int
+        and type(edit.new) is str
+        for edit in fix.edits
     )
 
 

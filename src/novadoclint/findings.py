@@ -100,6 +100,8 @@ class Finding:
     message: str  # compared too: two messages at one place are two findings
     severity: Severity = field(compare=False)
     cause: str | None = field(default=None, compare=False)
+    # the hit's mend (--fix, --diff); edits' paths as this finding's path: no output shows it
+    fix: Fix | None = field(default=None, compare=False)
 
     def render(self) -> str:
         """The text format's line, printable (see ``printable``)."""

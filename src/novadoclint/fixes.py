@@ -9,9 +9,23 @@ text and the edits it could not take out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import bisect
+import contextlib
+import difflib
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 
-from novadoclint.edits import Edit
+from novadoclint.edits import Edit, Fix, FixSafety
+from novadoclint.findings import Finding, Run, printable
+from novadoclint.safety import untrusted
+
+MAX_PASSES = 10  # ruff's bound: fixes that keep making fixable findings stop here, said so
+BOM = b"\xef\xbb\xbf"  # phase 1 decodes utf-8-sig: a BOM is kept, outside the text
+LINE_RE = re.compile(r"[^\n]*\n|[^\n]+$")
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, tuple[Edit, ...]]:
@@ -35,7 +49,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, tuple[Edit, ...]
     for edit in unique:
         if not 0 <= edit.start <= edit.end <= len(text):
             raise ValueError(f"edit {edit!r} is outside a text of {len(text)} characters")
-        if taken and _overlap(taken[-1], edit):
+        if taken and _overlaps(taken[-1], edit):
             skipped.append(edit)
             continue
         taken.append(edit)
@@ -44,8 +58,281 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, tuple[Edit, ...]
     return text, tuple(skipped)
 
 
-def _overlap(before: Edit, edit: Edit) -> bool:
-    """Whether ``edit`` (sorted at or after ``before``) collides with it."""
-    if edit.start < before.end:
+def _collides(taken: list[Edit], edit: Edit) -> bool:
+    """Whether ``edit`` overlaps one of ``taken`` (sorted, pairwise apart); itself does not.
+
+    As in :func:`apply_edits`: ranges sharing a character, or two different
+    insertions at one offset. Only the edit before it by position, and those
+    starting inside it, can overlap.
+    """
+    at = bisect.bisect_left(taken, edit)
+    if at < len(taken) and taken[at] == edit:
+        return False
+    if at > 0 and _overlaps(taken[at - 1], edit):
         return True
-    return edit.start == before.start == before.end == edit.end  # two insertions at one place
+    for other in taken[at:]:
+        if not (other.start < edit.end or other.start == edit.start):
+            return False
+        if _overlaps(other, edit):
+            return True
+    return False
+
+
+def _overlaps(one: Edit, other: Edit) -> bool:
+    if one.start < other.end and other.start < one.end:
+        return True
+    return one.start == one.end == other.start == other.end and one != other
+
+
+def relocated(fix: Fix | None, base: str) -> Fix | None:
+    """A fix whose edits name their files as the findings do: relative to the working directory.
+
+    Rules name files relative to their source dir; the engine moves a finding's
+    path to the working directory (``base`` is the source dir from there), and
+    its fix's paths with it, so --fix and --diff need no source dir to find them.
+    """
+    if fix is None:
+        return None
+    edits = tuple(
+        replace(edit, path=os.path.normpath(os.path.join(base, edit.path)).replace(os.sep, "/"))
+        for edit in fix.edits
+    )
+    return replace(fix, edits=edits)
+
+
+def wanted(finding: Finding, unsafe: bool) -> Fix | None:
+    """The finding's fix if this run applies it: safe ones always, unsafe with --unsafe-fixes."""
+    fix = finding.fix
+    if fix is None or not fix.edits:
+        return None
+    if fix.safety is FixSafety.UNSAFE and not unsafe:
+        return None
+    return fix
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A file to fix as novadoclint read it: the decoded text, and how to write it back."""
+
+    path: str  # as the edits name it, relative to the working directory
+    real: str  # where it is, resolved inside a project: what is read and written
+    raw: bytes
+    text: str  # decoded as phase 1 decodes it: UTF-8, a leading BOM not part of the text
+    bom: bool
+
+    def encode(self, text: str) -> bytes:
+        return (BOM if self.bom else b"") + text.encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One file's bytes before and after a pass of fixes."""
+
+    source: Source
+    after: str  # the new decoded text
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def data(self) -> bytes:
+        return self.source.encode(self.after)
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """What one pass of fixes does: the files it changes, how many fixes it takes, what waits."""
+
+    changes: tuple[Change, ...]
+    fixed: int  # findings whose fix was applied
+    deferred: int  # fixes overlapping one taken: the next pass, on the re-linted text, retries
+    notes: tuple[str, ...]  # files left alone, and why
+
+
+def read_source(path: str, roots: Iterable[str]) -> Source | str:
+    """The file an edit names, read as phase 1 reads it; or why it is not fixed.
+
+    Only a regular file inside one of the linted projects (``roots``: their
+    repositories, see :func:`~novadoclint.safety.untrusted.project_root`) is
+    fixed, reached without a symbolic link leading out of it; a file that is
+    not UTF-8 is left alone: its text was read with replacements, writing it
+    back would change bytes no fix meant to change.
+    """
+    real = next(
+        (
+            found
+            for root in roots
+            if (found := untrusted.resolve_inside(root, os.path.abspath(path))) is not None
+        ),
+        None,
+    )
+    if real is None:
+        return f"{path} is outside the project: not fixed"
+    try:
+        raw = untrusted.read_bytes(real, untrusted.MAX_DOCUMENT_BYTES)
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}; not fixed"
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return f"{path} is not UTF-8: not fixed"
+    return Source(path, real, raw, text, raw.startswith(BOM))
+
+
+def plan(findings: Iterable[Finding], roots: Sequence[str], *, unsafe: bool = False) -> Pass:
+    """One pass: the fixes of ``findings`` to apply, each whole or not at all, file by file.
+
+    Fixes are taken in the findings' order; one whose edit overlaps an edit
+    already taken waits for the next pass (counted as deferred), one whose
+    file cannot be fixed or whose range is not in the file (the file changed
+    since it was linted) is dropped. Nothing is written.
+    """
+    fixes = [(finding, fix) for finding in findings if (fix := wanted(finding, unsafe))]
+    sources: dict[str, Source | str] = {}
+    for _, fix in fixes:
+        for edit in fix.edits:
+            if edit.path not in sources:
+                sources[edit.path] = read_source(edit.path, roots)
+    taken: dict[str, list[Edit]] = {}
+    notes: list[str] = [note for note in sources.values() if isinstance(note, str)]
+    fixed = deferred = 0
+    for finding, fix in fixes:
+        files = [sources[edit.path] for edit in fix.edits]
+        if any(isinstance(source, str) for source in files):
+            continue
+        if any(
+            isinstance(source, Source) and not 0 <= edit.start <= edit.end <= len(source.text)
+            for edit, source in zip(fix.edits, files, strict=True)
+        ):
+            notes.append(f"{finding.path}: the file changed since it was linted; not fixed")
+            continue
+        if any(_collides(taken.get(edit.path, []), edit) for edit in fix.edits):
+            deferred += 1
+            continue
+        for edit in fix.edits:
+            edits = taken.setdefault(edit.path, [])
+            at = bisect.bisect_left(edits, edit)
+            if at == len(edits) or edits[at] != edit:
+                edits.insert(at, edit)
+        fixed += 1
+    changes = []
+    for path, edits in sorted(taken.items()):
+        source = sources[path]
+        assert isinstance(source, Source)
+        after, skipped = apply_edits(source.text, edits)
+        assert not skipped, skipped  # taken edits never collide
+        if after != source.text:
+            changes.append(Change(source, after))
+    return Pass(tuple(changes), fixed, deferred, tuple(dict.fromkeys(notes)))
+
+
+def write(change: Change) -> None:
+    """The file's new bytes, whole or not at all, with its permissions.
+
+    A temporary file in the same folder, given the file's mode, then renamed
+    over it; in a folder where no file may be created, written in place.
+    """
+    target = change.source.real
+    data = change.data()
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    folder, name = os.path.split(target)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".fix", dir=folder)
+    except PermissionError:
+        with open(target, "r+b") as stream:
+            stream.write(data)
+            stream.truncate()
+        return
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What ``--fix`` did: the first lint's findings, the last lint's, and the work between."""
+
+    found: int  # findings of the first lint, every severity
+    fixed: int
+    remaining: Run  # the last lint (the first, when nothing was fixed)
+    changed: tuple[str, ...]  # files written, relative to the working directory
+    passes: int  # passes that wrote something
+    bounded: bool  # stopped after MAX_PASSES with fixes left to apply
+    notes: tuple[str, ...]
+
+
+def fix_until_done(
+    run: Run,
+    lint: Callable[[], Run],
+    roots: Sequence[str],
+    *,
+    unsafe: bool = False,
+    passes: int = MAX_PASSES,
+) -> Outcome:
+    """Apply the run's fixes, re-lint, and again until a pass changes nothing (at most ``passes``).
+
+    A re-lint is what tells whether a fix worked, which findings remain, and
+    what the fixes deferred by an overlap now look like in the new text.
+    """
+    fixed, done, waiting = 0, 0, 0
+    changed: dict[str, None] = {}
+    notes: dict[str, None] = {}
+    current = run
+    while True:
+        step = plan(current.findings, roots, unsafe=unsafe)
+        notes.update(dict.fromkeys(step.notes))
+        if not step.changes or done == passes:
+            found = len(run.findings)
+            bounded = bool(step.changes)
+            return Outcome(found, fixed, current, tuple(changed), done, bounded, tuple(notes))
+        for change in step.changes:
+            write(change)
+            changed[change.path] = None
+        # the first lint's findings fixed: those of the first pass, then at most as many as
+        # waited behind an overlap (a fix's new finding, fixed in turn, was never found)
+        counted = step.fixed if done == 0 else min(step.fixed, waiting)
+        waiting = step.deferred if done == 0 else waiting - counted
+        fixed += counted
+        done += 1
+        current = lint()
+
+
+def summary(outcome: Outcome) -> str:
+    """ruff's closing line, in novadoclint's words."""
+    noun = "finding" if outcome.found == 1 else "findings"
+    remaining = len(outcome.remaining.findings)
+    return f"Found {outcome.found} {noun} ({outcome.fixed} fixed, {remaining} remaining)."
+
+
+def unified_diff(changes: Iterable[Change]) -> str:
+    """What the changes write, as a unified diff with ``a/PATH`` and ``b/PATH`` headers.
+
+    Lines end at ``\\n`` only (a CRLF line's ``\\r`` is part of it, so a CRLF ->
+    LF fix shows); a last line without a newline is marked as git marks it;
+    control characters but the tab are shown escaped, as in every report: the
+    file's text comes from the pull request under review.
+    """
+    out: list[str] = []
+    for change in changes:
+        path = printable(change.path)
+        for line in difflib.unified_diff(
+            _lines(change.source.text),
+            _lines(change.after),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+        ):
+            body, newline = (line[:-1], "\n") if line.endswith("\n") else (line, "")
+            out.append("\t".join(printable(part) for part in body.split("\t")) + newline)
+            if not newline:
+                out.append("\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _lines(text: str) -> list[str]:
+    return LINE_RE.findall(text)

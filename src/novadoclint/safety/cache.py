@@ -187,7 +187,7 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: object) -> Any:
         cls = type(obj)
-        if cls is type:  # a class by reference (the record classes' own, from the tuple below)
+        if isinstance(obj, type):  # a class by reference (a record class's, an enum's member's)
             if obj in self._allowed:
                 return NotImplemented
             raise pickle.PicklingError(f"cache: the class {obj!r} is not readable back")
