@@ -188,3 +188,94 @@ def test_readme_lists_every_option_once() -> None:
         if name.startswith("--") and name != "--help"
     }
     assert sorted(rows) == sorted(options)
+
+
+# --fix, --diff, --unsafe-fixes (issue 16)
+
+FIXABLE_TREE: dict[str, str | bytes] = {
+    "conf.py": "extensions = []\n",
+    "index.rst": b"Index\r\n=====\r\n\r\nTrailing.   \r\n\r\nA :doc:`unrelated-name` stays.\r\n"
+    b"\r\n.. toctree::\r\n\r\n   other\r\n",
+    "other.rst": "Other\n=====\n\nClean.\n",
+}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--unsafe-fixes"], "--unsafe-fixes needs --fix or --diff"),
+        (["--fix", "--diff"], "--fix and --diff exclude each other"),
+        (["--fix", "--check-links"], "--fix cannot be used with --check-links"),
+        (["--diff", "--check-links"], "--diff cannot be used with --check-links"),
+        (["--fix", "--write-baseline", "b.json"], "--fix cannot be used with --write-baseline"),
+    ],
+)
+def test_fix_options_that_do_not_go_together_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], message: str
+) -> None:
+    tree = make_tree(tmp_path, FIXABLE_TREE)
+    code, out, err = run(capsys, *args, str(tree))
+    assert (code, out) == (2, "") and message in err
+    assert (tree / "index.rst").read_bytes() == FIXABLE_TREE["index.rst"]
+
+
+def test_diff_prints_the_fixes_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = make_tree(tmp_path / "docs", FIXABLE_TREE)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "--diff", "--jobs", "1", "docs")
+    assert code == 1
+    lines = FIXABLE_TREE["index.rst"].decode().splitlines()  # type: ignore[union-attr]
+    assert out == "--- a/docs/index.rst\n+++ b/docs/index.rst\n@@ -1,10 +1,10 @@\n" + "".join(
+        f"-{line}\\r\n" for line in lines
+    ) + "".join(f"+{line.rstrip()}\n" for line in lines)
+    assert (tree / "index.rst").read_bytes() == FIXABLE_TREE["index.rst"]
+    code, out, _ = run(capsys, "--diff", "--select", "D005", "docs")
+    assert (code, out) == (0, "")
+
+
+def test_fix_rewrites_reports_what_remains_and_exits_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = make_tree(tmp_path / "docs", FIXABLE_TREE)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "--fix", "--jobs", "1", "docs")
+    assert code == 1 and err == ""
+    assert (tree / "index.rst").read_bytes() == (
+        b"Index\n=====\n\nTrailing.\n\nA :doc:`unrelated-name` stays.\n\n.. toctree::\n\n   other\n"
+    )
+    assert out.splitlines() == [
+        "docs/index.rst:6:3: error doc-ref-missing unknown document: 'unrelated-name'",
+        "2 files checked, 1 finding (1 error)",
+        "Found 12 findings (11 fixed, 1 remaining).",
+    ]
+    # nothing left to fix: the exit code is the remaining findings'
+    code, out, _ = run(capsys, "--fix", "--jobs", "1", "docs")
+    assert code == 1 and out.endswith("Found 1 finding (0 fixed, 1 remaining).\n")
+    code, out, _ = run(capsys, "--fix", "--ignore", "doc-ref-missing", "docs")
+    assert code == 0 and out.endswith("Found 0 findings (0 fixed, 0 remaining).\n")
+
+
+def test_fix_with_json_keeps_the_contract_and_says_the_count_on_stderr(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    tree = make_tree(tmp_path, FIXABLE_TREE)
+    code, out, err = run(capsys, "--fix", "--format", "json", "--jobs", "1", str(tree))
+    data = json.loads(out)
+    assert code == 1 and [f["rule"] for f in data["findings"]] == ["doc-ref-missing"]
+    assert set(data["findings"][0]) == {"path", "line", "column", "rule", "severity", "message"}
+    assert "Found 12 findings (11 fixed, 1 remaining)." in err
+
+
+def test_fix_honours_the_baseline(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A finding the baseline hides is not reported, so not fixed either."""
+    tree = make_tree(tmp_path / "docs", FIXABLE_TREE)
+    baseline = tmp_path / "baseline.json"
+    code, _, _ = run(capsys, "--write-baseline", str(baseline), "--select", "D002", str(tree))
+    assert code == 0
+    code, out, _ = run(
+        capsys, "--fix", "--baseline", str(baseline), "--select", "D002,D004", str(tree)
+    )
+    assert b"Trailing.   \n" in (tree / "index.rst").read_bytes()
+    assert out.endswith("Found 10 findings (10 fixed, 0 remaining).\n")

@@ -208,6 +208,34 @@ def test_changed_lines_hook_reports_only_touched_lines(repo: Path) -> None:
     ]
 
 
+def test_fix_hook_rewrites_the_changed_files_and_fails_until_restaged(repo: Path) -> None:
+    """pre-commit's fixer convention: rewrite, exit 1, the user re-stages; then it passes."""
+    config = {"repos": [{"repo": "local", "hooks": [local_hook("novadoclint-fix")]}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    git(repo, "add", ".pre-commit-config.yaml")
+    git(repo, "commit", "-q", "-m", "fix hook")
+    src = repo / "doc" / "source"
+    old = src / "old.rst"
+    committed = old.read_bytes() + b"Committed trailing spaces.   \n"
+    old.write_bytes(committed)
+    git(repo, "commit", "-q", "-am", "an old finding")
+    page = src / "new.rst"
+    page.write_bytes(b"New\r\n===\r\n\r\nTrailing.  \r\nNo final newline.")
+    index = src / "index.rst"
+    index.write_text(index.read_text() + "   new\n")
+    git(repo, "add", ".")
+    code, out, _ = pre_commit(repo)
+    assert code == 1, out
+    assert any("files were modified by this hook" in line for line in out), out
+    assert page.read_bytes() == b"New\n===\n\nTrailing.\nNo final newline.\n"
+    assert old.read_bytes() == committed  # not changed by this commit: left alone
+    assert git(repo, "diff", "--name-only").stdout.split() == ["doc/source/new.rst"]
+    git(repo, "add", ".")
+    code, out, _ = pre_commit(repo)
+    assert code == 0, out
+    assert page.read_bytes() == b"New\n===\n\nTrailing.\nNo final newline.\n"
+
+
 API_REF = """\
 Compute API
 ===========

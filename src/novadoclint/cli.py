@@ -15,18 +15,19 @@ import errno
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from novadoclint import __version__, baseline, decide, explain
+from novadoclint import __version__, baseline, decide, explain, fixes
 from novadoclint.checks import ALL_RULES
 from novadoclint.engine import lint
-from novadoclint.findings import Severity, printable
+from novadoclint.findings import Run, Severity, printable
 from novadoclint.project.discover import ProjectError
 from novadoclint.registry import Phase
 from novadoclint.report import FORMATS, write_file
+from novadoclint.safety import untrusted
 from novadoclint.safety.untrusted import excerpt
 from novadoclint.settings import ConfigError, Settings, from_cli, line_of_key, names
 from novadoclint.workers import Terminated
@@ -154,6 +155,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--write-baseline",
         metavar="FILE",
         help="record every current finding in FILE and exit 0",
+    )
+    # --fix, --diff, --unsafe-fixes (issue 16): fixes.py applies, the rules say which are safe
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply the safe fixes in place, re-lint and repeat until nothing changes; report "
+        "what remains; exit 1 if a file was changed or findings remain",
+    )
+    parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="print what --fix would change as a unified diff and change nothing; exit 1 if "
+        "there is a diff",
+    )
+    parser.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix or --diff: apply the fixes that need a human's eye too",
     )
     parser.add_argument("--list-rules", action="store_true", help="list rules and exit")
     parser.add_argument("--explain", metavar="RULE", help="document a rule ('all' for every rule)")
@@ -296,19 +315,29 @@ def _main(args: argparse.Namespace) -> int:
             paths = _default_paths()
         if args.changed_lines and not args.changed_since:
             raise UsageError("--changed-lines needs --changed-since REV")
+        _check_fix_options(args)
         _check_output(args.output)
         config = Path(args.config) if args.config else None
         seen = _Projects()
-        run = lint(
-            paths,
-            config=config,
-            overrides=overrides,
-            on_project=seen,
-            since=args.changed_since,
-            changed_lines=args.changed_lines,
-            on_left_alone=None if args.changed_since else _note_left_alone,
-        )
-        run = replace(run, fail_on=decide.fail_level(seen.levels))
+
+        def lint_again() -> Run:
+            run = lint(
+                paths,
+                config=config,
+                overrides=overrides,
+                on_project=seen,
+                since=args.changed_since,
+                changed_lines=args.changed_lines,
+                on_left_alone=None if args.changed_since or seen.levels else _note_left_alone,
+            )
+            run = replace(run, fail_on=decide.fail_level(seen.levels))
+            if args.baseline and not args.write_baseline:  # the baseline records them all
+                run = decide.apply_baseline(run, Path(args.baseline))
+            return run
+
+        run = lint_again()
+        if args.fix or args.diff:
+            return _fix(args, run, lint_again, seen.roots())
     except (UsageError, ConfigError, ProjectError) as exc:
         say(f"error: {exc}")
         return EXIT_USAGE
@@ -328,31 +357,86 @@ def _main(args: argparse.Namespace) -> int:
             ) from None
         say(f"wrote {len(run.findings)} findings to {args.write_baseline}")
         return EXIT_OK
-    if args.baseline:
-        try:
-            run = decide.apply_baseline(run, Path(args.baseline))
-        except ConfigError as exc:
-            say(f"error: {exc}")
-            return EXIT_USAGE
-    color = (
+    _write(FORMATS[args.format](run, _color(args)), args.output)
+    return decide.exit_code(run)
+
+
+def _color(args: argparse.Namespace) -> bool:
+    return (
         not args.no_color
         and not args.output
         and sys.stdout.isatty()
         and "NO_COLOR" not in os.environ
     )
-    _write(FORMATS[args.format](run, color), args.output)
-    return decide.exit_code(run)
+
+
+def _check_fix_options(args: argparse.Namespace) -> None:
+    """--fix and --diff: which options they go with (UsageError for the others)."""
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        raise UsageError("--unsafe-fixes needs --fix or --diff")
+    if args.fix and args.diff:
+        raise UsageError("--fix and --diff exclude each other (--diff changes nothing)")
+    if not (args.fix or args.diff):
+        return
+    option = "--fix" if args.fix else "--diff"
+    if args.check_links:
+        # each pass re-lints: every link would be checked again, and no network rule has a fix
+        raise UsageError(f"{option} cannot be used with --check-links (no link rule has a fix)")
+    if args.write_baseline:
+        raise UsageError(f"{option} cannot be used with --write-baseline")
+
+
+def _fix(
+    args: argparse.Namespace, run: Run, lint_again: Callable[[], Run], roots: list[str]
+) -> int:
+    """--diff: what one pass of fixes writes; --fix: the passes, then the findings that remain."""
+    if args.diff:
+        step = fixes.plan(run.findings, roots, unsafe=args.unsafe_fixes)
+        for note in step.notes:
+            say(f"note: {note}")
+        if step.deferred:
+            say(
+                f"note: {step.deferred} more fixes overlap these; --fix applies them after "
+                "a re-lint, which --diff does not write files to do"
+            )
+        _write(fixes.unified_diff(step.changes), args.output)
+        return EXIT_FINDINGS if step.changes else EXIT_OK
+    try:
+        outcome = fixes.fix_until_done(run, lint_again, roots, unsafe=args.unsafe_fixes)
+    except OSError as exc:
+        name = f" {exc.filename}" if exc.filename else ""
+        raise OutputError(f"cannot write a fix to{name}: {_reason(exc)}") from None
+    for note in outcome.notes:
+        say(f"note: {note}")
+    if outcome.bounded:
+        say(f"note: stopped after {outcome.passes} passes of fixes with fixes left to apply")
+    remaining = outcome.remaining
+    if args.format == "text":
+        report = FORMATS["text"](remaining, _color(args)) + fixes.summary(outcome) + "\n"
+    else:
+        report = FORMATS[args.format](remaining, _color(args))
+        say(fixes.summary(outcome))
+    _write(report, args.output)
+    return EXIT_FINDINGS if outcome.changed else decide.exit_code(remaining)
 
 
 class _Projects:
     """lint()'s on_project: the notes and warnings on each source dir's settings, and each
-    one's fail level (the run's is decided from them)."""
+    one's fail level (the run's is decided from them). --fix lints again: said once."""
 
     def __init__(self) -> None:
         self.levels: list[tuple[str | None, Severity]] = []
         self.warned: set[tuple[str | None, str, str]] = set()
+        self.srcdirs: dict[str, None] = {}
+
+    def roots(self) -> list[str]:
+        """The folders the fixes may write in: each linted source dir's repository."""
+        return list(dict.fromkeys(untrusted.project_root(srcdir) for srcdir in self.srcdirs))
 
     def __call__(self, project: Any, settings: Settings) -> None:
+        if str(project.srcdir) in self.srcdirs:
+            return
+        self.srcdirs[str(project.srcdir)] = None
         _on_project(project, settings)
         self.levels.append((settings.config_path, settings.fail_on))
         for key, pattern in decide.unmatched_patterns(settings, str(project.srcdir), project.files):

@@ -17,6 +17,7 @@ from typing import Any
 from docutils import nodes
 
 from novadoclint.context import Context, ParsedDoc
+from novadoclint.edits import Edit, Fix, FixSafety
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.registry import Phase, rule
 from novadoclint.settings import Doc8Options
@@ -221,6 +222,65 @@ def _doc8_node_spans(document: nodes.Node) -> tuple[list[tuple[int, int, int]], 
     return spans, first_line
 
 
+# doc8's lines are the bytes' splitlines: \r\n, \r and \n end a line, nothing else does
+DOC8_LINE_END_RE = re.compile(r"\r\n|\r|\n")
+# what docutils (str.splitlines) takes for the end of a line and doc8 does not: a fix that
+# removed or moved one would join or split lines as docutils reads them
+LINE_BREAKS = frozenset("\x1c\x1d\x1e\x85\u2028\u2029")
+FIXED = frozenset({"D002", "D003", "D004", "D005"})
+TAB_WIDTH = 8  # docutils' tab_width, which Sphinx keeps: string2lines' expandtabs(8)
+
+
+def _doc8_spans(text: str) -> list[tuple[int, int, int]]:
+    """Per doc8 line, the offsets in the text of its start, its end and its line break's end."""
+    spans, start = [], 0
+    for match in DOC8_LINE_END_RE.finditer(text):
+        spans.append((start, match.start(), match.end()))
+        start = match.end()
+    if start < len(text):
+        spans.append((start, len(text), len(text)))
+    return spans
+
+
+def _fix(code: str, doc: ParsedDoc, number: int, spans: list[tuple[int, int, int]]) -> Fix | None:
+    """The mend of doc8's finding ``code`` on line ``number``, as docutils reads it unchanged.
+
+    docutils expands a line's tabs to 8 columns and strips its trailing
+    whitespace before it parses (``string2lines``), and takes any line break
+    for one: so removing trailing whitespace (D002), expanding the indentation's
+    tabs (D003), ``\\n`` for ``\\r\\n`` or ``\\r`` (D004) and a final ``\\n``
+    (D005) leave the document as it was, in literal blocks too, where doc8
+    reports them as well. None where the text is not what doc8 read (the file
+    is not UTF-8) or a character docutils takes for a line break is involved.
+    """
+    if doc.decode_error is not None or not 1 <= number <= len(spans):
+        return None
+    start, end, after = spans[number - 1]
+    line = doc.text[start:end]
+    if code == "D002":
+        kept = line.rstrip()
+        cut = line[len(kept) :]
+        if not cut or LINE_BREAKS.intersection(cut):
+            return None
+        return Fix((Edit(doc.path, start + len(kept), end, ""),), FixSafety.SAFE)
+    if code == "D003":
+        indent = line[: len(line) - len(line.lstrip())]
+        if "\t" not in indent or LINE_BREAKS.intersection(indent):
+            return None
+        expanded = indent.expandtabs(TAB_WIDTH)
+        return Fix((Edit(doc.path, start, start + len(indent), expanded),), FixSafety.SAFE)
+    if code == "D004":
+        if doc.text[end:after] not in ("\r\n", "\r"):
+            return None
+        return Fix((Edit(doc.path, end, after, "\n"),), FixSafety.SAFE)
+    if code == "D005":
+        if after != len(doc.text) or end != after:
+            return None
+        # \n even in a CRLF file: a \r would be a new D004 finding (D004 mends the others)
+        return Fix((Edit(doc.path, end, end, "\n"),), FixSafety.SAFE)
+    return None
+
+
 def _run(code: str, doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     options = ctx.settings.doc8
     if code in options.ignore:
@@ -238,13 +298,18 @@ def _run(code: str, doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         for number, _, message in found:
             yield Hit(Location(doc.path, number), message[:1].lower() + message[1:])
     elif isinstance(check, doc8_checks.LineCheck):
+        spans = _doc8_spans(doc.text)
         for number, line in enumerate(adapter.lines_iter(), 1):
             for _, message in check.report_iter(line):
-                yield Hit(Location(doc.path, number), message.lower()[:1] + message[1:])
+                fix = _fix(code, doc, number, spans)
+                yield Hit(Location(doc.path, number), message.lower()[:1] + message[1:], fix=fix)
     else:
+        spans = _doc8_spans(doc.text) if code in FIXED else []
         for number, _, message in check.report_iter(adapter):
             text = message.strip().splitlines()[0].rstrip(".")
-            yield Hit(Location(doc.path, int(number or 1)), text[:1].lower() + text[1:])
+            at = int(number or 1)
+            fix = _fix(code, doc, at, spans) if code in FIXED else None
+            yield Hit(Location(doc.path, at), text[:1].lower() + text[1:], fix=fix)
 
 
 @rule("D000", Severity.ERROR, Phase.FILE, enabled=False, tags={"style", "doc8"})
@@ -300,7 +365,7 @@ def d001(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         yield from _run("D001", doc, ctx)
 
 
-@rule("D002", Severity.WARNING, Phase.FILE, tags={"style", "doc8"})
+@rule("D002", Severity.WARNING, Phase.FILE, tags={"style", "doc8"}, fix=FixSafety.SAFE)
 def d002(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """doc8's D002: trailing whitespace.
 
@@ -320,7 +385,7 @@ def d002(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     yield from _run("D002", doc, ctx)
 
 
-@rule("D003", Severity.WARNING, Phase.FILE, tags={"style", "doc8"})
+@rule("D003", Severity.WARNING, Phase.FILE, tags={"style", "doc8"}, fix=FixSafety.SAFE)
 def d003(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """doc8's D003: a tab used for indentation.
 
@@ -343,7 +408,7 @@ def d003(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     yield from _run("D003", doc, ctx)
 
 
-@rule("D004", Severity.WARNING, Phase.FILE, tags={"style", "doc8"})
+@rule("D004", Severity.WARNING, Phase.FILE, tags={"style", "doc8"}, fix=FixSafety.SAFE)
 def d004(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """doc8's D004: a carriage return (Windows line ending).
 
@@ -363,7 +428,7 @@ def d004(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     yield from _run("D004", doc, ctx)
 
 
-@rule("D005", Severity.WARNING, Phase.FILE, tags={"style", "doc8"})
+@rule("D005", Severity.WARNING, Phase.FILE, tags={"style", "doc8"}, fix=FixSafety.SAFE)
 def d005(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """doc8's D005: no newline at the end of the file.
 
