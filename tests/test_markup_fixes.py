@@ -33,6 +33,7 @@ SAFE, UNSAFE = FixSafety.SAFE, FixSafety.UNSAFE
 RULES = {r.id: r for r in ALL_RULES}
 MARKUP = (
     "default-role",
+    "default-role-missing-space",
     "directive-missing-colon",
     "directive-missing-space",
     "directive-three-dots",
@@ -143,6 +144,11 @@ CASES = [
         "See ref:`upgrades` and :doc`install`.\n",
         "See :ref:`upgrades` and :doc:`install`.\n",
     ),
+    (
+        "default-role-missing-space",
+        "Run the``nova-manage`` command (see``x``).\n",
+        "Run the ``nova-manage`` command (see ``x``).\n",
+    ),
     ("directive-missing-space", "..note::\n\n   Back up.\n", ".. note::\n\n   Back up.\n"),
     ("directive-missing-space", "..note:: Back up.\n", ".. note:: Back up.\n"),
     (
@@ -213,7 +219,12 @@ NEAR_MISSES = [
     ("role-double-backticks", "Run :command:``a \\ b`` first.\n"),
     ("role-missing-backticks", "x" * 68 + " :ref:label\n"),  # 79 characters: D001's limit
     ("directive-missing-colon", ".. note: " + "x" * 70 + "\n"),
-    ("default-role", "Either `a` or `a`.\n"),  # twice on a line: the search finds the first
+    ("default-role", "Either `a` or `a`.\n"),
+    ("default-role-missing-space", "Compute the`sum`.\n"),  # doubling is default-role's
+    (
+        "default-role-missing-space",
+        "In /etc/nova``nova.conf``.\n",
+    ),  # part of a path  # twice on a line: the search finds the first
     (
         "hyperlink-missing-underscore",
         "`one <https://a.example.org>` and `one <https://a.example.org>`\n",
@@ -226,6 +237,11 @@ def test_near_miss_has_no_fix(rule_id: str, text: str, tmp_path: Path) -> None:
     hits = [hit for rid, hit in lint(tree(tmp_path, TITLE + text)) if rid == rule_id]
     assert hits
     assert [hit.fix for hit in hits] == [None] * len(hits)
+
+
+def test_single_backticks_get_their_space_where_conf_sets_a_default_role(tmp_path: Path) -> None:
+    root = tree(tmp_path, TITLE + "Sum the`x`.\n", "default_role = 'literal'\n")
+    assert fixed(root, "default-role-missing-space") == TITLE + "Sum the `x`.\n"
 
 
 def test_fix_in_an_included_file_is_left_out(tmp_path: Path) -> None:
@@ -241,6 +257,7 @@ def test_rules_declare_the_fixes_their_hits_carry() -> None:
     declared = {r.id: r.fix for r in ALL_RULES if r.phase is Phase.FILE and r.fix is not None}
     markup = {rid: s for rid, s in declared.items() if rid.split("-")[0] in ("role", "directive")}
     assert declared["default-role"] is UNSAFE
+    assert declared["default-role-missing-space"] is SAFE
     assert declared["hyperlink-missing-underscore"] is SAFE
     assert markup == {
         "directive-missing-colon": SAFE,

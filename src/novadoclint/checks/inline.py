@@ -33,6 +33,7 @@ GLUED_INTERPRETED_RE = re.compile(
     r"(?P<after>_{0,2})(?![`\w])"
 )
 UNSAFE = FixSafety.UNSAFE
+WORD_OPENERS = " \t\n([{\"'"  # before a word that stands on its own
 LONE_DOUBLE_BACKTICK_RE = re.compile(r"(?<!`)``(?!`)")
 NESTED_MARKUP_RE = re.compile(
     r"(?<![\w`])(?:``[^`\s](?:[^`]*?[^`\s])?``|(?::[\w.+:-]+:)?`[^`\s](?:[^`]*?[^`\s])?`_{0,2})"
@@ -101,7 +102,7 @@ def default_role(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("default-role-missing-space", Severity.WARNING, Phase.FILE, tags=TAGS)
+@rule("default-role-missing-space", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.SAFE)
 def default_role_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """Backticked text glued to the word before it (``the`sum` ``).
 
@@ -118,6 +119,10 @@ def default_role_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     ```rst
     Run the ``nova-manage`` command.
     ```
+
+    The fix adds the space where the word stands on its own (after a space or
+    an opening bracket) and the backticks stay as written; doubling single
+    ones is default-role's unsafe fix.
     """
     if "`" not in doc.text:
         return
@@ -130,11 +135,17 @@ def default_role_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             if (start and span.text[start - 1] == ":") or match.group("after"):
                 continue  # a role missing its colon, or a reference: other rules
             word, body = match.group("word"), match.group("body")
-            quote = "``" if double or match.group("open") == "``" else "`"
+            opening = match.group("open")
+            quote = "``" if double or opening == "``" else "`"
+            at = span_location(doc, span, start, match.group())
+            alone = not start or span.text[start - 1] in WORD_OPENERS
+            mend = (word + opening, f"{word} {opening}")
+            fixable = alone and quote == opening
             yield Hit(
-                span_location(doc, span, start, match.group()),
+                at,
                 f"missing space before interpreted text: {quoted(match.group())}; "
                 f"did you mean '{word} {quote}{body}{quote}'?",
+                fix=edge_fix(doc, ctx, span, at, match.group(), mend) if fixable else None,
             )
 
 
