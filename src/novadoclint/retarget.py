@@ -9,7 +9,9 @@ the target as written: inside the role's backquotes, after an explicit
 there is not the target the facts name (a role docutils placed on its
 paragraph's first line, one split over lines, escaped characters, a file
 changed since it was read), there is no fix: a fix that does not match what
-it means to replace is worse than none.
+it means to replace is worse than none. The new target is written as the
+author wrote the old one (written_like, toc_rewrite), and toc_fixes decides
+which missing toctree entries get one.
 """
 
 from __future__ import annotations
