@@ -24,12 +24,15 @@ from novadoclint import __version__, baseline, decide, explain, fixes
 from novadoclint.checks import ALL_RULES
 from novadoclint.engine import lint
 from novadoclint.findings import Run, Severity, printable
-from novadoclint.project.discover import ProjectError
+from novadoclint.index import FactsIndex
+from novadoclint.phase1 import project_context, run_phase1_cached
+from novadoclint.project import policy_writer
+from novadoclint.project.discover import ProjectError, find_srcdir, load_project
 from novadoclint.registry import Phase
 from novadoclint.report import FORMATS, write_file
 from novadoclint.safety import untrusted
 from novadoclint.safety.untrusted import excerpt
-from novadoclint.settings import ConfigError, Settings, from_cli, line_of_key, names
+from novadoclint.settings import ConfigError, Settings, from_cli, line_of_key, load, names
 from novadoclint.workers import Terminated
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INTERNAL = decide.EXIT_OK, decide.EXIT_FINDINGS, decide.EXIT_INTERNAL
@@ -94,6 +97,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile",
         metavar="NAME",
         help="a policy profile shipped in rules/ (e.g. nova), or a policy .toml file",
+    )
+    # --write-policy (issue 16): a project's own placement policy, from its tree
+    parser.add_argument(
+        "--write-policy",
+        metavar="FILE",
+        help="write a placement policy for section-placement (use it with --profile FILE) "
+        "from the tree as it is, never over an existing file, and exit 0",
+    )
+    parser.add_argument(
+        "--policy-page",
+        action="append",
+        default=[],
+        metavar="PAGE",
+        help="with --write-policy: an index page to describe (a docname such as "
+        "reference/index; repeatable); default: every page with two or more sections that "
+        "each hold a :doc: list or a toctree",
     )
     parser.add_argument(
         "--python",
@@ -249,6 +268,54 @@ def _explain(name: str, fmt: str) -> str:
     return "\n".join(explain.explain(r) for r in rules)
 
 
+def _write_policy(args: argparse.Namespace) -> int:
+    """--write-policy: read one tree's documents (phase 1, no rule reported) and write the
+    policy of its index pages to a file that does not exist yet."""
+    if not args.write_policy:
+        raise UsageError("--policy-page needs --write-policy FILE")
+    others = ("changed_since", "write_baseline", "fix", "diff", "check_links")
+    given = [f"--{o.replace('_', '-')}" for o in others if getattr(args, o, None)]
+    if given:
+        raise UsageError(f"--write-policy cannot be used with {given[0]}")
+    target = Path(args.write_policy)
+    if os.path.lexists(target):
+        raise UsageError(
+            f"{args.write_policy} exists; --write-policy never overwrites a policy (it may "
+            "hold edits): remove it, or write another file and compare the two"
+        )
+    found = {find_srcdir(Path(p)) for p in args.paths} if args.paths else None
+    srcdirs = found or {find_srcdir(p) for p in _default_paths()}
+    if len(srcdirs) > 1:
+        raise UsageError(f"--write-policy reads one Sphinx source dir; {len(srcdirs)} given")
+    ((srcdir, has_conf),) = srcdirs
+    config = Path(args.config) if args.config else None
+    settings = load(srcdir, rules=ALL_RULES, config=config, overrides=_overrides(args))
+    project = load_project(srcdir, has_conf)
+    ctx = project_context(project, replace(settings, profile=None))
+    results = run_phase1_cached(
+        ctx, sorted(project.docs.items()), settings.jobs or os.cpu_count() or 1
+    )
+    docs = {r.facts.docname: r.facts for r in results}
+    index = FactsIndex(str(project.srcdir), project.conf, docs, project.files)
+    try:
+        written = policy_writer.write_policy(index, args.policy_page, args.write_policy)
+    except policy_writer.PolicyError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        with open(target, "x", encoding="utf-8", newline="\n") as stream:
+            stream.write(written.text)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the policy to {args.write_policy}: {_reason(exc)}"
+        ) from None
+    pages = f"{written.pages} index page{'s' if written.pages != 1 else ''}"
+    say(
+        f"wrote {args.write_policy}: {pages}, {written.sections} sections, {written.documents} "
+        f"documents placed; lint with --profile {args.write_policy}"
+    )
+    return EXIT_OK
+
+
 def _write(text: str, output: str | None) -> None:
     """The report to output (whole or not at all) or to standard output; OutputError if not."""
     if output:
@@ -309,6 +376,8 @@ def _main(args: argparse.Namespace) -> int:
         if args.explain:
             _write(_explain(args.explain, args.format), args.output)
             return EXIT_OK
+        if args.write_policy or args.policy_page:
+            return _write_policy(args)
         overrides = _overrides(args)
         paths = [Path(p) for p in args.paths]
         if not paths and not args.changed_since:
