@@ -398,12 +398,9 @@ def _ranked(wanted: str, pool: Iterable[str], cutoff: float) -> list[tuple[float
     return heapq.nlargest(2, scored)
 
 
-def doc_hint(wanted: str, docs: Iterable[str]) -> str:
-    """'; did you mean ...?' for a page that moved folders or a near-miss name in its folder.
-
-    resolve.did_you_mean compares whole docnames, so any two pages of one
-    folder look alike; here the file names are compared.
-    """
+def _moved_or_near(wanted: str, docs: Iterable[str]) -> tuple[str, str, list[str], list[str]]:
+    """The folder and file name of ``wanted``, the documents of that file name in other
+    folders (the page moved), and the file names of its folder (a near-miss name)."""
     folder, _, tail = wanted.rpartition("/")
     moved, near = [], []
     for doc in docs:
@@ -412,6 +409,16 @@ def doc_hint(wanted: str, docs: Iterable[str]) -> str:
             moved.append(doc)
         elif doc_folder == folder:
             near.append(doc_tail)
+    return folder, tail, moved, near
+
+
+def doc_hint(wanted: str, docs: Iterable[str]) -> str:
+    """'; did you mean ...?' for a page that moved folders or a near-miss name in its folder.
+
+    resolve.did_you_mean compares whole docnames, so any two pages of one
+    folder look alike; here the file names are compared.
+    """
+    folder, tail, moved, near = _moved_or_near(wanted, docs)
     if moved:
         return did_you_mean(wanted, moved)
     close = difflib.get_close_matches(tail, near, n=1, cutoff=0.8)
@@ -420,14 +427,7 @@ def doc_hint(wanted: str, docs: Iterable[str]) -> str:
 
 def doc_candidate(wanted: str, docs: Iterable[str]) -> str | None:
     """The document doc_hint names, when it is the only one as close; else None."""
-    folder, _, tail = wanted.rpartition("/")
-    moved, near = [], []
-    for doc in docs:
-        doc_folder, _, doc_tail = doc.rpartition("/")
-        if doc_tail == tail and tail != "index":
-            moved.append(doc)
-        elif doc_folder == folder:
-            near.append(doc_tail)
+    folder, tail, moved, near = _moved_or_near(wanted, docs)
     if moved:  # the same file name in another folder: the page moved
         return moved[0] if len(moved) == 1 else closest(wanted, moved)
     ranked = _ranked(tail, dict.fromkeys(near), 0.8)
