@@ -43,6 +43,10 @@ MARKUP = (
     "role-leading-backtick",
     "role-missing-backticks",
     "role-missing-colon",
+    "role-missing-space-before",
+    "role-missing-space-after",
+    "directive-missing-blank-line",
+    "dangling-hyphen",
 )
 
 
@@ -157,6 +161,42 @@ CASES = [
         ".. versionchanged:: 2.1\n\n   The option.\n",
     ),
     ("directive-three-dots", "  ... note::\n\n     Indented.\n", "  .. note::\n\n     Indented.\n"),
+    (
+        "role-missing-space-before",
+        "Read the:ref:`upgrades` first.\n",
+        "Read the :ref:`upgrades` first.\n",
+    ),
+    (
+        "role-missing-space-before",
+        "Use (see:py:func:`os.path.join`).\n",
+        "Use (see :py:func:`os.path.join`).\n",
+    ),
+    (
+        "role-missing-space-after",
+        "Create :class:`Flavor`s and :class:`Image`.\n",
+        "Create :class:`Flavor`\\ s and :class:`Image`.\n",
+    ),
+    (
+        "directive-missing-blank-line",
+        ".. code-block:: console\n   $ ls\n   $ pwd\n",
+        ".. code-block:: console\n\n   $ ls\n   $ pwd\n",
+    ),
+    (
+        "directive-missing-blank-line",
+        ".. code-block::\n   python\n   import os\n",
+        ".. code-block::\n   python\n\n   import os\n",
+    ),
+    (
+        "directive-missing-blank-line",
+        "* An item:\n\n  .. figure:: flow.png\n     The flow of a request.\n",
+        "* An item:\n\n  .. figure:: flow.png\n\n     The flow of a request.\n",
+    ),
+    ("dangling-hyphen", "The call is non-\nblocking.\n", "The call is\nnon-blocking.\n"),
+    (
+        "dangling-hyphen",
+        "1. An item on the command-\n   line, case-\n   insensitive.\n",
+        "1. An item on the\n   command-line,\n   case-insensitive.\n",
+    ),
 ]
 
 
@@ -229,6 +269,25 @@ NEAR_MISSES = [
         "hyperlink-missing-underscore",
         "`one <https://a.example.org>` and `one <https://a.example.org>`\n",
     ),
+    ("role-missing-space-before", "Both the:ref:`a` and the:ref:`a`.\n"),  # twice on a line
+    ("role-missing-space-after", "Read :ref:`a`s with a`b`c in it` here.\n"),  # a`b`c` stays
+    ("role-missing-space-after", "Read :ref:`a`s `b`` here.\n"),  # an extra backtick
+    ("directive-missing-blank-line", ".. image:: flow.png\n   The flow.\n"),  # no content
+    ("directive-missing-blank-line", ".. highlight:: python\n   import os\n"),
+    (
+        "directive-missing-blank-line",
+        ".. figure:: flow.png\n   The flow.\n   :width: 50%\n",
+    ),  # the option would become caption text
+    (
+        "directive-missing-blank-line",
+        "+------------------------------+\n| .. code-block:: console      |\n"
+        "|    $ openstack server list   |\n+------------------------------+\n",
+    ),
+    ("dangling-hyphen", "* non-\n  blocking at the start of an item.\n"),  # the item's line
+    ("dangling-hyphen", "non-\nblocking at the start of a paragraph.\n"),
+    ("dangling-hyphen", "A (non-\nblocking) call.\n"),  # the bracket would be left alone
+    ("dangling-hyphen", "A **bold non-\nblocking** call.\n"),
+    ("dangling-hyphen", "A non-blocking and non-\nblocking call.\n"),  # twice on a line
 ]
 
 
@@ -253,6 +312,21 @@ def test_fix_in_an_included_file_is_left_out(tmp_path: Path) -> None:
     assert [hit.fix for hit in hits] == [None] * len(hits)
 
 
+def test_blank_line_ends_as_its_neighbours_in_a_crlf_file(tmp_path: Path) -> None:
+    """directive-missing-blank-line inserts the file's own line ending: CRLF stays CRLF."""
+    root = tree(tmp_path, "")
+    text = (TITLE + ".. code-block:: console\n   $ ls\n").replace("\n", "\r\n")
+    (root / "index.rst").write_bytes(text.encode("utf-8"))
+    edits = [
+        e
+        for rid, hit in lint(root)
+        if rid == "directive-missing-blank-line" and hit.fix
+        for e in hit.fix.edits
+    ]
+    new, _ = apply_edits(text, edits)
+    assert new == text.replace("console\r\n", "console\r\n\r\n")
+
+
 def test_rules_declare_the_fixes_their_hits_carry() -> None:
     declared = {r.id: r.fix for r in ALL_RULES if r.phase is Phase.FILE and r.fix is not None}
     markup = {rid: s for rid, s in declared.items() if rid.split("-")[0] in ("role", "directive")}
@@ -268,7 +342,11 @@ def test_rules_declare_the_fixes_their_hits_carry() -> None:
         "role-leading-backtick": SAFE,
         "role-missing-backticks": SAFE,
         "role-missing-colon": UNSAFE,
+        "role-missing-space-before": SAFE,
+        "role-missing-space-after": UNSAFE,
+        "directive-missing-blank-line": SAFE,
     }
+    assert declared["dangling-hyphen"] is UNSAFE
 
 
 def test_each_hit_carries_its_rules_safety(tmp_path: Path) -> None:

@@ -313,6 +313,16 @@ def stays_short(doc: ParsedDoc, ctx: Context, line: int, growth: int) -> bool:
     return length + growth <= limit or length > limit
 
 
+def in_table(node: nodes.Node) -> bool:
+    """Whether the node lies in a table: a cell's width is the grid's, a fix must not change it."""
+    parent = node if isinstance(node, nodes.Element) else node.parent
+    while parent is not None:
+        if isinstance(parent, nodes.table):
+            return True
+        parent = parent.parent
+    return False
+
+
 def edge_fix(
     doc: ParsedDoc,
     ctx: Context,
@@ -339,11 +349,11 @@ def edge_fix(
         return None
     if not written.endswith(tail_old) or len(head_old) + len(tail_old) > len(written):
         return None
+    if in_table(span.node):
+        return None
     title = None
     parent = span.node if isinstance(span.node, nodes.Element) else span.node.parent
     while parent is not None:
-        if isinstance(parent, nodes.table):
-            return None
         if isinstance(parent, nodes.title) and title is None:
             title = parent
         parent = parent.parent

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from docutils import nodes
 
 from novadoclint.context import Context, ParsedDoc
-from novadoclint.edits import Fix, FixSafety, replace_at
+from novadoclint.edits import Edit, Fix, FixSafety, line_starts, replace_at
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.location import line_of
 from novadoclint.prose import (
@@ -38,6 +38,8 @@ FIRST_LINE_CONTENT = VERSION_DIRECTIVES | frozenset(
 )
 # A comment turned into one of these reads or injects another file: not mended blind.
 READS_FILES = frozenset({"include", "literalinclude", "raw", "csv-table"})
+# Directives of the blank-line rule whose content the glued lines are: code, a figure's caption.
+TAKE_CONTENT = frozenset({"code-block", "sourcecode", "code", "figure"})
 
 
 def _in_table(node: nodes.Node) -> bool:
@@ -244,7 +246,7 @@ def directive_three_dots(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("directive-missing-blank-line", Severity.WARNING, Phase.FILE, tags=TAGS)
+@rule("directive-missing-blank-line", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.SAFE)
 def directive_missing_blank_line(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """A directive whose content starts right below it, with no blank line in between.
 
@@ -267,6 +269,10 @@ def directive_missing_blank_line(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
 
        $ openstack server list
     ```
+
+    The fix adds the blank line, for a code block or a figure (its caption)
+    whose glued lines are followed by no option; none for an `image` or a
+    `highlight`, which take no content.
     """
     if ".. " not in doc.text:
         return
@@ -296,8 +302,31 @@ def directive_missing_blank_line(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         if not glued:
             continue
         offset, text = glued[0]
+        at = locate(doc, path, line_of(node) + offset, text)
+        rest = block[offset:]
+        rest = rest[: next((n for n, row in enumerate(rest) if not row.strip()), len(rest))]
+        takes_content = name.lower() in TAKE_CONTENT and not any(
+            OPTION_LINE_RE.match(row.strip()) for row in rest
+        )
         yield Hit(
-            locate(doc, path, line_of(node) + offset, text),
+            at,
             f"no blank line after the {quoted(name)} directive: {quoted(text)} is read as part of its "
             "argument, not as content; add a blank line before it",
+            fix=_blank_line_before(doc, node, at, text) if takes_content else None,
         )
+
+
+def _blank_line_before(doc: ParsedDoc, node: nodes.Node, at: Location, text: str) -> Fix | None:
+    """A blank line inserted above line ``at.line`` of the document, which must read ``text``.
+
+    Not in a table (a grid's rows must stay aligned), nor in an included file or
+    the prolog; the blank line ends as the line above it does (a CRLF file stays CRLF).
+    """
+    if at.path != doc.path or _in_table(node) or not 2 <= at.line <= len(doc.lines):
+        return None
+    if doc.lines[at.line - 1].strip() != text or not doc.lines[at.line - 2].strip():
+        return None
+    starts = line_starts(doc.text)
+    start = starts[at.line - 1]
+    newline = "\r\n" if doc.text[start - 2 : start] == "\r\n" else "\n"
+    return Fix((Edit(at.path, start, start, newline),), FixSafety.SAFE)

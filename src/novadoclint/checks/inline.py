@@ -13,18 +13,21 @@ from collections.abc import Iterator
 from docutils import nodes
 
 from novadoclint.context import Context, ParsedDoc
-from novadoclint.edits import FixSafety
-from novadoclint.findings import Hit, Severity
+from novadoclint.edits import Edit, Fix, FixSafety
+from novadoclint.findings import Hit, Location, Severity
 from novadoclint.prose import (
     LEADING_BACKTICK_RE,
     TAGS,
+    Span,
     edge_fix,
     elements,
+    in_table,
     is_interpreted,
     link_in_backticks,
     quoted,
     span_location,
     texts,
+    written_range,
 )
 from novadoclint.registry import Phase, rule
 
@@ -42,6 +45,8 @@ NESTED_MARKUP_RE = re.compile(
 DANGLING_HYPHEN_RE = re.compile(r"(?P<word>[\w-]*[a-z])-\n[ \t]*(?P<next>[\w-]+)")
 # "unit, functional-\nand integration tests": a suspended hyphen, right with its space.
 CONJUNCTIONS = frozenset({"and", "or", "nor", "but", "to", "vs", "versus"})
+# A list item's marker, alone before the word: removing the word would empty the item's line.
+LIST_MARKER_RE = re.compile(r"[*+\-\u2022\u2023\u2043]|\(?(?:\d+|#|[A-Za-z]|[ivxlcdmIVXLCDM]+)[.)]")
 
 
 def _default_role_unset(ctx: Context) -> bool:
@@ -215,7 +220,7 @@ def inline_markup_nested(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("dangling-hyphen", Severity.WARNING, Phase.FILE, tags=TAGS)
+@rule("dangling-hyphen", Severity.WARNING, Phase.FILE, tags=TAGS, fix=UNSAFE)
 def dangling_hyphen(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """A line of prose ending in a hyphen inside a word (``non-`` then ``blocking``).
 
@@ -237,6 +242,9 @@ def dangling_hyphen(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
 
     A hyphen before a conjunction (``functional-`` then ``and integration``)
     is a suspended hyphen, rendered rightly with its space, and left alone.
+    The fix, unsafe because a word split by hyphenation (``recom-`` then
+    ``mended``) takes no hyphen, moves the hyphenated start down to the
+    next line, as in the example.
     """
     if "-\n" not in doc.text and "-\r\n" not in doc.text:
         return
@@ -245,8 +253,36 @@ def dangling_hyphen(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             word, following = match.group("word"), match.group("next")
             if following.lower() in CONJUNCTIONS:
                 continue
+            at = span_location(doc, span, match.start(), f"{word}-")
             yield Hit(
-                span_location(doc, span, match.start(), f"{word}-"),
+                at,
                 f"line ends with a dangling hyphen: {quoted(word + '- ' + following)} is rendered "
                 f"with a space; did you mean {quoted(word + '-' + following)}?",
+                fix=_hyphen_fix(doc, span, at, match.group()),
             )
+
+
+def _hyphen_fix(doc: ParsedDoc, span: Span, at: Location, written: str) -> Fix | None:
+    """``word-`` moved from the end of its line to the start of the next word, or None.
+
+    The space before the word goes with it (no trailing whitespace is left), so
+    the word must follow a space with more text before it on its line: alone on
+    its line, or after a list's bullet, its removal would change the block.
+    None in a table, in bold or italic text, in a paragraph docutils reported,
+    or where the text at the finding is not the word (an included file, the
+    prolog, a word written twice on its line).
+    """
+    if span.within or span.broken or in_table(span.node):
+        return None
+    found = written_range(doc, at, written)
+    if found is None:
+        return None
+    start, end = found
+    head = written.split("\n", 1)[0]  # the word and its hyphen
+    row = doc.text[doc.text.rfind("\n", 0, start) + 1 : start]
+    kept = row.rstrip(" \t")
+    if kept == row or not kept.strip() or LIST_MARKER_RE.fullmatch(kept.strip()):
+        return None
+    following = end - len(written.rsplit("\n", 1)[1].lstrip(" \t"))
+    cut = Edit(at.path, start - (len(row) - len(kept)), start + len(head), "")
+    return Fix((cut, Edit(at.path, following, following, head)), UNSAFE)

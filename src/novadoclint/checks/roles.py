@@ -163,7 +163,7 @@ def _glued(span: Span, ctx: Context) -> tuple[str, str, str, int] | None:
     return None
 
 
-@rule("role-missing-space-before", Severity.WARNING, Phase.FILE, tags=TAGS)
+@rule("role-missing-space-before", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.SAFE)
 def role_missing_space_before(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """A role glued to the word before it (``word:ref:`x` ``).
 
@@ -181,6 +181,8 @@ def role_missing_space_before(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     ```rst
     Read the :ref:`upgrade notes <upgrades>` first.
     ```
+
+    The fix adds the space: the word and the role stay as written.
     """
     if "`" not in doc.text:
         return
@@ -188,9 +190,12 @@ def role_missing_space_before(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         found = _glued(span, ctx)
         if found is not None and found[0] == "space":
             _, written, fixed, offset = found
+            at = span_location(doc, span, offset, written)
+            word = written.split(":", 1)[0]
             yield Hit(
-                span_location(doc, span, offset, written),
+                at,
                 f"missing space before role: {quoted(written)}; did you mean {quoted(fixed)}?",
+                fix=edge_fix(doc, ctx, span, at, written, (word, f"{word} ")),
             )
 
 
@@ -287,7 +292,7 @@ def role_extra_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("role-missing-space-after", Severity.WARNING, Phase.FILE, tags=TAGS)
+@rule("role-missing-space-after", Severity.WARNING, Phase.FILE, tags=TAGS, fix=UNSAFE)
 def role_missing_space_after(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     """A role followed directly by a letter (``:class:`Flavor`s``), which swallows the text after it.
 
@@ -308,7 +313,10 @@ def role_missing_space_after(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     ```
 
     A role whose text holds a whole role (``:literal:`:manpage:`ls(1)```) shows
-    markup on purpose and is left alone.
+    markup on purpose and is left alone. The fix, unsafe, escapes the space:
+    the text the role swallowed is read as prose again, and the markup in it
+    comes alive, which is for a reviewer to read; none where that text would
+    be left with an unpaired backtick, or the role has extra backticks.
     """
     if ":`" not in doc.text:
         return
@@ -323,9 +331,16 @@ def role_missing_space_after(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         glued = word.group() if word else ""
         written = f":{name}:`{inner[: first.start()]}`{glued}"
         fixed = f":{name}:`{inner[: first.start()]}`\\ {glued}"
+        at = span_location(doc, span, 0, written)
+        # the swallowed text's backticks, the role's closing one with them, must pair up
+        paired = len(UNESCAPED_BACKTICK_RE.findall(inner, first.end())) % 2 == 1
+        mend = (f"`{glued}", f"`\\ {glued}")
         yield Hit(
-            span_location(doc, span, 0, written),
+            at,
             f"role runs into the text after it: {quoted(written)}; did you mean {quoted(fixed)}?",
+            fix=edge_fix(doc, ctx, span, at, written, ("", ""), mend, UNSAFE)
+            if paired and body == inner and glued
+            else None,
         )
 
 
