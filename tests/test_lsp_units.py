@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("lsprotocol")
 
+from lsprotocol import types as lsp
+
 from novadoclint import phase2
+from novadoclint.edits import Edit
 from novadoclint.findings import Finding, Hit, Severity
-from novadoclint.lsp import navigation, workspace
+from novadoclint.lsp import actions, navigation, workspace
 from novadoclint.lsp.diagnostics import from_units, span, split_lines, to_range, units
 from novadoclint.registry import Phase, Rule, RuleDoc
 
@@ -216,3 +221,100 @@ def test_a_file_outside_the_source_dir_belongs_to_the_tree_including_it(
     assert tree.relative(tmp_path / "README.rst") == "../README.rst"
     assert tree.relative(tmp_path / "OTHER.rst") is None
     assert tree.relative(src / "index.rst") == "index.rst"
+
+
+def test_offsets_as_positions_in_each_encoding() -> None:
+    text = "a\r\nb\U0001f600c\rd\n"
+    at = text.index("c")
+    for encoding, character in (("utf-16", 3), ("utf-8", 5), ("utf-32", 2)):
+        assert actions.Positions(text, encoding)(at) == lsp.Position(1, character)
+    positions = actions.Positions(text, "utf-16")
+    assert positions(text.index("d")) == lsp.Position(2, 0)
+    assert positions(len(text)) == lsp.Position(3, 0)
+
+
+def _document(text: str) -> actions.Document:
+    return actions.Document("file:///d/x.rst", "x.rst", text, 1, "utf-16", False)
+
+
+def _apply(text: str, edits: list[lsp.TextEdit]) -> str:
+    """One LSP edit on a text whose lines end at LF or CRLF (UTF-16 columns, no surrogates)."""
+    (edit,) = edits
+    starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+
+    def offset(position: lsp.Position) -> int:
+        return starts[position.line] + position.character
+
+    return text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
+
+
+def test_an_edit_between_cr_and_lf_takes_the_whole_line_break() -> None:
+    text = "ab\r\ncd"
+    for start, end in ((3, 3), (1, 3), (3, 5)):
+        edit = Edit("x.rst", start, end, "X")
+        found = actions.text_edits(_document(text), [edit])
+        # no position falls between the CR and the LF (line 0, column 3), the result is the same
+        assert lsp.Position(0, 3) not in (found[0].range.start, found[0].range.end)
+        assert _apply(text, found) == text[:start] + "X" + text[end:]
+
+
+def test_offsets_skip_a_leading_bom_the_lint_did_not_see() -> None:
+    text = "\ufeffab  \n"
+    (found,) = actions.text_edits(_document(text), [Edit("x.rst", 2, 4, "")])
+    assert found.range == lsp.Range(lsp.Position(0, 3), lsp.Position(0, 5))
+
+
+def test_the_difference_is_sent_line_by_line() -> None:
+    found = actions.difference(_document("a\nb\nc\n"), "a\nB\nc\n")
+    assert [(e.range.start.line, e.range.end.line, e.new_text) for e in found] == [(1, 2, "B\n")]
+
+
+@pytest.mark.parametrize(
+    ("only", "quickfix", "fix_all"),
+    [
+        (None, True, True),
+        (["quickfix"], True, False),
+        (["source"], False, True),
+        (["source.fixAll"], False, True),
+        (["source.fixAll.novadoclint"], False, True),
+        (["source.fixAll.ruff", "refactor"], False, False),
+    ],
+)
+def test_the_kinds_a_client_asks_for(only: list[str] | None, quickfix: bool, fix_all: bool) -> None:
+    assert actions.wanted(actions.QUICKFIX, only) is quickfix
+    assert actions.wanted(actions.FIX_ALL, only) is fix_all
+
+
+def test_a_tree_knows_the_text_its_findings_count_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "conf.py").write_text("")
+    page = "I\n=\n\nText.  \n"
+    (src / "index.rst").write_text(page)
+    old = time.time() - 60  # written a minute before the lint
+    os.utime(src / "index.rst", (old, old))
+    tree = workspace.Tree(src.resolve(), True)
+    tree.load()
+    assert tree.linted_text("index.rst") == page
+    assert tree.linted_text("missing.rst") is None
+    # the editor's text, once linted
+    edited = "I\n=\n\nMore text.   \n"
+    tree.overlay["index.rst"] = edited
+    assert tree.linted_text("index.rst") == page  # not linted yet
+    tree.update(["index.rst"])
+    assert tree.linted_text("index.rst") == edited
+    (fix,) = [f.fix for f in tree.findings["index.rst"] if f.rule == "D002"]
+    assert fix is not None and fix.edits[0].start == edited.index("   ")
+    # an in-memory lint keeps nothing
+    findings = tree.findings
+    assert [f.rule for f in tree.lint_text("index.rst", "I\n=\n\nOK.\n")] == []
+    assert tree.findings is findings and tree.linted_text("index.rst") == edited
+    # closed again, and the file written after the lint: not what was linted
+    del tree.overlay["index.rst"]
+    tree.update(["index.rst"])
+    assert tree.linted_text("index.rst") == page
+    (src / "index.rst").write_text("Changed.\n")
+    assert tree.linted_text("index.rst") is None

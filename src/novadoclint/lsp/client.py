@@ -43,6 +43,7 @@ class Client:
         self.responses: dict[int, Message] = {}
         self.notifications: list[Message] = []
         self.arrived = threading.Condition()
+        self.writing = threading.Lock()
         self.stderr: list[bytes] = []
         assert self.process.stdout is not None and self.process.stderr is not None
         threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True).start()
@@ -54,9 +55,18 @@ class Client:
         self.write_raw(json.dumps({"jsonrpc": "2.0", **message}).encode())
 
     def write_raw(self, body: bytes) -> None:
+        self.write_frames([body])
+
+    def write_many(self, messages: Sequence[Message]) -> None:
+        """Several messages in one write: the server reads them back to back."""
+        self.write_frames([json.dumps({"jsonrpc": "2.0", **m}).encode() for m in messages])
+
+    def write_frames(self, bodies: Sequence[bytes]) -> None:
         assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.process.stdin.flush()
+        data = b"".join(b"Content-Length: %d\r\n\r\n" % len(body) + body for body in bodies)
+        with self.writing:  # the reader thread answers the server's requests meanwhile
+            self.process.stdin.write(data)
+            self.process.stdin.flush()
 
     def _read(self, stream: IO[bytes]) -> None:
         while True:
@@ -92,9 +102,13 @@ class Client:
         self.next_id += 1
         number = self.next_id
         self.write({"id": number, "method": method, "params": params})
+        return self.answer(number, timeout, method)
+
+    def answer(self, number: int, timeout: float = 60, what: str = "a request") -> Any:
+        """The result of request ``number`` (LspError for an error answer)."""
         with self.arrived:
             if not self.arrived.wait_for(lambda: number in self.responses, timeout):
-                raise TimeoutError(f"no answer to {method} in {timeout} s")
+                raise TimeoutError(f"no answer to {what} in {timeout} s")
             answer = self.responses.pop(number)
         if "error" in answer:
             raise LspError(answer["error"])

@@ -8,6 +8,7 @@ cross-document rules over the index, then publishes diagnostics for every file
 whose findings changed, including an empty list for a file that has none left.
 Saving, closing and the client's file watcher keep the trees true to disk; a
 change to ``conf.py`` or to a config file reloads its tree. No network check runs.
+Code actions offer the findings' fixes while the editor's text is the linted text.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from novadoclint.checks import ALL_RULES
 from novadoclint.explain import explain
 from novadoclint.findings import Finding
 from novadoclint.index import FactsIndex
-from novadoclint.lsp import navigation
+from novadoclint.lsp import actions, navigation
 from novadoclint.lsp.diagnostics import (
     UTF16,
     LinesOf,
@@ -59,6 +60,9 @@ class Server(LanguageServer):
         self.reload: set[int] = set()  # trees to load again (config) ...
         self.relist: set[int] = set()  # ... or to list again (files created, deleted)
         self.timer: asyncio.TimerHandle | None = None
+        # uri -> the linted text, its findings and the text after fix-all (each request
+        # asks again, the cursor moving: the passes run once per lint)
+        self.fixed: dict[str, tuple[str, tuple[Finding, ...], str]] = {}
 
     # -- trees -----------------------------------------------------------------
 
@@ -249,6 +253,7 @@ def did_change(ls: Server, params: lsp.DidChangeTextDocumentParams) -> None:
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: Server, params: lsp.DidCloseTextDocumentParams) -> None:
+    ls.fixed.pop(params.text_document.uri, None)
     _edited(ls, params.text_document.uri, None)
 
 
@@ -341,6 +346,53 @@ def hover(ls: Server, params: lsp.HoverParams) -> lsp.Hover | None:
             return None
         texts.append(shown)
     return lsp.Hover(lsp.MarkupContent(lsp.MarkupKind.Markdown, "\n\n---\n\n".join(texts)))
+
+
+@server.feature(
+    lsp.TEXT_DOCUMENT_CODE_ACTION,
+    lsp.CodeActionOptions(code_action_kinds=[actions.QUICKFIX, actions.FIX_ALL]),
+)
+def code_action(ls: Server, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
+    """Quickfixes for the findings in range with a fix, and fix-all of the document's safe
+    fixes: only while the editor's text is the text they were computed on."""
+    uri = params.text_document.uri
+    path = _path(uri)
+    found = ls.tree_of(path) if path is not None else None
+    if found is None:
+        return None
+    _, tree, rel = found
+    linted = tree.linted_text(rel)
+    editor = ls.workspace.get_text_document(uri)
+    try:
+        text = editor.source
+    except (OSError, ValueError):  # not open, and gone or not UTF-8 on disk
+        return None
+    if linted is None or actions.decoded(text) != linted:
+        return None  # a newer text waits for its lint, or the file changed on disk
+    edits = ls.client_capabilities.workspace and ls.client_capabilities.workspace.workspace_edit
+    document = actions.Document(
+        uri, rel, text, editor.version, ls.encoding(), bool(edits and edits.document_changes)
+    )
+    findings = tree.findings.get(rel, ())
+    only = params.context.only
+    out: list[lsp.CodeAction] = []
+    if actions.wanted(actions.QUICKFIX, only):
+        lines = LinesOf(tree.text)
+
+        def diagnostic(finding: Finding) -> lsp.Diagnostic:
+            related = related_information(tree.srcdir, tree.index, finding, lines, ls.encoding())
+            return to_diagnostic(finding, lines(rel), related, ls.encoding())
+
+        out.extend(actions.quickfixes(document, findings, linted, params.range, diagnostic))
+    if actions.wanted(actions.FIX_ALL, only):
+        memo = ls.fixed.get(uri)
+        if memo is None or memo[0] != linted or memo[1] is not findings:
+            after = actions.fix_all(linted, findings, rel, lambda t: tree.lint_text(rel, t))
+            memo = ls.fixed[uri] = (linted, findings, after)
+        action = actions.fix_all_action(document, memo[2])
+        if action is not None:
+            out.append(action)
+    return out
 
 
 def _at(ls: Server, uri: str, position: lsp.Position) -> tuple[Tree, FactsIndex, str, str] | None:

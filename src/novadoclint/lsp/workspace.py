@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +36,7 @@ from novadoclint.phase1 import (
 )
 from novadoclint.phase2 import tree_hits
 from novadoclint.project.discover import Project, find_srcdir, load_project
+from novadoclint.safety import untrusted
 from novadoclint.settings import Settings, load
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,18 @@ CONFIG_NAMES = frozenset(
 #: nova). It depends on conf.py, the settings, the file list and the documents'
 #: autosummary directives only, so an edit elsewhere reuses the last one.
 BUILD_OUTPUT = "_build_output"
+#: How much earlier than a read a file's modification time must be for the text on disk
+#: to be the one read: a file system's clock is coarse (a tick, up to 10 ms) and rounds down.
+CLOCK_SLACK = 0.05
+BOM = "\ufeff"  # phase 1 decodes utf-8-sig: a leading BOM is not part of the text
+
+
+@dataclass(frozen=True)
+class Read:
+    """Where a document's last parse took its text: what its fixes' offsets count in."""
+
+    text: str | None  # the editor's text; None: the file on disk ...
+    at: float  # ... as it was at this time (time.time() before the read)
 
 
 def _generator_facts(facts: Mapping[str, DocFacts]) -> tuple[tuple[str, Directive], ...]:
@@ -118,13 +132,17 @@ class Tree:
     error: str | None = None  # why the tree could not be linted (a config error)
     generation: int = 0  # bumped when the project or its settings are read again
     built: tuple[object, object] | None = None  # (key, generated.BuildOutput) of the last run
+    reads: dict[str, Read] = field(default_factory=dict)  # rel path -> its last parse's text
+    linted: dict[str, Read] = field(default_factory=dict)  # ... when the findings were made
 
     # -- loading ---------------------------------------------------------------
 
     def load(self) -> None:
         """Read conf.py, the config and the file list, lint every document."""
         self.results = {}
+        self.reads = {}
         self.generation += 1
+        started = time.time()
         try:
             self.settings = load(self.srcdir, rules=ALL_RULES, overrides={"check_links": False})
             self.project = load_project(self.srcdir, self.has_conf)
@@ -132,7 +150,7 @@ class Tree:
             log.warning("cannot lint %s: %s", self.srcdir, exc)
             self.error = str(exc)
             self.project = self.settings = self.ctx = self.index = None
-            self.findings = {}
+            self.findings, self.linted = {}, {}
             return
         self.error = None
         self.ctx = project_context(self.project, self.settings)
@@ -140,6 +158,7 @@ class Tree:
         jobs = self.settings.jobs or os.cpu_count() or 1
         for result in run_phase1_cached(self.ctx, items, jobs):
             self.results[result.facts.path] = result
+            self.reads[result.facts.path] = Read(None, started)
         for path in list(self.overlay):
             self._parse(path)
         self._phase2()
@@ -155,6 +174,7 @@ class Tree:
         for path in list(self.results):
             if path not in paths:
                 del self.results[path]
+                self.reads.pop(path, None)
         new = [p for p in sorted(paths) if p not in self.results]
         self._parse_all(new)
         self._phase2()
@@ -202,30 +222,78 @@ class Tree:
         if docname is None:
             return
         text = self.overlay.get(path)
+        self.reads.pop(path, None)  # until the parse is done: a crash leaves no text known
+        started = time.time()
         with parse.namespace(self.ctx.vocabulary):  # the tree's roles and directives
             if text is None:
                 self.results[path] = phase1_file(self.ctx, file_rule_ids(), (docname, path))
-                return
-            raw = text.encode("utf-8", "surrogateescape")
-            self.results[path] = phase1_bytes(self.ctx, file_rule_ids(), docname, path, raw)
+            else:
+                raw = text.encode("utf-8", "surrogateescape")
+                self.results[path] = phase1_bytes(self.ctx, file_rule_ids(), docname, path, raw)
+        self.reads[path] = Read(text, started)
 
     def _phase2(self) -> None:
         """The cross-document rules over the index, then what is reported (decide)."""
+        self.index, self.findings = self._lint(self.results, keep=True)
+        self.linted = dict(self.reads)
+
+    def _lint(
+        self, results: Mapping[str, Phase1Result], *, keep: bool = False
+    ) -> tuple[FactsIndex, dict[str, tuple[Finding, ...]]]:
+        """The index of ``results`` and the findings reported for each file (``keep``: what
+        the build writes is remembered for the next run)."""
         assert self.project is not None and self.ctx is not None and self.settings is not None
-        facts = {r.facts.docname: r.facts for r in self.results.values()}
-        self.index = FactsIndex(str(self.srcdir), self.project.conf, facts, self.project.files)
+        facts = {r.facts.docname: r.facts for r in results.values()}
+        index = FactsIndex(str(self.srcdir), self.project.conf, facts, self.project.files)
         key = (self.generation, _generator_facts(facts))
         if self.built is not None and self.built[0] == key:
-            vars(self.index)[BUILD_OUTPUT] = self.built[1]
-        hits: list[RuleHit] = [h for r in self.results.values() for h in r.hits]
-        hits.extend(tree_hits(self.index, self.ctx))
-        output = vars(self.index).get(BUILD_OUTPUT)
-        self.built = (key, output) if output is not None else None
+            vars(index)[BUILD_OUTPUT] = self.built[1]
+        hits: list[RuleHit] = [h for r in results.values() for h in r.hits]
+        hits.extend(tree_hits(index, self.ctx))
+        output = vars(index).get(BUILD_OUTPUT)
+        if keep:
+            self.built = (key, output) if output is not None else None
         grouped: dict[str, list[Finding]] = {}
-        for finding in finalise(hits, self.index, self.settings, ALL_RULES):
+        for finding in finalise(hits, index, self.settings, ALL_RULES):
             path = os.path.normpath(finding.path).replace(os.sep, "/")
             grouped.setdefault(path, []).append(replace(finding, path=path))
-        self.findings = {path: tuple(found) for path, found in grouped.items()}
+        return index, {path: tuple(found) for path, found in grouped.items()}
+
+    def lint_text(self, path: str, text: str) -> tuple[Finding, ...]:
+        """The findings of document ``path`` were its text ``text``: phase 1 for it, phase 2
+        over the tree, nothing kept (a code action's next pass of fixes, in memory)."""
+        if self.project is None or self.ctx is None:
+            return ()
+        docname = self.project.docname_of.get(path)
+        if docname is None:
+            return ()
+        raw = text.encode("utf-8", "surrogateescape")
+        with parse.namespace(self.ctx.vocabulary):
+            result = phase1_bytes(self.ctx, file_rule_ids(), docname, path, raw)
+        _, findings = self._lint({**self.results, path: result})
+        return findings.get(path, ())
+
+    def linted_text(self, path: str) -> str | None:
+        """The text document ``path``'s findings were computed on, decoded as phase 1 decodes
+        it (their fixes' offsets count in it); None when it is not known for sure.
+
+        The editor's text it was parsed from, or the file on disk when it has not been
+        modified since it was read (a change the client has not told yet would otherwise
+        give edits for text that is gone). An included file's findings come from the
+        documents including it, read from disk at their own times: None.
+        """
+        read = self.linted.get(path)
+        if read is None:
+            return None
+        if read.text is not None:
+            return read.text[1:] if read.text.startswith(BOM) else read.text
+        try:
+            if os.stat(self.srcdir / path).st_mtime >= read.at - CLOCK_SLACK:
+                return None
+            raw = untrusted.read_bytes(self.srcdir / path, untrusted.MAX_DOCUMENT_BYTES)
+            return raw.decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):  # gone, or not UTF-8: --fix leaves it alone too
+            return None
 
     # -- reading ---------------------------------------------------------------
 

@@ -1,0 +1,329 @@
+"""novadoclint-lsp's code actions end to end: the real server over stdio.
+
+Quickfixes from the findings' fixes (directive-missing-colon, D002 on a line
+with characters outside the BMP, where UTF-16 and code points differ), the
+``source.fixAll.novadoclint`` action on unsaved text giving what ``--fix``
+writes, unsafe fixes kept out of it, and no edit for text that is not the
+text the findings were computed on.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pygls")
+
+from novadoclint.lsp.client import Client
+
+INDEX = """\
+Index
+=====
+
+.. toctree::
+
+   page
+"""
+# line 3 has two characters outside the BMP (two UTF-16 units each) before its
+# trailing blanks; the default role (line 9) has an unsafe fix only
+PAGE = (
+    "Page\n"
+    "====\n"
+    "\n"
+    "Smile \U0001f600 and \U0001f389 here.   \n"
+    "\n"
+    ".. note: Back up the database first.\n"
+    "\n"
+    "Plain text.\n"
+    "\n"
+    "Use `value` here.\n"
+)
+VERSIONED = {"workspace": {"workspaceEdit": {"documentChanges": True}}}
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / ".git").mkdir()
+    (root / "conf.py").write_text("project = 't'\n")
+    (root / "index.rst").write_text(INDEX)
+    (root / "page.rst").write_bytes(PAGE.encode())
+    return root
+
+
+def start(tmp_path: Path) -> Client:
+    env = {**os.environ, "NOVADOCLINT_CACHE_DIR": str(tmp_path / "cache")}
+    return Client([sys.executable, "-m", "novadoclint.lsp"], cwd=tmp_path, env=env)
+
+
+@pytest.fixture
+def client(tree: Path, tmp_path: Path) -> Iterator[Client]:
+    c = start(tmp_path)
+    c.initialize(tree)
+    c.diagnostics(uri(tree, "page.rst"))  # the first lint is done
+    yield c
+    c.close()
+
+
+def uri(root: Path, name: str) -> str:
+    return (root / name).resolve().as_uri()
+
+
+def open_doc(client: Client, root: Path, name: str, text: str) -> None:
+    document = {"uri": uri(root, name), "languageId": "rst", "version": 1, "text": text}
+    client.notify("textDocument/didOpen", {"textDocument": document})
+
+
+def change_doc(client: Client, root: Path, name: str, text: str, version: int) -> None:
+    client.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri(root, name), "version": version},
+            "contentChanges": [{"text": text}],
+        },
+    )
+
+
+def actions(
+    client: Client,
+    root: Path,
+    name: str,
+    line: int,
+    *,
+    end: int | None = None,
+    only: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    context: dict[str, Any] = {"diagnostics": []}
+    if only is not None:
+        context["only"] = only
+    rng = {  # the lines' whole text: past its end means its end
+        "start": {"line": line, "character": 0},
+        "end": {"line": line if end is None else end, "character": 1000},
+    }
+    params = {"textDocument": {"uri": uri(root, name)}, "range": rng, "context": context}
+    return list(client.request("textDocument/codeAction", params) or [])
+
+
+def offset(text: str, position: dict[str, int]) -> int:
+    """An LSP position (UTF-16 columns; lines end at CR, LF or CRLF) as an index into text."""
+    starts = [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
+    start = starts[position["line"]]
+    line = text[start:].split("\n")[0]
+    units, index = 0, 0
+    while units < position["character"] and index < len(line):
+        units += 2 if ord(line[index]) > 0xFFFF else 1
+        index += 1
+    assert units == position["character"], "a position inside a surrogate pair"
+    return start + index
+
+
+def text_edits(edit: dict[str, Any], target: str) -> list[dict[str, Any]]:
+    if "documentChanges" in edit:
+        (change,) = edit["documentChanges"]
+        assert change["textDocument"]["uri"] == target
+        return list(change["edits"])
+    assert list(edit["changes"]) == [target]
+    return list(edit["changes"][target])
+
+
+def apply(text: str, edits: list[dict[str, Any]]) -> str:
+    """What an editor does with a text document's edits: all at once, on the old text."""
+    spans = sorted(
+        ((offset(text, e["range"]["start"]), offset(text, e["range"]["end"]), e["newText"]))
+        for e in edits
+    )
+    for (_, one_end, _), (other_start, _, _) in itertools.pairwise(spans):
+        assert one_end <= other_start, "overlapping edits"
+    for start, stop, new in reversed(spans):
+        text = text[:start] + new + text[stop:]
+    return text
+
+
+def only_kind(found: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [a for a in found if a["kind"] == kind]
+
+
+def test_a_quickfix_for_directive_missing_colon(client: Client, tree: Path) -> None:
+    found = only_kind(actions(client, tree, "page.rst", 5), "quickfix")
+    assert [a["diagnostics"][0]["code"] for a in found] == ["directive-missing-colon"]
+    action = found[0]
+    assert action["isPreferred"] is True
+    assert "directive-missing-colon" in action["title"]
+    assert action["diagnostics"][0]["range"]["start"]["line"] == 5
+    edits = text_edits(action["edit"], uri(tree, "page.rst"))
+    assert apply(PAGE, edits) == PAGE.replace(".. note:", ".. note::")
+    assert (tree / "page.rst").read_text() == PAGE  # the server writes nothing
+
+
+def test_d002_after_characters_outside_the_bmp_counts_utf16_units(
+    client: Client, tree: Path
+) -> None:
+    found = only_kind(actions(client, tree, "page.rst", 3), "quickfix")
+    assert [a["diagnostics"][0]["code"] for a in found] == ["D002"]
+    (edit,) = text_edits(found[0]["edit"], uri(tree, "page.rst"))
+    kept = "Smile \U0001f600 and \U0001f389 here."
+    # 19 code points, 21 UTF-16 units: the blanks start at 21, the line ends at 24
+    assert len(kept) == 19
+    assert edit["range"] == {
+        "start": {"line": 3, "character": 21},
+        "end": {"line": 3, "character": 24},
+    }
+    assert edit["newText"] == ""
+    assert apply(PAGE, [edit]) == PAGE.replace("here.   \n", "here.\n")
+
+
+def test_an_unsafe_fix_is_a_quickfix_and_never_in_fix_all(client: Client, tree: Path) -> None:
+    found = only_kind(actions(client, tree, "page.rst", 9), "quickfix")
+    assert [a["diagnostics"][0]["code"] for a in found] == ["default-role"]
+    assert found[0]["isPreferred"] is False
+    assert found[0]["title"].endswith("(unsafe)")
+    edits = text_edits(found[0]["edit"], uri(tree, "page.rst"))
+    assert apply(PAGE, edits) == PAGE.replace("`value`", "``value``")
+    (fix_all,) = actions(client, tree, "page.rst", 0, only=["source.fixAll"])
+    assert fix_all["kind"] == "source.fixAll.novadoclint"
+    after = apply(PAGE, text_edits(fix_all["edit"], uri(tree, "page.rst")))
+    assert "Use `value` here." in after  # the unsafe fix is not applied
+    assert ".. note:: Back up" in after and "here.   \n" not in after
+
+
+def test_kinds_the_client_did_not_ask_for_are_left_out(client: Client, tree: Path) -> None:
+    whole = actions(client, tree, "page.rst", 0, end=10)
+    assert sorted(a["kind"] for a in whole) == [
+        "quickfix",
+        "quickfix",
+        "quickfix",
+        "source.fixAll.novadoclint",
+    ]
+    assert {a["kind"] for a in actions(client, tree, "page.rst", 0, end=10, only=["quickfix"])} == {
+        "quickfix"
+    }
+    assert [a["kind"] for a in actions(client, tree, "page.rst", 0, only=["source"])] == [
+        "source.fixAll.novadoclint"
+    ]
+    assert actions(client, tree, "page.rst", 0, only=["refactor"]) == []
+    assert actions(client, tree, "page.rst", 1) == [
+        a for a in whole if a["kind"] == "source.fixAll.novadoclint"
+    ]
+
+
+def fix_with_the_cli(tree: Path, tmp_path: Path, text: str) -> str:
+    """What ``novadoclint --fix`` writes for page.rst holding ``text``, on a copy."""
+    copy = tmp_path / "cli"
+    shutil.copytree(tree, copy)
+    (copy / "page.rst").write_bytes(text.encode())
+    env = {**os.environ, "NOVADOCLINT_CACHE_DIR": str(tmp_path / "cli-cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "novadoclint", "--fix", "."],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return (copy / "page.rst").read_bytes().decode()
+
+
+# unsaved text: a tab-indented line (D003), a directive with one colon and
+# trailing blanks on its line (two fixes on one line), a blank line of a tab and
+# spaces (D002 and D003 mend the same characters: D003's waits for the re-lint,
+# which finds it gone), a CRLF line (D004) and no final newline (D005)
+OVERLAY = (
+    "Page\n"
+    "====\n"
+    "\n"
+    "\U0001f600 first.  \n"
+    "\n"
+    ".. warning:  \n"
+    "\tIndented by a tab.\n"
+    "\t  \n"
+    "A CRLF line.\r\n"
+    "Use `value` here."
+)
+
+
+def test_fix_all_on_unsaved_text_is_what_the_command_line_writes(
+    client: Client, tree: Path, tmp_path: Path
+) -> None:
+    open_doc(client, tree, "page.rst", PAGE)
+    mark = client.mark()
+    change_doc(client, tree, "page.rst", OVERLAY, 2)
+    shown = client.diagnostics(uri(tree, "page.rst"), mark)
+    assert {"D002", "D003", "D004", "D005", "directive-missing-colon"} <= {d["code"] for d in shown}
+    (action,) = actions(client, tree, "page.rst", 0, only=["source.fixAll"])
+    after = apply(OVERLAY, text_edits(action["edit"], uri(tree, "page.rst")))
+    assert after == fix_with_the_cli(tree, tmp_path, OVERLAY)
+    assert after != OVERLAY and "`value`" in after
+    assert (tree / "page.rst").read_text() == PAGE  # the overlay is not written
+    # fixed, the text has no safe fix left: no fix-all, no preferred quickfix
+    mark = client.mark()
+    change_doc(client, tree, "page.rst", after, 3)
+    client.diagnostics(uri(tree, "page.rst"), mark)
+    left = actions(client, tree, "page.rst", 0, end=20)
+    assert [(a["kind"], a["isPreferred"]) for a in left] == [("quickfix", False)]
+
+
+def test_edits_name_the_version_they_are_for(tree: Path, tmp_path: Path) -> None:
+    client = start(tmp_path)
+    try:
+        client.initialize(tree, VERSIONED)
+        client.diagnostics(uri(tree, "page.rst"))
+        open_doc(client, tree, "page.rst", PAGE)
+        mark = client.mark()
+        change_doc(client, tree, "page.rst", PAGE.replace("Plain text.", "Plain text.   "), 7)
+        client.diagnostics(uri(tree, "page.rst"), mark)
+        found = actions(client, tree, "page.rst", 7)
+        (change,) = found[0]["edit"]["documentChanges"]
+        assert change["textDocument"] == {"uri": uri(tree, "page.rst"), "version": 7}
+        assert "changes" not in found[0]["edit"]
+    finally:
+        client.close()
+
+
+def test_no_edit_for_a_newer_text_waiting_for_its_lint(client: Client, tree: Path) -> None:
+    open_doc(client, tree, "page.rst", PAGE)
+    assert actions(client, tree, "page.rst", 5)  # the open text is the linted text
+    # an edit, and at once (before the debounce ends) the question: the findings and
+    # their offsets are of the old text, one line off now
+    stale = "New first line.\n" + PAGE
+    change = {
+        "method": "textDocument/didChange",
+        "params": {
+            "textDocument": {"uri": uri(tree, "page.rst"), "version": 2},
+            "contentChanges": [{"text": stale}],
+        },
+    }
+    client.next_id += 1
+    question = {
+        "id": client.next_id,
+        "method": "textDocument/codeAction",
+        "params": {
+            "textDocument": {"uri": uri(tree, "page.rst")},
+            "range": {"start": {"line": 6, "character": 0}, "end": {"line": 6, "character": 0}},
+            "context": {"diagnostics": []},
+        },
+    }
+    mark = client.mark()
+    client.write_many([change, question])  # one write: nothing runs between them
+    assert client.answer(client.next_id) is None
+    # once re-linted, the fixes are back, for the new text
+    client.diagnostics(uri(tree, "page.rst"), mark)
+    (action,) = only_kind(actions(client, tree, "page.rst", 6), "quickfix")
+    after = apply(stale, text_edits(action["edit"], uri(tree, "page.rst")))
+    assert after == stale.replace(".. note:", ".. note::")
+
+
+def test_no_edit_when_the_file_changed_on_disk_unannounced(client: Client, tree: Path) -> None:
+    assert actions(client, tree, "page.rst", 5)  # not open: the file on disk was linted
+    (tree / "page.rst").write_bytes(("Moved.\n\n" + PAGE).encode())  # no watcher event
+    assert actions(client, tree, "page.rst", 7) == []
