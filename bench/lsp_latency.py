@@ -96,6 +96,57 @@ def compare(copy: Path, folder: Path, client: Client) -> None:
         print("  differs:", key, cli[key], server[key])
 
 
+def time_actions(client: Client, uri: str, text: str, runs: int, version: int) -> None:
+    """Code actions on the page: a quickfix, and fix-all (its passes re-lint in memory).
+
+    Each run adds a line with trailing blanks and a directive written with one
+    colon (two safe fixes), waits for its diagnostics, then times the quickfix
+    request on that line and the fix-all request (new text: computed, not memoised).
+    """
+    line = len(text.splitlines()) + 1
+    quick, whole = [], []
+    for run in range(runs):
+        mark = client.mark()
+        version += 1
+        edited = text + f"\n.. note: Fix {run} here.   \n"
+        client.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"text": edited}],
+            },
+        )
+        client.wait_for(
+            lambda m: (
+                m["method"] == "textDocument/publishDiagnostics"
+                and m["params"]["uri"] == uri
+                and any(d["code"] == "directive-missing-colon" for d in m["params"]["diagnostics"])
+            ),
+            since=mark,
+        )
+        for only, out in ((["quickfix"], quick), (["source.fixAll"], whole)):
+            start = time.perf_counter()
+            found = client.request(
+                "textDocument/codeAction",
+                {
+                    "textDocument": {"uri": uri},
+                    "range": {
+                        "start": {"line": line, "character": 0},
+                        "end": {"line": line, "character": 80},
+                    },
+                    "context": {"diagnostics": [], "only": only},
+                },
+            )
+            out.append((time.perf_counter() - start) * 1000)
+            if not found:
+                raise SystemExit(f"no {only[0]} action on line {line + 1} of the page")
+    for name, times in (("quickfix", quick), ("source.fixAll", whole)):
+        print(
+            f"codeAction {name}, {runs} runs: median {statistics.median(times):.0f} ms "
+            f"(max {max(times):.0f} ms)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tree", nargs="?", default=str(DEFAULT_TREE))
@@ -170,6 +221,7 @@ def main() -> None:
             f"(quartiles {q[0]:.0f}-{q[2]:.0f} ms, max {max(times):.0f} ms; "
             "150 ms of it the debounce)"
         )
+        time_actions(client, uri, text, args.runs, version)
         print(f"server memory after the edits: {rss_mb(client.process.pid):.0f} MB (VmRSS)")
         client.close()
 

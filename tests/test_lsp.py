@@ -356,6 +356,7 @@ def test_the_latency_bench_runs_on_a_small_tree(tree: Path) -> None:
     assert "findings: CLI 1, server 1" in out
     assert "differs" not in out
     assert "median" in out
+    assert "codeAction quickfix, 2 runs" in out and "codeAction source.fixAll, 2 runs" in out
 
 
 @pytest.mark.parametrize(("offered", "start"), [(None, 3), (["utf-8"], 5), (["utf-32"], 2)])
