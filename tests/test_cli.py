@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from novadoclint.cli import build_parser, main
+from novadoclint.fixes import Change, Source, unified_diff
 
 from harness import FIXTURES
 
@@ -279,3 +281,62 @@ def test_fix_honours_the_baseline(capsys: pytest.CaptureFixture[str], tmp_path: 
     )
     assert b"Trailing.   \n" in (tree / "index.rst").read_bytes()
     assert out.endswith("Found 10 findings (10 fixed, 0 remaining).\n")
+
+
+# A role's escaped space, unsafe, reads the text it swallowed again: `x` is then default-role's,
+# whose fix only a second pass, after the re-lint, can see.
+TWO_PASS_TREE: dict[str, str | bytes] = {
+    "conf.py": "extensions = []\n",
+    "index.rst": "Index\n=====\n\nCreate :class:`Flavor`s with `x`.   \n",
+}
+
+
+def _changes_between(before: dict[str, str | bytes], after: Path) -> str:
+    """The unified diff --fix's result is from the tree as written (its files are text)."""
+    changes = []
+    for name, data in sorted(before.items()):
+        old = data if isinstance(data, str) else data.decode("utf-8")
+        new = (after / name).read_text(encoding="utf-8")
+        if new != old:
+            source = Source(f"docs/{name}", str(after / name), old.encode(), old, False)
+            changes.append(Change(source, new))
+    return unified_diff(changes)
+
+
+def test_diff_shows_every_pass_of_fix(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--diff runs --fix's passes on a copy: a fix a re-lint brings is in the diff too, the
+    original is untouched and the copy is gone."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    shown = make_tree(tmp_path / "shown" / "docs", TWO_PASS_TREE)
+    fixed = make_tree(tmp_path / "fixed" / "docs", TWO_PASS_TREE)
+    args = ("--unsafe-fixes", "--select", "role-missing-space-after,default-role,D002", "docs")
+    monkeypatch.chdir(fixed.parent)
+    code, out, _ = run(capsys, "--fix", *args)
+    assert code == 1
+    text = (fixed / "index.rst").read_text(encoding="utf-8")
+    assert text.endswith("Create :class:`Flavor`\\ s with ``x``.\n")  # two passes
+    monkeypatch.chdir(shown.parent)
+    code, out, err = run(capsys, "--diff", *args)
+    assert (code, err) == (1, "")
+    assert out == _changes_between(TWO_PASS_TREE, fixed)
+    assert (shown / "index.rst").read_text(encoding="utf-8") == TWO_PASS_TREE["index.rst"]
+    assert list(scratch.iterdir()) == []
+
+
+def test_diff_honours_the_baseline_in_every_pass(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The passes on the copy match the baseline by the original's paths."""
+    tree = make_tree(tmp_path / "docs", TWO_PASS_TREE)
+    monkeypatch.chdir(tmp_path)
+    select = ("--select", "role-missing-space-after,default-role,D002", "docs")
+    code, _, _ = run(capsys, "--write-baseline", "baseline.json", "--select", "D002", "docs")
+    assert code == 0
+    code, out, _ = run(capsys, "--diff", "--baseline", "baseline.json", "--unsafe-fixes", *select)
+    assert code == 1
+    assert "+Create :class:`Flavor`\\ s with ``x``.   \n" in out  # D002's finding is hidden
+    assert (tree / "index.rst").read_text(encoding="utf-8") == TWO_PASS_TREE["index.rst"]

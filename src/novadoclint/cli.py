@@ -15,6 +15,7 @@ import errno
 import logging
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 
 from novadoclint import __version__, baseline, decide, explain, fixes
 from novadoclint.checks import ALL_RULES
+from novadoclint.edits import Fix
 from novadoclint.engine import lint
 from novadoclint.findings import Run, Severity, printable
 from novadoclint.index import FactsIndex
@@ -404,9 +406,30 @@ def _main(args: argparse.Namespace) -> int:
                 run = decide.apply_baseline(run, Path(args.baseline))
             return run
 
+        def lint_copy(scratch: fixes.Scratch) -> Run:
+            """--diff's re-lint, of the copy its passes write in; a baseline matches as named
+            in the original."""
+            baseline_at = Path(args.baseline or ".")
+            run = lint(
+                [Path(scratch.inside(str(path))) for path in paths],
+                config=Path(scratch.inside(str(config))) if config else None,
+                overrides={**overrides, **seen.python()},
+            )
+            if args.baseline:
+                named = [replace(f, path=scratch.outside(f.path)) for f in run.findings]
+                shown = decide.apply_baseline(replace(run, findings=tuple(named)), baseline_at)
+                kept = Counter(shown.findings)
+                findings = []
+                for finding, original in zip(run.findings, named, strict=True):
+                    if kept[original] > 0:
+                        kept[original] -= 1
+                        findings.append(finding)
+                run = replace(run, findings=tuple(findings))
+            return run
+
         run = lint_again()
         if args.fix or args.diff:
-            return _fix(args, run, lint_again, seen.roots())
+            return _fix(args, run, lint_again, lint_copy, seen.roots())
     except (UsageError, ConfigError, ProjectError) as exc:
         say(f"error: {exc}")
         return EXIT_USAGE
@@ -455,21 +478,69 @@ def _check_fix_options(args: argparse.Namespace) -> None:
         raise UsageError(f"{option} cannot be used with --write-baseline")
 
 
-def _fix(
-    args: argparse.Namespace, run: Run, lint_again: Callable[[], Run], roots: list[str]
+def _diff(
+    args: argparse.Namespace,
+    run: Run,
+    lint_copy: Callable[[fixes.Scratch], Run],
+    roots: list[str],
 ) -> int:
-    """--diff: what one pass of fixes writes; --fix: the passes, then the findings that remain."""
-    if args.diff:
+    """--diff: what --fix writes in total, its passes run on a copy of the projects.
+
+    With --changed-since, the copy has no history to compare with: one pass,
+    and a note counts the fixes that wait for a re-lint.
+    """
+    if args.changed_since:
         step = fixes.plan(run.findings, roots, unsafe=args.unsafe_fixes)
         for note in step.notes:
             say(f"note: {note}")
         if step.deferred:
             say(
-                f"note: {step.deferred} more fixes overlap these; --fix applies them after "
-                "a re-lint, which --diff does not write files to do"
+                f"note: {step.deferred} more fixes overlap these; --fix applies them after a "
+                "re-lint, which --diff with --changed-since does not run"
             )
         _write(fixes.unified_diff(step.changes), args.output)
         return EXIT_FINDINGS if step.changes else EXIT_OK
+    with fixes.Scratch(roots) as scratch:
+        first = replace(
+            run,
+            findings=tuple(
+                replace(f, path=scratch.inside(f.path), fix=_moved(f.fix, scratch))
+                for f in run.findings
+            ),
+        )
+        outcome = fixes.fix_until_done(
+            first,
+            lambda: lint_copy(scratch),
+            scratch.copies(),
+            unsafe=args.unsafe_fixes,
+            writer=scratch.write,
+        )
+        for note in outcome.notes:
+            say(f"note: {scratch.note(note)}")
+        if outcome.bounded:
+            say(f"note: stopped after {outcome.passes} passes of fixes with fixes left to apply")
+        changes = scratch.changes(outcome, roots)
+    _write(fixes.unified_diff(changes), args.output)
+    return EXIT_FINDINGS if changes else EXIT_OK
+
+
+def _moved(fix: Fix | None, scratch: fixes.Scratch) -> Fix | None:
+    """A fix of the original's first lint, its edits naming the copy's files."""
+    if fix is None:
+        return None
+    return replace(fix, edits=tuple(replace(e, path=scratch.inside(e.path)) for e in fix.edits))
+
+
+def _fix(
+    args: argparse.Namespace,
+    run: Run,
+    lint_again: Callable[[], Run],
+    lint_copy: Callable[[fixes.Scratch], Run],
+    roots: list[str],
+) -> int:
+    """--diff: what --fix would write; --fix: the passes, then the findings that remain."""
+    if args.diff:
+        return _diff(args, run, lint_copy, roots)
     try:
         outcome = fixes.fix_until_done(run, lint_again, roots, unsafe=args.unsafe_fixes)
     except OSError as exc:
@@ -497,6 +568,16 @@ class _Projects:
         self.levels: list[tuple[str | None, Severity]] = []
         self.warned: set[tuple[str | None, str, str]] = set()
         self.srcdirs: dict[str, None] = {}
+        self.pythons: list[tuple[str | None, str | None]] = []
+
+    def python(self) -> dict[str, Any]:
+        """The docs environment the trees were read with, for --diff's copy to read too (a
+        copy leaves out ``.tox``); empty when none was named or the trees differ."""
+        named = set(self.pythons)
+        if len(named) != 1 or None in next(iter(named)):
+            return {}
+        python, root = next(iter(named))
+        return {"python": python, "python_root": root}
 
     def roots(self) -> list[str]:
         """The folders the fixes may write in: each linted source dir's repository."""
@@ -508,6 +589,7 @@ class _Projects:
         self.srcdirs[str(project.srcdir)] = None
         _on_project(project, settings)
         self.levels.append((settings.config_path, settings.fail_on))
+        self.pythons.append((settings.python, settings.python_root))
         for key, pattern in decide.unmatched_patterns(settings, str(project.srcdir), project.files):
             if (settings.config_path, key, pattern) not in self.warned:
                 self.warned.add((settings.config_path, key, pattern))

@@ -14,15 +14,22 @@ import contextlib
 import difflib
 import os
 import re
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from types import TracebackType
 
 from novadoclint.edits import Edit, Fix, FixSafety
 from novadoclint.findings import Finding, Run, printable
 from novadoclint.safety import untrusted
 
+# Not copied for --diff's passes: version control (its marker is kept, empty) and caches.
+SCRATCH_SKIPS = frozenset(
+    {*untrusted.VCS_MARKERS, ".tox", ".nox", "node_modules", "__pycache__", ".mypy_cache"}
+    | {".pytest_cache", ".ruff_cache"}
+)
 MAX_PASSES = 10  # ruff's bound: fixes that keep making fixable findings stop here, said so
 BOM = b"\xef\xbb\xbf"  # phase 1 decodes utf-8-sig: a BOM is kept, outside the text
 LINE_RE = re.compile(r"[^\n]*\n|[^\n]+$")
@@ -274,6 +281,7 @@ def fix_until_done(
     *,
     unsafe: bool = False,
     passes: int = MAX_PASSES,
+    writer: Callable[[Change], None] = write,
 ) -> Outcome:
     """Apply the run's fixes, re-lint, and again until a pass changes nothing (at most ``passes``).
 
@@ -292,7 +300,7 @@ def fix_until_done(
             bounded = bool(step.changes)
             return Outcome(found, fixed, current, tuple(changed), done, bounded, tuple(notes))
         for change in step.changes:
-            write(change)
+            writer(change)
             changed[change.path] = None
         # the first lint's findings fixed: those of the first pass, then at most as many as
         # waited behind an overlap (a fix's new finding, fixed in turn, was never found)
@@ -301,6 +309,108 @@ def fix_until_done(
         fixed += counted
         done += 1
         current = lint()
+
+
+class Scratch:
+    """A copy of the projects a run may fix, where --diff runs --fix's passes (issue 16).
+
+    A pass's fixes can wait for the re-lint of the text an earlier one wrote; to
+    show what --fix writes in total, --diff writes into a copy and lints that.
+    Each project (a repository: see :func:`~novadoclint.safety.untrusted.project_root`)
+    is copied whole into a temporary folder, files hard-linked where the file
+    system allows, without version control (an empty marker keeps the copy a
+    repository of its own) or tool caches; :meth:`write` replaces a file of the
+    copy by a new one, so a hard-linked original is never written. Paths map
+    both ways: :meth:`inside` for what the copy is linted with, :meth:`outside`
+    for what the findings and fixes say.
+    """
+
+    def __init__(self, roots: Sequence[str]) -> None:
+        self.roots = [os.path.abspath(root) for root in roots]
+        self.folder = ""
+        self.pairs: list[tuple[str, str]] = []  # (original, copy), absolute
+
+    def __enter__(self) -> Scratch:
+        self.folder = tempfile.mkdtemp(prefix="novadoclint-diff-")
+        for number, root in enumerate(self.roots):
+            copy = os.path.join(self.folder, str(number), os.path.basename(root) or "root")
+            shutil.copytree(
+                root, copy, symlinks=True, ignore=_scratch_skips, copy_function=_link_or_copy
+            )
+            for marker in untrusted.VCS_MARKERS:
+                if os.path.lexists(os.path.join(root, marker)):
+                    os.mkdir(os.path.join(copy, marker))
+            self.pairs.append((root, copy))
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def copies(self) -> list[str]:
+        """The copies' roots: where --diff's passes may write."""
+        return [copy for _, copy in self.pairs]
+
+    def inside(self, path: str) -> str:
+        """A path of an original project as in its copy (others as they are)."""
+        return self._move(path, self.pairs)
+
+    def outside(self, path: str) -> str:
+        """A path of a copy as in its original project, relative to the working directory."""
+        return self._move(path, [(copy, root) for root, copy in self.pairs])
+
+    @staticmethod
+    def _move(path: str, pairs: Sequence[tuple[str, str]]) -> str:
+        absolute = os.path.abspath(path)
+        for source, target in pairs:
+            if absolute == source or absolute.startswith(source.rstrip(os.sep) + os.sep):
+                moved = os.path.join(target, os.path.relpath(absolute, source))
+                return os.path.relpath(os.path.normpath(moved)).replace(os.sep, "/")
+        return path
+
+    def write(self, change: Change) -> None:
+        """A copy's file replaced by a new one (its hard link to the original is dropped)."""
+        target = change.source.real
+        folder = os.path.dirname(target)
+        os.chmod(folder, stat.S_IMODE(os.stat(folder).st_mode) | stat.S_IRWXU)
+        os.unlink(target)
+        with open(target, "xb") as stream:
+            stream.write(change.data())
+
+    def changes(self, outcome: Outcome, roots: Sequence[str]) -> tuple[Change, ...]:
+        """What the passes wrote into the copy, as changes of the original files."""
+        out = []
+        for path in sorted(self.outside(path) for path in outcome.changed):
+            original = read_source(path, roots)
+            copied = read_source(self.inside(path), self.copies())
+            if not (isinstance(original, Source) and isinstance(copied, Source)):
+                continue  # read_source said why when the pass read it
+            if copied.text != original.text:
+                out.append(Change(original, copied.text))
+        return tuple(out)
+
+    def note(self, text: str) -> str:
+        """A note of the passes in the copy, naming the original files."""
+        for root, copy in self.pairs:
+            text = text.replace(os.path.relpath(copy), os.path.relpath(root))
+        return text
+
+
+def _scratch_skips(folder: str, names: list[str]) -> set[str]:
+    return {name for name in names if name in SCRATCH_SKIPS}
+
+
+def _link_or_copy(source: str, target: str) -> str:
+    """A hard link where the file system allows it (the copy costs no bytes), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+    return target
 
 
 def summary(outcome: Outcome) -> str:
