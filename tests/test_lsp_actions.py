@@ -3,8 +3,9 @@
 Quickfixes from the findings' fixes (directive-missing-colon, D002 on a line
 with characters outside the BMP, where UTF-16 and code points differ), the
 ``source.fixAll.novadoclint`` action on unsaved text giving what ``--fix``
-writes, unsafe fixes kept out of it, and no edit for text that is not the
-text the findings were computed on.
+writes, unsafe fixes kept out of it, no quickfix for text that is not the
+text the findings were computed on, and fix-all asked for by name (on save)
+linting such a text in memory.
 """
 
 from __future__ import annotations
@@ -290,37 +291,72 @@ def test_edits_name_the_version_they_are_for(tree: Path, tmp_path: Path) -> None
         client.close()
 
 
-def test_no_edit_for_a_newer_text_waiting_for_its_lint(client: Client, tree: Path) -> None:
-    open_doc(client, tree, "page.rst", PAGE)
-    assert actions(client, tree, "page.rst", 5)  # the open text is the linted text
-    # an edit, and at once (before the debounce ends) the question: the findings and
-    # their offsets are of the old text, one line off now
-    stale = "New first line.\n" + PAGE
+def change_and_ask(
+    client: Client, root: Path, text: str, version: int, line: int, only: list[str] | None
+) -> Any:
+    """A didChange and at once, in the same write (nothing runs between them, the
+    debounced lint cannot), a code action request: its answer."""
     change = {
         "method": "textDocument/didChange",
         "params": {
-            "textDocument": {"uri": uri(tree, "page.rst"), "version": 2},
-            "contentChanges": [{"text": stale}],
+            "textDocument": {"uri": uri(root, "page.rst"), "version": version},
+            "contentChanges": [{"text": text}],
         },
     }
+    context: dict[str, Any] = {"diagnostics": []}
+    if only is not None:
+        context["only"] = only
     client.next_id += 1
     question = {
         "id": client.next_id,
         "method": "textDocument/codeAction",
         "params": {
-            "textDocument": {"uri": uri(tree, "page.rst")},
-            "range": {"start": {"line": 6, "character": 0}, "end": {"line": 6, "character": 0}},
-            "context": {"diagnostics": []},
+            "textDocument": {"uri": uri(root, "page.rst")},
+            "range": {
+                "start": {"line": line, "character": 0},
+                "end": {"line": line, "character": 80},
+            },
+            "context": context,
         },
     }
+    client.write_many([change, question])
+    return client.answer(client.next_id)
+
+
+def test_no_edit_for_a_newer_text_waiting_for_its_lint(client: Client, tree: Path) -> None:
+    open_doc(client, tree, "page.rst", PAGE)
+    assert actions(client, tree, "page.rst", 5)  # the open text is the linted text
+    # the findings and their offsets are of the old text, one line off now
+    stale = "New first line.\n" + PAGE
     mark = client.mark()
-    client.write_many([change, question])  # one write: nothing runs between them
-    assert client.answer(client.next_id) is None
+    assert change_and_ask(client, tree, stale, 2, 6, None) is None
+    assert change_and_ask(client, tree, stale + "\n", 3, 6, ["quickfix"]) is None
     # once re-linted, the fixes are back, for the new text
     client.diagnostics(uri(tree, "page.rst"), mark)
     (action,) = only_kind(actions(client, tree, "page.rst", 6), "quickfix")
-    after = apply(stale, text_edits(action["edit"], uri(tree, "page.rst")))
-    assert after == stale.replace(".. note:", ".. note::")
+    after = apply(stale + "\n", text_edits(action["edit"], uri(tree, "page.rst")))
+    assert after == stale.replace(".. note:", ".. note::") + "\n"
+
+
+def test_fix_all_on_save_lints_a_text_waiting_for_its_lint(tree: Path, tmp_path: Path) -> None:
+    """An editor's fix on save may come before the lint of the last keystrokes: fix-all
+    asked for by name lints the editor's text in memory."""
+    client = start(tmp_path)
+    try:
+        client.initialize(tree, VERSIONED)
+        client.diagnostics(uri(tree, "page.rst"))
+        open_doc(client, tree, "page.rst", PAGE)
+        typed = "New first line.  \n" + PAGE
+        answer = change_and_ask(client, tree, typed, 5, 0, ["source.fixAll.novadoclint"])
+        (action,) = answer
+        (change,) = action["edit"]["documentChanges"]
+        assert change["textDocument"]["version"] == 5
+        after = apply(typed, change["edits"])
+        assert after == typed.replace("line.  \n", "line.\n").replace(
+            "here.   \n", "here.\n"
+        ).replace(".. note:", ".. note::")
+    finally:
+        client.close()
 
 
 def test_no_edit_when_the_file_changed_on_disk_unannounced(client: Client, tree: Path) -> None:

@@ -1,13 +1,13 @@
 """Code actions from the fixes findings carry: one quickfix each, and fix-all of the safe ones.
 
 A fix's edits are character offsets into the text its finding was computed on
-(decoded as phase 1 decodes it); the server offers them only while the
-editor's text is that text, and they become LSP positions in it here (lines
-end at CR, LF or CRLF; columns in the client's units, UTF-16 unless agreed
-otherwise). Fix-all applies the safe fixes as ``--fix`` does, pass after pass
-over the text re-linted in memory, and sends the difference line by line; an
-unsafe fix is a quickfix of its own only (ruff's convention). Kept free of
-pygls, as ``diagnostics`` is.
+(decoded as phase 1 decodes it); the server offers a quickfix only while the
+editor's text is that text, and its edits become LSP positions in it here
+(lines end at CR, LF or CRLF; columns in the client's units, UTF-16 unless
+agreed otherwise). Fix-all applies the safe fixes as ``--fix`` does, pass
+after pass over the text re-linted in memory, and sends the difference line by
+line; an unsafe fix is a quickfix of its own only (ruff's convention). Kept
+free of pygls, as ``diagnostics`` is.
 """
 
 from __future__ import annotations

@@ -60,9 +60,9 @@ class Server(LanguageServer):
         self.reload: set[int] = set()  # trees to load again (config) ...
         self.relist: set[int] = set()  # ... or to list again (files created, deleted)
         self.timer: asyncio.TimerHandle | None = None
-        # uri -> the linted text, its findings and the text after fix-all (each request
-        # asks again, the cursor moving: the passes run once per lint)
-        self.fixed: dict[str, tuple[str, tuple[Finding, ...], str]] = {}
+        # uri -> the editor's text, the tree's findings then and the text after fix-all (a
+        # request comes with each move of the cursor: the passes run once per text and lint)
+        self.fixed: dict[str, tuple[str, dict[str, tuple[Finding, ...]], str]] = {}
 
     # -- trees -----------------------------------------------------------------
 
@@ -353,42 +353,49 @@ def hover(ls: Server, params: lsp.HoverParams) -> lsp.Hover | None:
     lsp.CodeActionOptions(code_action_kinds=[actions.QUICKFIX, actions.FIX_ALL]),
 )
 def code_action(ls: Server, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
-    """Quickfixes for the findings in range with a fix, and fix-all of the document's safe
-    fixes: only while the editor's text is the text they were computed on."""
+    """Quickfixes for the findings in range with a fix, while the editor's text is the
+    text they were computed on; fix-all of the document's safe fixes.
+
+    Fix-all asked for by name (an editor's fix on save, often sent before the
+    debounced lint of the last keystrokes) lints the editor's text in memory
+    when the findings are of an older text: it needs no published diagnostic.
+    """
     uri = params.text_document.uri
     path = _path(uri)
     found = ls.tree_of(path) if path is not None else None
     if found is None:
         return None
     _, tree, rel = found
-    linted = tree.linted_text(rel)
     editor = ls.workspace.get_text_document(uri)
     try:
         text = editor.source
     except (OSError, ValueError):  # not open, and gone or not UTF-8 on disk
         return None
-    if linted is None or actions.decoded(text) != linted:
+    only = params.context.only
+    current = actions.decoded(text)
+    fresh = tree.linted_text(rel) == current
+    if not fresh and not (only is not None and actions.wanted(actions.FIX_ALL, only)):
         return None  # a newer text waits for its lint, or the file changed on disk
     edits = ls.client_capabilities.workspace and ls.client_capabilities.workspace.workspace_edit
     document = actions.Document(
         uri, rel, text, editor.version, ls.encoding(), bool(edits and edits.document_changes)
     )
-    findings = tree.findings.get(rel, ())
-    only = params.context.only
     out: list[lsp.CodeAction] = []
-    if actions.wanted(actions.QUICKFIX, only):
+    if fresh and actions.wanted(actions.QUICKFIX, only):
         lines = LinesOf(tree.text)
 
         def diagnostic(finding: Finding) -> lsp.Diagnostic:
             related = related_information(tree.srcdir, tree.index, finding, lines, ls.encoding())
             return to_diagnostic(finding, lines(rel), related, ls.encoding())
 
-        out.extend(actions.quickfixes(document, findings, linted, params.range, diagnostic))
+        found_here = tree.findings.get(rel, ())
+        out.extend(actions.quickfixes(document, found_here, current, params.range, diagnostic))
     if actions.wanted(actions.FIX_ALL, only):
         memo = ls.fixed.get(uri)
-        if memo is None or memo[0] != linted or memo[1] is not findings:
-            after = actions.fix_all(linted, findings, rel, lambda t: tree.lint_text(rel, t))
-            memo = ls.fixed[uri] = (linted, findings, after)
+        if memo is None or memo[0] != current or memo[1] is not tree.findings:
+            findings = tree.findings.get(rel, ()) if fresh else tree.lint_text(rel, current)
+            after = actions.fix_all(current, findings, rel, lambda t: tree.lint_text(rel, t))
+            memo = ls.fixed[uri] = (current, tree.findings, after)
         action = actions.fix_all_action(document, memo[2])
         if action is not None:
             out.append(action)
