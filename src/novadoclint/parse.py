@@ -686,12 +686,27 @@ def parse(
         raise NestedTooDeep(f"markup nested too deep for docutils (and Sphinx): {reason}") from None
     finally:
         roles._roles.pop("", None)  # type: ignore[attr-defined]  # a default-role directive's effect
+        _drop_cached_machines()
     parser.finish_parse()
     _target_lines(document, lines)
     target_lines = _explicit_targets(document)
     document.transformer.add_transforms(list(TRANSFORMS))
     document.transformer.apply_transforms()
     return Parsed(document, messages, list(settings.record_dependencies.list), target_lines)
+
+
+def _drop_cached_machines() -> None:
+    """Forget the nested state machines docutils keeps for the next parse (0.21 does).
+
+    Each still holds its last run's memo, so the whole doctree it built: the
+    document would outlive its parse until the next one, and instead of being
+    freed when its file is done (:func:`novadoclint.phase1.document_gc`) it
+    would reach the oldest generation, which only full collections traverse.
+    The next parse builds its machines afresh (the lazy tables make that cheap).
+    """
+    cached = getattr(states.RSTState, "nested_sm_cache", None)
+    if isinstance(cached, list):
+        cached.clear()
 
 
 def _check_nesting(text: str, lines: docutils.statemachine.StringList) -> None:
