@@ -14,6 +14,8 @@ import warnings
 from types import ModuleType
 from typing import Any
 
+from novadoclint.languages.diagrams import ranges
+
 __all__ = ["import_optional", "loaded_module"]
 
 
@@ -25,10 +27,14 @@ def import_optional(module_name: str) -> ModuleType | None:
     make the rule say it cannot run, not crash the linter.  pyparsing emits
     diagnostic warnings while pydot builds its grammar when Python runs with
     ``-W error``; they say nothing about the documents, so they are muted.
+    pydot's grammar is built with pyparsing's range collapse made fast
+    (:mod:`.ranges`) where that is known to give the same grammar.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            if module_name.partition(".")[0] == "pydot":
+                ranges.install()
             return importlib.import_module(module_name)
     except Exception:
         return None
