@@ -18,7 +18,6 @@ from novadoclint.decide import finalise, is_selected
 from novadoclint.facts import RuleHit
 from novadoclint.findings import Finding
 from novadoclint.index import FactsIndex
-from novadoclint.links import plan
 from novadoclint.project.discover import build_conf
 from novadoclint.project.policy import load_policy
 from novadoclint.project.sphinxconf import SphinxConf, read_conf
@@ -48,6 +47,8 @@ def network_hits(
     rules = [r for r in ALL_RULES if r.phase is Phase.NETWORK and is_selected(r, ctx.settings)]
     if not rules:
         return []
+    from novadoclint.links import plan  # the HTTP client and ssl: only with --check-links
+
     results = plan.check(index, ctx.settings, scope=scope)
     hits: list[RuleHit] = []
     for rule in rules:

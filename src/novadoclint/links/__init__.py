@@ -14,10 +14,16 @@
 * :mod:`.outcome`: the values they share (:class:`LinkResult`, :class:`LinkStatus`...).
 """
 
-from novadoclint.links.checker import check_links
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from novadoclint.links.options import LinkCheckOptions, options
 from novadoclint.links.outcome import LinkProgress, LinkResult, LinkStatus, NetworkUnreachable
 from novadoclint.links.syntax import authority_ambiguity, malformed, redact
+
+if TYPE_CHECKING:
+    from novadoclint.links.checker import check_links
 
 __all__ = [
     "LinkCheckOptions",
@@ -31,3 +37,17 @@ __all__ = [
     "options",
     "redact",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``check_links``, its module imported on first use (PEP 562).
+
+    Every lint imports this package (the link rules read URLs offline), but only
+    --check-links needs the checker and what it pulls in: ssl and the HTTP
+    client, some 70 ms of every run's start-up.
+    """
+    if name != "check_links":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from novadoclint.links.checker import check_links
+
+    return check_links
