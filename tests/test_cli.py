@@ -340,3 +340,33 @@ def test_diff_honours_the_baseline_in_every_pass(
     assert code == 1
     assert "+Create :class:`Flavor`\\ s with ``x``.   \n" in out  # D002's finding is hidden
     assert (tree / "index.rst").read_text(encoding="utf-8") == TWO_PASS_TREE["index.rst"]
+
+
+def test_an_included_file_is_fixed_once_in_itself(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two documents include one file outside the source dir: its findings, and their fixes,
+    are one, made in the file; --diff shows the same."""
+    include = "Page\n====\n\nSee ``x``.\n\n.. include:: ../../part.rst\n"
+    make_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "doc/source/conf.py": "extensions = []\n",
+            "doc/source/index.rst": include + "\n.. toctree::\n\n   other\n",
+            "doc/source/other.rst": include.replace("Page\n====", "Other\n====="),
+            "part.rst": "Restart `nova` and see :ref:label.\n",
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    args = ("--select", "default-role,role-missing-backticks", "doc/source")
+    code, out, _ = run(capsys, "--diff", "--unsafe-fixes", *args)
+    assert code == 1
+    assert out == (
+        "--- a/part.rst\n+++ b/part.rst\n@@ -1 +1 @@\n"
+        "-Restart `nova` and see :ref:label.\n+Restart ``nova`` and see :ref:`label`.\n"
+    )
+    code, out, _ = run(capsys, "--fix", "--unsafe-fixes", *args)
+    assert out.endswith("Found 2 findings (2 fixed, 0 remaining).\n")
+    text = (tmp_path / "part.rst").read_text(encoding="utf-8")
+    assert text == "Restart ``nova`` and see :ref:`label`.\n"

@@ -303,13 +303,24 @@ def test_single_backticks_get_their_space_where_conf_sets_a_default_role(tmp_pat
     assert fixed(root, "default-role-missing-space") == TITLE + "Sum the `x`.\n"
 
 
-def test_fix_in_an_included_file_is_left_out(tmp_path: Path) -> None:
-    """A hit placed in another file than the document has no fix: its text is not at hand."""
-    root = tree(tmp_path, TITLE + ".. include:: part.rst\n")
-    (root / "part.rst").write_text("Restart `nova` and see :ref:label.\n", encoding="utf-8")
-    (root / "conf.py").write_text("exclude_patterns = ['part.rst']\n", encoding="utf-8")
-    hits = [hit for rid, hit in lint(root) if rid in ("default-role", "role-missing-backticks")]
-    assert [hit.fix for hit in hits] == [None] * len(hits)
+def test_fix_in_an_included_file_is_made_in_that_file(tmp_path: Path) -> None:
+    """An included file inside the project is fixed in the file itself (issue 16), its
+    text read as --fix reads it; the finding has no column there, the fix finds its own."""
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")  # the project's top
+    srcdir = tmp_path / "doc" / "source"
+    srcdir.mkdir(parents=True)
+    root = tree(srcdir, TITLE + "See ``x``.\n\n.. include:: ../../part.rst\n")
+    part = "\ufeffRestart `nova`, then\r\nsee :ref:label and `nova` again.\r\n"
+    (tmp_path / "part.rst").write_bytes(part.encode("utf-8"))
+    hits = [
+        (rid, hit) for rid, hit in lint(root) if rid in ("default-role", "role-missing-backticks")
+    ]
+    assert len(hits) == 3 and all(hit.fix for _, hit in hits)
+    edits = [edit for _, hit in hits if hit.fix for edit in hit.fix.edits]
+    assert {edit.path for edit in edits} == {"../../part.rst"}
+    new, skipped = apply_edits(part[1:], edits)  # the BOM stays outside the text, as --fix reads
+    assert skipped == ()
+    assert new == "Restart ``nova``, then\r\nsee :ref:`label` and ``nova`` again.\r\n"
 
 
 def test_blank_line_ends_as_its_neighbours_in_a_crlf_file(tmp_path: Path) -> None:

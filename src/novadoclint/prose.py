@@ -11,7 +11,9 @@ first rule that needs it, and kept in the document's views.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 
@@ -26,6 +28,7 @@ from novadoclint.location import line_of, source_of, source_path
 from novadoclint.parse import directive_record
 from novadoclint.project.discover import is_document
 from novadoclint.project.vocabulary import Vocabulary
+from novadoclint.safety import untrusted
 
 TAGS = frozenset({"markup"})  # the tag of every rule reading the prose
 # Subtrees holding no prose: literals, comments, raw data, docutils' own error reports.
@@ -42,6 +45,7 @@ PROSE_INLINE = (nodes.emphasis, nodes.strong)
 ONE_WORD_ARGUMENT = frozenset({"code-block", "sourcecode", "code", "highlight"})
 NAME = r"[A-Za-z][\w.+-]*(?::[A-Za-z][\w.+-]*)*"
 LEADING_BACKTICK_RE = re.compile(rf"^`:(?P<name>{NAME}):`(?P<body>[^`]+)`$", re.DOTALL)
+VERTICAL_SPACE_RE = re.compile("[\v\f]")  # docutils' string2lines makes them spaces
 LINK_IN_BACKTICKS_RE = re.compile(r"^`(?P<text>[^`]*?)\s*<(?P<target>[^<>`\s]+)>`$", re.DOTALL)
 
 
@@ -256,37 +260,90 @@ def _starts(doc: ParsedDoc) -> tuple[int, ...]:
     return doc.views.get(_LineStarts, lambda: _LineStarts(tuple(line_starts(doc.text)))).starts
 
 
-def written_range(doc: ParsedDoc, at: Location, written: str) -> tuple[int, int] | None:
-    """Where ``written`` is written in the document's text, from ``at`` on, as [start, end).
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A file's text as a fix edits it (decoded as --fix reads it), its lines, their starts."""
+
+    text: str
+    lines: tuple[str, ...]
+    starts: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Included:
+    """The included files a document's fixes edit, each read once (None: not to be fixed)."""
+
+    files: dict[str, Written | None]
+
+
+def written_file(doc: ParsedDoc, ctx: Context | None, path: str) -> Written | None:
+    """The text of the file a finding is in: the document's, or a file it includes.
+
+    An included file is fixed in the file itself (issue 16): docutils read it
+    moments ago for this document, and it is read again here, only when a fix
+    needs it, as ``--fix`` will read it: a regular file inside the project
+    (the repository holding the source dir, reached without a link leading
+    out), UTF-8, a BOM outside the text. None for any other file, and for
+    prolog text, which is in no file.
+    """
+    if path == doc.path:
+        return Written(doc.text, tuple(doc.lines), _starts(doc))
+    if ctx is None or path.startswith("<"):
+        return None
+    files = doc.views.get(_Included, lambda: _Included({})).files
+    if path not in files:
+        files[path] = _read_included(ctx.srcdir, path)
+    return files[path]
+
+
+def _read_included(srcdir: str, path: str) -> Written | None:
+    real = untrusted.resolve_inside(untrusted.project_root(srcdir), os.path.join(srcdir, path))
+    if real is None or not os.path.isfile(real):
+        return None
+    try:
+        text = untrusted.read_bytes(real, untrusted.MAX_DOCUMENT_BYTES).decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    lines = tuple(VERTICAL_SPACE_RE.sub(" ", text).splitlines())  # as docutils numbers them
+    return Written(text, lines, tuple(line_starts(text)))
+
+
+def written_range(
+    doc: ParsedDoc, at: Location, written: str, ctx: Context | None = None
+) -> tuple[int, int] | None:
+    """Where ``written`` is written in its file's text, from ``at`` on, as [start, end).
 
     docutils gives a paragraph's text without its indentation: a line break of
-    ``written`` may stand for a line break and any indentation in the file. None
-    when the text at ``at`` is not ``written`` (an included file, prolog text,
-    escapes docutils removed, a location found by a search that missed), or
-    when its first line is written twice on the line (a search finds the first).
+    ``written`` may stand for a line break and any indentation in the file. In
+    an included file (with ``ctx``: see :func:`written_file`) the finding has
+    no column: ``written`` is looked for on its line. None when the text at
+    ``at`` is not ``written`` (prolog text, escapes docutils removed, a
+    location found by a search that missed), or when its first line is
+    written twice on the line (a search finds the first).
     """
-    starts = _starts(doc)
-    if at.path != doc.path or not written or not 1 <= at.line <= len(starts) or at.column < 1:
+    source = written_file(doc, ctx, at.path)
+    if source is None or not written or not 1 <= at.line <= len(source.starts) or at.column < 1:
         return None
-    start = starts[at.line - 1] + at.column - 1
-    if "\n" in doc.text[starts[at.line - 1] : start]:
-        return None
+    starts, text = source.starts, source.text
     pieces = written.split("\n")
-    row = doc.text[starts[at.line - 1] : starts[at.line] if at.line < len(starts) else None]
+    row = text[starts[at.line - 1] : starts[at.line] if at.line < len(starts) else None]
     if row.count(pieces[0]) != 1:
         return None  # twice on its line: a search for it may have found the other one
+    column = at.column if at.path == doc.path else row.find(pieces[0]) + 1
+    start = starts[at.line - 1] + column - 1
+    if "\n" in text[starts[at.line - 1] : start]:
+        return None
     pattern = re.escape(pieces[0]) + "".join(
         r"\r?\n[ \t]*" + re.escape(piece.lstrip(" \t")) for piece in pieces[1:]
     )
-    match = re.compile(pattern).match(doc.text, start)
+    match = re.compile(pattern).match(text, start)
     return (start, match.end()) if match else None
 
 
-def _title_fits(doc: ParsedDoc, title: nodes.Node, at: Location, growth: int) -> bool:
+def _title_fits(lines: Sequence[str], title: nodes.Node, at: Location, growth: int) -> bool:
     """Whether a title grown by ``growth`` characters stays within its adornment lines."""
     if growth <= 0:
         return True
-    lines = doc.lines
     if not 1 <= at.line < len(lines) or "\n" in title.astext():
         return False
     width = len(lines[at.line - 1].rstrip()) + growth
@@ -301,15 +358,19 @@ def _title_fits(doc: ParsedDoc, title: nodes.Node, at: Location, growth: int) ->
     return over is None or len(over) >= width
 
 
-def stays_short(doc: ParsedDoc, ctx: Context, line: int, growth: int) -> bool:
+def stays_short(
+    doc: ParsedDoc, ctx: Context, line: int, growth: int, lines: Sequence[str] | None = None
+) -> bool:
     """Whether a line grown by ``growth`` characters stays within D001's limit, or was over it.
 
     A safe fix must not bring a new finding: a line pushed past the limit would
     be doc8's D001. An unsafe fix is reviewed, and rewrapping is the reviewer's.
+    ``lines`` are the file's, when it is not the document (an included file).
     """
-    if growth <= 0 or not 1 <= line <= len(doc.lines):
+    lines = doc.lines if lines is None else lines
+    if growth <= 0 or not 1 <= line <= len(lines):
         return True
-    limit, length = ctx.settings.doc8.max_line_length, len(doc.lines[line - 1])
+    limit, length = ctx.settings.doc8.max_line_length, len(lines[line - 1])
     return length + growth <= limit or length > limit
 
 
@@ -341,8 +402,9 @@ def edge_fix(
     around it or is not where the rule thinks: in a table (the cell's width is
     the grid's), inside bold or italic text (markup does not nest there), in a
     paragraph docutils already reported, in a title its underline would no
-    longer cover, on a line a safe fix would make too long for D001, or
-    where the text at ``at`` is not ``written``.
+    longer cover, on a line a safe fix would make too long for D001, in
+    prolog text, or where the text at ``at`` is not ``written``. In an
+    included file the edits are that file's (see :func:`written_file`).
     """
     (head_old, head_new), (tail_old, tail_new) = head, tail
     if span.within or span.broken or not written.startswith(head_old):
@@ -358,17 +420,20 @@ def edge_fix(
             title = parent
         parent = parent.parent
     growth = len(head_new) - len(head_old) + len(tail_new) - len(tail_old)
-    if title is not None and not _title_fits(doc, title, at, growth):
+    source = written_file(doc, ctx, at.path)
+    if source is None or (title is not None and not _title_fits(source.lines, title, at, growth)):
         return None
-    found = written_range(doc, at, written)
+    found = written_range(doc, at, written, ctx)
     if found is None:
         return None
     start, end = found
     if safety is FixSafety.SAFE:
-        last = at.line + doc.text.count("\n", start, end)  # the line the tail is on
+        last = at.line + source.text.count("\n", start, end)  # the line the tail is on
         grown = {at.line: len(head_new) - len(head_old)}
         grown[last] = grown.get(last, 0) + len(tail_new) - len(tail_old)
-        if not all(stays_short(doc, ctx, number, more) for number, more in grown.items()):
+        if not all(
+            stays_short(doc, ctx, number, more, source.lines) for number, more in grown.items()
+        ):
             return None
     edits = [Edit(at.path, start, start + len(head_old), head_new)] if head_old != head_new else []
     if tail_old != tail_new:
