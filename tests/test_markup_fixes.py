@@ -191,6 +191,13 @@ CASES = [
         "* An item:\n\n  .. figure:: flow.png\n     The flow of a request.\n",
         "* An item:\n\n  .. figure:: flow.png\n\n     The flow of a request.\n",
     ),
+    # the same markup twice on a line: one finding (a search cannot tell them apart), both mended
+    ("default-role", "Either `a` or `a`.\n", "Either ``a`` or ``a``.\n"),
+    (
+        "hyperlink-missing-underscore",
+        "`one <https://a.example.org>` and `one <https://a.example.org>`\n",
+        "`one <https://a.example.org>`_ and `one <https://a.example.org>`_\n",
+    ),
     ("dangling-hyphen", "The call is non-\nblocking.\n", "The call is\nnon-blocking.\n"),
     (
         "dangling-hyphen",
@@ -259,16 +266,13 @@ NEAR_MISSES = [
     ("role-double-backticks", "Run :command:``a \\ b`` first.\n"),
     ("role-missing-backticks", "x" * 68 + " :ref:label\n"),  # 79 characters: D001's limit
     ("directive-missing-colon", ".. note: " + "x" * 70 + "\n"),
-    ("default-role", "Either `a` or `a`.\n"),
+    ("default-role", "Either `a` or ``a`` and `a`.\n"),  # a twin's text in a literal too
+    ("role-extra-backtick", "Use :command:`a`` or **:command:`a``**.\n"),  # a twin in bold
     ("default-role-missing-space", "Compute the`sum`.\n"),  # doubling is default-role's
     (
         "default-role-missing-space",
         "In /etc/nova``nova.conf``.\n",
     ),  # part of a path  # twice on a line: the search finds the first
-    (
-        "hyperlink-missing-underscore",
-        "`one <https://a.example.org>` and `one <https://a.example.org>`\n",
-    ),
     ("role-missing-space-before", "Both the:ref:`a` and the:ref:`a`.\n"),  # twice on a line
     ("role-missing-space-after", "Read :ref:`a`s with a`b`c in it` here.\n"),  # a`b`c` stays
     ("role-missing-space-after", "Read :ref:`a`s `b`` here.\n"),  # an extra backtick

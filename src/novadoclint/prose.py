@@ -424,18 +424,64 @@ def edge_fix(
     if source is None or (title is not None and not _title_fits(source.lines, title, at, growth)):
         return None
     found = written_range(doc, at, written, ctx)
-    if found is None:
+    ranges = [found] if found is not None else _twins(doc, ctx, span, at, written, source)
+    if not ranges:
         return None
-    start, end = found
     if safety is FixSafety.SAFE:
-        last = at.line + source.text.count("\n", start, end)  # the line the tail is on
-        grown = {at.line: len(head_new) - len(head_old)}
-        grown[last] = grown.get(last, 0) + len(tail_new) - len(tail_old)
+        grown: dict[int, int] = {}
+        for start, end in ranges:
+            last = at.line + source.text.count("\n", start, end)  # the line the tail is on
+            grown[at.line] = grown.get(at.line, 0) + len(head_new) - len(head_old)
+            grown[last] = grown.get(last, 0) + len(tail_new) - len(tail_old)
         if not all(
             stays_short(doc, ctx, number, more, source.lines) for number, more in grown.items()
         ):
             return None
-    edits = [Edit(at.path, start, start + len(head_old), head_new)] if head_old != head_new else []
-    if tail_old != tail_new:
-        edits.append(Edit(at.path, end - len(tail_old), end, tail_new))
+    edits = []
+    for start, end in ranges:
+        if head_old != head_new:
+            edits.append(Edit(at.path, start, start + len(head_old), head_new))
+        if tail_old != tail_new:
+            edits.append(Edit(at.path, end - len(tail_old), end, tail_new))
     return Fix(tuple(edits), safety) if edits else None
+
+
+def _twins(
+    doc: ParsedDoc, ctx: Context, span: Span, at: Location, written: str, source: Written
+) -> list[tuple[int, int]]:
+    """Every place of markup written twice or more on its line, when each is one of its twins.
+
+    A search cannot tell the two of ``* `volume` -> `volume` -`` apart: both are
+    one finding, at the first. When every occurrence on the line stands on
+    its own (no backtick, colon, word or underscore glued to it) and the
+    paragraph has as many elements written so on that line, the fix mends
+    them all; else none.
+    """
+    if not isinstance(span.node, nodes.Element) or "\n" in written:
+        return []
+    if not 1 <= at.line <= len(source.starts):
+        return []
+    twins = [
+        other
+        for other in view(doc, ctx).elements
+        if other.node.parent is span.node.parent
+        and (other.text, other.line, other.path, other.within)
+        == (written, span.line, span.path, "")
+    ]
+    begin = source.starts[at.line - 1]
+    stop = source.starts[at.line] if at.line < len(source.starts) else len(source.text)
+    row = source.text[begin:stop]
+    places = [
+        match.start()
+        for match in re.finditer(re.escape(written), row)
+        if not _glued_to(row, match.start(), match.end())
+    ]
+    if len(places) < 2 or len(places) != len(twins) or row.count(written) != len(places):
+        return []
+    return [(begin + place, begin + place + len(written)) for place in places]
+
+
+def _glued_to(row: str, start: int, end: int) -> bool:
+    before = row[start - 1] if start > 0 else " "
+    after = row[end] if end < len(row) else " "
+    return before in "`:_" or before.isalnum() or after in "`_" or after.isalnum()
