@@ -1,5 +1,7 @@
 """D001's linear check gives doc8's CheckMaxLineLength findings, line for line.
 
+(And D002's and D003's prefilters pass every line doc8's checks report.)
+
 doc8's own check (the one D001 ran before) and checks/style.py's are run on the
 same doctrees and lines: every fixture document and hand-made near misses, at
 several limits, with and without allow-long-titles. bench/cpu.py compares the
@@ -8,6 +10,8 @@ JSON findings on the corpus and forest trees.
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +20,8 @@ from doc8 import checks as doc8_checks
 from docutils import nodes
 
 from novadoclint import parse
-from novadoclint.checks.style import _doc8_long_lines
+from novadoclint.checks.style import LINE_CHECK_CAN_FIRE, _checks, _doc8_long_lines
+from novadoclint.settings import Doc8Options
 
 from harness import FIXTURES
 
@@ -91,3 +96,58 @@ def test_samples_fire_and_miss() -> None:
         reported += len(found)
         exempt += sum(1 for i, line in enumerate(lines, 1) if len(line) > 79 and i not in found)
     assert reported >= 10 and exempt >= 15
+
+
+# Lines D002 and D003 must see: whitespace of every kind last, tabs anywhere.
+EDGE_LINES = [
+    "",
+    " ",
+    "\t",
+    "text ",
+    "text\t",
+    "text\x0b",
+    "text\x0c",
+    "text\x1c",
+    "text\x1f",
+    "text\x85",
+    "text\xa0",
+    "text\u2028",
+    "text\u3000",
+    "text \u200b",
+    "\u200b",
+    "\ttext",
+    "  \ttext",
+    "text\ttext",
+    "\x0b\ttext",
+    "\xa0\ttext",
+    "text\t ",
+]
+
+
+def _lines() -> Iterator[str]:
+    yield from EDGE_LINES
+    for _, text, _ in CASES:
+        for raw in text.encode().splitlines(True):
+            yield raw.decode("utf-8", "replace").removesuffix("\n").removesuffix("\r")
+
+
+@pytest.mark.parametrize("code", sorted(LINE_CHECK_CAN_FIRE))
+def test_line_prefilters_pass_every_line_doc8_reports(code: str) -> None:
+    """checks/style.py hands doc8's line checks only the lines they can report."""
+    check = _checks(Doc8Options())[code]
+    can_fire = LINE_CHECK_CAN_FIRE[code]
+    reported = skipped = 0
+    for line in _lines():
+        fires = bool(list(check.report_iter(line)))
+        assert can_fire(line) or not fires, repr(line)
+        reported += fires
+        skipped += not can_fire(line)
+    assert reported >= 8 and skipped > 1000  # both sides are exercised
+
+
+def test_re_whitespace_is_str_isspace() -> None:
+    """D002's prefilter reads doc8's r"\\s$" as str.isspace, for every code point."""
+    pattern = re.compile(r"\s")
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        assert bool(pattern.match(char)) == char.isspace(), hex(code)

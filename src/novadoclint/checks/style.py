@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
@@ -35,6 +35,13 @@ class _Doc8File:
         self.filename = doc.path
         self.errors = [_Doc8Error(m.level, m.text, m.line) for m in doc.messages]
         self._decoded: dict[bool, list[str]] = {}
+        self._spans: list[tuple[int, int, int]] | None = None
+
+    def spans(self) -> list[tuple[int, int, int]]:
+        """_doc8_spans of the text, made once, when a fixable finding first asks."""
+        if self._spans is None:
+            self._spans = _doc8_spans(self._doc.text)
+        return self._spans
 
     def lines_iter(self, remove_trailing_newline: bool = True) -> Iterator[str]:
         """doc8's decoded lines, decoded once per document for the six D-rules."""
@@ -298,18 +305,42 @@ def _run(code: str, doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         for number, _, message in found:
             yield Hit(Location(doc.path, number), message[:1].lower() + message[1:])
     elif isinstance(check, doc8_checks.LineCheck):
-        spans = _doc8_spans(doc.text)
+        can_fire = LINE_CHECK_CAN_FIRE.get(code, _any_line)
         for number, line in enumerate(adapter.lines_iter(), 1):
+            if not can_fire(line):
+                continue
             for _, message in check.report_iter(line):
-                fix = _fix(code, doc, number, spans)
+                fix = _fix(code, doc, number, adapter.spans())
                 yield Hit(Location(doc.path, number), message.lower()[:1] + message[1:], fix=fix)
     else:
-        spans = _doc8_spans(doc.text) if code in FIXED else []
         for number, _, message in check.report_iter(adapter):
             text = message.strip().splitlines()[0].rstrip(".")
             at = int(number or 1)
-            fix = _fix(code, doc, at, spans) if code in FIXED else None
+            fix = _fix(code, doc, at, adapter.spans()) if code in FIXED else None
             yield Hit(Location(doc.path, at), text[:1].lower() + text[1:], fix=fix)
+
+
+def _any_line(line: str) -> bool:
+    return True
+
+
+def _ends_in_space(line: str) -> bool:
+    return line[-1:].isspace()
+
+
+def _has_tab(line: str) -> bool:
+    return "\t" in line
+
+
+# Which lines doc8's line checks can report, so that the others are never handed to
+# them (a generator per line per rule was most of D002's and D003's time): D002's
+# r"\s$" needs whitespace last (re's \s is str.isspace; a line has no "\n" left to
+# match before), D003 a tab in the leading whitespace. tests/test_d001_linear.py
+# checks both against doc8 on every line.
+LINE_CHECK_CAN_FIRE: dict[str, Callable[[str], bool]] = {
+    "D002": _ends_in_space,
+    "D003": _has_tab,
+}
 
 
 @rule("D000", Severity.ERROR, Phase.FILE, enabled=False, tags={"style", "doc8"})
