@@ -10,9 +10,7 @@ linting such a text in memory.
 
 from __future__ import annotations
 
-import itertools
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +22,7 @@ import pytest
 
 pytest.importorskip("pygls")
 
-from novadoclint.lsp.client import Client
+from novadoclint.lsp.client import Client, apply_text_edits
 
 INDEX = """\
 Index
@@ -115,19 +113,6 @@ def actions(
     return list(client.request("textDocument/codeAction", params) or [])
 
 
-def offset(text: str, position: dict[str, int]) -> int:
-    """An LSP position (UTF-16 columns; lines end at CR, LF or CRLF) as an index into text."""
-    starts = [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
-    start = starts[position["line"]]
-    line = text[start:].split("\n")[0]
-    units, index = 0, 0
-    while units < position["character"] and index < len(line):
-        units += 2 if ord(line[index]) > 0xFFFF else 1
-        index += 1
-    assert units == position["character"], "a position inside a surrogate pair"
-    return start + index
-
-
 def text_edits(edit: dict[str, Any], target: str) -> list[dict[str, Any]]:
     if "documentChanges" in edit:
         (change,) = edit["documentChanges"]
@@ -135,19 +120,6 @@ def text_edits(edit: dict[str, Any], target: str) -> list[dict[str, Any]]:
         return list(change["edits"])
     assert list(edit["changes"]) == [target]
     return list(edit["changes"][target])
-
-
-def apply(text: str, edits: list[dict[str, Any]]) -> str:
-    """What an editor does with a text document's edits: all at once, on the old text."""
-    spans = sorted(
-        ((offset(text, e["range"]["start"]), offset(text, e["range"]["end"]), e["newText"]))
-        for e in edits
-    )
-    for (_, one_end, _), (other_start, _, _) in itertools.pairwise(spans):
-        assert one_end <= other_start, "overlapping edits"
-    for start, stop, new in reversed(spans):
-        text = text[:start] + new + text[stop:]
-    return text
 
 
 def only_kind(found: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -162,7 +134,7 @@ def test_a_quickfix_for_directive_missing_colon(client: Client, tree: Path) -> N
     assert "directive-missing-colon" in action["title"]
     assert action["diagnostics"][0]["range"]["start"]["line"] == 5
     edits = text_edits(action["edit"], uri(tree, "page.rst"))
-    assert apply(PAGE, edits) == PAGE.replace(".. note:", ".. note::")
+    assert apply_text_edits(PAGE, edits) == PAGE.replace(".. note:", ".. note::")
     assert (tree / "page.rst").read_text() == PAGE  # the server writes nothing
 
 
@@ -180,7 +152,7 @@ def test_d002_after_characters_outside_the_bmp_counts_utf16_units(
         "end": {"line": 3, "character": 24},
     }
     assert edit["newText"] == ""
-    assert apply(PAGE, [edit]) == PAGE.replace("here.   \n", "here.\n")
+    assert apply_text_edits(PAGE, [edit]) == PAGE.replace("here.   \n", "here.\n")
 
 
 def test_an_unsafe_fix_is_a_quickfix_and_never_in_fix_all(client: Client, tree: Path) -> None:
@@ -189,10 +161,10 @@ def test_an_unsafe_fix_is_a_quickfix_and_never_in_fix_all(client: Client, tree: 
     assert found[0]["isPreferred"] is False
     assert found[0]["title"].endswith("(unsafe)")
     edits = text_edits(found[0]["edit"], uri(tree, "page.rst"))
-    assert apply(PAGE, edits) == PAGE.replace("`value`", "``value``")
+    assert apply_text_edits(PAGE, edits) == PAGE.replace("`value`", "``value``")
     (fix_all,) = actions(client, tree, "page.rst", 0, only=["source.fixAll"])
     assert fix_all["kind"] == "source.fixAll.novadoclint"
-    after = apply(PAGE, text_edits(fix_all["edit"], uri(tree, "page.rst")))
+    after = apply_text_edits(PAGE, text_edits(fix_all["edit"], uri(tree, "page.rst")))
     assert "Use `value` here." in after  # the unsafe fix is not applied
     assert ".. note:: Back up" in after and "here.   \n" not in after
 
@@ -262,7 +234,7 @@ def test_fix_all_on_unsaved_text_is_what_the_command_line_writes(
     shown = client.diagnostics(uri(tree, "page.rst"), mark)
     assert {"D002", "D003", "D004", "D005", "directive-missing-colon"} <= {d["code"] for d in shown}
     (action,) = actions(client, tree, "page.rst", 0, only=["source.fixAll"])
-    after = apply(OVERLAY, text_edits(action["edit"], uri(tree, "page.rst")))
+    after = apply_text_edits(OVERLAY, text_edits(action["edit"], uri(tree, "page.rst")))
     assert after == fix_with_the_cli(tree, tmp_path, OVERLAY)
     assert after != OVERLAY and "`value`" in after
     assert (tree / "page.rst").read_text() == PAGE  # the overlay is not written
@@ -334,7 +306,7 @@ def test_no_edit_for_a_newer_text_waiting_for_its_lint(client: Client, tree: Pat
     # once re-linted, the fixes are back, for the new text
     client.diagnostics(uri(tree, "page.rst"), mark)
     (action,) = only_kind(actions(client, tree, "page.rst", 6), "quickfix")
-    after = apply(stale + "\n", text_edits(action["edit"], uri(tree, "page.rst")))
+    after = apply_text_edits(stale + "\n", text_edits(action["edit"], uri(tree, "page.rst")))
     assert after == stale.replace(".. note:", ".. note::") + "\n"
 
 
@@ -351,7 +323,7 @@ def test_fix_all_on_save_lints_a_text_waiting_for_its_lint(tree: Path, tmp_path:
         (action,) = answer
         (change,) = action["edit"]["documentChanges"]
         assert change["textDocument"]["version"] == 5
-        after = apply(typed, change["edits"])
+        after = apply_text_edits(typed, change["edits"])
         assert after == typed.replace("line.  \n", "line.\n").replace(
             "here.   \n", "here.\n"
         ).replace(".. note:", ".. note::")
@@ -363,3 +335,23 @@ def test_no_edit_when_the_file_changed_on_disk_unannounced(client: Client, tree:
     assert actions(client, tree, "page.rst", 5)  # not open: the file on disk was linted
     (tree / "page.rst").write_bytes(("Moved.\n\n" + PAGE).encode())  # no watcher event
     assert actions(client, tree, "page.rst", 7) == []
+
+
+def test_the_fix_all_bench_runs_on_a_small_tree(tmp_path: Path) -> None:
+    repository = tmp_path / "repo"
+    source = repository / "doc" / "source"
+    source.mkdir(parents=True)
+    (source / "conf.py").write_text("project = 't'\n")
+    (source / "index.rst").write_text(INDEX)
+    (source / "page.rst").write_bytes(OVERLAY.encode())
+    bench = Path(__file__).resolve().parents[1] / "bench" / "lsp_fixall.py"
+    out = subprocess.run(
+        [sys.executable, str(bench), str(repository)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert "documents compared: 2; --fix changed 1 files, the server offered fix-all for 1" in out
+    assert "server's fix-all equal to --fix: 2 of 2" in out
+    assert "differs" not in out

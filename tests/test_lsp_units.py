@@ -16,6 +16,7 @@ from novadoclint import phase2
 from novadoclint.edits import Edit
 from novadoclint.findings import Finding, Hit, Severity
 from novadoclint.lsp import actions, navigation, workspace
+from novadoclint.lsp.client import apply_text_edits
 from novadoclint.lsp.diagnostics import from_units, span, split_lines, to_range, units
 from novadoclint.registry import Phase, Rule, RuleDoc
 
@@ -267,6 +268,33 @@ def test_offsets_skip_a_leading_bom_the_lint_did_not_see() -> None:
 def test_the_difference_is_sent_line_by_line() -> None:
     found = actions.difference(_document("a\nb\nc\n"), "a\nB\nc\n")
     assert [(e.range.start.line, e.range.end.line, e.new_text) for e in found] == [(1, 2, "B\n")]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("a\nb\n", "x\na\nb\n"),  # a line added first
+        ("a\nb\nc", "a\nb\nc\n"),  # the final newline
+        ("a\n\n\nb\n\n\nc\n", "a\n\nb\n\n\nc  \n"),  # repeated lines
+        ("a\r\nb\r\n", "a\nb\n"),  # every line
+        ("a\nb\nc\n", ""),
+        ("", "a\n"),
+        ("a\na\na\n", "a\na\n"),
+    ],
+)
+def test_the_difference_turns_the_text_into_the_other(before: str, after: str) -> None:
+    found = actions.difference(_document(before), after)
+    edits = [
+        {
+            "range": {
+                "start": {"line": e.range.start.line, "character": e.range.start.character},
+                "end": {"line": e.range.end.line, "character": e.range.end.character},
+            },
+            "newText": e.new_text,
+        }
+        for e in found
+    ]
+    assert apply_text_edits(before, edits) == after
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,9 @@ answered with ``null``) on a reader thread.
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -19,8 +21,43 @@ from typing import IO, Any
 Message = dict[str, Any]
 
 
+LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+
+
 class LspError(Exception):
     pass
+
+
+def offset(text: str, position: Message) -> int:
+    """An LSP position (UTF-16 columns; lines end at CR, LF or CRLF) as an index into text.
+
+    Written apart from the server's conversion, as an editor's would be: what
+    the tests and bench/ check the server's edits with.
+    """
+    starts = [0, *(m.end() for m in LINE_BREAK_RE.finditer(text))]
+    start = starts[position["line"]]
+    line = LINE_BREAK_RE.split(text[start:], maxsplit=1)[0]
+    units, index = 0, 0
+    while units < position["character"] and index < len(line):
+        units += 2 if ord(line[index]) > 0xFFFF else 1
+        index += 1
+    if units > position["character"]:
+        raise ValueError(f"a position inside a surrogate pair: {position}")
+    return start + index  # past the line's end: its end, as LSP says
+
+
+def apply_text_edits(text: str, edits: Sequence[Message]) -> str:
+    """What an editor does with a document's TextEdits: all at once, on the old text."""
+    spans = sorted(
+        (offset(text, e["range"]["start"]), offset(text, e["range"]["end"]), e["newText"])
+        for e in edits
+    )
+    for (_, one_end, _), (other_start, _, _) in itertools.pairwise(spans):
+        if one_end > other_start:
+            raise ValueError("overlapping text edits")
+    for start, stop, new in reversed(spans):
+        text = text[:start] + new + text[stop:]
+    return text
 
 
 class Client:
