@@ -264,14 +264,20 @@ def test_edits_name_the_version_they_are_for(tree: Path, tmp_path: Path) -> None
 
 
 def change_and_ask(
-    client: Client, root: Path, text: str, version: int, line: int, only: list[str] | None
+    client: Client,
+    root: Path,
+    text: str,
+    version: int,
+    line: int,
+    only: list[str] | None,
+    name: str = "page.rst",
 ) -> Any:
     """A didChange and at once, in the same write (nothing runs between them, the
     debounced lint cannot), a code action request: its answer."""
     change = {
         "method": "textDocument/didChange",
         "params": {
-            "textDocument": {"uri": uri(root, "page.rst"), "version": version},
+            "textDocument": {"uri": uri(root, name), "version": version},
             "contentChanges": [{"text": text}],
         },
     }
@@ -283,7 +289,7 @@ def change_and_ask(
         "id": client.next_id,
         "method": "textDocument/codeAction",
         "params": {
-            "textDocument": {"uri": uri(root, "page.rst")},
+            "textDocument": {"uri": uri(root, name)},
             "range": {
                 "start": {"line": line, "character": 0},
                 "end": {"line": line, "character": 80},
@@ -355,3 +361,39 @@ def test_the_fix_all_bench_runs_on_a_small_tree(tmp_path: Path) -> None:
     assert "documents compared: 2; --fix changed 1 files, the server offered fix-all for 1" in out
     assert "server's fix-all equal to --fix: 2 of 2" in out
     assert "differs" not in out
+
+
+def test_an_included_file_outside_the_source_dir_gets_its_fixes(tmp_path: Path) -> None:
+    """Its findings come from the page including it, which read it from disk: its fixes
+    are offered while the file is as that page read it."""
+    repository = tmp_path / "repo"
+    source = repository / "doc"
+    source.mkdir(parents=True)
+    (repository / ".git").mkdir()
+    (source / "conf.py").write_text("project = 't'\n")
+    (source / "index.rst").write_text(
+        "Index\n=====\n\nSee `this` here.\n\n.. include:: ../shared.rst\n"
+    )
+    shared = "Shared \U0001f600 text with `value` here.\n"
+    (repository / "shared.rst").write_text(shared)
+    client = start(tmp_path)
+    try:
+        client.initialize(source)
+        client.diagnostics(uri(repository, "shared.rst"))
+        open_doc(client, repository, "shared.rst", shared)
+        (action,) = actions(client, repository, "shared.rst", 0)
+        assert action["diagnostics"][0]["code"] == "default-role"
+        assert action["isPreferred"] is False  # unsafe: a quickfix, no fix-all
+        edits = text_edits(action["edit"], uri(repository, "shared.rst"))
+        # '`value`' starts at code point 19, UTF-16 unit 20
+        assert shared.index("`") == 19
+        assert edits[0]["range"]["start"] == {"line": 0, "character": 20}
+        after = apply_text_edits(shared, edits)
+        assert after == shared.replace("`value`", "``value``")
+        # saved elsewhere (another editor, git) and reloaded, before the page including
+        # it is linted again: the editor's text is the file, not what the page read
+        moved = "Moved.\n\n" + shared
+        (repository / "shared.rst").write_text(moved)
+        assert change_and_ask(client, repository, moved, 2, 2, None, "shared.rst") is None
+    finally:
+        client.close()

@@ -274,21 +274,33 @@ class Tree:
         return findings.get(path, ())
 
     def linted_text(self, path: str) -> str | None:
-        """The text document ``path``'s findings were computed on, decoded as phase 1 decodes
-        it (their fixes' offsets count in it); None when it is not known for sure.
+        """The text ``path``'s findings were computed on, decoded as phase 1 decodes it
+        (their fixes' offsets count in it); None when it is not known for sure.
 
-        The editor's text it was parsed from, or the file on disk when it has not been
-        modified since it was read (a change the client has not told yet would otherwise
-        give edits for text that is gone). An included file's findings come from the
-        documents including it, read from disk at their own times: None.
+        A document's: the editor's text it was parsed from, or the file on disk
+        when it has not been modified since it was read (a change the client has
+        not told of yet would otherwise give edits for text that is gone). An
+        included file's findings come from the documents including it, each
+        reading it from disk: the file, when none read it before its last change.
         """
         read = self.linted.get(path)
-        if read is None:
-            return None
-        if read.text is not None:
+        if read is not None and read.text is not None:
             return read.text[1:] if read.text.startswith(BOM) else read.text
+        if read is not None:
+            return self._unchanged_since(path, read.at)
+        includers = [
+            self.linted.get(doc)
+            for doc, result in self.results.items()
+            if path in result.facts.dependencies
+        ]
+        if not includers or None in includers:
+            return None
+        return self._unchanged_since(path, min(r.at for r in includers if r is not None))
+
+    def _unchanged_since(self, path: str, at: float) -> str | None:
+        """The file's text if it was last modified before ``at``; else None."""
         try:
-            if os.stat(self.srcdir / path).st_mtime >= read.at - CLOCK_SLACK:
+            if os.stat(self.srcdir / path).st_mtime >= at - CLOCK_SLACK:
                 return None
             raw = untrusted.read_bytes(self.srcdir / path, untrusted.MAX_DOCUMENT_BYTES)
             return raw.decode("utf-8-sig")
