@@ -249,7 +249,8 @@ def test_fix_all_on_unsaved_text_is_what_the_command_line_writes(
 def test_edits_name_the_version_they_are_for(tree: Path, tmp_path: Path) -> None:
     client = start(tmp_path)
     try:
-        client.initialize(tree, VERSIONED)
+        offered = client.initialize(tree, VERSIONED)["capabilities"]["codeActionProvider"]
+        assert offered["codeActionKinds"] == ["quickfix", "source.fixAll.novadoclint"]
         client.diagnostics(uri(tree, "page.rst"))
         open_doc(client, tree, "page.rst", PAGE)
         mark = client.mark()
