@@ -15,7 +15,6 @@ from __future__ import annotations
 import bisect
 import difflib
 import os
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -23,14 +22,13 @@ from lsprotocol import types as lsp
 
 from novadoclint.edits import Edit, Fix, FixSafety
 from novadoclint.findings import Finding
-from novadoclint.fixes import MAX_PASSES, apply_edits
+from novadoclint.fixes import LINE_RE, MAX_PASSES, apply_edits
 from novadoclint.lsp.diagnostics import LINE_BREAK_RE, units
 
 QUICKFIX = lsp.CodeActionKind.QuickFix.value
 FIX_ALL = f"{lsp.CodeActionKind.SourceFixAll.value}.novadoclint"  # ruff's source.fixAll.ruff
 FIX_ALL_TITLE = "novadoclint: apply all safe fixes"
-BOM = "\ufeff"
-LINE_RE = re.compile(r"[^\n]*\n|[^\n]+$")  # lines as --diff shows them: a CR stays in its line
+BOM = "\ufeff"  # phase 1 decodes utf-8-sig: a leading BOM is not part of the text
 
 Relint = Callable[[str], Sequence[Finding]]  # a document's findings were its text this
 ToDiagnostic = Callable[[Finding], lsp.Diagnostic]

@@ -27,6 +27,7 @@ from novadoclint.decide import finalise
 from novadoclint.facts import Directive, DocFacts, Phase1Result, RuleHit
 from novadoclint.findings import Finding
 from novadoclint.index import FactsIndex
+from novadoclint.lsp.actions import decoded
 from novadoclint.phase1 import (
     file_rule_ids,
     phase1_bytes,
@@ -65,7 +66,6 @@ BUILD_OUTPUT = "_build_output"
 #: How much earlier than a read a file's modification time must be for the text on disk
 #: to be the one read: a file system's clock is coarse (a tick, up to 10 ms) and rounds down.
 CLOCK_SLACK = 0.05
-BOM = "\ufeff"  # phase 1 decodes utf-8-sig: a leading BOM is not part of the text
 
 
 @dataclass(frozen=True)
@@ -285,7 +285,7 @@ class Tree:
         """
         read = self.linted.get(path)
         if read is not None and read.text is not None:
-            return read.text[1:] if read.text.startswith(BOM) else read.text
+            return decoded(read.text)
         if read is not None:
             return self._unchanged_since(path, read.at)
         includers = [
