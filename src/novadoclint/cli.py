@@ -409,7 +409,6 @@ def _main(args: argparse.Namespace) -> int:
         def lint_copy(scratch: fixes.Scratch) -> Run:
             """--diff's re-lint, of the copy its passes write in; a baseline matches as named
             in the original."""
-            baseline_at = Path(args.baseline or ".")
             run = lint(
                 [Path(scratch.inside(str(path))) for path in paths],
                 config=Path(scratch.inside(str(config))) if config else None,
@@ -417,8 +416,8 @@ def _main(args: argparse.Namespace) -> int:
             )
             if args.baseline:
                 named = [replace(f, path=scratch.outside(f.path)) for f in run.findings]
-                shown = decide.apply_baseline(replace(run, findings=tuple(named)), baseline_at)
-                kept = Counter(shown.findings)
+                shown = replace(run, findings=tuple(named))
+                kept = Counter(decide.apply_baseline(shown, Path(args.baseline)).findings)
                 findings = []
                 for finding, original in zip(run.findings, named, strict=True):
                     if kept[original] > 0:

@@ -322,7 +322,9 @@ class Scratch:
     repository of its own) or tool caches; :meth:`write` replaces a file of the
     copy by a new one, so a hard-linked original is never written. Paths map
     both ways: :meth:`inside` for what the copy is linted with, :meth:`outside`
-    for what the findings and fixes say.
+    for what the findings and fixes say. Symbolic links are copied as links: one
+    naming an absolute path in the original leads out of the copy, and what it
+    reaches is not fixed there (nor, then, shown).
     """
 
     def __init__(self, roots: Sequence[str]) -> None:
