@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from novadoclint import about
-from novadoclint.links import checker, guard, throttle
+from novadoclint.links import checker, guard, schedule, throttle
 from novadoclint.links.checker import check_links
 from novadoclint.links.deadline import RunClock
 from novadoclint.links.guard import OFFLINE_AFTER_HOSTS
@@ -957,6 +957,8 @@ def test_dns_failures_are_not_cached(resolver: FakeResolver, tmp_path: Path) -> 
 
 
 def test_pages_are_taken_host_by_host() -> None:
+    """The first hosts' first pages in turn (the first lookups name distinct hosts), then
+    the host with the most pages left; each host's pages in order."""
     todo: dict[str, frozenset[str | None]] = {
         url: frozenset({None})
         for url in [
@@ -968,14 +970,47 @@ def test_pages_are_taken_host_by_host() -> None:
             "https://c.org/2",
         ]
     }
-    assert list(checker.host_by_host(todo)) == [
+    clock = RunClock()
+    hosts = throttle.HostThrottle(opts(per_host=1), clock)
+    tasks = schedule.HostScheduler(todo, checker.host_of, hosts, clock, OFFLINE_AFTER_HOSTS)
+    taken = []
+    while (job := tasks.take()) is not None:
+        taken.append(job.fetch_url)
+        tasks.finish(job)
+    assert taken == [
         "https://a.org/1",
         "https://b.org/1",
         "http://C.org:8080/1",
         "https://a.org/2",
-        "https://c.org/2",
         "https://a.org/3",
+        "https://c.org/2",
     ]
+
+
+def test_a_busy_host_does_not_hold_back_the_others() -> None:
+    """Near miss of the above: while a.org's one slot is busy, its next page waits and the
+    other hosts' pages are taken; a.org's comes once its slot is free."""
+    todo: dict[str, frozenset[str | None]] = {
+        url: frozenset({None})
+        for url in ["https://a.org/1", "https://a.org/2", "https://b.org/1", "https://b.org/2"]
+    }
+    clock = RunClock()
+    tasks = schedule.HostScheduler(
+        todo, checker.host_of, throttle.HostThrottle(opts(per_host=1), clock), clock
+    )
+    first = tasks.take()
+    assert first is not None and first.fetch_url == "https://a.org/1"
+    second = tasks.take()
+    assert second is not None and second.fetch_url == "https://b.org/1"
+    tasks.finish(second)
+    third = tasks.take()
+    assert third is not None and third.fetch_url == "https://b.org/2"
+    tasks.finish(first)
+    fourth = tasks.take()
+    assert fourth is not None and fourth.fetch_url == "https://a.org/2"
+    tasks.finish(third)
+    tasks.finish(fourth)
+    assert tasks.take() is None
 
 
 @pytest.mark.parametrize(

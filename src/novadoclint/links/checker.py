@@ -15,14 +15,17 @@ this module decides itself:
 * Transient failures (time-outs, connection errors, 5xx, 429) are retried with capped
   exponential backoff and jitter (:mod:`.throttle` holds a host back after a 429).
 * The whole run has a deadline; links left when it passes are "not checked". Concurrency is
-  bounded globally (``workers`` daemon threads, each with its own connection pool, that stop
-  within a fraction of a second of Ctrl-C) and per host (:mod:`.throttle`).
+  bounded globally (``workers`` daemon threads that stop within a fraction of a second of
+  Ctrl-C, sharing one pool of kept-alive connections per host) and per host (:mod:`.throttle`:
+  up to ``per_host``, lowered while the host pushes back). A worker takes a page of the
+  next host with a free slot (:mod:`.schedule`), so every free slot of every host is used
+  and no worker waits on a busy host while another has work.
 * Results can be cached (:mod:`.results`), so a re-run makes no requests for links already
   known. A DNS failure is not cached: it may be the machine's, not the link's.
 * A machine without a network is told apart from a tree of broken links (:mod:`.guard`
   counts the lookups): the run stops and :class:`NetworkUnreachable` is raised rather than
-  every link being reported broken. Pages are taken host by host in turn, so the first
-  lookups name distinct hosts. The callback *progress* hears of every finished page.
+  every link being reported broken. The first pages taken are of distinct hosts, so the
+  first lookups name distinct hosts. The callback *progress* hears of every finished page.
 * Passwords in URLs are shown and stored as ``***`` (:func:`.syntax.redact`).
 
 What a request does (one parse of the URL, redirects by hand, bounded bodies, nothing from
@@ -50,7 +53,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from novadoclint.links.deadline import RunClock
-from novadoclint.links.guard import AddressGuard
+from novadoclint.links.guard import OFFLINE_AFTER_HOSTS, AddressGuard
 from novadoclint.links.http import Failure, Fetch, HttpClient
 from novadoclint.links.judge import LinkJudge
 from novadoclint.links.options import LinkCheckOptions
@@ -69,6 +72,7 @@ from novadoclint.links.outcome import (
     short_error,
 )
 from novadoclint.links.results import ResultCache
+from novadoclint.links.schedule import HostScheduler, Job
 from novadoclint.links.syntax import redact
 from novadoclint.links.throttle import HostThrottle
 from novadoclint.safety.cache import DiskCache
@@ -78,7 +82,7 @@ if TYPE_CHECKING:
 else:
     from novadoclint.links.http import requests
 
-__all__ = ["Checker", "check_links", "host_by_host"]
+__all__ = ["Checker", "check_links"]
 
 _log = logging.getLogger(__name__)
 
@@ -120,22 +124,13 @@ def host_of(fetch_url: str) -> str:
         return ""
 
 
-def host_by_host(
-    todo: dict[str, frozenset[str | None]],
-) -> dict[str, frozenset[str | None]]:
-    """*todo* reordered to take hosts in turn (a page of each, then a second of each...).
-
-    The first lookups then name distinct hosts, so an offline machine is recognised after
-    one round, and a host with hundreds of pages does not hold the others back (it has only
-    ``per_host`` slots anyway). Each host's pages keep their order.
-    """
-    by_host: dict[str, list[str]] = {}
+def useful_workers(todo: dict[str, frozenset[str | None]], per_host: int) -> int:
+    """How many workers can be busy at once: each host's pages, up to its slots, in all."""
+    pages: dict[str, int] = {}
     for fetch_url in todo:
-        by_host.setdefault(host_of(fetch_url), []).append(fetch_url)
-    order: list[str] = []
-    for round_ in range(max((len(pages) for pages in by_host.values()), default=0)):
-        order.extend(pages[round_] for pages in by_host.values() if round_ < len(pages))
-    return {fetch_url: todo[fetch_url] for fetch_url in order}
+        host = host_of(fetch_url)
+        pages[host] = pages.get(host, 0) + 1
+    return sum(min(count, per_host) for count in pages.values())
 
 
 class _Tally:
@@ -199,6 +194,7 @@ class Checker:
         self._client = HttpClient(options, self._clock, self._guard, self._throttle)
         self._lock = threading.Lock()
         self._uncached: set[str] = set()  # fetch URLs whose result must not be cached
+        self._running = 0  # worker threads not yet stopped
 
     def run(self, urls: Iterable[str]) -> dict[str, LinkResult]:
         unique = list(dict.fromkeys(urls))
@@ -226,7 +222,6 @@ class Checker:
             if missing:
                 todo[fetch_url] = frozenset(missing)
 
-        todo = host_by_host(todo)
         budget = self.run_deadline(len(todo))
         self._clock.ends = time.monotonic() + budget
         tally = _Tally(todo, self._progress)
@@ -269,13 +264,14 @@ class Checker:
         """Check the pages on daemon threads; yield each as it finishes, until the deadline.
 
         Daemon threads, not an executor: the interpreter waits for an executor's threads at
-        exit, so Ctrl-C used to wait for every request in flight.
+        exit, so Ctrl-C used to wait for every request in flight. The last worker to stop
+        closes the run's connections.
         """
-        tasks: queue.SimpleQueue[tuple[str, frozenset[str | None]]] = queue.SimpleQueue()
+        tasks = HostScheduler(todo, host_of, self._throttle, self._clock, OFFLINE_AFTER_HOSTS)
         done: queue.SimpleQueue[tuple[str, dict[str | None, LinkResult]]] = queue.SimpleQueue()
-        for item in todo.items():
-            tasks.put(item)
-        for number in range(min(self._options.workers, len(todo))):
+        count = min(self._options.workers, useful_workers(todo, self._options.per_host))
+        self._running = count
+        for number in range(count):
             name = f"novadoclint-link-{number}"
             threading.Thread(target=self._work, args=(tasks, done), name=name, daemon=True).start()
         pending = len(todo)
@@ -295,18 +291,25 @@ class Checker:
 
     def _work(
         self,
-        tasks: queue.SimpleQueue[tuple[str, frozenset[str | None]]],
+        tasks: HostScheduler,
         done: queue.SimpleQueue[tuple[str, dict[str | None, LinkResult]]],
     ) -> None:
         try:
-            while not self._clock.stop.is_set():
-                try:
-                    fetch_url, anchors = tasks.get_nowait()
-                except queue.Empty:
+            while True:
+                job: Job | None = tasks.take()
+                if job is None:
                     return
-                done.put((fetch_url, self._check_page(fetch_url, anchors)))
+                try:
+                    page = self._check_page(job.fetch_url, job.anchors)
+                finally:
+                    tasks.finish(job)
+                done.put((job.fetch_url, page))
         finally:
-            self._client.close_thread_adapter()
+            with self._lock:
+                self._running -= 1
+                last = self._running == 0
+            if last:
+                self._client.close()
 
     def _check_page(
         self, fetch_url: str, anchors: frozenset[str | None]

@@ -11,6 +11,13 @@
   to the addresses the guard approved (:func:`~novadoclint.links.guard.connect_pinned`).
 * Bodies are read raw and decoded by :mod:`.bodies`, bounded; a body that is not needed is
   drained (up to 64 KB) for connection reuse or dropped.
+* Connections are kept alive and reused per host by every worker thread: one adapter (one
+  urllib3 pool manager, thread-safe) per run, a pool of up to ``per_host`` connections per
+  host, the :data:`POOLS` most recently used hosts kept. A pooled connection goes to an
+  address the guard approved for its host name when it was opened, and every request is
+  approved again before it is sent, so reuse loosens nothing the guard decides.
+* How each answer came (its time, a 429, a 503, a time-out) is told to :mod:`.throttle`,
+  which adapts the host's limit.
 * Nothing from the environment is used: no ``~/.netrc`` credentials, no proxy variables
   (requests' Session, which reads them, is not used; requests are sent by an adapter).
 
@@ -84,7 +91,15 @@ else:
 
 _Connection = TypeVar("_Connection", bound="HTTPConnection")
 
-__all__ = ["MAX_REDIRECTS", "Failure", "Fetch", "HeaderTable", "HttpClient", "status_text"]
+__all__ = [
+    "MAX_REDIRECTS",
+    "POOLS",
+    "Failure",
+    "Fetch",
+    "HeaderTable",
+    "HttpClient",
+    "status_text",
+]
 
 #: Redirect hops followed before giving up, as a browser would, on loops and endless chains.
 MAX_REDIRECTS = 10
@@ -94,6 +109,8 @@ PERMANENT_CODES = frozenset({301, 308})
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 #: Only what :mod:`.bodies` can decompress itself, incrementally and bounded.
 ACCEPT_ENCODING = "gzip, deflate"
+#: Hosts whose idle connections are kept for reuse (the least recently used pool is closed).
+POOLS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +196,8 @@ class HeaderTable:
 
 
 class HttpClient:
-    """Sends one run's requests: each worker thread has its own pooled adapter, every hop
-    goes through the guard and the host's throttle."""
+    """Sends one run's requests through one pooled adapter that all worker threads share;
+    every hop goes through the guard and the host's throttle."""
 
     def __init__(
         self,
@@ -195,11 +212,13 @@ class HttpClient:
         self._throttle = throttle
         self._headers = HeaderTable(options.headers)
         self._connect_timeout = min(options.timeout, 10.0)
-        self._local = threading.local()
+        self._adapter_lock = threading.Lock()
+        self._shared: requests.adapters.HTTPAdapter | None = None
 
-    def close_thread_adapter(self) -> None:
-        """Close the calling worker thread's connections (it is done)."""
-        adapter: requests.adapters.HTTPAdapter | None = getattr(self._local, "adapter", None)
+    def close(self) -> None:
+        """Close the run's pooled connections (its workers are done)."""
+        with self._adapter_lock:
+            adapter, self._shared = self._shared, None
         if adapter is not None:
             adapter.close()
 
@@ -223,7 +242,7 @@ class HttpClient:
                 raise
             chain.append(target.url)
             host_key, approved = self._guard.approve(target, where, redirected=len(chain) > 1)
-            with self._throttle.slot(host_key):
+            with self._throttle.slot(host_key, target.host):
                 self._throttle.check_breaker(host_key, target)
                 ends = min(time.monotonic() + self._options.timeout, self._clock.ends)
                 hop = RequestDeadline(ends, self._clock.stop, target.host, approved)
@@ -262,7 +281,8 @@ class HttpClient:
         request.prepare(method=method, url=target.url, headers=headers)
         if request.url != target.url:  # what is sent must be what was checked
             raise Verdict(LinkStatus.BROKEN, f"ambiguous URL: {redact(target.url)}")
-        remaining = max(0.01, ends - time.monotonic())
+        started = time.monotonic()
+        remaining = max(0.01, ends - started)
         try:
             response = self._adapter().send(
                 request,
@@ -274,10 +294,19 @@ class HttpClient:
         except (requests.RequestException, OSError) as exc:
             failure = self.describe(exc)  # time-outs and refusals, not TLS or bad requests
             self._throttle.count(host_key, failure.transient and failure.host_level)
+            if failure.message.startswith("timed out"):
+                self._throttle.pushed_back(host_key, started)
             raise
         self._throttle.count(host_key, False)
-        if response.status_code == 429:
+        code = response.status_code
+        if code == 429:
             self._throttle.note_rate_limit(host_key, response.headers.get("Retry-After"))
+        elif code == 503:
+            self._throttle.note_unavailable(host_key, response.headers.get("Retry-After"))
+        if code in (429, 503):
+            self._throttle.pushed_back(host_key, started)
+        else:
+            self._throttle.answered(host_key, started, time.monotonic() - started)
         return response
 
     def _redirect_target(self, response: requests.Response, current: str) -> str | None:
@@ -323,14 +352,15 @@ class HttpClient:
         return dataclasses.replace(fetch, found=found, scanned=scanned, truncated=truncated)
 
     def _adapter(self) -> requests.adapters.HTTPAdapter:
-        """This worker thread's adapter: pooled connections whose reads obey the deadline."""
-        adapter: requests.adapters.HTTPAdapter | None = getattr(self._local, "adapter", None)
-        if adapter is None:
-            adapter = adapter_class()(
-                pool_connections=16, pool_maxsize=self._options.per_host, max_retries=0
-            )
-            self._local.adapter = adapter
-        return adapter
+        """The run's adapter: pooled connections per host, whose reads obey the deadline of
+        the thread reading (a host's requests at a time never exceed ``per_host``, so
+        neither do its pool's connections)."""
+        with self._adapter_lock:
+            if self._shared is None:
+                self._shared = adapter_class()(
+                    pool_connections=POOLS, pool_maxsize=self._options.per_host, max_retries=0
+                )
+            return self._shared
 
     def describe(self, exc: BaseException) -> Failure:
         """Name the reason a request failed, as the broken-link message will show it."""
