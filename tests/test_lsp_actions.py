@@ -398,3 +398,32 @@ def test_an_included_file_outside_the_source_dir_gets_its_fixes(tmp_path: Path) 
         assert change_and_ask(client, repository, moved, 2, 2, None, "shared.rst") is None
     finally:
         client.close()
+
+
+RESOLVING = {"textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}}}
+
+
+def test_fix_all_unasked_gets_its_edit_when_chosen(tree: Path, tmp_path: Path) -> None:
+    """The light bulb's fix-all costs a lint in memory: a client that resolves actions
+    gets it without its edit, made by codeAction/resolve."""
+    client = start(tmp_path)
+    try:
+        offered = client.initialize(tree, RESOLVING)["capabilities"]["codeActionProvider"]
+        assert offered["resolveProvider"] is True
+        client.diagnostics(uri(tree, "page.rst"))
+        open_doc(client, tree, "page.rst", PAGE)
+        (lazy,) = only_kind(actions(client, tree, "page.rst", 0), "source.fixAll.novadoclint")
+        assert "edit" not in lazy
+        resolved = client.request("codeAction/resolve", lazy)
+        after = apply_text_edits(PAGE, text_edits(resolved["edit"], uri(tree, "page.rst")))
+        assert after == PAGE.replace("here.   \n", "here.\n").replace(".. note:", ".. note::")
+        # asked for by name (on save): the edit at once, the same
+        (asked,) = actions(client, tree, "page.rst", 0, only=["source.fixAll"])
+        assert apply_text_edits(PAGE, text_edits(asked["edit"], uri(tree, "page.rst"))) == after
+        # nothing safe to fix: not offered
+        mark = client.mark()
+        change_doc(client, tree, "page.rst", after, 2)
+        client.diagnostics(uri(tree, "page.rst"), mark)
+        assert only_kind(actions(client, tree, "page.rst", 0), "source.fixAll.novadoclint") == []
+    finally:
+        client.close()

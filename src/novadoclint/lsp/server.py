@@ -348,19 +348,8 @@ def hover(ls: Server, params: lsp.HoverParams) -> lsp.Hover | None:
     return lsp.Hover(lsp.MarkupContent(lsp.MarkupKind.Markdown, "\n\n---\n\n".join(texts)))
 
 
-@server.feature(
-    lsp.TEXT_DOCUMENT_CODE_ACTION,
-    lsp.CodeActionOptions(code_action_kinds=[actions.QUICKFIX, actions.FIX_ALL]),
-)
-def code_action(ls: Server, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
-    """Quickfixes for the findings in range with a fix, while the editor's text is the
-    text they were computed on; fix-all of the document's safe fixes.
-
-    Fix-all asked for by name (an editor's fix on save, often sent before the
-    debounced lint of the last keystrokes) lints the editor's text in memory
-    when the findings are of an older text: it needs no published diagnostic.
-    """
-    uri = params.text_document.uri
+def _editing(ls: Server, uri: str) -> tuple[Tree, actions.Document] | None:
+    """The tree of a document and the editor's text of it (the file's when not open)."""
     path = _path(uri)
     found = ls.tree_of(path) if path is not None else None
     if found is None:
@@ -371,15 +360,57 @@ def code_action(ls: Server, params: lsp.CodeActionParams) -> list[lsp.CodeAction
         text = editor.source
     except (OSError, ValueError):  # not open, and gone or not UTF-8 on disk
         return None
-    only = params.context.only
-    current = actions.decoded(text)
+    edits = ls.client_capabilities.workspace and ls.client_capabilities.workspace.workspace_edit
+    versioned = bool(edits and edits.document_changes)
+    return tree, actions.Document(uri, rel, text, editor.version, ls.encoding(), versioned)
+
+
+def _fixed_all(ls: Server, tree: Tree, document: actions.Document) -> str:
+    """The text after fix-all: from the findings when they are of this text, else from a
+    lint of it in memory; once per text and lint (a request comes with each cursor move)."""
+    current = actions.decoded(document.text)
+    memo = ls.fixed.get(document.uri)
+    if memo is None or memo[0] != current or memo[1] is not tree.findings:
+        rel = document.path
+        fresh = tree.linted_text(rel) == current
+        findings = tree.findings.get(rel, ()) if fresh else tree.lint_text(rel, current)
+        after = actions.fix_all(current, findings, rel, lambda t: tree.lint_text(rel, t))
+        memo = ls.fixed[document.uri] = (current, tree.findings, after)
+    return memo[2]
+
+
+def _resolves_edits(ls: Server) -> bool:
+    """Whether the client asks for an action's edit when it is chosen (codeAction/resolve)."""
+    documents = ls.client_capabilities.text_document
+    asked = documents and documents.code_action and documents.code_action.resolve_support
+    return bool(asked and "edit" in asked.properties)
+
+
+@server.feature(
+    lsp.TEXT_DOCUMENT_CODE_ACTION,
+    lsp.CodeActionOptions(
+        code_action_kinds=[actions.QUICKFIX, actions.FIX_ALL], resolve_provider=True
+    ),
+)
+def code_action(ls: Server, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
+    """Quickfixes for the findings in range with a fix, while the editor's text is the
+    text they were computed on; fix-all of the document's safe fixes.
+
+    Fix-all asked for by name (an editor's fix on save, often sent before the
+    debounced lint of the last keystrokes) lints the editor's text in memory
+    when the findings are of an older text: it needs no published diagnostic.
+    Offered unasked (the light bulb) to a client that resolves actions, its
+    edit, which costs a lint in memory, is made only when it is chosen.
+    """
+    editing = _editing(ls, params.text_document.uri)
+    if editing is None:
+        return None
+    tree, document = editing
+    rel, only = document.path, params.context.only
+    current = actions.decoded(document.text)
     fresh = tree.linted_text(rel) == current
     if not fresh and not (only is not None and actions.wanted(actions.FIX_ALL, only)):
         return None  # a newer text waits for its lint, or the file changed on disk
-    edits = ls.client_capabilities.workspace and ls.client_capabilities.workspace.workspace_edit
-    document = actions.Document(
-        uri, rel, text, editor.version, ls.encoding(), bool(edits and edits.document_changes)
-    )
     out: list[lsp.CodeAction] = []
     if fresh and actions.wanted(actions.QUICKFIX, only):
         lines = LinesOf(tree.text)
@@ -390,16 +421,28 @@ def code_action(ls: Server, params: lsp.CodeActionParams) -> list[lsp.CodeAction
 
         found_here = tree.findings.get(rel, ())
         out.extend(actions.quickfixes(document, found_here, current, params.range, diagnostic))
-    if actions.wanted(actions.FIX_ALL, only):
-        memo = ls.fixed.get(uri)
-        if memo is None or memo[0] != current or memo[1] is not tree.findings:
-            findings = tree.findings.get(rel, ()) if fresh else tree.lint_text(rel, current)
-            after = actions.fix_all(current, findings, rel, lambda t: tree.lint_text(rel, t))
-            memo = ls.fixed[uri] = (current, tree.findings, after)
-        action = actions.fix_all_action(document, memo[2])
-        if action is not None:
-            out.append(action)
-    return out
+    if not actions.wanted(actions.FIX_ALL, only):
+        return out
+    if only is None and _resolves_edits(ls):
+        if actions.safe_edits(tree.findings.get(rel, ()), rel, current):
+            data = {"uri": document.uri}
+            out.append(lsp.CodeAction(actions.FIX_ALL_TITLE, kind=actions.FIX_ALL, data=data))
+        return out
+    action = actions.fix_all_action(document, _fixed_all(ls, tree, document))
+    return out if action is None else [*out, action]
+
+
+@server.feature(lsp.CODE_ACTION_RESOLVE)
+def resolve_code_action(ls: Server, action: lsp.CodeAction) -> lsp.CodeAction:
+    """Fix-all's edit, for the editor's text as it is now (its version named)."""
+    uri = action.data.get("uri") if isinstance(action.data, dict) else None
+    editing = _editing(ls, uri) if isinstance(uri, str) else None
+    if action.kind != actions.FIX_ALL or editing is None:
+        return action
+    tree, document = editing
+    resolved = actions.fix_all_action(document, _fixed_all(ls, tree, document))
+    action.edit = resolved.edit if resolved is not None else lsp.WorkspaceEdit(changes={})
+    return action
 
 
 def _at(ls: Server, uri: str, position: lsp.Position) -> tuple[Tree, FactsIndex, str, str] | None:
