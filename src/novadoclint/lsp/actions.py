@@ -23,6 +23,7 @@ from lsprotocol import types as lsp
 from novadoclint.edits import Edit, Fix, FixSafety
 from novadoclint.findings import Finding
 from novadoclint.fixes import LINE_RE, MAX_PASSES, apply_edits
+from novadoclint.fixes import wanted as wanted_by_fix
 from novadoclint.lsp.diagnostics import LINE_BREAK_RE, units
 
 QUICKFIX = lsp.CodeActionKind.QuickFix.value
@@ -136,8 +137,8 @@ def safe_edits(findings: Iterable[Finding], path: str, text: str) -> list[Edit]:
     at all, in the findings' order; one overlapping a fix taken waits for the next pass."""
     taken: list[Edit] = []
     for finding in findings:
-        fix = finding.fix
-        if fix is None or fix.safety is not FixSafety.SAFE:
+        fix = wanted_by_fix(finding, unsafe=False)  # the fixes --fix applies
+        if fix is None:
             continue
         edits = _own(fix, path, len(text))
         if not edits or any(_overlaps(t, e) for e in edits for t in taken if t != e):
