@@ -13,7 +13,7 @@ import copy
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -24,8 +24,6 @@ import docutils.statemachine
 from docutils import frontend, nodes, utils
 from docutils.parsers.rst import Directive, DirectiveError, Parser, directives, roles, states
 from docutils.parsers.rst.directives.admonitions import Admonition
-from docutils.parsers.rst.directives.misc import Include, Raw, adapt_path
-from docutils.parsers.rst.directives.tables import CSVTable
 from docutils.transforms import misc, references
 
 from novadoclint.location import relative
@@ -323,8 +321,9 @@ def _outside(directive: Directive, path: str, target: str) -> outside_record | N
     """
     settings = directive.state.document.settings
     root = settings.novadoclint_root
-    if target.startswith("<") and target.endswith(">") and isinstance(directive, Include):
-        root = str(Include.standard_include_path)  # docutils' own: isonum.txt and friends
+    include = _directives_misc().Include
+    if target.startswith("<") and target.endswith(">") and isinstance(directive, include):
+        root = str(include.standard_include_path)  # docutils' own: isonum.txt and friends
     if resolve_inside(root, os.path.abspath(path)) is not None:
         return None
     record = outside_record(directive.block_text)
@@ -338,10 +337,12 @@ def _opened_path(directive: Directive, written: str) -> str:
     """The path docutils opens for a file argument or option (misc.adapt_path)."""
     settings = directive.state.document.settings
     path = directives.path(written)
-    if path.startswith("<") and path.endswith(">") and isinstance(directive, Include):
-        return adapt_path("/" + path[1:-1], "", str(Include.standard_include_path))
+    misc_directives = _directives_misc()
+    include, adapt_path = misc_directives.Include, misc_directives.adapt_path
+    if path.startswith("<") and path.endswith(">") and isinstance(directive, include):
+        return str(adapt_path("/" + path[1:-1], "", str(include.standard_include_path)))
     source = directive.state.document.current_source or directive.state.document["source"]
-    return adapt_path(path, source, settings.root_prefix)
+    return str(adapt_path(path, source, settings.root_prefix))
 
 
 class BodyDirective(RecordingDirective):
@@ -387,73 +388,105 @@ class OpaqueDirective(RecordingDirective):
     body = False
 
 
-class RecordingInclude(Include):
-    """docutils' include (absolute paths from the source dir via ``root_prefix``), recorded.
+def _directives_misc() -> Any:
+    """docutils' misc directives (include, raw), imported when a document first needs them.
 
-    A relative path is read from the *document's* folder, even in an included
-    file, as Sphinx's include does (``BuildEnvironment.relfn2path``); docutils
-    alone would read it from the including file's folder.
+    The module imports urllib.request and with it the HTTP client and email
+    packages (~45 ms): a warm run, parsing nothing, needs none of it.
     """
+    from docutils.parsers.rst.directives import misc as misc_directives
 
-    def run(self) -> list[nodes.Node]:
-        record = include_record(self.block_text)
-        record.source, record.line = self.state_machine.get_source_and_line(self.lineno)
-        record["target"] = target = self.arguments[0]
-        settings = self.state.document.settings
-        if not target.startswith(("/", "<")) and settings.root_prefix:
-            docdir = os.path.dirname(os.path.abspath(self.state.document["source"]))
-            rel = os.path.relpath(os.path.join(docdir, target), settings.root_prefix)
-            self.arguments[0] = "/" + rel.replace(os.sep, "/")
-        outside = _outside(self, _opened_path(self, self.arguments[0]), target)
-        if outside is not None:
-            return [outside]
-        before = set(settings.record_dependencies.list)
-        try:
-            result = super().run()
-        except DirectiveError as error:
-            text = str(error.msg)
-            if "Problems with" in text and ("No such file" in text or "Errno 2" in text):
-                record["found"] = False  # include-missing reports it, with generated-file rules
-                return [record]
-            if text.startswith("circular inclusion"):
-                raise self.warning(_chain_from(text, settings.root_prefix)) from None
-            raise
-        record["found"] = True
-        added = [p for p in settings.record_dependencies.list if p not in before]
-        record["file"] = added[0] if added else ""
-        return [record, *result]
+    return misc_directives
 
 
-class BoundedRaw(Raw):
-    """docutils' raw: ``:file:`` only inside the project, ``:url:`` never fetched.
+@cache
+def _recording_include() -> type[Directive]:
+    """RecordingInclude, made on first use (see _directives_misc)."""
+    from docutils.parsers.rst.directives.misc import Include
 
-    A lint run touches the network only with --check-links; Sphinx fetches
-    the URL when it builds.
-    """
+    class RecordingInclude(Include):
+        """docutils' include (absolute paths from the source dir via ``root_prefix``), recorded.
 
-    def run(self) -> list[nodes.Node]:
-        if "url" in self.options and not self.content:
-            return []
-        if "file" in self.options and not self.content:
-            written = self.options["file"]
-            outside = _outside(self, _opened_path(self, written), written)
+        A relative path is read from the *document's* folder, even in an included
+        file, as Sphinx's include does (``BuildEnvironment.relfn2path``); docutils
+        alone would read it from the including file's folder.
+        """
+
+        def run(self) -> list[nodes.Node]:
+            record = include_record(self.block_text)
+            record.source, record.line = self.state_machine.get_source_and_line(self.lineno)
+            record["target"] = target = self.arguments[0]
+            settings = self.state.document.settings
+            if not target.startswith(("/", "<")) and settings.root_prefix:
+                docdir = os.path.dirname(os.path.abspath(self.state.document["source"]))
+                rel = os.path.relpath(os.path.join(docdir, target), settings.root_prefix)
+                self.arguments[0] = "/" + rel.replace(os.sep, "/")
+            outside = _outside(self, _opened_path(self, self.arguments[0]), target)
             if outside is not None:
                 return [outside]
-        return list(super().run())
+            before = set(settings.record_dependencies.list)
+            try:
+                result = super().run()
+            except DirectiveError as error:
+                text = str(error.msg)
+                if "Problems with" in text and ("No such file" in text or "Errno 2" in text):
+                    record["found"] = False  # include-missing reports it, with generated-file rules
+                    return [record]
+                if text.startswith("circular inclusion"):
+                    raise self.warning(_chain_from(text, settings.root_prefix)) from None
+                raise
+            record["found"] = True
+            added = [p for p in settings.record_dependencies.list if p not in before]
+            record["file"] = added[0] if added else ""
+            return [record, *result]
+
+    return RecordingInclude
 
 
-class BoundedCSVTable(CSVTable):
-    """docutils' csv-table: ``:file:`` only inside the project, ``:url:`` never fetched."""
+@cache
+def _bounded_raw() -> type[Directive]:
+    """BoundedRaw, made on first use (see _directives_misc)."""
+    from docutils.parsers.rst.directives.misc import Raw
 
-    def run(self) -> list[Any]:
-        if "url" in self.options and "file" not in self.options and not self.content:
-            return []
-        if "file" in self.options and "url" not in self.options and not self.content:
-            written = self.options["file"]
-            outside = _outside(self, _opened_path(self, written), written)
-            if outside is not None:
-                return [outside]
-        return list(super().run())
+    class BoundedRaw(Raw):
+        """docutils' raw: ``:file:`` only inside the project, ``:url:`` never fetched.
+
+        A lint run touches the network only with --check-links; Sphinx fetches
+        the URL when it builds.
+        """
+
+        def run(self) -> list[nodes.Node]:
+            if "url" in self.options and not self.content:
+                return []
+            if "file" in self.options and not self.content:
+                written = self.options["file"]
+                outside = _outside(self, _opened_path(self, written), written)
+                if outside is not None:
+                    return [outside]
+            return list(super().run())
+
+    return BoundedRaw
+
+
+@cache
+def _bounded_csv_table() -> type[Directive]:
+    """BoundedCSVTable, made on first use: docutils' tables module imports urllib.request."""
+    from docutils.parsers.rst.directives.tables import CSVTable
+
+    class BoundedCSVTable(CSVTable):
+        """docutils' csv-table: ``:file:`` only inside the project, ``:url:`` never fetched."""
+
+        def run(self) -> list[Any]:
+            if "url" in self.options and "file" not in self.options and not self.content:
+                return []
+            if "file" in self.options and "url" not in self.options and not self.content:
+                written = self.options["file"]
+                outside = _outside(self, _opened_path(self, written), written)
+                if outside is not None:
+                    return [outside]
+            return list(super().run())
+
+    return BoundedCSVTable
 
 
 @cache
@@ -478,25 +511,24 @@ def _bounded_figure() -> type[Directive]:
     return BoundedFigure
 
 
-# docutils directives that read a file or a URL -> their bounded versions. Swapped in
-# by class, not by name: docutils also finds them by translated names ('inclure').
-# docutils' figure, from its images module once loaded, is swapped for _bounded_figure().
-BOUNDED_DIRECTIVES: dict[type[Directive], type[Directive]] = {
-    Include: RecordingInclude,
-    Raw: BoundedRaw,
-    CSVTable: BoundedCSVTable,
+# docutils directives that read a file or a URL -> their bounded versions, by module and
+# class name. Swapped in by class, not by name: docutils also finds them by translated
+# names ('inclure'). Each is made when its module is loaded (docutils loads a directive's
+# module when a document first uses it).
+BOUNDED_DIRECTIVES: dict[tuple[str, str], Callable[[], type[Directive]]] = {
+    ("docutils.parsers.rst.directives.misc", "Include"): _recording_include,
+    ("docutils.parsers.rst.directives.misc", "Raw"): _bounded_raw,
+    ("docutils.parsers.rst.directives.tables", "CSVTable"): _bounded_csv_table,
+    ("docutils.parsers.rst.directives.images", "Figure"): _bounded_figure,
 }
-IMAGES_MODULE = "docutils.parsers.rst.directives.images"
 
 
 def _bounded(found: Any) -> Any:
     """The bounded class for a directive class docutils found (or the class itself)."""
-    bounded = BOUNDED_DIRECTIVES.get(found)
-    if bounded is not None:
-        return bounded
-    images = sys.modules.get(IMAGES_MODULE)
-    if images is not None and found is images.Figure:
-        return _bounded_figure()
+    for (module_name, name), bounded in BOUNDED_DIRECTIVES.items():
+        module = sys.modules.get(module_name)
+        if module is not None and found is getattr(module, name, None):
+            return bounded()
     return found
 
 
@@ -578,7 +610,7 @@ def _register(vocabulary: Vocabulary) -> None:
     for name, kind, _ in vocabulary.directives:
         chosen = VersionChangeDirective if name in VERSION_CHANGES else directive_class[kind]
         directives.register_directive(name, chosen)
-    directives.register_directive("include", RecordingInclude)
+    directives.register_directive("include", _recording_include())
     directives.register_directive("admonition", SphinxAdmonition)
     if not isinstance(directives.directive, BoundedLookup):
         directives.directive = BoundedLookup(directives.directive)  # type: ignore[assignment]

@@ -81,6 +81,8 @@ def run_phase1_cached(
 
 def run_phase1(ctx: Context, items: Sequence[tuple[str, str]], jobs: int) -> list[Phase1Result]:
     """Phase 1 over every document: in a process pool, or inline for small runs."""
+    if not items:  # a warm run: docutils' directives are not even registered
+        return []
     work = partial(phase1_file, ctx, file_rule_ids())
     workers = pool_size(jobs, len(items))
     if workers > 1 and len(items) >= SERIAL_BELOW:
