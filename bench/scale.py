@@ -6,13 +6,16 @@ Usage: python bench/scale.py [--sizes 1000 5000 20000] [--runs N] [--jobs J]
 For each size, bench/gen_tree.py writes a synthetic tree shaped like nova's
 (kept in --workdir and reused when it is already there), then a cold lint
 (``--no-cache``) runs in a subprocess. Printed per size: median wall time,
-peak memory of the whole process tree (parent and pool workers, summed, sampled
-from /proc every 20 ms) and of the biggest single process (getrusage), and
-time per page. Then the growth exponents: the log-log slope of a least-squares
-fit of time and memory against pages (1.0 is linear). ``--profile SIZE`` runs
-that size once in one process under cProfile and prints what dominates.
-``--warm`` adds warm runs (a primed facts cache: the cross-document work
-alone), and with ``--profile`` profiles a warm run instead.
+median CPU time (user + sys of the whole process tree: a busy machine bends it
+far less than wall time), peak memory of the whole process tree (parent and
+pool workers, summed, sampled from /proc every 20 ms) and of the biggest single
+process (getrusage), and time per page. Then the growth exponents: the log-log
+slope of a least-squares fit of time and memory against pages (1.0 is linear),
+and the CPU exponent of each step between two sizes (issue 15's target: at most
+1.1 from 1k to 4k and from 4k to 20k). ``--profile SIZE`` runs that size once
+in one process under cProfile and prints what dominates. ``--warm`` adds warm
+runs (a primed facts cache: the cross-document work alone), and with
+``--profile`` profiles a warm run instead.
 Figures for the notes, never assertions: the machine is shared and noisy.
 """
 
@@ -21,9 +24,11 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
 import math
 import os
 import pstats
+import resource
 import shutil
 import statistics
 import subprocess
@@ -65,13 +70,17 @@ def tree_rss(root: int) -> int:
     return total
 
 
-def run_once(cmd: Sequence[str], cache: Path | None = None) -> tuple[float, int, int]:
-    """(wall seconds, peak summed RSS of the process tree, peak RSS of one process)."""
+def run_once(cmd: Sequence[str], cache: Path | None = None) -> tuple[float, int, int, float]:
+    """(wall seconds, peak summed RSS of the process tree, peak RSS of one process, CPU seconds).
+
+    CPU: user + sys of the run and its pool workers (RUSAGE_CHILDREN, before and after).
+    """
     peak = 0
     done = threading.Event()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     if cache is not None:
         env["NOVADOCLINT_CACHE_DIR"] = str(cache)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
@@ -85,12 +94,14 @@ def run_once(cmd: Sequence[str], cache: Path | None = None) -> tuple[float, int,
     sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     done.set()
     sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} exited with {proc.returncode}")
-    return wall, peak, usage.ru_maxrss * 1024
+    return wall, peak, usage.ru_maxrss * 1024, cpu
 
 
 def slope(xs: Sequence[float], ys: Sequence[float]) -> float:
@@ -155,11 +166,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     print(f"cores: {os.cpu_count()}  runs: {args.runs}  jobs: {args.jobs or 'all'}")
     print(
-        f"{'pages':>7} {'median s':>9} {'ms/page':>8} {'tree MiB':>9} {'max proc MiB':>13}"
-        + (f" {'warm s':>8} {'warm MiB':>9}" if args.warm else "")
+        f"{'pages':>7} {'median s':>9} {'CPU s':>8} {'ms/page':>8} {'tree MiB':>9}"
+        + f" {'max proc MiB':>13}"
+        + (f" {'warm s':>8} {'warm CPU':>9} {'warm MiB':>9}" if args.warm else "")
     )
-    rows: list[tuple[int, float, int]] = []
-    warm_rows: list[tuple[int, float, int]] = []
+    rows: list[tuple[int, float, int, float]] = []
+    warm_rows: list[tuple[int, float, int, float]] = []
     for n in args.sizes:
         tree = ensure_tree(args.workdir, n, profiles)
         cmd = [novadoclint(), "--no-cache", "--no-color", *jobs, str(tree)]
@@ -167,25 +179,35 @@ def main(argv: Sequence[str] | None = None) -> None:
         wall = statistics.median(s[0] for s in samples)
         peak = max(s[1] for s in samples)
         single = max(s[2] for s in samples)
-        rows.append((n, wall, peak))
+        cpu = statistics.median(s[3] for s in samples)
+        rows.append((n, wall, peak, cpu))
         line = (
-            f"{n:>7} {wall:9.2f} {1000 * wall / n:8.2f} {peak / 2**20:9.0f} {single / 2**20:13.0f}"
+            f"{n:>7} {wall:9.2f} {cpu:8.2f} {1000 * wall / n:8.2f} {peak / 2**20:9.0f}"
+            f" {single / 2**20:13.0f}"
         )
         if args.warm:
             cache = args.workdir / f"cache-{n}"
             warm_cmd = [c for c in cmd if c != "--no-cache"]
             run_once(warm_cmd, cache)  # fill the cache
             warm = [run_once(warm_cmd, cache) for _ in range(args.runs)]
-            warm_rows.append((n, statistics.median(w[0] for w in warm), max(w[1] for w in warm)))
-            line += f" {warm_rows[-1][1]:8.2f} {warm_rows[-1][2] / 2**20:9.0f}"
+            warm_cpu = statistics.median(w[3] for w in warm)
+            warm_rows.append(
+                (n, statistics.median(w[0] for w in warm), max(w[1] for w in warm), warm_cpu)
+            )
+            line += f" {warm_rows[-1][1]:8.2f} {warm_cpu:9.2f} {warm_rows[-1][2] / 2**20:9.0f}"
         print(line, flush=True)
     if len(rows) > 1:
         sizes = [r[0] for r in rows]
         print(f"time exponent   {slope(sizes, [r[1] for r in rows]):.2f}  (target <= 1.1)")
+        print(f"CPU exponent    {slope(sizes, [r[3] for r in rows]):.2f}  (target <= 1.1)")
         print(f"memory exponent {slope(sizes, [r[2] for r in rows]):.2f}  (target <= 1.1)")
+        for (a, _, _, cpu_a), (b, _, _, cpu_b) in itertools.pairwise(rows):
+            step = slope([a, b], [cpu_a, cpu_b])
+            print(f"CPU exponent {a} -> {b} pages: {step:.2f}  (target <= 1.1)")
     if len(warm_rows) > 1:
         sizes = [r[0] for r in warm_rows]
         print(f"warm time exponent   {slope(sizes, [r[1] for r in warm_rows]):.2f}")
+        print(f"warm CPU exponent    {slope(sizes, [r[3] for r in warm_rows]):.2f}")
         print(f"warm memory exponent {slope(sizes, [r[2] for r in warm_rows]):.2f}")
     if temp is not None:
         temp.cleanup()
