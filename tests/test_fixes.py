@@ -17,9 +17,12 @@ from novadoclint.fixes import (
     Change,
     Source,
     apply_edits,
+    fix_text,
     fix_until_done,
+    overlaps,
     plan,
     relocated,
+    select,
     summary,
     unified_diff,
     write,
@@ -257,6 +260,51 @@ def test_relocated_moves_edit_paths_with_the_finding() -> None:
         FixSafety.UNSAFE,
     )
     assert relocated(None, "doc") is None
+
+
+def test_fix_text_runs_the_same_passes_in_memory() -> None:
+    """The language server's fix-all: --fix's passes, re-linted in memory, counted alike."""
+
+    def doubling(text: str) -> list[Finding]:  # one more 'a' until there are six
+        return [finding("a.rst", Edit("a.rst", 0, 0, "a"))] if len(text) < 6 else []
+
+    def capitals(text: str) -> list[Finding]:
+        found = []
+        if "b" in text:
+            at = text.index("b")
+            found.append(finding("a.rst", Edit("a.rst", at, at + 1, "B")))
+        if "c" in text:  # overlaps the first: waits for the second pass
+            at = text.index("c")
+            found.append(finding("a.rst", Edit("a.rst", at - 1, at + 1, text[at - 1] + "C")))
+        return found
+
+    assert fix_text("aaa", "a.rst", doubling("aaa"), doubling) == ("aaaaaa", 1)
+    assert fix_text("aaa", "a.rst", doubling("aaa"), doubling, passes=2) == ("aaaaa", 1)
+    assert fix_text("abc\n", "a.rst", capitals("abc\n"), capitals) == ("aBC\n", 2)
+    assert fix_text("abc\n", "a.rst", capitals("abc\n"), capitals, passes=1) == ("aBc\n", 1)
+    assert fix_text("abc\n", "b.rst", capitals("abc\n"), capitals) == ("abc\n", 0)
+
+
+def test_select_leaves_other_files_stale_ranges_and_unsafe_fixes_out() -> None:
+    texts = {"a.rst": "abc"}
+    other = finding("b.rst", Edit("b.rst", 0, 1, ""))
+    stale = finding("a.rst", Edit("a.rst", 2, 9, ""), line=2)
+    unsafe = finding("a.rst", Edit("a.rst", 0, 1, "A"), safety=FixSafety.UNSAFE, line=3)
+    kept = finding("a.rst", Edit("a.rst", 1, 2, "B"), line=4)
+    chosen = select([other, stale, unsafe, kept], texts)
+    assert (chosen.fixed, chosen.deferred, chosen.stale) == (1, 0, (stale,))
+    assert chosen.apply("a.rst", "abc") == "aBc"
+    assert select([other, stale, unsafe, kept], texts, unsafe=True).apply("a.rst", "abc") == "ABc"
+
+
+def test_overlaps_is_apply_edits_rule() -> None:
+    assert overlaps(edit(0, 2, ""), edit(1, 3, "")) and overlaps(edit(1, 1, "x"), edit(1, 1, "y"))
+    assert not overlaps(edit(0, 2, ""), edit(2, 3, "")) and not overlaps(
+        edit(1, 1, "x"), edit(1, 1, "x")
+    )
+    assert not overlaps(edit(0, 2, "z"), edit(2, 2, "x")) and not overlaps(
+        edit(2, 2, "x"), edit(0, 2, "")
+    )
 
 
 def test_fixes_survive_the_phase1_cache(tmp_path: Path) -> None:

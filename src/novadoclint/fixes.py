@@ -17,7 +17,7 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
 
@@ -56,7 +56,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, tuple[Edit, ...]
     for edit in unique:
         if not 0 <= edit.start <= edit.end <= len(text):
             raise ValueError(f"edit {edit!r} is outside a text of {len(text)} characters")
-        if taken and _overlaps(taken[-1], edit):
+        if taken and overlaps(taken[-1], edit):
             skipped.append(edit)
             continue
         taken.append(edit)
@@ -65,30 +65,30 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, tuple[Edit, ...]
     return text, tuple(skipped)
 
 
+def overlaps(one: Edit, other: Edit) -> bool:
+    """Whether two edits cannot both be applied to one text: their ranges share a
+    character, or both insert at one offset and differ (their order would be a guess)."""
+    if one.start < other.end and other.start < one.end:
+        return True
+    return one.start == one.end == other.start == other.end and one != other
+
+
 def _collides(taken: list[Edit], edit: Edit) -> bool:
     """Whether ``edit`` overlaps one of ``taken`` (sorted, pairwise apart); itself does not.
 
-    As in :func:`apply_edits`: ranges sharing a character, or two different
-    insertions at one offset. Only the edit before it by position, and those
-    starting inside it, can overlap.
+    Only the edit before it by position, and those starting inside it, can overlap.
     """
     at = bisect.bisect_left(taken, edit)
     if at < len(taken) and taken[at] == edit:
         return False
-    if at > 0 and _overlaps(taken[at - 1], edit):
+    if at > 0 and overlaps(taken[at - 1], edit):
         return True
     for other in taken[at:]:
         if not (other.start < edit.end or other.start == edit.start):
             return False
-        if _overlaps(other, edit):
+        if overlaps(other, edit):
             return True
     return False
-
-
-def _overlaps(one: Edit, other: Edit) -> bool:
-    if one.start < other.end and other.start < one.end:
-        return True
-    return one.start == one.end == other.start == other.end and one != other
 
 
 def relocated(fix: Fix | None, base: str) -> Fix | None:
@@ -186,51 +186,124 @@ def read_source(path: str, roots: Iterable[str]) -> Source | str:
     return Source(path, real, raw, text, raw.startswith(BOM))
 
 
-def plan(findings: Iterable[Finding], roots: Sequence[str], *, unsafe: bool = False) -> Pass:
-    """One pass: the fixes of ``findings`` to apply, each whole or not at all, file by file.
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The fixes one pass takes: each file's edits, and how many fixes were taken or wait."""
+
+    edits: dict[str, list[Edit]]  # by path, sorted by position, pairwise apart
+    fixed: int  # fixes taken
+    deferred: int  # fixes overlapping one taken: the next pass, on the re-linted text, retries
+    stale: tuple[Finding, ...]  # fixes whose range is not in the text (it changed since)
+
+    def apply(self, path: str, text: str) -> str:
+        """``path``'s text with the edits taken for it."""
+        after, skipped = apply_edits(text, self.edits.get(path, ()))
+        assert not skipped, skipped  # taken edits never collide
+        return after
+
+
+def select(
+    findings: Iterable[Finding], texts: Mapping[str, str], *, unsafe: bool = False
+) -> Selection:
+    """The fixes of ``findings`` one pass applies to ``texts`` (by path), each whole or not at all.
 
     Fixes are taken in the findings' order; one whose edit overlaps an edit
-    already taken waits for the next pass (counted as deferred), one whose
-    file cannot be fixed or whose range is not in the file (the file changed
-    since it was linted) is dropped. Nothing is written.
+    already taken waits for the next pass (counted as deferred); one naming a
+    file not in ``texts`` (by its edits' path, as they name it) is left out,
+    one whose range is not in its text is stale. Pure: the command line's
+    passes and the language server's fix-all choose alike.
     """
-    fixes = [(finding, fix) for finding in findings if (fix := wanted(finding, unsafe))]
-    sources: dict[str, Source | str] = {}
-    for _, fix in fixes:
-        for edit in fix.edits:
-            if edit.path not in sources:
-                sources[edit.path] = read_source(edit.path, roots)
     taken: dict[str, list[Edit]] = {}
-    notes: list[str] = [note for note in sources.values() if isinstance(note, str)]
+    stale: list[Finding] = []
     fixed = deferred = 0
-    for finding, fix in fixes:
-        files = [sources[edit.path] for edit in fix.edits]
-        if any(isinstance(source, str) for source in files):
+    for finding in findings:
+        fix = wanted(finding, unsafe)
+        if fix is None:
             continue
-        if any(
-            isinstance(source, Source) and not 0 <= edit.start <= edit.end <= len(source.text)
-            for edit, source in zip(fix.edits, files, strict=True)
-        ):
-            notes.append(f"{finding.path}: the file changed since it was linted; not fixed")
+        edits = fix.edits
+        if any(edit.path not in texts for edit in edits):
             continue
-        if any(_collides(taken.get(edit.path, []), edit) for edit in fix.edits):
+        if any(not 0 <= e.start <= e.end <= len(texts[e.path]) for e in edits):
+            stale.append(finding)
+            continue
+        if any(_collides(taken.get(edit.path, []), edit) for edit in edits):
             deferred += 1
             continue
-        for edit in fix.edits:
-            edits = taken.setdefault(edit.path, [])
-            at = bisect.bisect_left(edits, edit)
-            if at == len(edits) or edits[at] != edit:
-                edits.insert(at, edit)
+        for edit in edits:
+            kept = taken.setdefault(edit.path, [])
+            at = bisect.bisect_left(kept, edit)
+            if at == len(kept) or kept[at] != edit:
+                kept.insert(at, edit)
         fixed += 1
+    return Selection(taken, fixed, deferred, tuple(stale))
+
+
+def plan(findings: Iterable[Finding], roots: Sequence[str], *, unsafe: bool = False) -> Pass:
+    """One pass over the files: :func:`select` on the files the fixes name, read from disk.
+
+    A file that cannot be fixed is noted and its fixes dropped, as are fixes
+    whose range is not in the file (it changed since it was linted). Nothing
+    is written.
+    """
+    findings = list(findings)
+    sources: dict[str, Source | str] = {}
+    for finding in findings:
+        fix = wanted(finding, unsafe)
+        for edit in fix.edits if fix else ():
+            if edit.path not in sources:
+                sources[edit.path] = read_source(edit.path, roots)
+    texts = {path: source.text for path, source in sources.items() if isinstance(source, Source)}
+    chosen = select(findings, texts, unsafe=unsafe)
+    notes = [note for note in sources.values() if isinstance(note, str)]
+    notes += [f"{f.path}: the file changed since it was linted; not fixed" for f in chosen.stale]
     changes = []
-    for path, edits in sorted(taken.items()):
+    for path in sorted(chosen.edits):
         source = sources[path]
         assert isinstance(source, Source)
-        after, skipped = apply_edits(source.text, edits)
-        assert not skipped, skipped  # taken edits never collide
+        after = chosen.apply(path, source.text)
         if after != source.text:
             changes.append(Change(source, after))
-    return Pass(tuple(changes), fixed, deferred, tuple(dict.fromkeys(notes)))
+    return Pass(tuple(changes), chosen.fixed, chosen.deferred, tuple(dict.fromkeys(notes)))
+
+
+class _Tally:
+    """The first lint's findings fixed over the passes: all the first pass fixes, then at
+    most as many as waited behind an overlap (a fix's new finding, fixed in turn, was
+    never found)."""
+
+    def __init__(self) -> None:
+        self.fixed = self.done = self.waiting = 0
+
+    def add(self, fixed: int, deferred: int) -> None:
+        counted = fixed if self.done == 0 else min(fixed, self.waiting)
+        self.waiting = deferred if self.done == 0 else self.waiting - counted
+        self.fixed += counted
+        self.done += 1
+
+
+def fix_text(
+    text: str,
+    path: str,
+    findings: Sequence[Finding],
+    relint: Callable[[str], Sequence[Finding]],
+    *,
+    unsafe: bool = False,
+    passes: int = MAX_PASSES,
+) -> tuple[str, int]:
+    """``--fix``'s passes over one text in memory: the text after them, and the findings fixed.
+
+    As :func:`fix_until_done`: apply a pass's fixes (only those whose edits are
+    all in ``path``), re-lint, until a pass changes nothing or ``passes`` ran.
+    """
+    tally = _Tally()
+    while True:
+        chosen = select(findings, {path: text}, unsafe=unsafe)
+        after = chosen.apply(path, text)
+        if after == text or tally.done == passes:
+            return text, tally.fixed
+        tally.add(chosen.fixed, chosen.deferred)
+        text = after
+        findings = relint(text)
 
 
 def write(change: Change) -> None:
@@ -288,26 +361,22 @@ def fix_until_done(
     A re-lint is what tells whether a fix worked, which findings remain, and
     what the fixes deferred by an overlap now look like in the new text.
     """
-    fixed, done, waiting = 0, 0, 0
+    tally = _Tally()
     changed: dict[str, None] = {}
     notes: dict[str, None] = {}
     current = run
     while True:
         step = plan(current.findings, roots, unsafe=unsafe)
         notes.update(dict.fromkeys(step.notes))
-        if not step.changes or done == passes:
-            found = len(run.findings)
-            bounded = bool(step.changes)
-            return Outcome(found, fixed, current, tuple(changed), done, bounded, tuple(notes))
+        if not step.changes or tally.done == passes:
+            found, bounded = len(run.findings), bool(step.changes)
+            return Outcome(
+                found, tally.fixed, current, tuple(changed), tally.done, bounded, tuple(notes)
+            )
         for change in step.changes:
             writer(change)
             changed[change.path] = None
-        # the first lint's findings fixed: those of the first pass, then at most as many as
-        # waited behind an overlap (a fix's new finding, fixed in turn, was never found)
-        counted = step.fixed if done == 0 else min(step.fixed, waiting)
-        waiting = step.deferred if done == 0 else waiting - counted
-        fixed += counted
-        done += 1
+        tally.add(step.fixed, step.deferred)
         current = lint()
 
 

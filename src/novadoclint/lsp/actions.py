@@ -22,8 +22,7 @@ from lsprotocol import types as lsp
 
 from novadoclint.edits import Edit, Fix, FixSafety
 from novadoclint.findings import Finding
-from novadoclint.fixes import LINE_RE, MAX_PASSES, apply_edits
-from novadoclint.fixes import wanted as wanted_by_fix
+from novadoclint.fixes import LINE_RE, apply_edits, fix_text, select
 from novadoclint.lsp.diagnostics import LINE_BREAK_RE, units
 
 QUICKFIX = lsp.CodeActionKind.QuickFix.value
@@ -125,42 +124,15 @@ def _own(fix: Fix, path: str, length: int) -> tuple[Edit, ...] | None:
     return tuple(edits)
 
 
-def _overlaps(one: Edit, other: Edit) -> bool:
-    """As fixes.apply_edits counts it: a shared character, or two insertions at one place."""
-    if one.start < other.end and other.start < one.end:
-        return True
-    return one.start == one.end == other.start == other.end and one != other
-
-
 def safe_edits(findings: Iterable[Finding], path: str, text: str) -> list[Edit]:
-    """One pass of ``--fix`` over a document: its findings' safe fixes, each whole or not
-    at all, in the findings' order; one overlapping a fix taken waits for the next pass."""
-    taken: list[Edit] = []
-    for finding in findings:
-        fix = wanted_by_fix(finding, unsafe=False)  # the fixes --fix applies
-        if fix is None:
-            continue
-        edits = _own(fix, path, len(text))
-        if not edits or any(_overlaps(t, e) for e in edits for t in taken if t != e):
-            continue
-        taken.extend(e for e in edits if e not in taken)
-    return taken
+    """One pass of ``--fix`` over a document (:func:`fixes.select`): the edits of its
+    findings' safe fixes that pass takes."""
+    return select(findings, {path: text}).edits.get(path, [])
 
 
 def fix_all(text: str, findings: Sequence[Finding], path: str, relint: Relint) -> str:
-    """The text after ``--fix``'s passes, in memory: apply, re-lint, until nothing changes
-    (at most ``MAX_PASSES``, as the command line)."""
-    for _ in range(MAX_PASSES):
-        edits = safe_edits(findings, path, text)
-        if not edits:
-            break
-        after, skipped = apply_edits(text, edits)
-        assert not skipped, skipped  # taken edits never overlap
-        if after == text:
-            break
-        text = after
-        findings = relint(text)
-    return text
+    """The text after ``--fix``'s passes, in memory (:func:`fixes.fix_text`, safe fixes)."""
+    return fix_text(text, path, findings, relint)[0]
 
 
 def difference(document: Document, after: str) -> list[lsp.TextEdit]:
