@@ -250,3 +250,12 @@ def test_no_more_workers_than_the_slots_can_use() -> None:
     }
     assert checker.useful_workers(todo, 6) == 7
     assert checker.useful_workers({}, 6) == 0
+
+
+def test_the_derived_deadline_counts_the_busiest_host() -> None:
+    """A host's pages go six at a time however many workers there are: 60 pages of one host
+    are 10 rounds, not 2, of time-outs the derived run deadline must allow for."""
+    run = Checker(opts(timeout=10, retries=1, workers=32, per_host=6), None)
+    assert run.run_deadline(60) == 120  # 2 rounds of 30 s: the two-minute floor
+    assert run.run_deadline(60, busiest=60) == 10 * 10 * 3
+    assert run.run_deadline(60, busiest=5) == 120

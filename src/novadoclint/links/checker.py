@@ -48,6 +48,7 @@ import math
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Generator, Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -126,10 +127,7 @@ def host_of(fetch_url: str) -> str:
 
 def useful_workers(todo: dict[str, frozenset[str | None]], per_host: int) -> int:
     """How many workers can be busy at once: each host's pages, up to its slots, in all."""
-    pages: dict[str, int] = {}
-    for fetch_url in todo:
-        host = host_of(fetch_url)
-        pages[host] = pages.get(host, 0) + 1
+    pages = Counter(host_of(fetch_url) for fetch_url in todo)
     return sum(min(count, per_host) for count in pages.values())
 
 
@@ -222,7 +220,8 @@ class Checker:
             if missing:
                 todo[fetch_url] = frozenset(missing)
 
-        budget = self.run_deadline(len(todo))
+        per_host = Counter(host_of(fetch_url) for fetch_url in todo)
+        budget = self.run_deadline(len(todo), max(per_host.values(), default=0))
         self._clock.ends = time.monotonic() + budget
         tally = _Tally(todo, self._progress)
         with contextlib.closing(self._fetch_all(todo)) as finished:
@@ -249,12 +248,15 @@ class Checker:
                 results[url] = LinkResult(url, LinkStatus.UNCHECKED, late)
         return {url: results[url] for url in unique}
 
-    def run_deadline(self, pages: int) -> float:
+    def run_deadline(self, pages: int, busiest: int = 0) -> float:
         """Seconds the whole run may take: the option, or enough for every page to time out
-        once per attempt at full concurrency, kept between 2 and 30 minutes."""
+        once per attempt at full concurrency, kept between 2 and 30 minutes. *busiest*: the
+        pages of the host with most, which its ``per_host`` slots take in turn."""
         if self._options.run_timeout is not None:
             return self._options.run_timeout
-        rounds = math.ceil(pages / self._options.workers)
+        rounds = max(
+            math.ceil(pages / self._options.workers), math.ceil(busiest / self._options.per_host)
+        )
         worst = rounds * self._options.timeout * (self._options.retries + 2)
         return min(max(worst, _MIN_DERIVED_RUN), _MAX_DERIVED_RUN)
 
