@@ -9,6 +9,7 @@ from docutils.core import publish_doctree
 
 from novadoclint.findings import Location
 from novadoclint.location import (
+    comment_line,
     file_path,
     guess_line,
     line_of,
@@ -99,3 +100,31 @@ def test_a_message_without_line_is_guessed_from_the_name_it_quotes() -> None:
     assert guess_line(lines, "no quotes at all") == 1
     prolog = Message(2, "Duplicate implicit target.", "<rst_epilog>", 0)
     assert message_location(prolog, SRCDIR, PAGE, lines=lines) == Location(PAGE, 1)
+
+
+def _comments(text: str) -> list[nodes.comment]:
+    settings = {"report_level": 5}
+    return list(publish_doctree(text, settings_overrides=settings).findall(nodes.comment))
+
+
+def test_a_comment_starts_where_it_is_written_not_where_docutils_numbers_it() -> None:
+    """docutils numbers a comment by the last line it read (blank lines after it included)."""
+    text = (
+        "A\n\n.. note: x\n\n\n\n"  # line 3, three blank lines after
+        ".. warning:\n   one\n\n   two\n   three\n\n"  # line 7, a blank line inside
+        ".. tip: y\n.. tip: z\n"  # lines 13 and 14, no blank line between
+        "\n- .. note: in a list\n"  # line 16: docutils gives it no line, its list item one
+    )
+    lines = text.splitlines()
+    found = _comments(text)
+    assert [line_of(c) for c in found] == [6, 12, 13, 15, 16]  # docutils' own numbers
+    assert found[-1].line is None
+    assert [comment_line(c, lines) for c in found] == [3, 7, 13, 14, 16]
+    assert [comment_line(c, None) for c in found] == [6, 12, 13, 15, 16]
+
+
+def test_a_comment_at_the_end_of_an_included_file() -> None:
+    """docutils adds a blank line and a marker after an included file: past its last line."""
+    included = _comments("Text.\n\n.. note: x\n\n")[0]
+    included.line = 5  # as in the including page's doctree: the appended blank line
+    assert comment_line(included, ["Text.", "", ".. note: x", ""]) == 3

@@ -102,6 +102,23 @@ def line_of(node: nodes.Node) -> int:
     return line if isinstance(line, int) and line else 1
 
 
+def comment_line(node: nodes.comment, lines: Sequence[str] | None) -> int:
+    """The line a comment starts on, in its file's ``lines`` (None: not known here).
+
+    docutils gives a comment the line its state machine stands on when the
+    comment is added: its block's last line, or the last of the blank lines
+    after it (past an included file's end: docutils appends a blank line and
+    a marker comment there). Up from that line over blank lines, then up over
+    the comment's own lines, is its first. Without the lines: docutils' line.
+    """
+    line = line_of(node)
+    if lines is None or node.line is None:
+        return line  # a line of an ancestor (a comment in a list item has none)
+    while line > 1 and (line > len(lines) or not lines[line - 1].strip()):
+        line -= 1
+    return max(line - node.astext().count("\n"), 1)
+
+
 def _nearest(node: nodes.Node, attribute: str) -> object:
     """The first set (truthy) value of a node's attribute, up its ancestors; None if none is."""
     current: nodes.Node | None = node

@@ -170,20 +170,26 @@ def _inline(
     return line
 
 
-def locate(doc: ParsedDoc, path: str, line: int, needle: str, before: str = "") -> Location:
+def locate(
+    doc: ParsedDoc, path: str, line: int, needle: str, before: str = "", ctx: Context | None = None
+) -> Location:
     """Where a piece of markup is written: docutils gives inline text its paragraph's line.
 
     ``before`` is the text known to precede the needle on its line: it tells
-    two occurrences of the needle on one line apart.
+    two occurrences of the needle on one line apart. In an included file the
+    needle is looked for in that file's lines when ``ctx`` is given (see
+    :func:`written_file`), else the finding keeps docutils' line and no column.
     """
     needle = needle.strip().splitlines()[0] if needle.strip() else ""
-    if path != doc.path or not needle:
+    written = written_file(doc, ctx, path) if path != doc.path and needle else None
+    if (path != doc.path and written is None) or not needle:
         return Location(path, max(line, 1))
+    lines = doc.lines if written is None else written.lines
     numbers = [n for n in (line, line - 1, line + 1, line - 2, line + 2, line - 3, line + 3)]
     for text, shift in ((before + needle, len(before)), (needle, 0)) if before else ((needle, 0),):
         for number in numbers:
-            if 0 < number <= len(doc.lines):
-                found = doc.lines[number - 1].find(text)
+            if 0 < number <= len(lines):
+                found = lines[number - 1].find(text)
                 if found >= 0:
                     return Location(path, number, found + shift + 1)
     return Location(path, max(line, 1))
@@ -306,6 +312,46 @@ def _read_included(srcdir: str, path: str) -> Written | None:
         return None
     lines = tuple(VERTICAL_SPACE_RE.sub(" ", text).splitlines())  # as docutils numbers them
     return Written(text, lines, tuple(line_starts(text)))
+
+
+@dataclass(frozen=True, slots=True)
+class _IncludedText:
+    """The texts of the files a document includes and docutils parsed into its doctree."""
+
+    texts: tuple[str | None, ...]  # None: not readable here (a prefilter then lets a rule run)
+
+
+def written_here(doc: ParsedDoc, ctx: Context, *needles: str) -> bool:
+    """Whether one of ``needles`` is written in the document or in a file it includes.
+
+    A rule's cheap prefilter: ``doc.text`` is the page's own text, and an
+    included file's markup is parsed into the doctree too, where the rule
+    finds it. An included file that is a document is linted on its own and
+    not looked in; one that cannot be read again here counts as holding the
+    needles. Each included file is read once per document, and only when the
+    page's own text holds none of the needles.
+    """
+    if any(needle in doc.text for needle in needles):
+        return True
+    if not doc.facts.includes:
+        return False
+    texts = doc.views.get(_IncludedText, lambda: _included_texts(doc, ctx)).texts
+    return any(text is None or any(n in text for n in needles) for text in texts)
+
+
+def _included_texts(doc: ParsedDoc, ctx: Context) -> _IncludedText:
+    paths = dict.fromkeys(
+        include.resolved
+        for include in doc.facts.includes
+        if include.directive == "include" and include.found
+    )
+    texts = []
+    for path in paths:
+        if is_document(ctx.sphinx, path):
+            continue
+        written = written_file(doc, ctx, path)
+        texts.append(None if written is None else written.text)
+    return _IncludedText(tuple(texts))
 
 
 def written_range(

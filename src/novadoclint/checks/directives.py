@@ -7,14 +7,14 @@ paragraph, and a line right under a directive as part of its argument.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from docutils import nodes
 
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.edits import Edit, Fix, FixSafety, line_starts, replace_at
 from novadoclint.findings import Hit, Location, Severity
-from novadoclint.location import line_of
+from novadoclint.location import comment_line, line_of
 from novadoclint.prose import (
     TAGS,
     known_directives,
@@ -22,6 +22,8 @@ from novadoclint.prose import (
     quoted,
     stays_short,
     view,
+    written_file,
+    written_here,
 )
 from novadoclint.registry import Phase, rule
 
@@ -55,12 +57,15 @@ def _in_table(node: nodes.Node) -> bool:
 def _mend(
     doc: ParsedDoc, ctx: Context, node: nodes.Node, at: Location, old: str, new: str
 ) -> Fix | None:
-    """Replace ``old`` by ``new`` where a directive's finding points, in the document's own text."""
-    if at.path != doc.path or _in_table(node):
+    """Replace ``old`` by ``new`` where a directive's finding points, in the file it is
+    written in: the document, or a file it includes (see :func:`prose.written_file`)."""
+    written = written_file(doc, ctx, at.path)
+    if written is None or _in_table(node):
         return None
-    if not stays_short(doc, ctx, at.line, len(new) - len(old)):
+    if not stays_short(doc, ctx, at.line, len(new) - len(old), written.lines):
         return None
-    return replace_at(at.path, doc.text, at.line, at.column, old, new, safety=FixSafety.SAFE)
+    starts = list(written.starts)
+    return replace_at(at.path, written.text, at.line, at.column, old, new, starts=starts)
 
 
 @rule("directive-missing-colon", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.SAFE)
@@ -91,7 +96,7 @@ def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     the directive (indented lines, or a first line an admonition or version
     directive can take), and not for directives that read other files.
     """
-    if ".. " not in doc.text:
+    if not written_here(doc, ctx, ".. "):
         return
     directive_names = known_directives(ctx.vocabulary)
     for node, path in view(doc, ctx).comments:
@@ -116,7 +121,9 @@ def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             fixed = f".. {name}::{rest}"
         else:
             continue
-        at = locate(doc, path, line_of(node), f".. {first}")
+        written = written_file(doc, ctx, path)
+        start = comment_line(node, written.lines if written is not None else None)
+        at = locate(doc, path, start, f".. {first}", ctx=ctx)
         colons = ":" if single else ""
         content = "\n" in text or (
             rest[len(colons) :].strip() and name.lower() in FIRST_LINE_CONTENT
@@ -160,20 +167,21 @@ def _lookalike_fix(
     following = node.next_node(descend=False, siblings=True)
     if more.strip() or not (after.strip() or isinstance(following, nodes.literal_block)):
         return None  # a second line would end the directive without a blank line
-    if name.lower() in READS_FILES or not 1 <= at.line <= len(doc.lines):
+    written = written_file(doc, ctx, at.path)
+    if name.lower() in READS_FILES or written is None or not 1 <= at.line <= len(written.lines):
         return None
-    row = doc.lines[at.line - 1]
+    row = written.lines[at.line - 1]
     if at.column != 1 + len(row) - len(row.lstrip()):  # the lookalike opens its line
         return None
     rest = row.lstrip()[len(old) :].lstrip()
     if not rest.removeprefix(name).startswith("::"):
         return None  # one colon: the space alone would make a comment of it
-    if not after.strip() and not _indented_after(doc.lines, at.line):
+    if not after.strip() and not _indented_after(written.lines, at.line):
         return None  # a quoted literal block (`> text`): not indented, not the directive's
     return _mend(doc, ctx, node, at, old, new)
 
 
-def _indented_after(lines: list[str], number: int) -> bool:
+def _indented_after(lines: Sequence[str], number: int) -> bool:
     """Whether the first non-blank line after line ``number`` is indented more than it."""
     row = lines[number - 1]
     for line in lines[number:]:
@@ -206,7 +214,7 @@ def directive_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     ```
     """
     for node, path, name in _lookalikes(doc, ctx, MISSING_SPACE_RE):
-        at = locate(doc, path, line_of(node), f"..{name}")
+        at = locate(doc, path, line_of(node), f"..{name}", ctx=ctx)
         yield Hit(
             at,
             f"'..{name}::' is not a directive (no space after '..'); did you mean '.. {name}::'?",
@@ -238,7 +246,7 @@ def directive_three_dots(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     ```
     """
     for node, path, name in _lookalikes(doc, ctx, THREE_DOTS_RE):
-        at = locate(doc, path, line_of(node), "...")
+        at = locate(doc, path, line_of(node), "...", ctx=ctx)
         yield Hit(
             at,
             f"'... {name}::' is not a directive (three dots); did you mean '.. {name}::'?",
@@ -274,7 +282,7 @@ def directive_missing_blank_line(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     whose glued lines are followed by no option; none for an `image` or a
     `highlight`, which take no content.
     """
-    if ".. " not in doc.text:
+    if not written_here(doc, ctx, ".. "):
         return
     for node, path in view(doc, ctx).blocks:
         block = node.rawsource.splitlines()

@@ -24,6 +24,7 @@ from novadoclint.prose import (
     quoted,
     span_location,
     texts,
+    written_here,
 )
 from novadoclint.registry import Phase, rule
 
@@ -53,7 +54,7 @@ def hyperlink_missing_underscore(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     The fix adds the underscore, unless the link's text is already the name
     of another target of the page (docutils would report the duplicate name).
     """
-    if "`" not in doc.text:
+    if not written_here(doc, ctx, "`"):
         return
     links = [span for span in elements(doc, ctx) if link_in_backticks(span) is not None]
     clashes = _clashing_names(doc, links)
@@ -105,7 +106,7 @@ def hyperlink_missing_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Read `NEWS <https://github.com/openstack/nova/blob/master/NEWS>`_ first.
     ```
     """
-    if ">`" not in doc.text:
+    if not written_here(doc, ctx, ">`"):
         return
     for span in texts(doc, ctx):
         if span.broken or ">`" not in span.text:

@@ -27,6 +27,7 @@ from novadoclint.prose import (
     quoted,
     span_location,
     texts,
+    written_here,
     written_range,
 )
 from novadoclint.registry import Phase, rule
@@ -83,7 +84,7 @@ def default_role(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Titles of books or standards, what the default role is meant for, are
     reported too: use `:title-reference:` (or `:t:`) for those.
     """
-    if not _default_role_unset(ctx) or "`" not in doc.text:
+    if not _default_role_unset(ctx) or not written_here(doc, ctx, "`"):
         return
     for span in elements(doc, ctx):
         if not isinstance(span.node, nodes.title_reference) or not is_interpreted(span.node):
@@ -129,7 +130,7 @@ def default_role_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     an opening bracket) and the backticks stay as written; doubling single
     ones is default-role's unsafe fix.
     """
-    if "`" not in doc.text:
+    if not written_here(doc, ctx, "`"):
         return
     double = _default_role_unset(ctx)
     for span in texts(doc, ctx):
@@ -172,7 +173,7 @@ def inline_literal_unbalanced(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Set ``debug`` to ``True`` or ``False`` here.
     ```
     """
-    if "``" not in doc.text:
+    if not written_here(doc, ctx, "``"):
         return
     for span in texts(doc, ctx):
         if span.broken or span.within or "``" not in span.text:
@@ -207,7 +208,7 @@ def inline_markup_nested(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     - **Q: What is the difference between** ``nova-novncproxy`` **and the others?**
     ```
     """
-    if "*" not in doc.text or "`" not in doc.text:
+    if not written_here(doc, ctx, "*") or not written_here(doc, ctx, "`"):
         return
     for span in texts(doc, ctx):
         if not span.within or span.broken:
@@ -246,7 +247,7 @@ def dangling_hyphen(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     ``mended``) takes no hyphen, moves the hyphenated start down to the
     next line, as in the example.
     """
-    if "-\n" not in doc.text and "-\r\n" not in doc.text:
+    if not written_here(doc, ctx, "-\n", "-\r\n"):
         return
     for span in texts(doc, ctx):
         for match in DANGLING_HYPHEN_RE.finditer(span.text) if "-\n" in span.text else ():

@@ -29,6 +29,7 @@ from novadoclint.prose import (
     quoted,
     span_location,
     texts,
+    written_here,
 )
 from novadoclint.registry import Phase, rule
 
@@ -112,7 +113,7 @@ def role_double_backticks(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Run :command:`nova-manage db sync` first.
     ```
     """
-    if ":``" not in doc.text:
+    if not written_here(doc, ctx, ":``"):
         return
     roles = known_roles(ctx.vocabulary)
     for span in texts(doc, ctx):
@@ -184,7 +185,7 @@ def role_missing_space_before(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
 
     The fix adds the space: the word and the role stay as written.
     """
-    if "`" not in doc.text:
+    if not written_here(doc, ctx, "`"):
         return
     for span in texts(doc, ctx):
         found = _glued(span, ctx)
@@ -218,7 +219,7 @@ def role_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     See :ref:`upgrades` and :doc:`install`.
     ```
     """
-    if "`" not in doc.text:
+    if not written_here(doc, ctx, "`"):
         return
     roles = known_roles(ctx.vocabulary)
     for span in texts(doc, ctx):
@@ -271,7 +272,7 @@ def role_extra_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Use :command:`nova-manage` to do it.
     ```
     """
-    if ":`" not in doc.text:
+    if not written_here(doc, ctx, ":`"):
         return
     for span, match in _role_spans(doc, ctx):
         body = match.group("body")
@@ -318,7 +319,7 @@ def role_missing_space_after(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     comes alive, which is for a reviewer to read; none where that text would
     be left with an unpaired backtick, or the role has extra backticks.
     """
-    if ":`" not in doc.text:
+    if not written_here(doc, ctx, ":`"):
         return
     for span, match in _role_spans(doc, ctx):
         body = match.group("body")
@@ -362,7 +363,7 @@ def role_leading_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     See :ref:`upgrades` first.
     ```
     """
-    if ":`" not in doc.text:
+    if not written_here(doc, ctx, ":`"):
         return
     for span in elements(doc, ctx):
         match = LEADING_BACKTICK_RE.match(span.text)
@@ -395,7 +396,7 @@ def role_exclamation_tilde(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     Call :meth:`!pop` last.
     ```
     """
-    if "!~" not in doc.text and "~!" not in doc.text:
+    if not written_here(doc, ctx, "!~", "~!"):
         return
     for span in elements(doc, ctx):
         node = span.node
