@@ -131,7 +131,7 @@ def test_a_quickfix_for_directive_missing_colon(client: Client, tree: Path) -> N
     assert [a["diagnostics"][0]["code"] for a in found] == ["directive-missing-colon"]
     action = found[0]
     assert action["isPreferred"] is True
-    assert "directive-missing-colon" in action["title"]
+    assert action["title"] == "Add the second colon"  # the fix's title
     assert action["diagnostics"][0]["range"]["start"]["line"] == 5
     edits = text_edits(action["edit"], uri(tree, "page.rst"))
     assert apply_text_edits(PAGE, edits) == PAGE.replace(".. note:", ".. note::")
@@ -143,6 +143,7 @@ def test_d002_after_characters_outside_the_bmp_counts_utf16_units(
 ) -> None:
     found = only_kind(actions(client, tree, "page.rst", 3), "quickfix")
     assert [a["diagnostics"][0]["code"] for a in found] == ["D002"]
+    assert found[0]["title"].startswith("Fix D002: ")  # no title of its own: the rule and message
     (edit,) = text_edits(found[0]["edit"], uri(tree, "page.rst"))
     kept = "Smile \U0001f600 and \U0001f389 here."
     # 19 code points, 21 UTF-16 units: the blanks start at 21, the line ends at 24
@@ -159,7 +160,7 @@ def test_an_unsafe_fix_is_a_quickfix_and_never_in_fix_all(client: Client, tree: 
     found = only_kind(actions(client, tree, "page.rst", 9), "quickfix")
     assert [a["diagnostics"][0]["code"] for a in found] == ["default-role"]
     assert found[0]["isPreferred"] is False
-    assert found[0]["title"].endswith("(unsafe)")
+    assert found[0]["title"] == "Double the backticks (unsafe)"
     edits = text_edits(found[0]["edit"], uri(tree, "page.rst"))
     assert apply_text_edits(PAGE, edits) == PAGE.replace("`value`", "``value``")
     (fix_all,) = actions(client, tree, "page.rst", 0, only=["source.fixAll"])

@@ -37,6 +37,7 @@ class Fix:
 
     edits: tuple[Edit, ...]
     safety: FixSafety = FixSafety.SAFE
+    title: str = ""  # a short imperative ("Add the second colon"): an editor's quick fix's name
 
 
 def line_starts(text: str) -> list[int]:
@@ -63,6 +64,7 @@ def replace_at(
     *,
     safety: FixSafety = FixSafety.SAFE,
     starts: list[int] | None = None,
+    title: str = "",
 ) -> Fix | None:
     """A fix replacing ``old`` where a finding points (1-based line and column), or None.
 
@@ -76,4 +78,4 @@ def replace_at(
     start = starts[line - 1] + column - 1
     if text[start : start + len(old)] != old or "\n" in text[starts[line - 1] : start]:
         return None
-    return Fix((Edit(path, start, start + len(old), new),), safety)
+    return Fix((Edit(path, start, start + len(old), new),), safety, title)

@@ -439,6 +439,8 @@ def edge_fix(
     head: tuple[str, str],
     tail: tuple[str, str] = ("", ""),
     safety: FixSafety = FixSafety.SAFE,
+    *,
+    title: str = "",
 ) -> Fix | None:
     """A fix rewriting the start and the end of markup written at ``at``, or None.
 
@@ -451,6 +453,7 @@ def edge_fix(
     longer cover, on a line a safe fix would make too long for D001, in
     prolog text, or where the text at ``at`` is not ``written``. In an
     included file the edits are that file's (see :func:`written_file`).
+    ``title`` names the fix where an editor offers it (:attr:`Fix.title`).
     """
     (head_old, head_new), (tail_old, tail_new) = head, tail
     if span.within or span.broken or not written.startswith(head_old):
@@ -459,15 +462,17 @@ def edge_fix(
         return None
     if in_table(span.node):
         return None
-    title = None
+    heading = None
     parent = span.node if isinstance(span.node, nodes.Element) else span.node.parent
     while parent is not None:
-        if isinstance(parent, nodes.title) and title is None:
-            title = parent
+        if isinstance(parent, nodes.title) and heading is None:
+            heading = parent
         parent = parent.parent
     growth = len(head_new) - len(head_old) + len(tail_new) - len(tail_old)
     source = written_file(doc, ctx, at.path)
-    if source is None or (title is not None and not _title_fits(source.lines, title, at, growth)):
+    if source is None or (
+        heading is not None and not _title_fits(source.lines, heading, at, growth)
+    ):
         return None
     found = written_range(doc, at, written, ctx)
     ranges = [found] if found is not None else _twins(doc, ctx, span, at, written, source)
@@ -489,7 +494,7 @@ def edge_fix(
             edits.append(Edit(at.path, start, start + len(head_old), head_new))
         if tail_old != tail_new:
             edits.append(Edit(at.path, end - len(tail_old), end, tail_new))
-    return Fix(tuple(edits), safety) if edits else None
+    return Fix(tuple(edits), safety, title) if edits else None
 
 
 def _twins(

@@ -55,7 +55,7 @@ def _in_table(node: nodes.Node) -> bool:
 
 
 def _mend(
-    doc: ParsedDoc, ctx: Context, node: nodes.Node, at: Location, old: str, new: str
+    doc: ParsedDoc, ctx: Context, node: nodes.Node, at: Location, old: str, new: str, title: str
 ) -> Fix | None:
     """Replace ``old`` by ``new`` where a directive's finding points, in the file it is
     written in: the document, or a file it includes (see :func:`prose.written_file`)."""
@@ -65,7 +65,9 @@ def _mend(
     if not stays_short(doc, ctx, at.line, len(new) - len(old), written.lines):
         return None
     starts = list(written.starts)
-    return replace_at(at.path, written.text, at.line, at.column, old, new, starts=starts)
+    return replace_at(
+        at.path, written.text, at.line, at.column, old, new, starts=starts, title=title
+    )
 
 
 @rule("directive-missing-colon", Severity.WARNING, Phase.FILE, tags=TAGS, fix=FixSafety.SAFE)
@@ -125,11 +127,12 @@ def directive_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         start = comment_line(node, written.lines if written is not None else None)
         at = locate(doc, path, start, f".. {first}", ctx=ctx)
         colons = ":" if single else ""
+        titles = ("Add the two colons", "Add the second colon")
         content = "\n" in text or (
             rest[len(colons) :].strip() and name.lower() in FIRST_LINE_CONTENT
         )
         mend = (
-            _mend(doc, ctx, node, at, f".. {name}{colons}", f".. {name}::")
+            _mend(doc, ctx, node, at, f".. {name}{colons}", f".. {name}::", titles[len(colons)])
             if content and name.lower() not in READS_FILES
             else None
         )
@@ -153,7 +156,14 @@ def _lookalikes(
 
 
 def _lookalike_fix(
-    doc: ParsedDoc, ctx: Context, node: nodes.paragraph, name: str, at: Location, old: str, new: str
+    doc: ParsedDoc,
+    ctx: Context,
+    node: nodes.paragraph,
+    name: str,
+    at: Location,
+    old: str,
+    new: str,
+    title: str,
 ) -> Fix | None:
     """The paragraph made a directive, where its line starts with the lookalike.
 
@@ -178,7 +188,7 @@ def _lookalike_fix(
         return None  # one colon: the space alone would make a comment of it
     if not after.strip() and not _indented_after(written.lines, at.line):
         return None  # a quoted literal block (`> text`): not indented, not the directive's
-    return _mend(doc, ctx, node, at, old, new)
+    return _mend(doc, ctx, node, at, old, new, title)
 
 
 def _indented_after(lines: Sequence[str], number: int) -> bool:
@@ -218,7 +228,9 @@ def directive_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         yield Hit(
             at,
             f"'..{name}::' is not a directive (no space after '..'); did you mean '.. {name}::'?",
-            fix=_lookalike_fix(doc, ctx, node, name, at, f"..{name}", f".. {name}"),
+            fix=_lookalike_fix(
+                doc, ctx, node, name, at, f"..{name}", f".. {name}", "Add the space after '..'"
+            ),
         )
 
 
@@ -250,7 +262,7 @@ def directive_three_dots(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         yield Hit(
             at,
             f"'... {name}::' is not a directive (three dots); did you mean '.. {name}::'?",
-            fix=_lookalike_fix(doc, ctx, node, name, at, "...", ".."),
+            fix=_lookalike_fix(doc, ctx, node, name, at, "...", "..", "Remove the third dot"),
         )
 
 
@@ -337,4 +349,4 @@ def _blank_line_before(doc: ParsedDoc, node: nodes.Node, at: Location, text: str
     starts = line_starts(doc.text)
     start = starts[at.line - 1]
     newline = "\r\n" if doc.text[start - 2 : start] == "\r\n" else "\n"
-    return Fix((Edit(at.path, start, start, newline),), FixSafety.SAFE)
+    return Fix((Edit(at.path, start, start, newline),), FixSafety.SAFE, "Add the blank line")

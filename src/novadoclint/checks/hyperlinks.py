@@ -65,7 +65,11 @@ def hyperlink_missing_underscore(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             at,
             f"hyperlink missing its trailing underscore: {quoted(span.text)}; "
             f"did you mean {quoted(span.text + '_')}?",
-            fix=edge_fix(doc, ctx, span, at, span.text, ("", ""), ("`", "`_")) if fixable else None,
+            fix=edge_fix(
+                doc, ctx, span, at, span.text, ("", ""), ("`", "`_"), title="Add the underscore"
+            )
+            if fixable
+            else None,
         )
 
 

@@ -99,7 +99,9 @@ def default_role(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         fix = (
             None
             if glued or "\\" in body
-            else edge_fix(doc, ctx, span, at, span.text, *mend, UNSAFE)
+            else edge_fix(
+                doc, ctx, span, at, span.text, *mend, UNSAFE, title="Double the backticks"
+            )
         )
         yield Hit(
             at,
@@ -151,7 +153,9 @@ def default_role_missing_space(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
                 at,
                 f"missing space before interpreted text: {quoted(match.group())}; "
                 f"did you mean '{word} {quote}{body}{quote}'?",
-                fix=edge_fix(doc, ctx, span, at, match.group(), mend) if fixable else None,
+                fix=edge_fix(doc, ctx, span, at, match.group(), mend, title="Add the space")
+                if fixable
+                else None,
             )
 
 
@@ -286,4 +290,4 @@ def _hyphen_fix(doc: ParsedDoc, span: Span, at: Location, written: str) -> Fix |
         return None
     following = end - len(written.rsplit("\n", 1)[1].lstrip(" \t"))
     cut = Edit(at.path, start - (len(row) - len(kept)), start + len(head), "")
-    return Fix((cut, Edit(at.path, following, following, head)), UNSAFE)
+    return Fix((cut, Edit(at.path, following, following, head)), UNSAFE, "Move the word down")

@@ -34,6 +34,10 @@ from novadoclint.prose import (
 from novadoclint.registry import Phase, rule
 
 UNSAFE = FixSafety.UNSAFE
+# Quick fix titles (Fix.title: what an editor names the action)
+ADD_BACKTICKS = "Add the backticks"
+ADD_COLON = "Add the colon"
+ESCAPED_SPACE = "Add an escaped space"
 OPENERS = "([{\"'"
 TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 BEFORE = r"(?<![^\s(\[{\"'])"  # start of text, whitespace or an opener
@@ -90,7 +94,16 @@ def role_missing_backticks(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 at,
                 f"role with no backticks: {quoted(raw)}; did you mean ':{name}:`{target}`'?",
-                fix=edge_fix(doc, ctx, span, at, raw, (f":{name}:", f":{name}:`"), ("", "`")),
+                fix=edge_fix(
+                    doc,
+                    ctx,
+                    span,
+                    at,
+                    raw,
+                    (f":{name}:", f":{name}:`"),
+                    ("", "`"),
+                    title=ADD_BACKTICKS,
+                ),
             )
 
 
@@ -131,7 +144,9 @@ def role_double_backticks(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         yield Hit(
             at,
             f"role with double backticks: {quoted(raw)}; did you mean ':{name}:`{after.astext()}`'?",
-            fix=edge_fix(doc, ctx, span, at, raw, *mend) if plain else None,
+            fix=edge_fix(doc, ctx, span, at, raw, *mend, title="Use single backticks")
+            if plain
+            else None,
         )
 
 
@@ -196,7 +211,9 @@ def role_missing_space_before(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 at,
                 f"missing space before role: {quoted(written)}; did you mean {quoted(fixed)}?",
-                fix=edge_fix(doc, ctx, span, at, written, (word, f"{word} ")),
+                fix=edge_fix(
+                    doc, ctx, span, at, written, (word, f"{word} "), title="Add the space"
+                ),
             )
 
 
@@ -231,7 +248,9 @@ def role_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 at,
                 f"role missing its leading colon: {quoted(written)}; did you mean {quoted(fixed)}?",
-                fix=edge_fix(doc, ctx, span, at, written, (word, f":{word}"), safety=UNSAFE),
+                fix=edge_fix(
+                    doc, ctx, span, at, written, (word, f":{word}"), safety=UNSAFE, title=ADD_COLON
+                ),
             )
         for match in ROLE_NO_COLON_RE.finditer(span.text) if "`" in span.text else ():
             name, body = match.group("name"), match.group("body")
@@ -242,7 +261,9 @@ def role_missing_colon(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
                     at,
                     f"role missing the colon before its backtick: {quoted(match.group())}; "
                     f"did you mean ':{name}:`{body}`'?",
-                    fix=edge_fix(doc, ctx, span, at, match.group(), head, safety=UNSAFE),
+                    fix=edge_fix(
+                        doc, ctx, span, at, match.group(), head, safety=UNSAFE, title=ADD_COLON
+                    ),
                 )
 
 
@@ -289,7 +310,7 @@ def role_extra_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         yield Hit(
             at,
             f"extra backtick in role: {quoted(span.text)}; did you mean {quoted(fixed)}?",
-            fix=edge_fix(doc, ctx, span, at, span.text, *mend),
+            fix=edge_fix(doc, ctx, span, at, span.text, *mend, title="Remove the extra backticks"),
         )
 
 
@@ -339,7 +360,7 @@ def role_missing_space_after(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
         yield Hit(
             at,
             f"role runs into the text after it: {quoted(written)}; did you mean {quoted(fixed)}?",
-            fix=edge_fix(doc, ctx, span, at, written, ("", ""), mend, UNSAFE)
+            fix=edge_fix(doc, ctx, span, at, written, ("", ""), mend, UNSAFE, title=ESCAPED_SPACE)
             if paired and body == inner and glued
             else None,
         )
@@ -373,7 +394,9 @@ def role_leading_backtick(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 at,
                 f"superfluous backtick in front of role: {quoted(span.text)}; did you mean {quoted(fixed)}?",
-                fix=edge_fix(doc, ctx, span, at, span.text, ("`:", ":")),
+                fix=edge_fix(
+                    doc, ctx, span, at, span.text, ("`:", ":"), title="Remove the leading backtick"
+                ),
             )
 
 

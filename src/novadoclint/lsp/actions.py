@@ -184,7 +184,9 @@ def quickfixes(
         if not _touches(shown.range, wanted_range) or apply_edits(linted, edits)[1]:
             continue  # elsewhere, or edits overlapping each other: no fix of a rule's
         safe = fix.safety is FixSafety.SAFE
-        title = f"Fix {finding.rule}: {finding.message}" + ("" if safe else " (unsafe)")
+        title = (fix.title or f"Fix {finding.rule}: {finding.message}") + (
+            "" if safe else " (unsafe)"
+        )
         out.append(
             lsp.CodeAction(
                 title=title,
