@@ -26,7 +26,9 @@ Sets the measurement up itself, never touching the internet or the original tree
     temporary ``NOVADOCLINT_CACHE_DIR`` and ``--refresh``, so every link is still fetched;
     Sphinx with the doctree folder of its last run), mostly the link check itself;
   * ``rerun``: novadoclint again with its link results cached (target: under 0.5 s), and
-    ``lint``, the same warm run without ``--check-links``: what of it is the links' share.
+    ``lint``, the same warm run without ``--check-links``: what of it is the links' share;
+  * ``sphinx dummy``: ``-b dummy`` on the kept doctrees, Sphinx's run without the links,
+    so that ``links`` minus these two rows compares the link checks alone.
 
 ``--synthetic N`` checks a generated tree of N URLs over ``--hosts`` hosts (default 10)
 instead. ``--src PATH`` runs novadoclint from another source folder (``git archive REV src
@@ -270,16 +272,18 @@ class Tools:
         broken = len(re.findall(r'"rule": "link-(?:broken|skipped|redirected)"', text))
         return seconds, f"{broken} link-broken/skipped/redirected findings"
 
-    def sphinx(self, doctrees: Path) -> tuple[float, str]:
+    def sphinx(self, doctrees: Path, builder: str = "linkcheck") -> tuple[float, str]:
         (self.src / "conf.py").write_text(self.sphinx_conf, encoding="utf-8")
-        out = self.work / "linkcheck"
+        out = self.work / builder
         shutil.rmtree(out, ignore_errors=True)
-        cmd = [self.sphinx_build, "-b", "linkcheck", "-q", "-d", str(doctrees)]
+        cmd = [self.sphinx_build, "-b", builder, "-q", "-d", str(doctrees)]
         start = time.perf_counter()
         done = subprocess.run(
             [*cmd, str(self.src), str(out)], cwd=self.work, env=self.env, capture_output=True
         )
         seconds = time.perf_counter() - start
+        if builder != "linkcheck":
+            return seconds, f"exit {done.returncode}"
         report = out / "output.json"
         if not report.is_file():
             raise SystemExit(f"sphinx-build failed: {done.stderr[-2000:]!r}")
@@ -394,6 +398,7 @@ def measure(runner: Tools, tally: Tally, runs: int, base: Tools | None = None) -
         ("sphinx links", lambda: runner.sphinx(kept)),
         ("novadoclint rerun", lambda: runner.novadoclint(cache=cache)),
         ("novadoclint lint", lambda: runner.novadoclint(cache=cache, links=False)),
+        ("sphinx dummy", lambda: runner.sphinx(kept, "dummy")),
     ]
     if base is not None:
         old = runner.work / "cache-base"
@@ -418,6 +423,12 @@ def measure(runner: Tools, tally: Tally, runs: int, base: Tools | None = None) -
             if f"{who} {kind}" in median:
                 ratio = median[f"sphinx {kind}"] / median[f"{who} {kind}"]
                 print(f"{kind}: {who} is {ratio:.1f}x as fast as sphinx-build -b linkcheck")
+    ours = median["novadoclint links"] - median["novadoclint lint"]
+    theirs = median["sphinx links"] - median["sphinx dummy"]
+    print(
+        f"the link check alone (links minus the same run without it): novadoclint "
+        f"{ours:.2f} s, sphinx {theirs:.2f} s ({theirs / max(ours, 0.01):.1f}x)"
+    )
     print(
         f"rerun with cached link results: {median['novadoclint rerun']:.2f} s "
         f"(the same warm lint without --check-links: {median['novadoclint lint']:.2f} s)"
