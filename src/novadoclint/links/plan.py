@@ -25,8 +25,6 @@ from typing import TextIO
 from novadoclint.facts import Link
 from novadoclint.findings import printable
 from novadoclint.index import FactsIndex
-from novadoclint.links.checker import check_links
-from novadoclint.links.guard import OFFLINE_AFTER_HOSTS
 from novadoclint.links.options import excluded_documents, options
 from novadoclint.links.outcome import LinkProgress, LinkResult, NetworkUnreachable
 from novadoclint.links.syntax import malformed
@@ -55,6 +53,8 @@ class NetworkDown(ConfigError):
     """--check-links on a machine where no host name resolves: exit 2, said once."""
 
     def __init__(self, offline: NetworkUnreachable) -> None:
+        from novadoclint.links.guard import OFFLINE_AFTER_HOSTS
+
         shown = ", ".join(offline.hosts[:OFFLINE_AFTER_HOSTS])
         super().__init__(
             None,
@@ -145,6 +145,8 @@ def check(
         for url, places in link_places(index).items()
         if malformed(url) is None and any(wanted(doc, link) for doc, link in places)
     ]
+    from novadoclint.links.checker import check_links  # ssl, the HTTP client: only here
+
     cache = DiskCache(CACHE_NAMESPACE) if settings.cache else None
     shown = TerminalProgress() if progress is None else progress
     try:
