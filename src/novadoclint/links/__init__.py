@@ -8,7 +8,8 @@
 * :mod:`.checker`: :func:`check_links`, the coordinator and its retry policy, over
   :mod:`.judge` (patterns and verdicts), :mod:`.results` (the result cache),
   :mod:`.guard` (which addresses may be contacted, DNS pinning, offline detection),
-  :mod:`.throttle` (per-host slots, Retry-After, backoff, circuit breaker) and
+  :mod:`.schedule` (which page a worker takes next: a host with a free slot),
+  :mod:`.throttle` (adaptive per-host slots, Retry-After, backoff, circuit breaker) and
   :mod:`.http` (one request chain: headers, redirects), which reads bodies through
   :mod:`.bodies` and :mod:`.anchors` within the time limits of :mod:`.deadline`.
 * :mod:`.outcome`: the values they share (:class:`LinkResult`, :class:`LinkStatus`...).
