@@ -22,7 +22,7 @@ from lsprotocol import types as lsp
 
 from novadoclint.edits import Edit, Fix, FixSafety
 from novadoclint.findings import Finding
-from novadoclint.fixes import LINE_RE, apply_edits, fix_text, select
+from novadoclint.fixes import LINE_RE, apply_edits
 from novadoclint.lsp.diagnostics import LINE_BREAK_RE, units
 
 QUICKFIX = lsp.CodeActionKind.QuickFix.value
@@ -122,17 +122,6 @@ def _own(fix: Fix, path: str, length: int) -> tuple[Edit, ...] | None:
             return None
         edits.append(replace(edit, path=path))
     return tuple(edits)
-
-
-def safe_edits(findings: Iterable[Finding], path: str, text: str) -> list[Edit]:
-    """One pass of ``--fix`` over a document (:func:`fixes.select`): the edits of its
-    findings' safe fixes that pass takes."""
-    return select(findings, {path: text}).edits.get(path, [])
-
-
-def fix_all(text: str, findings: Sequence[Finding], path: str, relint: Relint) -> str:
-    """The text after ``--fix``'s passes, in memory (:func:`fixes.fix_text`, safe fixes)."""
-    return fix_text(text, path, findings, relint)[0]
 
 
 def difference(document: Document, after: str) -> list[lsp.TextEdit]:

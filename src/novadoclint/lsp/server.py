@@ -27,6 +27,7 @@ from novadoclint import __version__
 from novadoclint.checks import ALL_RULES
 from novadoclint.explain import explain
 from novadoclint.findings import Finding
+from novadoclint.fixes import fix_text, select
 from novadoclint.index import FactsIndex
 from novadoclint.lsp import actions, navigation
 from novadoclint.lsp.diagnostics import (
@@ -374,7 +375,7 @@ def _fixed_all(ls: Server, tree: Tree, document: actions.Document) -> str:
         rel = document.path
         fresh = tree.linted_text(rel) == current
         findings = tree.findings.get(rel, ()) if fresh else tree.lint_text(rel, current)
-        after = actions.fix_all(current, findings, rel, lambda t: tree.lint_text(rel, t))
+        after = fix_text(current, rel, findings, lambda t: tree.lint_text(rel, t))[0]
         memo = ls.fixed[document.uri] = (current, tree.findings, after)
     return memo[2]
 
@@ -424,7 +425,7 @@ def code_action(ls: Server, params: lsp.CodeActionParams) -> list[lsp.CodeAction
     if not actions.wanted(actions.FIX_ALL, only):
         return out
     if only is None and _resolves_edits(ls):
-        if actions.safe_edits(tree.findings.get(rel, ()), rel, current):
+        if select(tree.findings.get(rel, ()), {rel: current}).edits.get(rel):
             data = {"uri": document.uri}
             out.append(lsp.CodeAction(actions.FIX_ALL_TITLE, kind=actions.FIX_ALL, data=data))
         return out
