@@ -54,6 +54,12 @@ def line_starts(text: str) -> list[int]:
     return starts
 
 
+def retarget_title(target: str) -> str:
+    """An editor's name for a fix writing another target: the target when it fits."""
+    named = f"Change the target to {target!r}"
+    return named if len(named) <= 40 else "Change the target to its close match"
+
+
 def replace_at(
     path: str,
     text: str,

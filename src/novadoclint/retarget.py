@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from novadoclint.edits import Fix, FixSafety, line_starts, replace_at
+from novadoclint.edits import Fix, FixSafety, line_starts, replace_at, retarget_title
 from novadoclint.facts import Ref, TocEntry, TocTree
 from novadoclint.index import FactsIndex, TocLink
 from novadoclint.project.treefiles import TreeFiles
@@ -174,7 +174,10 @@ def _replace(path: str, text: str, starts: list[int], start: int, old: str, new:
     """replace_at, placed by an offset: the line and column of ``start``."""
     line = bisect.bisect_right(starts, start)
     column = start - starts[line - 1] + 1
-    return replace_at(path, text, line, column, old, new, safety=FixSafety.UNSAFE, starts=starts)
+    title = retarget_title(new)
+    return replace_at(
+        path, text, line, column, old, new, safety=FixSafety.UNSAFE, starts=starts, title=title
+    )
 
 
 def toc_fixes(index: FactsIndex, suggest: Suggestions, links: list[TocLink]) -> dict[int, Fix]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from novadoclint.context import Context
-from novadoclint.edits import Fix, FixSafety, replace_at
+from novadoclint.edits import Fix, FixSafety, replace_at, retarget_title
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.languages import htaccess
@@ -249,7 +249,10 @@ def _target_fix(
     if text is None:
         return None
     column = redirect.column
-    return replace_at(path, text, redirect.line, column, written, new, safety=FixSafety.UNSAFE)
+    title = retarget_title(candidate)
+    return replace_at(
+        path, text, redirect.line, column, written, new, safety=FixSafety.UNSAFE, title=title
+    )
 
 
 def _cycle(chain: Chain, start: str) -> tuple[htaccess.Hop, ...]:
