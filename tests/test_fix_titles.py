@@ -1,5 +1,5 @@
-"""Every fix of the markup rules carries a short imperative title (Fix.title), which an
-editor shows as the quick fix's name; the rules that have none yet are listed."""
+"""Every fix carries a short imperative title (Fix.title), which an editor shows as the
+quick fix's name."""
 
 from __future__ import annotations
 
@@ -11,18 +11,16 @@ from novadoclint.checks import ALL_RULES
 
 from harness import FIXTURES, case_rule, lint_case
 
-# Fixes with no title yet: the editor names them 'Fix RULE: message'.
-UNTITLED = frozenset({"D002", "D003", "D004", "D005"})
 FIXABLE = {r.id for r in ALL_RULES if r.fix is not None}
 CASES = sorted(
     case.parent
     for case in FIXTURES.rglob("fixed")
-    if case.is_dir() and case_rule(case.parent) in FIXABLE - UNTITLED
+    if case.is_dir() and case_rule(case.parent) in FIXABLE
 )
 
 
 def test_every_titled_rule_has_a_fixed_case() -> None:
-    assert {case_rule(case) for case in CASES} == FIXABLE - UNTITLED
+    assert {case_rule(case) for case in CASES} == FIXABLE
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.relative_to(FIXTURES).as_posix())

@@ -269,22 +269,32 @@ def _fix(code: str, doc: ParsedDoc, number: int, spans: list[tuple[int, int, int
         cut = line[len(kept) :]
         if not cut or LINE_BREAKS.intersection(cut):
             return None
-        return Fix((Edit(doc.path, start + len(kept), end, ""),), FixSafety.SAFE)
+        return Fix(
+            (Edit(doc.path, start + len(kept), end, ""),),
+            FixSafety.SAFE,
+            "Remove the trailing whitespace",
+        )
     if code == "D003":
         indent = line[: len(line) - len(line.lstrip())]
         if "\t" not in indent or LINE_BREAKS.intersection(indent):
             return None
         expanded = indent.expandtabs(TAB_WIDTH)
-        return Fix((Edit(doc.path, start, start + len(indent), expanded),), FixSafety.SAFE)
+        return Fix(
+            (Edit(doc.path, start, start + len(indent), expanded),),
+            FixSafety.SAFE,
+            "Expand the tabs",
+        )
     if code == "D004":
         if doc.text[end:after] not in ("\r\n", "\r"):
             return None
-        return Fix((Edit(doc.path, end, after, "\n"),), FixSafety.SAFE)
+        return Fix(
+            (Edit(doc.path, end, after, "\n"),), FixSafety.SAFE, "End the line with a line feed"
+        )
     if code == "D005":
         if after != len(doc.text) or end != after:
             return None
         # \n even in a CRLF file: a \r would be a new D004 finding (D004 mends the others)
-        return Fix((Edit(doc.path, end, end, "\n"),), FixSafety.SAFE)
+        return Fix((Edit(doc.path, end, end, "\n"),), FixSafety.SAFE, "Add the final newline")
     return None
 
 
