@@ -130,7 +130,7 @@ def lint_project(
     items = sorted(project.docs.items())
     results = run_phase1_cached(ctx, items, settings.jobs or os.cpu_count() or 1)
     docs = {r.facts.docname: r.facts for r in results}
-    index = FactsIndex(str(project.srcdir), project.conf, docs, project.files)
+    index = FactsIndex(str(project.srcdir), project.conf, docs, project.files, settings.cache)
     if facts_out is not None:
         facts_out.extend(r.facts for r in results)
     hits: list[RuleHit] = [h for r in results for h in r.hits]

@@ -47,6 +47,9 @@ class FactsIndex:
     conf: SphinxConf
     docs: Mapping[str, DocFacts]  # docname -> facts
     files: frozenset[str]  # every file under the source dir, relative posix
+    # Tree-wide answers derived from files (project.derived) may be kept in the cache:
+    # only a lint run that may use the cache says so (--no-cache, the editor's index do not).
+    cache_enabled: bool = False
 
     @cached_property
     def tree_files(self) -> TreeFiles:

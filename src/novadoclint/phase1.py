@@ -53,6 +53,7 @@ def project_context(project: Project, settings: Settings) -> Context:
         extra_roles=settings.extra_roles,
         python=settings.python,
         python_root=settings.python_root,
+        cache=settings.cache,
     )
     policy = load_policy(settings.profile)
     names = rule_names(ALL_RULES)

@@ -43,9 +43,10 @@ import shlex
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from novadoclint import data, resolve
+from novadoclint.project.derived import DerivedCache
 from novadoclint.project.vocabulary import find_module
 from novadoclint.safety import untrusted
 from novadoclint.settings import DOC8_FILES, ConfigError, read_toml
@@ -363,13 +364,18 @@ _SUBPROCESS = frozenset({"call", "check_call", "run", "check_output", "Popen"})
 
 
 def _local_writers(index: FactsIndex, loaded: Iterable[str]) -> Iterator[Generator]:
-    """Files local extensions (and conf.py) open for writing, or copy, under the source dir."""
+    """Files local extensions (and conf.py) open for writing, or copy, under the source dir.
+
+    Each module's answer is kept in the cache, keyed by its bytes and what else
+    the scan reads (a warm run parses no module again).
+    """
     conf = index.conf
     if conf.path is None:
         return
+    cache = DerivedCache("writers", (__file__,), enabled=index.cache_enabled)
     confdir = os.path.dirname(conf.path)
     if conf.problem is None:
-        yield from _module_writers(index, "conf.py", conf.source, conf.path, confdir=confdir)
+        yield from _cached_writers(cache, index, "conf.py", conf.source, conf.path, confdir)
     search = [*conf.sys_path, confdir]
     for ext in loaded:
         path = find_module(ext, search, index.root)
@@ -379,7 +385,60 @@ def _local_writers(index: FactsIndex, loaded: Iterable[str]) -> Iterator[Generat
             source = untrusted.read_bytes(path)
         except OSError:
             continue
-        yield from _module_writers(index, f"local extension {ext}", source, str(path))
+        yield from _cached_writers(cache, index, f"local extension {ext}", source, str(path))
+
+
+# A Generator as the writers cache keeps it: (name, certain, files, folder, opaque).
+_Stored = tuple[str, bool, tuple[str, ...], "str | None", bool]
+
+
+def _cached_writers(
+    cache: DerivedCache,
+    index: FactsIndex,
+    what: str,
+    source: bytes,
+    path: str,
+    confdir: str | None = None,
+) -> Iterator[Generator]:
+    """_module_writers' generators, from the cache when the module and its inputs are as before.
+
+    The scan reads the module's bytes, its path, conf.py's path and values and
+    the source dir: all of them are in the key.
+    """
+    conf = index.conf
+    values = repr(sorted(conf.values.items(), key=lambda kv: kv[0]))
+    key = cache.key(
+        what, source, path, confdir, index.srcdir, conf.path, values, sorted(conf.unknown)
+    )
+    stored = cache.get(key, _well_formed_writers)
+    if stored is None:
+        found = tuple(_module_writers(index, what, source, path, confdir=confdir))
+        if all(not g.names and not g.packages and g.component is None for g in found):
+            cache.put(key, tuple(_stored(g) for g in found))
+        yield from found
+        return
+    for name, certain, files, folder, opaque in cast("tuple[_Stored, ...]", stored):
+        yield Generator(name, certain, frozenset(files), folder=folder, opaque=opaque)
+
+
+def _stored(generator: Generator) -> _Stored:
+    g = generator
+    return (g.name, g.certain, tuple(sorted(g.files)), g.folder, g.opaque)
+
+
+def _well_formed_writers(value: object) -> bool:
+    """A cache entry as _cached_writers stores it (the cache may come from another job)."""
+    return type(value) is tuple and all(
+        type(item) is tuple
+        and len(item) == 5
+        and type(item[0]) is str
+        and type(item[1]) is bool
+        and type(item[2]) is tuple
+        and all(type(f) is str for f in item[2])
+        and (item[3] is None or type(item[3]) is str)
+        and type(item[4]) is bool
+        for item in value
+    )
 
 
 def _module_writers(
@@ -836,6 +895,17 @@ def makes_labels(index: FactsIndex, module: str) -> bool | None:
             source = untrusted.read_bytes(path)
         except OSError:
             return None
+    cache = DerivedCache("labels", (__file__,), enabled=index.cache_enabled)
+    key = cache.key(source)
+    stored = cache.get(key, lambda value: type(value) is bool)
+    if stored is None:
+        stored = _source_makes_labels(source)
+        cache.put(key, stored)
+    return stored is True
+
+
+def _source_makes_labels(source: bytes) -> bool:
+    """makes_labels' answer for a module's bytes (kept in the cache: a warm run parses none)."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -19,9 +19,10 @@ import sysconfig
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from novadoclint import data
+from novadoclint.project.derived import DerivedCache
 from novadoclint.project.sphinxconf import SphinxConf
 from novadoclint.safety import untrusted
 
@@ -95,6 +96,7 @@ def build(
     extra_roles: Iterable[str] = (),
     python: str | None = None,
     python_root: str | None = None,
+    cache: bool = False,
 ) -> Vocabulary:
     """The project's vocabulary; ``python`` names the docs environment's interpreter.
 
@@ -102,7 +104,8 @@ def build(
     local modules, then installed in the docs environment: ``python``'s
     site-packages (found from the path, never by running it; with
     ``python_root``, a config file's setting, only files inside that folder
-    are read), else the site-packages novadoclint runs from.
+    are read), else the site-packages novadoclint runs from. ``cache``: local
+    extensions' answers may be kept between runs (a lint that may use the cache).
     """
     table = _table()
     directives: dict[str, tuple[Kind, str]] = {}
@@ -139,7 +142,7 @@ def build(
         seen[ext] = None
         entry = table.get("extension", {}).get(ext)
         if entry is None:
-            entry = scan_local_extension(ext, conf, confdir)
+            entry = scan_local_extension(ext, conf, confdir, cache=cache)
         if entry is None:
             if environment is None:
                 environment = Environment.find(python, python_root)
@@ -194,19 +197,42 @@ def find_module(module: str, search: Iterable[str], root: str | None = None) -> 
 
 
 def scan_local_extension(
-    module: str, conf: SphinxConf, confdir: Path | None
+    module: str, conf: SphinxConf, confdir: Path | None, *, cache: bool = False
 ) -> dict[str, list[str]] | None:
-    """Directives and roles a project-local extension registers, read with ast."""
+    """Directives and roles a project-local extension registers, read with ast.
+
+    With ``cache``, the answer for the module's bytes is kept between runs
+    (:mod:`novadoclint.project.derived`): a warm run parses no extension again.
+    """
     search = [*conf.sys_path, *([str(confdir)] if confdir else [])]
     root = untrusted.project_root(os.path.abspath(confdir)) if confdir else None
     path = find_module(module, search, root)
     if path is None:
         return None
     try:  # the tree's own file: a regular file of at most 10 MB, never a FIFO
-        tree = ast.parse(untrusted.read_bytes(path), filename=str(path))
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        source = untrusted.read_bytes(path)
+    except OSError:
         return {}
-    return _module_registrations(tree)
+    kept = DerivedCache("registrations", (__file__,), enabled=cache)
+    key = kept.key(source)
+    stored = kept.get(key, _well_formed_registrations)
+    if stored is not None:
+        return cast("dict[str, list[str]]", stored)
+    try:
+        tree = ast.parse(source, filename=str(path))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    found = _module_registrations(tree)
+    kept.put(key, found)
+    return found
+
+
+def _well_formed_registrations(value: object) -> bool:
+    """A cached answer as scan_local_extension stores it (the cache may come from another job)."""
+    return type(value) is dict and all(
+        type(name) is str and type(items) is list and all(type(i) is str for i in items)
+        for name, items in value.items()
+    )
 
 
 # Bounds on reading one installed extension: the modules it imports from its own

@@ -1,0 +1,69 @@
+"""Per-tree results derived from files' bytes, kept between runs in the cache.
+
+A warm run parses no document, but a few tree-wide answers are derived from
+other files on every run: what conf.py and the local extensions write
+(:mod:`novadoclint.project.generated` reads their Python with :mod:`ast`, about
+a tenth of a second on nova's ``doc/ext``). Such an answer is a pure function
+of the bytes read and of a few settings, so it is stored under a key made of
+all of them (the bytes by their sha256) and read back when none changed.
+
+The namespace is named by novadoclint's version and the size and mtime of the
+modules that compute the answer, so an entry made by other code is never
+seen. The cache may come from another CI job: :class:`DerivedCache` reads
+entries through :class:`~novadoclint.safety.cache.DiskCache` (plain values
+only, no class at all), and the caller checks an entry's shape before using
+it; anything else is a miss and the answer is computed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+
+from novadoclint import __version__
+from novadoclint.safety.cache import DiskCache
+
+SCHEMA = 1  # bump when an entry's shape changes
+
+
+def _stamp(modules: Sequence[str]) -> str:
+    """Which code computes the answers: edits during development count."""
+    parts = [__version__, str(SCHEMA)]
+    for module in modules:
+        try:
+            info = os.stat(module)
+        except OSError:
+            parts.append(f"{module}:?")
+            continue
+        parts.append(f"{os.path.basename(module)}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256(";".join(parts).encode()).hexdigest()[:32]
+
+
+class DerivedCache:
+    """Answers of one kind (``kind``, computed by ``modules``), or none when ``enabled`` is off."""
+
+    def __init__(self, kind: str, modules: Sequence[str], *, enabled: bool = True) -> None:
+        self._cache = DiskCache(f"{kind}-{_stamp(modules)}") if enabled else None
+
+    @staticmethod
+    def key(*parts: object) -> str:
+        """The key of the answer for these inputs (bytes as their sha256, the rest by repr)."""
+        digest = hashlib.sha256()
+        for part in parts:
+            if isinstance(part, bytes):
+                part = "sha256:" + hashlib.sha256(part).hexdigest()
+            digest.update(repr(part).encode("utf-8", "surrogatepass") + b"\0")
+        return digest.hexdigest()
+
+    def get(self, key: str, valid: Callable[[object], bool]) -> object | None:
+        """The stored answer if there is one and ``valid`` accepts its shape, else None."""
+        if self._cache is None:
+            return None
+        value = self._cache.get(key)
+        return value if value is not None and valid(value) else None
+
+    def put(self, key: str, value: object) -> None:
+        """Keep ``value`` (plain containers and scalars) for the next run."""
+        if self._cache is not None:
+            self._cache.put(key, value)

@@ -1,0 +1,186 @@
+"""project/derived.py: tree-wide answers read from local Python, kept in the cache between runs.
+
+A warm run must answer as a cold one without parsing conf.py's extensions
+again (what they write, register and label), scan a changed extension again,
+treat a forged entry as a miss, and keep nothing with --no-cache.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from novadoclint.checks import ALL_RULES
+from novadoclint.engine import lint_project
+from novadoclint.project import derived, generated, vocabulary
+from novadoclint.project.discover import load_project
+from novadoclint.safety.cache import DiskCache
+from novadoclint.settings import load
+
+EXTENSION = """
+    import os
+
+    from docutils.parsers.rst import Directive
+
+
+    class Table(Directive):
+        def run(self):
+            self.state.nested_parse(['.. _made-here:'], 0, self.content)
+            return []
+
+
+    def inited(app):
+        with open(os.path.join(app.srcdir, 'gen', 'options.rst'), 'w') as out:
+            out.write('Options\\n=======\\n')
+
+
+    def setup(app):
+        app.add_directive('gen-table', Table)
+        app.connect('builder-inited', inited)
+"""
+
+FILES = {
+    "conf.py": """
+        import os
+        import sys
+        sys.path.insert(0, os.path.abspath('_exts'))
+        extensions = ['writer']
+    """,
+    "_exts/writer.py": EXTENSION,
+    "index.rst": """
+        Index
+        =====
+
+        .. toctree::
+
+           gen/options
+
+        See :ref:`made-here`.
+
+        .. gen-table::
+    """,
+}
+
+KINDS = ("writers", "labels", "registrations")
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def lint(root: Path, *, cache: bool = True) -> list[tuple[str, int, str]]:
+    settings = replace(load(root, rules=ALL_RULES), select=("all",), jobs=1, cache=cache)
+    findings, _ = lint_project(load_project(root, True), settings)
+    return [(f.rule, f.line, f.message) for f in findings]
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(folder))
+    return folder
+
+
+def kept(cache_dir: Path) -> set[str]:
+    """The derived answers' kinds the cache holds entries of."""
+    if not cache_dir.is_dir():
+        return set()
+    return {p.name.split("-")[0] for p in cache_dir.iterdir() if any(p.rglob("*"))} & {*KINDS}
+
+
+def refuse_scans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any scan of an extension's Python fails the run's rules (or the test) from now on."""
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("scanned again")
+
+    monkeypatch.setattr(generated, "_module_writers", fail)
+    monkeypatch.setattr(generated, "_source_makes_labels", fail)
+    monkeypatch.setattr(vocabulary, "_module_registrations", fail)
+
+
+def test_the_tree_uses_all_three_answers(tmp_path: Path, cache_dir: Path) -> None:
+    """The tree's findings depend on each answer, so the tests below can see one go wrong."""
+    write(tmp_path / "docs", FILES)
+    cold = lint(tmp_path / "docs", cache=False)
+    rules = [rule for rule, _, _ in cold]
+    assert "ref-label-assumed" in rules  # makes_labels: the directive's module writes '.. _'
+    assert "toctree-entry-missing" not in rules  # the writer writes gen/options.rst
+    assert "directive-unknown" not in rules and "unknown-directive" not in rules
+    (tmp_path / "docs/_exts/writer.py").write_text("def setup(app):\n    pass\n")
+    bare = [rule for rule, _, _ in lint(tmp_path / "docs", cache=False)]
+    assert "toctree-entry-missing" in bare and bare != rules
+
+
+def test_a_warm_run_answers_from_the_cache_without_parsing(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "docs", FILES)
+    cold = lint(tmp_path / "docs", cache=False)
+    assert kept(cache_dir) == set()  # --no-cache keeps nothing
+    assert lint(tmp_path / "docs") == cold
+    assert kept(cache_dir) == set(KINDS)
+    refuse_scans(monkeypatch)
+    assert lint(tmp_path / "docs") == cold
+
+
+def test_a_changed_extension_is_scanned_again(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "docs", FILES)
+    lint(tmp_path / "docs")
+    (tmp_path / "docs/_exts/writer.py").write_text("def setup(app):\n    pass\n")
+    expected = lint(tmp_path / "docs", cache=False)
+    assert lint(tmp_path / "docs") == expected
+    refuse_scans(monkeypatch)
+    assert lint(tmp_path / "docs") == expected
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        ("not a writer",),
+        (("name", "yes", (), None, False),),
+        (("name", True, ("a.rst", 1), None, False),),
+        {"body_directives": ["x", 1]},
+        {"body_directives": ("x",)},
+        "a string",
+        1,
+    ],
+)
+def test_a_forged_entry_is_a_miss(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch, forged: object
+) -> None:
+    """An entry that passed the cache's own checks but has another shape is not used."""
+    write(tmp_path / "docs", FILES)
+    cold = lint(tmp_path / "docs", cache=False)
+    lint(tmp_path / "docs")
+    real_get = DiskCache.get
+
+    def get(self: DiskCache, key: str) -> object | None:
+        found = real_get(self, key)
+        return forged if self.fingerprint.startswith(KINDS) else found
+
+    monkeypatch.setattr(DiskCache, "get", get)
+    assert lint(tmp_path / "docs") == cold
+
+
+def test_the_namespace_follows_the_code(tmp_path: Path, cache_dir: Path) -> None:
+    module = tmp_path / "code.py"
+    module.write_text("one = 1\n")
+    first = derived.DerivedCache("writers", (str(module),))
+    first.put(first.key(b"source"), ("answer",))
+    assert first.get(first.key(b"source"), lambda v: True) == ("answer",)
+    assert first.get(first.key(b"other source"), lambda v: True) is None
+    module.write_text("one = 1.0\n")  # the code that computes the answers changed
+    second = derived.DerivedCache("writers", (str(module),))
+    assert second.get(second.key(b"source"), lambda v: True) is None
+    off = derived.DerivedCache("writers", (str(module),), enabled=False)
+    off.put(off.key(b"x"), ("answer",))
+    assert off.get(off.key(b"x"), lambda v: True) is None
