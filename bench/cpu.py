@@ -92,15 +92,16 @@ def main() -> int:
         for _, src in sources:
             cpu_run(src, tree, out / "warmup.json", args.jobs, extra, None, pycache)
     times: dict[tuple[str, str], list[float]] = {}
+    walls: dict[tuple[str, str], list[float]] = {}
     caches: dict[tuple[str, str], Path | None] = {}
     for tree in args.trees:
         for name, src in sources:
             if not args.warm:
                 caches[(name, tree)] = None
                 continue
-            cache = caches[(name, tree)] = out / "caches" / f"{name}-{len(caches)}"
-            shutil.rmtree(cache, ignore_errors=True)  # primed afresh
-            cpu_run(src, tree, out / "prime.json", args.jobs, extra, cache, pycache)
+            primed = caches[(name, tree)] = out / "caches" / f"{name}-{len(caches)}"
+            shutil.rmtree(primed, ignore_errors=True)  # primed afresh
+            cpu_run(src, tree, out / "prime.json", args.jobs, extra, primed, pycache)
     for run in range(args.runs):
         for tree in args.trees:
             for name, src in sources:
@@ -109,11 +110,15 @@ def main() -> int:
                 cache = caches[(name, tree)]
                 cpu, wall = cpu_run(src, tree, report, args.jobs, extra, cache, pycache)
                 times.setdefault((name, tree), []).append(cpu)
+                walls.setdefault((name, tree), []).append(wall)
                 print(f"run {run + 1} {name:>8} {cpu:7.2f} s CPU {wall:7.2f} s wall  {tree}")
     status = 0
     first = sources[0][0]
     kind = "warm" if args.warm else "cold"
-    print(f"\nmedian CPU seconds ({args.runs} {kind} runs, --jobs {args.jobs}); ratio to {first}")
+    print(
+        f"\nmedian CPU seconds ({args.runs} {kind} runs, --jobs {args.jobs}); ratio to {first};"
+        " median wall seconds"
+    )
     for tree in args.trees:
         base = statistics.median(times[(first, tree)])
         cells = []
@@ -124,7 +129,8 @@ def main() -> int:
             same = report.read_bytes() == reference.read_bytes()
             status |= not same
             mark = "" if same else " DIFFERENT FINDINGS"
-            cells.append(f"{name} {median:6.2f} ({median / base:.2f}){mark}")
+            wall = statistics.median(walls[(name, tree)])
+            cells.append(f"{name} {median:6.2f} ({median / base:.2f}) {wall:5.2f} wall{mark}")
         print("  ".join(cells), " ", tree)
     return status
 

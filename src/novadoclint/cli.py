@@ -449,7 +449,22 @@ def _main(args: argparse.Namespace) -> int:
         say(f"wrote {len(run.findings)} findings to {args.write_baseline}")
         return EXIT_OK
     _write(FORMATS[args.format](run, _color(args)), args.output)
-    return decide.exit_code(run)
+    return _exit_code(run)
+
+
+def _exit_code(run: Run) -> int:
+    """decide.exit_code, and a line on stderr when it is 3 for an internal-error finding.
+
+    Exit 3 otherwise came with nothing on stderr, the reason only in the report
+    (a file over its time budget on a loaded machine): a caller that reads only
+    stderr for exit 3 (bench/forest.py) had nothing to show.
+    """
+    code = decide.exit_code(run)
+    errors = [f for f in run.findings if f.rule == "internal-error"]
+    if code == EXIT_INTERNAL and errors:
+        more = f" (and {len(errors) - 1} more in the report)" if len(errors) > 1 else ""
+        say(f"internal error: {errors[0].message}{more}")  # it names the file
+    return code
 
 
 def _color(args: argparse.Namespace) -> bool:
@@ -556,7 +571,7 @@ def _fix(
         report = FORMATS[args.format](remaining, _color(args))
         say(fixes.summary(outcome))
     _write(report, args.output)
-    return EXIT_FINDINGS if outcome.changed else decide.exit_code(remaining)
+    return EXIT_FINDINGS if outcome.changed else _exit_code(remaining)
 
 
 class _Projects:

@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from typing import TypeVar
 
@@ -25,6 +26,11 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# A task is this share of what is left per worker, and at least 1/SMALLEST_TASK of a
+# worker's whole: the last tasks are small, so the workers finish close together.
+TASKS_PER_WORKER = 4
+SMALLEST_TASK = 40
+NAMED_FILES = 3  # a dead worker's message names this many of the files it may have held
 
 
 def pool_size(jobs: int, files: int) -> int:
@@ -52,15 +58,20 @@ def run_pool(
     items: Sequence[Item],
     workers: int,
     vocab: Vocabulary,
+    weights: Sequence[int] | None = None,
+    together: Sequence[bool] = (),
 ) -> list[Result]:
     """Map work over items in worker processes that never outlive this run.
 
-    Ctrl-C, SIGTERM or any error terminates the workers at once: leaving the
-    pool's ``with`` would wait for every queued file first, and a killed parent
-    would leave them running for good.
+    ``weights`` (a file's size) orders the work heaviest first, so that one big
+    file does not start last and finish alone; the items marked ``together`` go
+    to one worker (see :func:`plan_chunks`). Ctrl-C, SIGTERM or any error
+    terminates the workers at once: leaving the pool's ``with`` would wait for
+    every queued file first, and a killed parent would leave them running for
+    good. A worker that dies (the kernel's OOM killer) is WorkerDied, naming the
+    signal and the files it may have held.
     """
-    size = max(1, len(items) // (workers * 4))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    chunks = plan_chunks(weights or [1] * len(items), workers, together)
     context = multiprocessing.get_context()
     # A forkserver (Python 3.14's default) is the workers' parent, not this process.
     parent = None if context.get_start_method() == "forkserver" else os.getpid()
@@ -70,15 +81,90 @@ def run_pool(
         initializer=init_worker,
         initargs=(vocab, parent),
     )
+    done: dict[int, Result] = {}
     try:
         with sigterm_raises():
-            futures = [pool.submit(work_chunk, work, chunk) for chunk in chunks]
-            results = [result for future in futures for result in future.result()]
+            futures = [pool.submit(work_chunk, work, [items[i] for i in chunk]) for chunk in chunks]
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            for number, (chunk, future) in enumerate(zip(chunks, futures, strict=True)):
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    unfinished = [items[i] for c in chunks[number:] for i in c]
+                    raise WorkerDied(died_how(processes), unfinished) from None
+                done.update(zip(chunk, results, strict=True))
     except BaseException:
         stop_workers(pool)
         raise
     pool.shutdown()
-    return results
+    return [done[i] for i in range(len(items))]
+
+
+def plan_chunks(
+    weights: Sequence[int], workers: int, together: Sequence[bool] = ()
+) -> list[list[int]]:
+    """The items' indexes in tasks, heaviest first, each task a share of the weight left.
+
+    A file heavier than a share is a task alone; small ones travel together, so
+    that they do not pay a round trip each, fewer as the end nears (guided
+    self-scheduling: nova's 190 pages make ~40 tasks). The
+    items marked ``together`` are one task, weighed as one: they share a cost
+    each worker pays once (pydot's grammar, ~0.2 s, on a worker's first graph),
+    unless they weigh more than half a worker's share: then the balance counts more.
+    """
+
+    def weight(unit: list[int]) -> int:
+        return sum(max(1, weights[i]) for i in unit)
+
+    marked = [i for i in range(len(weights)) if i < len(together) and together[i]]
+    if weight(marked) > sum(weights) // (workers * 2):
+        marked = []
+    grouped = set(marked)
+    units = [[i] for i in range(len(weights)) if i not in grouped]
+    if marked:
+        units.append(marked)
+
+    units.sort(key=lambda unit: (-weight(unit), unit[0]))
+    left = sum(weight(unit) for unit in units)
+    least = max(1, left // (workers * SMALLEST_TASK))
+    chunks: list[list[int]] = []
+    chunk: list[int] = []
+    for unit in units:
+        chunk.extend(unit)
+        if weight(chunk) >= max(least, left // (workers * TASKS_PER_WORKER)):
+            chunks.append(chunk)
+            left -= weight(chunk)
+            chunk = []
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+class WorkerDied(Exception):
+    """A worker process died while it held files: the run cannot say what they hold."""
+
+    def __init__(self, how: str, unfinished: Sequence[object]) -> None:
+        named = [str(item[-1] if isinstance(item, tuple) else item) for item in unfinished]
+        more = len(named) - NAMED_FILES
+        files = ", ".join(named[:NAMED_FILES]) + (f" (+{more} more)" if more > 0 else "")
+        super().__init__(f"a worker process {how} while checking one of: {files}")
+
+
+def died_how(processes: Sequence[multiprocessing.process.BaseProcess]) -> str:
+    """'was killed by SIGKILL' or 'exited with status 1': the first worker that did not
+    end by the SIGTERM the pool sends the others once one is dead."""
+    codes = []
+    for process in processes:
+        process.join(1.0)
+        codes.append(process.exitcode)
+    for code in codes:
+        if code is not None and code != -signal.SIGTERM:
+            if code < 0:
+                with suppress(ValueError):
+                    return f"was killed by {signal.Signals(-code).name}"
+                return f"was killed by signal {-code}"
+            return f"exited with status {code}"
+    return "was killed by SIGTERM" if -signal.SIGTERM in codes else "died"
 
 
 def work_chunk(work: Callable[[Item], Result], chunk: Sequence[Item]) -> list[Result]:
