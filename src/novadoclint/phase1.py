@@ -26,6 +26,7 @@ from novadoclint.context import Context, ParsedDoc
 from novadoclint.facts import DocFacts, Phase1Result, RuleHit, empty_facts
 from novadoclint.factscache import FactsCache
 from novadoclint.findings import Hit, Location
+from novadoclint.languages.diagrams import DIAGRAM_DIRECTIVES
 from novadoclint.project import vocabulary
 from novadoclint.project.discover import Project
 from novadoclint.project.policy import load_policy
@@ -41,6 +42,12 @@ SERIAL_BELOW = 8  # files: a pool costs more than it saves
 # collections): see document_gc.
 DOCUMENT_GC_THRESHOLDS = (20_000, 50)
 VERTICAL_SPACE_RE = re.compile("[\v\f]")
+DIAGRAM_RE = re.compile(
+    rb"^[ \t]*\.\.[ \t]+(?:"
+    + b"|".join(re.escape(name.encode()) for name in sorted(DIAGRAM_DIRECTIVES))
+    + rb")[ \t]*::",
+    re.MULTILINE,
+)
 
 
 def project_context(project: Project, settings: Settings) -> Context:
@@ -88,11 +95,29 @@ def run_phase1(ctx: Context, items: Sequence[tuple[str, str]], jobs: int) -> lis
     workers = pool_size(jobs, len(items))
     if workers > 1 and len(items) >= SERIAL_BELOW:
         try:
-            return run_pool(work, items, workers, ctx.vocabulary)
+            sizes, diagrams = file_costs(ctx, items)
+            return run_pool(work, items, workers, ctx.vocabulary, sizes, diagrams)
         except OSError as exc:  # flake8's serial fallback
             log.warning("cannot start worker processes (%s); running serially", exc)
     with parse.namespace(ctx.vocabulary):
         return [work(item) for item in items]
+
+
+def file_costs(ctx: Context, items: Sequence[tuple[str, str]]) -> tuple[list[int], list[bool]]:
+    """Each document's size in bytes (0 if it cannot be read) and whether it holds a diagram.
+
+    The pool's work goes heaviest first; the documents with diagrams go to one
+    worker, so that one process, not each, builds a diagram grammar.
+    """
+    sizes, diagrams = [], []
+    for _, path in items:
+        try:
+            raw = untrusted.read_bytes(Path(ctx.srcdir, path), untrusted.MAX_DOCUMENT_BYTES)
+        except OSError:
+            raw = b""
+        sizes.append(len(raw))
+        diagrams.append(DIAGRAM_RE.search(raw) is not None)
+    return sizes, diagrams
 
 
 def phase1_file(ctx: Context, rule_ids: tuple[str, ...], item: tuple[str, str]) -> Phase1Result:
