@@ -7,6 +7,9 @@ treat a forged entry as a miss, and keep nothing with --no-cache.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from dataclasses import replace
 from pathlib import Path
@@ -65,6 +68,7 @@ FILES = {
 }
 
 KINDS = ("writers", "labels", "registrations")
+SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -184,3 +188,40 @@ def test_the_namespace_follows_the_code(tmp_path: Path, cache_dir: Path) -> None
     off = derived.DerivedCache("writers", (str(module),), enabled=False)
     off.put(off.key(b"x"), ("answer",))
     assert off.get(off.key(b"x"), lambda v: True) is None
+
+
+FINGERPRINT = """
+import sys
+from pathlib import Path
+
+from novadoclint.checks import ALL_RULES
+from novadoclint.factscache import fingerprint
+from novadoclint.phase1 import file_rule_ids, project_context
+from novadoclint.project.discover import load_project
+from novadoclint.settings import load
+
+root = Path(sys.argv[1])
+ctx = project_context(load_project(root, True), load(root, rules=ALL_RULES))
+print(fingerprint(ctx, file_rule_ids()))
+"""
+
+
+def test_a_set_in_conf_py_keeps_the_facts_cache_namespace(tmp_path: Path) -> None:
+    """Sphinx's own conf.py has nitpick_ignore = {...}: its repr's order changed every run."""
+    names = ", ".join(f"('py:class', 'module.Class{i}')" for i in range(40))
+    write(tmp_path / "docs", {"conf.py": f"nitpick_ignore = {{{names}}}\n", "index.rst": "I\n=\n"})
+    seen = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(SRC)}
+        command = [sys.executable, "-c", FINGERPRINT, str(tmp_path / "docs")]
+        run = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        seen.add(run.stdout)
+    assert len(seen) == 1
+
+
+def test_stable_repr_sorts_sets_and_dicts_at_any_depth() -> None:
+    one = {"b": [{"y", "x"}, ("t", frozenset({3, 1}))], "a": {"k": 1, "j": 2}}
+    two = {"a": {"j": 2, "k": 1}, "b": [{"x", "y"}, ("t", frozenset({1, 3}))]}
+    assert derived.stable_repr(one) == derived.stable_repr(two)
+    assert derived.stable_repr(one) != derived.stable_repr({**one, "b": [{"x"}, ("t",)]})
+    assert derived.stable_repr(["a", ("b", 1)]) == repr(["a", ("b", 1)])  # no set: repr's

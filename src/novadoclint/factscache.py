@@ -30,6 +30,7 @@ from novadoclint.context import Context
 from novadoclint.edits import Edit, Fix, FixSafety
 from novadoclint.facts import FACTS_VERSION, DocFacts, Phase1Result
 from novadoclint.findings import Hit, Location
+from novadoclint.project.derived import stable_repr
 from novadoclint.safety import untrusted
 from novadoclint.safety.cache import DiskCache
 
@@ -60,7 +61,7 @@ def fingerprint(ctx: Context, rule_ids: Iterable[str]) -> str:
         _code_stamp(),
         ctx.srcdir,
         untrusted.project_root(ctx.srcdir),  # what an include may read: a marker may come or go
-        repr(sorted(ctx.sphinx.values.items(), key=lambda kv: kv[0])),
+        stable_repr(ctx.sphinx.values),  # a set's repr differs from process to process
         repr(ctx.vocabulary),
         repr(ctx.settings.doc8),
         ctx.settings.check_shell,

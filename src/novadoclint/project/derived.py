@@ -27,6 +27,29 @@ from novadoclint.safety.cache import DiskCache
 SCHEMA = 1  # bump when an entry's shape changes
 
 
+def stable_repr(value: object) -> str:
+    """repr() with every set's and dict's items in sorted order: the same text in every process.
+
+    A set of strings iterates in an order that follows their hashes, which
+    PYTHONHASHSEED makes differ from run to run: conf.py's ``nitpick_ignore = {...}``
+    made a cache key built with repr() new on every run.
+    """
+    return repr(_canonical(value))
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, (set, frozenset)):
+        return ("<set>", sorted((_canonical(v) for v in value), key=repr))
+    if isinstance(value, dict):
+        items = ((_canonical(k), _canonical(v)) for k, v in value.items())
+        return ("<dict>", sorted(items, key=repr))
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_canonical(v) for v in value)
+    return value
+
+
 def _stamp(modules: Sequence[str]) -> str:
     """Which code computes the answers: edits during development count."""
     parts = [__version__, str(SCHEMA)]

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from novadoclint import data, resolve
-from novadoclint.project.derived import DerivedCache
+from novadoclint.project.derived import DerivedCache, stable_repr
 from novadoclint.project.vocabulary import find_module
 from novadoclint.safety import untrusted
 from novadoclint.settings import DOC8_FILES, ConfigError, read_toml
@@ -406,7 +406,7 @@ def _cached_writers(
     the source dir: all of them are in the key.
     """
     conf = index.conf
-    values = repr(sorted(conf.values.items(), key=lambda kv: kv[0]))
+    values = stable_repr(conf.values)
     key = cache.key(
         what, source, path, confdir, index.srcdir, conf.path, values, sorted(conf.unknown)
     )
