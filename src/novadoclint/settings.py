@@ -81,7 +81,7 @@ class Settings:
     fail_on: Severity = Severity.WARNING
     jobs: int = 0  # 0: all cores
     check_shell: bool = False
-    time_budget: float = 30.0  # seconds one file may take in phase 1 (0: no limit)
+    time_budget: float = 30.0  # CPU seconds one file may take in phase 1 (0: no limit)
     cache: bool = True  # --no-cache: neither read nor write any cache (facts, link results)
     linkcheck: Mapping[str, Any] = field(default_factory=dict)  # validated, see LINKCHECK_KEYS
     check_links: bool = False  # --check-links: run the network rules
