@@ -183,7 +183,7 @@ class FactsCache:
 
     def store(self, path: str, result: Phase1Result) -> None:
         if any(rule == "internal-error" for rule, _ in result.hits):
-            return  # a time budget overrun depends on the machine's load; a crash should recur
+            return  # a budget overrun may not recur (its wall limit counts waiting); a crash will
         try:
             raw = untrusted.read_bytes(Path(self._srcdir, path))
         except OSError:
