@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from fakeclock import fake_throttle_clock
 
 from novadoclint import about
 from novadoclint.links import checker, guard, schedule, throttle
@@ -660,27 +661,7 @@ def test_connections_are_reused(server: LocalServer) -> None:
 
 def test_rate_limit_holds_back_the_whole_host(monkeypatch: pytest.MonkeyPatch) -> None:
     """After a 429 every request to that host waits; other hosts do not (fake clock)."""
-    sleeps: list[float] = []
-
-    class FakeTime:
-        now = 100.0
-
-        @classmethod
-        def monotonic(cls) -> float:
-            return cls.now
-
-        @classmethod
-        def sleep(cls, seconds: float) -> None:
-            sleeps.append(seconds)
-            cls.now += seconds
-
-        @classmethod
-        def time(cls) -> float:
-            return 1_700_000_000.0 + cls.now
-
-    monkeypatch.setattr(throttle, "time", FakeTime)
-    clock = RunClock()
-    monkeypatch.setattr(clock, "wait", FakeTime.sleep)  # a wait the run's stop can cut
+    sleeps, clock = fake_throttle_clock(monkeypatch)
     hosts = throttle.HostThrottle(opts(), clock)
     hosts.hold("busy.example", 7.0)
     with hosts.slot("quiet.example"):

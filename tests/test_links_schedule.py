@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from fakeclock import fake_throttle_clock
 from multihost import HostHandler, Latch, hosts, ok
 
 from novadoclint.links import checker, schedule, throttle
@@ -157,27 +158,7 @@ def test_a_host_that_slows_down_is_pushed_back() -> None:
 def test_a_503_retry_after_holds_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
     """A 503's Retry-After holds back its host as a 429's does (fake clock); a 503 without
     one holds nothing (the retry backoff waits anyway)."""
-    sleeps: list[float] = []
-
-    class FakeTime:
-        now = 100.0
-
-        @classmethod
-        def monotonic(cls) -> float:
-            return cls.now
-
-        @classmethod
-        def sleep(cls, seconds: float) -> None:
-            sleeps.append(seconds)
-            cls.now += seconds
-
-        @classmethod
-        def time(cls) -> float:
-            return 1_700_000_000.0 + cls.now
-
-    monkeypatch.setattr(throttle, "time", FakeTime)
-    clock = RunClock()
-    monkeypatch.setattr(clock, "wait", FakeTime.sleep)
+    sleeps, clock = fake_throttle_clock(monkeypatch)
     hosts_ = throttle.HostThrottle(opts(), clock)
     hosts_.note_unavailable("quiet.example", None)
     with hosts_.slot("quiet.example"):
