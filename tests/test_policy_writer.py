@@ -224,22 +224,23 @@ def test_default_pages_are_those_whose_sections_each_place_documents(tmp_path: P
     assert "# no page places it" in (tmp_path / "empty.toml").read_text("utf-8")
 
 
-@pytest.mark.parametrize(
-    ("page", "message"),
-    [
-        (
-            "intro/index",
-            "cannot write a policy for 'intro/index': it places 'intro/a' before its first "
-            "section, where no policy section is",
-        ),
-        ("twice/index", "cannot write a policy for 'twice/index': it has two sections titled 'A'"),
-        ("reference/rpc", "cannot write a policy for 'reference/rpc': it has no sections"),
-        (
-            "reference/indx",
-            "--policy-page 'reference/indx': no such document; did you mean 'reference/index'?",
-        ),
-    ],
-)
+# Pages no policy can describe, and what --write-policy says of each.
+UNDESCRIBABLE = [
+    (
+        "intro/index",
+        "cannot write a policy for 'intro/index': it places 'intro/a' before its first "
+        "section, where no policy section is",
+    ),
+    ("twice/index", "cannot write a policy for 'twice/index': it has two sections titled 'A'"),
+    ("reference/rpc", "cannot write a policy for 'reference/rpc': it has no sections"),
+    (
+        "reference/indx",
+        "--policy-page 'reference/indx': no such document; did you mean 'reference/index'?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("page", "message"), UNDESCRIBABLE)
 def test_a_page_no_policy_can_describe(tmp_path: Path, page: str, message: str) -> None:
     srcdir = make_tree(tmp_path / "source", {**FILES, **NEAR_MISSES})
     with pytest.raises(PolicyError) as caught:
