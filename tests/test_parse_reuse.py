@@ -1,4 +1,4 @@
-"""docutils' transition tables built on first use (parse.lazy_states) change no doctree.
+"""docutils' states and transition tables made on first use (parse.lazy_states) change no doctree.
 
 Every fixture is parsed with docutils' eager State.__init__ and with the lazy one,
 and each document's doctree (pformat), messages and dependencies must be the same.
@@ -7,6 +7,7 @@ bench/doctrees.py does the same on real trees (the corpus and the forest).
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -146,10 +147,13 @@ def test_on_by_default_for_this_docutils() -> None:
 
 
 def test_fixture_doctrees_are_the_same_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the lazy states and the inliner's prefilters: docutils' own parse."""
     lazy = {case: _recorded(monkeypatch, case) for case in CASES}
     assert parse.lazy_states(False) is False
     try:
-        eager = {case: _recorded(monkeypatch, case) for case in CASES}
+        with monkeypatch.context() as patch:
+            patch.setattr(parse, "PREFILTERED_DOCUTILS", frozenset())
+            eager = {case: _recorded(monkeypatch, case) for case in CASES}
     finally:
         assert parse.lazy_states(True) is True
     assert sum(len(v) for v in lazy.values()) > 200
@@ -192,9 +196,10 @@ def test_tables_are_built_when_read_and_equal_to_eager(eager: None) -> None:
         machine = states.NestedStateMachine(
             state_classes=states.state_classes, initial_state="Body"
         )
-        for name, state in machine.states.items():
+        assert not machine.states  # made when first asked for
+        for name, (order, table) in eager_tables.items():
+            state = machine.states[name]
             assert "transitions" not in vars(state)
-            order, table = eager_tables[name]
             assert state.transition_order == order  # built on this first read
             assert {k: (p, m.__func__, n) for k, (p, m, n) in state.transitions.items()} == {
                 k: (p, m.__func__, n) for k, (p, m, n) in table.items()
@@ -204,6 +209,79 @@ def test_tables_are_built_when_read_and_equal_to_eager(eager: None) -> None:
     assert parse._STATE_TABLES and all(parse._STATE_TABLES.values())
     with pytest.raises(AttributeError, match="no attribute 'elsewhere'"):
         machine.states["Body"].elsewhere  # noqa: B018
+
+
+def test_states_are_made_when_asked_for_and_readied_in_a_run(tmp_path: Path) -> None:
+    from docutils.parsers.rst import states
+
+    machine = states.NestedStateMachine(state_classes=states.state_classes, initial_state="Body")
+    assert isinstance(machine.states, parse._LazyStates) and not machine.states
+    with pytest.raises(docutils.statemachine.DuplicateStateError):
+        machine.add_state(states.Body)
+    with pytest.raises(docutils.statemachine.UnknownStateError):
+        machine.get_state("Nowhere")
+    before = machine.states["Line"]  # made before the run: readied by the run, as docutils does
+    assert "memo" not in vars(before)
+    document = parse.parse("text\n", str(tmp_path / "a.rst"), str(tmp_path)).doctree
+    inliner = states.Inliner()
+    inliner.init_customizations(document.settings)
+    language = states.languages.get_language("en", document.reporter)
+    memo = states.Struct(document=document, reporter=document.reporter, language=language,
+                         title_styles=[], section_level=0, section_bubble_up_kludge=False,
+                         inliner=inliner)  # fmt: skip
+    node = docutils.nodes.paragraph()
+    machine.run(docutils.statemachine.StringList(["- item", "", "text"]), 0, memo, node)
+    assert set(machine.states) == {"Line", "Body", "Text"}  # the list has a machine of its own
+    assert len(machine.states.classes) == len(states.state_classes) > 10
+    for state in machine.states.values():  # each made in the run is readied when made
+        assert state.memo is memo and state.parent is node
+    machine.unlink()
+
+
+def _inliner_patterns(tmp_path: Path) -> tuple[Any, Any]:
+    """The prefiltered initial and standalone-URI patterns a parse's inliner uses."""
+    inliner = parse._inliner()
+    document = parse.parse("", str(tmp_path / "a.rst"), str(tmp_path)).doctree
+    inliner.init_customizations(document.settings)
+    (uri, _), *_ = inliner.implicit_dispatch
+    return inliner.patterns.initial, uri
+
+
+# Texts of each construct the two patterns match, and near misses.
+INLINE_TEXTS = (
+    *("a *b* c", "**b**", "``x``", "_`t`", "|sub|", "ref_", "anon__", "[1]_", "[#a]_", "[*]_"),
+    *(":role:`x`", "`phrase`_", "x_y", "a | b", "http://x.org/", "mailto:a@b.org", "a@b.c"),
+    *("see <http://x>", "x:y", "2:30", "ab@cd", "no markup at all", "(*)", "a\x00*b", ""),
+    *("f(a) [b] {c} <d> 'e' \"f\" ~g~ #h #1 ^i$ 50% a-b a.b a+b a=b a;b a,b a/b a?b a!b",),
+)
+# Every character the patterns name, but the needed ones: none of these texts may match.
+NOT_NEEDED = "ab AZ09\t\n\x00\\-.+:@/#%[](){}<>!?'\"=~^$&;,\u2019\u00ab\u00bb"
+
+
+def test_prefiltered_patterns_match_as_docutils_own(tmp_path: Path) -> None:
+    initial, uri = _inliner_patterns(tmp_path)
+    assert isinstance(initial, parse._Prefiltered) and isinstance(uri, parse._Prefiltered)
+    rng = random.Random(15)
+    texts = [*INLINE_TEXTS, *("".join(rng.choices(NOT_NEEDED + "*`_|", k=12)) for _ in range(3000))]
+    for pattern in (initial, uri):
+        for text in texts:
+            mine, own = pattern.search(text), pattern.pattern.search(text)
+            assert (mine and (mine.span(), mine.groups())) == (own and (own.span(), own.groups()))
+            assert own is None or set(text) & set(pattern.needs)
+
+
+@pytest.mark.parametrize("needs", [parse.INITIAL_NEEDS, parse.URI_NEEDS])
+def test_no_text_without_a_needed_character_matches(tmp_path: Path, needs: str) -> None:
+    """What the prefilters rest on: docutils' own pattern finds nothing in such a text."""
+    initial, uri = _inliner_patterns(tmp_path)
+    own = (initial if needs == parse.INITIAL_NEEDS else uri).pattern
+    alphabet = "".join(c for c in NOT_NEEDED + "*`_|" if c not in needs)
+    rng = random.Random(15)
+    texts = [t for t in INLINE_TEXTS if not set(t) & set(needs)]
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(1, 30))) for _ in range(20_000)]
+    assert [t for t in texts if own.search(t)] == []
+    if needs == parse.URI_NEEDS:  # the near misses of the other pattern do match this one
+        assert own.search("http://x.org/") and own.search("a@b.c")
 
 
 def test_other_docutils_releases_keep_docutils_own(
@@ -217,6 +295,9 @@ def test_other_docutils_releases_keep_docutils_own(
         state = docutils.statemachine.State
         assert state.__init__ is parse._EAGER_STATE_INIT
         assert "__getattr__" not in vars(state)
+        machine = docutils.statemachine.StateMachine
+        assert machine.add_state is parse._EAGER_MACHINE["add_state"]
+        assert machine.runtime_init is parse._EAGER_MACHINE["runtime_init"]
         assert _sample(tmp_path) == lazy
     finally:
         monkeypatch.undo()
@@ -229,6 +310,19 @@ def test_a_changed_state_init_keeps_docutils_own(monkeypatch: pytest.MonkeyPatch
         monkeypatch.setattr(parse, "LAZY_STATE_INIT_NAMES", ("transitions",))
         assert parse.lazy_states(True) is False
         assert docutils.statemachine.State.__init__ is parse._EAGER_STATE_INIT
+    finally:
+        monkeypatch.undo()
+        assert parse.lazy_states(True) is True
+
+
+def test_a_changed_machine_keeps_docutils_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    parse.lazy_states(False)
+    try:
+        names = dict(parse.LAZY_MACHINE_NAMES, runtime_init=("states", "runtime_init"))
+        monkeypatch.setattr(parse, "LAZY_MACHINE_NAMES", names)
+        assert parse.lazy_states(True) is False
+        machine = docutils.statemachine.StateMachine
+        assert machine.runtime_init is parse._EAGER_MACHINE["runtime_init"]
     finally:
         monkeypatch.undo()
         assert parse.lazy_states(True) is True

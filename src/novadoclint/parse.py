@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any, ClassVar
 
 import docutils
@@ -158,8 +158,76 @@ def _state_table(
     return tuple(state.transition_order), tuple(rows)
 
 
+# The StateMachine methods the lazy states replace, with the names their code uses (checked
+# like LAZY_STATE_INIT_NAMES): every other use of a machine's states goes through
+# ``states[name]`` (get_state, nested_list_parse) or ``states.values()`` (unlink).
+_MACHINE = docutils.statemachine.StateMachine
+_EAGER_MACHINE: dict[str, Any] = {
+    "add_state": _MACHINE.add_state,
+    "runtime_init": _MACHINE.runtime_init,
+}
+LAZY_MACHINE_NAMES = {
+    "add_state": ("__name__", "states", "DuplicateStateError", "debug"),
+    "runtime_init": ("states", "values", "runtime_init"),
+}
+
+
+class _LazyStates(dict[str, Any]):
+    """A state machine's states, each made when first asked for (docutils makes them all).
+
+    A machine holds some fifteen states and runs one or two; docutils makes
+    every one and readies each (``runtime_init``) at the start of every run.
+    A state made during a run is readied when made, from the same machine, so
+    it holds what an eager one would.
+    """
+
+    __slots__ = ("classes", "machine", "running")
+
+    def __init__(self, machine: docutils.statemachine.StateMachine[Any]) -> None:
+        super().__init__()
+        self.machine = machine
+        self.classes: dict[str, type] = {}
+        self.running = False  # readied once: later states are readied when made
+
+    def __missing__(self, name: str) -> docutils.statemachine.State[Any]:
+        state: docutils.statemachine.State[Any] = self.classes[name](
+            self.machine, self.machine.debug
+        )
+        self[name] = state
+        if self.running:
+            state.runtime_init()
+        return state
+
+
+def _lazy_add_state(
+    self: docutils.statemachine.StateMachine[Any],
+    state_class: type[docutils.statemachine.State[Any]],
+) -> None:
+    """docutils' add_state, the state made when the machine first asks for it."""
+    states = self.states
+    if not isinstance(states, _LazyStates):
+        lazy = _LazyStates(self)
+        for name, made in states.items():  # made by docutils' add_state (none in 0.21)
+            lazy.classes[name] = type(made)
+            lazy[name] = made
+        states = self.states = lazy
+    name = state_class.__name__
+    if name in states.classes:
+        raise docutils.statemachine.DuplicateStateError(name)
+    states.classes[name] = state_class
+
+
+def _lazy_runtime_init(self: docutils.statemachine.StateMachine[Any]) -> None:
+    """docutils' runtime_init for the states made so far; later ones are readied when made."""
+    states = self.states
+    if isinstance(states, _LazyStates):
+        states.running = True
+    for state in states.values():
+        state.runtime_init()
+
+
 def lazy_states(enabled: bool = True) -> bool:
-    """Build docutils' transition tables only for the states a parse runs (or not).
+    """Make docutils' states, and their transition tables, only when a parse runs them (or not).
 
     On by default, for the docutils releases it was checked against (the
     doctrees are the same: tests/test_parse_reuse.py, bench/doctrees.py); on
@@ -170,19 +238,86 @@ def lazy_states(enabled: bool = True) -> bool:
     known = (
         tuple(docutils.__version_info__[:2]) in LAZY_STATES_DOCUTILS
         and init.__code__.co_names == LAZY_STATE_INIT_NAMES
+        and all(
+            method.__code__.co_names == LAZY_MACHINE_NAMES[name]
+            for name, method in _EAGER_MACHINE.items()
+        )
         and "__getattr__" not in vars(state)
     ) or state.__init__ is _lazy_state_init
     if enabled and known:
         state.__init__ = _lazy_state_init  # type: ignore[method-assign]
         state.__getattr__ = _lazy_state_getattr  # type: ignore[attr-defined]
+        _MACHINE.add_state = _lazy_add_state  # type: ignore[method-assign]
+        _MACHINE.runtime_init = _lazy_runtime_init  # type: ignore[method-assign]
         return True
     if state.__init__ is _lazy_state_init:
         state.__init__ = init  # type: ignore[method-assign]
         del state.__getattr__  # type: ignore[attr-defined]
+        _MACHINE.add_state = _EAGER_MACHINE["add_state"]  # type: ignore[method-assign]
+        _MACHINE.runtime_init = _EAGER_MACHINE["runtime_init"]  # type: ignore[method-assign]
     return False
 
 
 lazy_states()
+
+
+# docutils releases whose inline patterns the prefilters below were derived from: on
+# another, the inliner is docutils' own.
+PREFILTERED_DOCUTILS = frozenset({(0, 21)})
+# Characters one of which every match of a pattern holds, read off docutils' patterns:
+# each start-string or construct of Inliner.patterns.initial holds '*', '`', '_' or '|'
+# (``**``, ``*``, ````, ``_```, ``|``, ``name_``, ``[1]_``, ``role:`text```); a standalone
+# URI (Inliner.patterns.uri) holds its scheme's ':' or an e-mail's '@'.
+INITIAL_NEEDS = "*`_|"
+URI_NEEDS = ":@"
+
+
+class _Prefiltered:
+    """A docutils inline pattern, not searched in a text that holds none of the characters
+    every match holds (most paragraphs: docutils' patterns start with a look-behind, so
+    the regex engine tries them at every character)."""
+
+    __slots__ = ("needs", "pattern")
+
+    def __init__(self, pattern: re.Pattern[str], needs: str) -> None:
+        self.pattern = pattern
+        self.needs = needs
+
+    def search(self, text: str, *args: int) -> re.Match[str] | None:
+        for char in self.needs:
+            if char in text:
+                return self.pattern.search(text, *args)
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pattern, name)
+
+
+def _prefilter(inliner: states.Inliner, settings: Any) -> None:
+    """docutils' init_customizations, then its two per-paragraph searches prefiltered.
+
+    Applied to the instance: docutils builds the patterns from ``vars(Inliner)``,
+    so a subclass would not do.
+    """
+    states.Inliner.init_customizations(inliner, settings)
+    patterns = inliner.patterns
+    patterns.initial = _Prefiltered(patterns.initial, INITIAL_NEEDS)
+    dispatch: list[tuple[Any, Any]] = [
+        (_Prefiltered(pattern, URI_NEEDS) if pattern is patterns.uri else pattern, method)
+        for pattern, method in inliner.implicit_dispatch
+    ]
+    inliner.implicit_dispatch = dispatch
+
+
+def _inliner() -> states.Inliner:
+    """The inliner for a parse: prefiltered on the docutils releases it was checked with.
+
+    Only the initial search and the standalone URI's: the same matches, the same doctree.
+    """
+    inliner = states.Inliner()
+    if tuple(docutils.__version_info__[:2]) in PREFILTERED_DOCUTILS:
+        inliner.init_customizations = partial(_prefilter, inliner)  # type: ignore[method-assign]
+    return inliner
 
 
 class xref(nodes.Inline, nodes.TextElement):
@@ -707,7 +842,7 @@ def parse(
     )
     _check_nesting(text, lines)
     try:
-        state_machine.run(lines, document, inliner=parser.inliner)
+        state_machine.run(lines, document, inliner=_inliner())
     except RecursionError as exc:  # deep nesting that _check_nesting cannot see (same line)
         # Python names the C call it stopped in (" while calling a Python object"), which
         # depends on the caller's stack depth and on which lookups run: the same file
