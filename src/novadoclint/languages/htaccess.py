@@ -21,14 +21,16 @@ import posixpath
 import re
 import shlex
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
-
-import regex
+from typing import TYPE_CHECKING
 
 from novadoclint.project.treefiles import TreeFiles
 from novadoclint.safety import saferegex, untrusted
 from novadoclint.safety.untrusted import excerpt
+
+if TYPE_CHECKING:
+    import regex
 
 STATUS_WORDS = {"permanent": 301, "temp": 302, "seeother": 303, "gone": 410}
 DIRECTIVES = {
@@ -43,6 +45,8 @@ GROUP_RE = re.compile(r"\$\d")
 EXPAND_RE = re.compile(r"\\(.)|\$(\d)")
 STATUS_RE = re.compile(r"[0-9]{3}")  # Apache's statuses; int() of 5,000 digits raises
 DEFAULT_TESTS = "../test/redirect-tests.txt"  # nova's doc/test/, beside doc/source
+
+Route = tuple[int, str | None]  # first_match's answer: the index of the rule that matched, the URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +175,17 @@ def _content_lines(text: str) -> Iterable[tuple[int, str]]:
 
 
 def parse_rules(
-    text: str, budget: saferegex.Budget | None = None
+    text: str,
+    budget: saferegex.Budget | None = None,
+    verdicts: MutableMapping[str, saferegex.Verdict] | None = None,
 ) -> tuple[tuple[Redirect, ...], tuple[Problem, ...]]:
     """The redirect rules of an .htaccess, in file order; other directives are ignored.
 
     The RedirectMatch regexes share ``budget`` (a fresh one by default): the
     time and compile size one file's patterns may cost in one rule run.
+    ``verdicts`` (regex -> saferegex.verdict, kept between runs) is read and
+    filled in: a regex with a verdict is neither parsed nor compiled until it
+    is matched.
     """
     budget = budget if budget is not None else saferegex.Budget()
     rules: list[Redirect] = []
@@ -190,7 +199,7 @@ def parse_rules(
         directive = words[0][0].lower()
         if directive not in DIRECTIVES:
             continue
-        parsed = _rule(number, raw.strip(), directive, words[1:], budget)
+        parsed = _rule(number, raw.strip(), directive, words[1:], budget, verdicts)
         if isinstance(parsed, Redirect):
             rules.append(parsed)
         else:
@@ -204,6 +213,7 @@ def _rule(
     directive: str,
     args: list[tuple[str, int]],
     budget: saferegex.Budget,
+    verdicts: MutableMapping[str, saferegex.Verdict] | None = None,
 ) -> Redirect | str:
     fixed = DIRECTIVES[directive]
     status = fixed or 302
@@ -219,8 +229,13 @@ def _rule(
     (source, source_column), target = args[0], (args[1] if needs_target else None)
     pattern = None
     if directive == "redirectmatch":
+        known = None
+        if verdicts is not None:
+            known = verdicts.get(source)
+            if known is None:
+                known = verdicts[source] = saferegex.verdict(source)
         try:
-            pattern = saferegex.compile(source, budget)
+            pattern = saferegex.compile(source, budget, known)
         except saferegex.PatternError as exc:
             return f"invalid RedirectMatch regex {excerpt(source)}: {untrusted.clip(str(exc))}"
     elif not source.startswith("/"):
@@ -248,22 +263,41 @@ def parse_tests(text: str) -> tuple[tuple[RedirectTest, ...], tuple[Problem, ...
     return tuple(tests), tuple(problems)
 
 
-def first_match(rules: Sequence[Redirect], path: str) -> Hop | None:
-    """The first rule in file order that matches wins, as in Apache's mod_alias."""
-    for rule in rules:
+def first_match(
+    rules: Sequence[Redirect], path: str, routes: MutableMapping[str, Route | None] | None = None
+) -> Hop | None:
+    """The first rule in file order that matches wins, as in Apache's mod_alias.
+
+    ``routes`` (path -> :data:`Route`, for these rules) is read and filled in:
+    a path already routed is answered without matching a rule.
+    """
+    if routes is not None and path in routes:
+        kept = routes[path]
+        return None if kept is None else Hop(rules[kept[0]], rules[kept[0]].status, kept[1])
+    for number, rule in enumerate(rules):
         hop = rule.apply(path)
         if hop is not None:
+            if routes is not None:
+                routes[path] = (number, hop.url)
             return hop
+    if routes is not None:
+        routes[path] = None
     return None
 
 
-def follow(rules: Sequence[Redirect], url: str, *, max_hops: int = MAX_HOPS) -> Chain:
+def follow(
+    rules: Sequence[Redirect],
+    url: str,
+    *,
+    max_hops: int = MAX_HOPS,
+    routes: MutableMapping[str, Route | None] | None = None,
+) -> Chain:
     """Redirect after redirect from ``url`` (already a target) until none matches."""
     hops: list[Hop] = []
     seen = {url}
     current: str | None = url
     while current is not None and not is_absolute(current):
-        hop = first_match(rules, current)
+        hop = first_match(rules, current, routes)
         if hop is None:
             break
         hops.append(hop)

@@ -11,6 +11,12 @@ keeps re's syntax the reference, and its expanded size bounded.
 Callers never import ``re`` or ``regex`` for such patterns: they compile here
 and match through :class:`SafePattern`, which answers "no match" after a
 timeout and remembers why (``failure``), so the rule can say so once.
+
+A pattern's :func:`verdict` (its cost and required text, or why it is not
+used) is plain data a caller may keep between runs; given back to
+:func:`compile`, it spares the parse, and the pattern is compiled with
+``regex`` (imported then) on its first match only: a warm run whose
+answers are all kept imports and compiles nothing.
 """
 
 from __future__ import annotations
@@ -18,11 +24,12 @@ from __future__ import annotations
 import importlib
 import logging
 import time
-from typing import Any
-
-import regex
+from typing import TYPE_CHECKING, Any
 
 from novadoclint.safety.untrusted import excerpt
+
+if TYPE_CHECKING:
+    import regex
 
 _log = logging.getLogger(__name__)
 
@@ -41,9 +48,11 @@ REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
 MAX_CACHED = 4096  # compiled patterns kept per process: both redirect rules read one file
 _compiled: dict[str, tuple[regex.Pattern[str], int, str]] = {}
 
+Verdict = tuple[int, str] | str  # (cost, required text) of a usable pattern, else why not
+
 TIMED_OUT = "timeout"
 OVER_BUDGET = "budget"  # the first pattern refused because the budget was spent
-SKIPPED = "skipped"  # later ones: the budget was already reported
+SKIPPED = "skipped"  # later ones: the budget was already reported; or a kept verdict was wrong
 
 
 class PatternError(ValueError):
@@ -63,38 +72,63 @@ class Budget:
 class SafePattern:
     """A compiled tree pattern; every match has a time limit and a shared budget."""
 
-    __slots__ = ("budget", "compiled", "failure", "pattern", "required")
+    __slots__ = ("_compiled", "budget", "cost", "failure", "pattern", "required")
 
     def __init__(
-        self, pattern: str, compiled: regex.Pattern[str], budget: Budget, required: str = ""
+        self,
+        pattern: str,
+        compiled: regex.Pattern[str] | None,
+        budget: Budget,
+        required: str = "",
+        cost: int = 0,
     ) -> None:
         self.pattern = pattern
-        self.compiled = compiled
+        self._compiled = compiled  # None: compiled on first use (its verdict was kept)
         self.budget = budget
         self.required = required  # text every match contains: no need to run without it
+        self.cost = cost  # what it took of the budget
         self.failure: str | None = None  # TIMED_OUT, OVER_BUDGET or SKIPPED: no longer run
 
     @property
+    def compiled(self) -> regex.Pattern[str] | None:
+        """The compiled pattern; None when a kept verdict was wrong (a forged cache entry).
+
+        A kept verdict is checked before compiling: its cost, which the budget
+        was charged, must be the pattern's, so no entry can lift the budget.
+        """
+        if self._compiled is None and self.failure is None:
+            try:
+                self._compiled = _compiled_entry(self.pattern, (self.cost, self.required))[0]
+            except PatternError:
+                self.failure = SKIPPED  # never run: the cache's writer can only hide findings
+        return self._compiled
+
+    @property
     def groups(self) -> int:
-        return self.compiled.groups
+        compiled = self.compiled
+        return 0 if compiled is None else compiled.groups
 
     def search(self, text: str) -> regex.Match[str] | None:
-        return self._run(self.compiled.search, text)
+        return self._run("search", text)
 
     def match(self, text: str) -> regex.Match[str] | None:
-        return self._run(self.compiled.match, text)
+        return self._run("match", text)
 
     def fullmatch(self, text: str) -> regex.Match[str] | None:
-        return self._run(self.compiled.fullmatch, text)
+        return self._run("fullmatch", text)
 
     def shown(self) -> str:
         """The pattern, quoted short and printable, for a message."""
         return excerpt(self.pattern)
 
-    def _run(self, method: Any, text: str) -> regex.Match[str] | None:
+    def _run(self, name: str, text: str) -> regex.Match[str] | None:
         """The match, or None when it does not match, timed out, or the budget is spent."""
         if self.failure is not None or self.required not in text:
             return None
+        compiled = self.compiled
+        if compiled is None:
+            return None
+        method = getattr(compiled, name)
         if self.budget.seconds <= 0:
             self.failure = SKIPPED if self.budget.reported else OVER_BUDGET
             self.budget.reported = True
@@ -116,35 +150,100 @@ class SafePattern:
             self.budget.seconds -= time.perf_counter() - start
 
 
-def compile(pattern: str, budget: Budget | None = None) -> SafePattern:
+def compile(
+    pattern: str, budget: Budget | None = None, known: Verdict | None = None
+) -> SafePattern:
     """A pattern ready to match; PatternError when it cannot be used.
 
     ``budget`` is shared by the patterns of one file; without one the pattern
-    gets its own.
+    gets its own. ``known``: the pattern's :func:`verdict`, kept from an
+    earlier run; the pattern is then compiled on its first match.
     """
     budget = budget if budget is not None else Budget()
-    if pattern not in _compiled:
-        if len(_compiled) >= MAX_CACHED:
-            _compiled.clear()
-        _compiled[pattern] = _compile(pattern)
-    compiled, cost, required = _compiled[pattern]
+    compiled: regex.Pattern[str] | None = None
+    if isinstance(known, str) and _valid_verdict(known):
+        raise PatternError(known)
+    if isinstance(known, tuple) and _valid_verdict(known):
+        cost, required = known
+    else:
+        compiled, cost, required = _compiled_entry(pattern)
     if cost > budget.cost:
         raise PatternError("the file's regular expressions are too costly in all; not used")
     budget.cost -= cost
-    return SafePattern(pattern, compiled, budget, required)
+    return SafePattern(pattern, compiled, budget, required, cost)
 
 
-def _compile(pattern: str) -> tuple[regex.Pattern[str], int, str]:
-    """The compiled pattern, its expanded size and required text; PatternError if unusable."""
+def verdict(pattern: str) -> Verdict:
+    """What :func:`compile` finds of the pattern alone, as plain data a caller may keep.
+
+    Its cost and required text, or the PatternError's message: the same for
+    the same pattern as long as this module and ``regex`` are unchanged.
+    """
+    try:
+        _, cost, required = _compiled_entry(pattern)
+    except PatternError as exc:
+        return str(exc)
+    return cost, required
+
+
+def engine_file() -> str | None:
+    """The ``regex`` package's file (found, not imported): a kept verdict follows its version."""
+    import importlib.util  # loaded at start-up already
+
+    spec = importlib.util.find_spec("regex")
+    return None if spec is None else spec.origin
+
+
+def _valid_verdict(known: object) -> bool:
+    """A verdict as :func:`verdict` makes it (a kept one comes from an untrusted cache)."""
+    if type(known) is str:
+        return True
+    return (
+        type(known) is tuple
+        and len(known) == 2
+        and type(known[0]) is int
+        and 0 <= known[0] <= MAX_COST
+        and type(known[1]) is str
+    )
+
+
+def _compiled_entry(
+    pattern: str, expected: tuple[int, str] | None = None
+) -> tuple[regex.Pattern[str], int, str]:
+    """_compile's answer, kept per process; PatternError if ``expected`` is not its verdict."""
+    entry = _compiled.get(pattern)
+    if entry is None:
+        if len(_compiled) >= MAX_CACHED:
+            _compiled.clear()
+        entry = _compiled[pattern] = _compile(pattern, expected)
+    if expected is not None and entry[1:] != expected:
+        raise PatternError("not the pattern's verdict")
+    return entry
+
+
+def _compile(
+    pattern: str, expected: tuple[int, str] | None = None
+) -> tuple[regex.Pattern[str], int, str]:
+    """The compiled pattern, its expanded size and required text; PatternError if unusable.
+
+    With ``expected`` (a kept verdict), a pattern whose cost or required text
+    differs is refused before ``regex`` compiles it: the budget was charged the
+    kept cost.
+    """
     parsed = _parse(pattern)
     cost = _checked_cost(parsed)
+    required = _required(parsed)
+    if expected is not None and (cost, required) != expected:
+        raise PatternError("not the pattern's verdict")
+    import regex  # ~15 ms: a warm run whose verdicts and answers are kept needs none
+
     try:
         compiled = regex.compile(pattern, regex.VERSION0)
     except RecursionError:
         raise PatternError("nested too deeply; not used") from None
     except (regex.error, MemoryError, OverflowError) as exc:
         raise PatternError(str(exc)) from None
-    return compiled, cost, _required(parsed)
+    return compiled, cost, required
 
 
 def check(pattern: str) -> int:
