@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import pytest
 from docutils import nodes
 from docutils.core import publish_doctree
 
@@ -39,6 +41,21 @@ def _paragraph() -> nodes.paragraph:
 def test_relative_is_posix_and_relative_to_the_source_dir() -> None:
     assert relative(os.path.join(SRCDIR, "a", "b.rst"), SRCDIR) == "a/b.rst"
     assert relative(os.path.join(SRCDIR, "..", "README.rst"), SRCDIR) == "../README.rst"
+
+
+def test_relative_keeps_answers_only_for_absolute_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative path is read from the working folder, which may change between calls."""
+    srcdir = str(tmp_path / "source")
+    (tmp_path / "source" / "a").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "source")
+    assert relative("a/x.rst", srcdir) == "a/x.rst"
+    monkeypatch.chdir(tmp_path / "source" / "a")
+    assert relative("a/x.rst", srcdir) == "a/a/x.rst"
+    absolute = str(tmp_path / "source" / "a" / ".." / "b.rst")
+    assert relative(absolute, srcdir) == relative(absolute, srcdir) == "b.rst"
+    assert relative(absolute, str(tmp_path)) == "source/b.rst"
 
 
 def test_no_source_is_the_page() -> None:

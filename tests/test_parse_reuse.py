@@ -147,12 +147,13 @@ def test_on_by_default_for_this_docutils() -> None:
 
 
 def test_fixture_doctrees_are_the_same_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without the lazy states and the inliner's prefilters: docutils' own parse."""
+    """Without the lazy states, the inliner's prefilters and ReferencesOnly: docutils' own."""
     lazy = {case: _recorded(monkeypatch, case) for case in CASES}
     assert parse.lazy_states(False) is False
     try:
         with monkeypatch.context() as patch:
             patch.setattr(parse, "PREFILTERED_DOCUTILS", frozenset())
+            patch.setattr(parse, "REFERENCES_ONLY_DOCUTILS", frozenset())
             eager = {case: _recorded(monkeypatch, case) for case in CASES}
     finally:
         assert parse.lazy_states(True) is True
@@ -282,6 +283,54 @@ def test_no_text_without_a_needed_character_matches(tmp_path: Path, needs: str) 
     assert [t for t in texts if own.search(t)] == []
     if needs == parse.URI_NEEDS:  # the near misses of the other pattern do match this one
         assert own.search("http://x.org/") and own.search("a@b.c")
+
+
+DANGLING = """\
+A nowhere_ reference, a `dup`_ one, a [CIT]_ citation, a [#]_ footnote and [9]_.
+An anonymous__ one, `embedded <http://x.org>`_, |sub|_ and a `phrase ref`_.
+
+.. _dup:
+
+Text
+
+.. _dup:
+
+More
+
+.. _lonely:
+.. _ext: http://example.org
+.. _phrase ref: http://example.org/p
+.. __: http://one
+.. __: http://two
+.. [#] the footnote
+.. |sub| replace:: substituted
+"""
+
+
+def test_references_only_reports_as_docutils_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def parsed() -> tuple[str, list[parse.Message]]:
+        done = parse.parse(DANGLING, str(tmp_path / "index.rst"), str(tmp_path))
+        return done.doctree.pformat(), done.messages
+
+    assert parse.ReferencesOnly in parse._transforms()
+    mine = parsed()
+    monkeypatch.setattr(parse, "REFERENCES_ONLY_DOCUTILS", frozenset())
+    assert parse.ReferencesOnly not in parse._transforms()
+    assert mine == parsed()
+    texts = [m.text for m in mine[1]]
+    for expected in ('Unknown target name: "nowhere"', "Duplicate target name, cannot be used"):
+        assert any(t.startswith(expected) for t in texts), expected
+    assert 'Hyperlink target "lonely" is not referenced.' in texts
+    assert "<problematic" in mine[0]
+
+
+def test_a_changed_dangling_references_keeps_docutils_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parse, "DANGLING_APPLY_NAMES", ("walk",))
+    assert parse._transforms() == list(parse.TRANSFORMS)
 
 
 def test_other_docutils_releases_keep_docutils_own(

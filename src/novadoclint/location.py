@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Literal, Protocol
 
 from docutils import nodes
@@ -56,7 +57,19 @@ class Reported(Protocol):
 
 
 def relative(path: str, srcdir: str) -> str:
-    """A file as docutils names it, relative to the (absolute) source dir, '/'-separated."""
+    """A file as docutils names it, relative to the (absolute) source dir, '/'-separated.
+
+    Asked for every node and message located (~5,500 times on nova-2026) about a
+    handful of files: answers for absolute paths are kept (others depend on the
+    working folder).
+    """
+    if os.path.isabs(path) and os.path.isabs(srcdir):
+        return _relative_absolute(path, srcdir)
+    return os.path.relpath(os.path.abspath(path), srcdir).replace(os.sep, "/")
+
+
+@lru_cache(maxsize=4096)
+def _relative_absolute(path: str, srcdir: str) -> str:
     return os.path.relpath(os.path.abspath(path), srcdir).replace(os.sep, "/")
 
 

@@ -320,6 +320,66 @@ def _inliner() -> states.Inliner:
     return inliner
 
 
+# docutils releases whose DanglingReferences.apply ReferencesOnly repeats (its code
+# names are checked too): another release runs docutils' own.
+REFERENCES_ONLY_DOCUTILS = frozenset({(0, 21)})
+DANGLING_APPLY_NAMES = (
+    *("DanglingReferencesVisitor", "document", "transformer", "unknown_reference_resolvers"),
+    *("walk", "findall", "nodes", "target", "referenced", "get", "reporter", "info"),
+)
+# The node classes DanglingReferencesVisitor has a visit method of its own for (all
+# TextElements); every other node's (a SparseNodeVisitor's) does nothing.
+DANGLING_VISITED = frozenset({"reference", "footnote_reference", "citation_reference"})
+
+
+class ReferencesOnly(references.DanglingReferences):
+    """docutils' DanglingReferences, visiting only the references, not every node.
+
+    docutils walks the whole doctree with a visitor that acts on three node
+    classes, all TextElements, and does nothing (after a debug call) on every
+    other node. The same visits in the same order, on a list of the references
+    made before the first: a visit replaces only the node visited.
+    """
+
+    def apply(self, **kwargs: Any) -> None:
+        document = self.document
+        visitor = references.DanglingReferencesVisitor(
+            document, document.transformer.unknown_reference_resolvers
+        )
+        found = [
+            node
+            for node in document.findall(nodes.TextElement)
+            if type(node).__name__ in DANGLING_VISITED
+        ]
+        for node in found:
+            visitor.dispatch_visit(node)
+        # docutils' own, from here on: targets nothing references
+        for target in document.findall(nodes.target):
+            if not target.referenced:
+                if target.get("anonymous"):
+                    continue  # the mismatch of anonymous targets is reported already
+                if target["names"]:
+                    naming = target["names"][0]
+                elif target["ids"]:
+                    naming = target["ids"][0]
+                else:
+                    naming = target["refid"]  # a propagated target
+                document.reporter.info(
+                    f'Hyperlink target "{naming}" is not referenced.', base_node=target
+                )
+
+
+def _transforms() -> list[type[Any]]:
+    """TRANSFORMS, with ReferencesOnly for DanglingReferences where it was checked."""
+    own = references.DanglingReferences.apply.__code__.co_names
+    if (
+        tuple(docutils.__version_info__[:2]) in REFERENCES_ONLY_DOCUTILS
+        and own == DANGLING_APPLY_NAMES
+    ):
+        return [ReferencesOnly if t is references.DanglingReferences else t for t in TRANSFORMS]
+    return list(TRANSFORMS)
+
+
 class xref(nodes.Inline, nodes.TextElement):
     """A cross-reference role, to be resolved in phase 2 (Sphinx's pending_xref)."""
 
@@ -855,9 +915,8 @@ def parse(
         roles._roles.pop("", None)  # type: ignore[attr-defined]  # a default-role directive's effect
         _drop_cached_machines()
     parser.finish_parse()
-    _target_lines(document, lines)
-    target_lines = _explicit_targets(document)
-    document.transformer.add_transforms(list(TRANSFORMS))
+    target_lines = _explicit_targets(document, lines)
+    document.transformer.add_transforms(_transforms())
     document.transformer.apply_transforms()
     return Parsed(document, messages, list(settings.record_dependencies.list), target_lines)
 
@@ -904,23 +963,22 @@ def _check_nesting(text: str, lines: docutils.statemachine.StringList) -> None:
                 )
 
 
-def _target_lines(document: nodes.document, lines: docutils.statemachine.StringList) -> None:
-    """Give targets the line in their own file.
+def _explicit_targets(
+    document: nodes.document, lines: docutils.statemachine.StringList
+) -> dict[str, tuple[str | None, int]]:
+    """Where each ``.. _name:`` sits (transforms later move its names to the section).
 
-    docutils sets a target's line to its offset in the input with included files spliced
-    in, so every target after an ``include`` had a wrong line; the input list maps it back.
+    Each target is given the line in its own file first: docutils sets a target's line
+    to its offset in the input with included files spliced in, so every target after
+    an ``include`` had a wrong line; the input list maps it back. One walk for both.
     """
+    found: dict[str, tuple[str | None, int]] = {}
+    count = len(lines)
     for target in document.findall(nodes.target):
-        if target.line and 0 < target.line <= len(lines):
+        if target.line and 0 < target.line <= count:
             source, offset = lines.info(target.line - 1)
             if source == target.source and isinstance(offset, int):
                 target.line = offset + 1
-
-
-def _explicit_targets(document: nodes.document) -> dict[str, tuple[str | None, int]]:
-    """Where each ``.. _name:`` sits: transforms later move its names to the section."""
-    found: dict[str, tuple[str | None, int]] = {}
-    for target in document.findall(nodes.target):
         if "refuri" in target or not target.get("names"):
             continue
         for name in target["names"]:
