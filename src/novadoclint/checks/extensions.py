@@ -15,6 +15,7 @@ from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.languages import requirements
+from novadoclint.project.derived import DerivedCache
 from novadoclint.project.vocabulary import extension_package, find_module
 from novadoclint.registry import Phase, rule
 
@@ -77,20 +78,21 @@ def extension_requirement_missing(index: FactsIndex, ctx: Context) -> Iterator[H
     conf = ctx.sphinx
     if conf.path is None or not conf.extensions:
         return
-    declared = requirements.read(Path(index.srcdir), index.tree_files)
+    cache, key, known = _known_names(index)
+    declared = requirements.read(Path(index.srcdir), index.tree_files, known)
     if declared is None:
         return
     search = [*conf.sys_path, index.srcdir]
     missing: dict[str, list[str]] = {}
     for ext in dict.fromkeys(conf.extensions):
         package = extension_package(ext)
-        if package is None or requirements.canonical(package) in BUILDER_PACKAGES:
+        if package is None or known.of_name(package) in BUILDER_PACKAGES:
             continue
-        if requirements.canonical(package) in declared.names or find_module(
-            ext, search, index.root
-        ):
+        if known.of_name(package) in declared.names or find_module(ext, search, index.root):
             continue
         missing.setdefault(package, []).append(ext)
+    if known.added:
+        cache.put(key, (known.specifiers, known.canonical))
     if not missing:
         return
     text = conf.source.decode("utf-8", errors="replace")
@@ -104,6 +106,34 @@ def extension_requirement_missing(index: FactsIndex, ctx: Context) -> Iterator[H
             f"package {package!r} ({word} {named}) is named in none of the requirements "
             f"the docs build installs; add it to {where}",
         )
+
+
+def _known_names(index: FactsIndex) -> tuple[DerivedCache, str, requirements.Names]:
+    """The names packaging made of this tree's lines in an earlier run (a warm run imports none).
+
+    Kept per source dir, in a namespace that follows this code and packaging's version.
+    """
+    modules = (__file__, requirements.__file__, requirements.engine_file() or "packaging?")
+    cache = DerivedCache("requirements", modules, enabled=index.cache_enabled)
+    key = cache.key("names", index.srcdir)
+    entry = cache.get(key, _well_formed)
+    if not isinstance(entry, tuple):
+        return cache, key, requirements.Names()
+    specifiers, names = entry
+    return cache, key, requirements.Names(dict(specifiers), dict(names))
+
+
+def _well_formed(entry: object) -> bool:
+    """(specifier -> name or None, name -> canonical name), as kept (the cache is untrusted)."""
+    if type(entry) is not tuple or len(entry) != 2:
+        return False
+    specifiers, names = entry
+    return (
+        type(specifiers) is dict
+        and type(names) is dict
+        and all(type(k) is str and (v is None or type(v) is str) for k, v in specifiers.items())
+        and all(type(k) is str and type(v) is str for k, v in names.items())
+    )
 
 
 def _conf_place(text: str, extension: str) -> tuple[int, int]:

@@ -22,12 +22,9 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
 from novadoclint.project.treefiles import TreeFiles
 from novadoclint.safety import untrusted
@@ -74,7 +71,53 @@ _log = logging.getLogger(__name__)
 
 def canonical(name: str) -> str:
     """PEP 503: ``sphinxcontrib_seqdiag`` and ``SphinxContrib.SeqDiag`` are one package."""
+    from packaging.utils import canonicalize_name  # imported only when a name is not known
+
     return str(canonicalize_name(name))
+
+
+def specified_name(specifier: str) -> str | None:
+    """The canonical package name of a PEP 508 specifier; None when packaging cannot parse it."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        requirement = Requirement(specifier)
+    except InvalidRequirement:  # also a bare URL, a path, a tox substitution
+        _log.debug("requirements: not a requirement, skipped: %.80r", specifier)
+        return None
+    return canonical(requirement.name)
+
+
+def engine_file() -> str | None:
+    """The ``packaging`` package's file (found, not imported): kept names follow its version."""
+    import importlib.util  # loaded at start-up already
+
+    spec = importlib.util.find_spec("packaging")
+    return None if spec is None else spec.origin
+
+
+@dataclass
+class Names:
+    """What ``packaging`` made of specifiers and names, which a caller may keep between runs.
+
+    Importing packaging and parsing with it is about 20 ms of a warm run that
+    reads the same lines again; each answer is a pure function of its text (and
+    of packaging's version: :func:`engine_file`).
+    """
+
+    specifiers: dict[str, str | None] = field(default_factory=dict)  # None: names no package
+    canonical: dict[str, str] = field(default_factory=dict)
+    added: bool = False  # whether an answer was computed here
+
+    def of_specifier(self, specifier: str) -> str | None:
+        if specifier not in self.specifiers:
+            self.specifiers[specifier], self.added = specified_name(specifier), True
+        return self.specifiers[specifier]
+
+    def of_name(self, name: str) -> str:
+        if name not in self.canonical:
+            self.canonical[name], self.added = canonical(name), True
+        return self.canonical[name]
 
 
 @dataclass(frozen=True)
@@ -102,12 +145,16 @@ def find_root(srcdir: Path) -> Path | None:
     return None
 
 
-def read(srcdir: Path, files: TreeFiles | None = None) -> Requirements | None:
+def read(
+    srcdir: Path, files: TreeFiles | None = None, known: Names | None = None
+) -> Requirements | None:
     """The project's declared packages; None when it declares none anywhere (cannot judge).
 
     ``files`` is the run's reader (a fresh one when not given): this module opens nothing.
+    ``known``: names already parsed, read and filled in.
     """
     files = TreeFiles(str(srcdir)) if files is None else files
+    known = Names() if known is None else known
     root = find_root(srcdir)
     if root is None:
         return None
@@ -116,12 +163,12 @@ def read(srcdir: Path, files: TreeFiles | None = None) -> Requirements | None:
     seen: set[Path] = set()
     inside = Path(untrusted.project_root(str(root)))  # where -r may lead: the checkout
     for rel in REQUIREMENT_FILES:
-        if _requirement_file(root / rel, names, seen, inside, files):
+        if _requirement_file(root / rel, names, seen, inside, files, known):
             sources.append(rel)
     for source, found in (
-        *_tox(root, names, seen, inside, files),
-        *_pyproject(root, files),
-        *_setup_cfg(root, files),
+        *_tox(root, names, seen, inside, files, known),
+        *_pyproject(root, files, known),
+        *_setup_cfg(root, files, known),
     ):
         names.update(found)
         sources.append(source)
@@ -131,7 +178,7 @@ def read(srcdir: Path, files: TreeFiles | None = None) -> Requirements | None:
 
 
 def _requirement_file(
-    path: Path, names: set[str], seen: set[Path], inside: Path, files: TreeFiles
+    path: Path, names: set[str], seen: set[Path], inside: Path, files: TreeFiles, known: Names
 ) -> bool:
     """Read a pip requirement file and the files it includes; False if it cannot be read.
 
@@ -149,9 +196,9 @@ def _requirement_file(
     for line in _lines(text):
         include = INCLUDE_RE.match(line)
         if include:
-            _requirement_file(path.parent / include.group(1), names, seen, inside, files)
+            _requirement_file(path.parent / include.group(1), names, seen, inside, files, known)
         else:
-            names.update(_names([line]))
+            names.update(_names([line], known))
     return True
 
 
@@ -172,7 +219,7 @@ def _lines(text: str) -> Iterator[str]:
         yield line
 
 
-def _names(items: Iterable[str]) -> Iterator[str]:
+def _names(items: Iterable[str], known: Names) -> Iterator[str]:
     """Package names of requirement specifiers (PEP 508); options, paths and URLs name none.
 
     pip's options after a specifier (``--hash=...``) are cut off first; what ``packaging``
@@ -182,21 +229,17 @@ def _names(items: Iterable[str]) -> Iterator[str]:
         item = COMMENT_RE.sub("", item).strip()
         if not item or item.startswith(("-", "{", ".", "/")):
             continue
-        specifier = OPTION_RE.split(item, maxsplit=1)[0]
-        try:
-            requirement = Requirement(specifier)
-        except InvalidRequirement:  # also a bare URL, a path, a tox substitution
-            _log.debug("requirements: not a requirement, skipped: %.80r", specifier)
-            continue
-        yield canonical(requirement.name)
+        name = known.of_specifier(OPTION_RE.split(item, maxsplit=1)[0])
+        if name is not None:
+            yield name
 
 
-def _is_docs_key(key: object) -> bool:
-    return isinstance(key, str) and canonical(key).startswith("doc")
+def _is_docs_key(key: object, known: Names) -> bool:
+    return isinstance(key, str) and known.of_name(key).startswith("doc")
 
 
 def _tox(
-    root: Path, names: set[str], seen: set[Path], inside: Path, files: TreeFiles
+    root: Path, names: set[str], seen: set[Path], inside: Path, files: TreeFiles, known: Names
 ) -> Iterator[tuple[str, set[str]]]:
     """deps of ``[testenv]`` and of every docs environment, with the files they name."""
     parser = _ini(root / "tox.ini", files)
@@ -213,9 +256,9 @@ def _tox(
             include = INCLUDE_RE.match(line)
             if include:
                 target = include.group(1).replace("{toxinidir}", str(root))
-                _requirement_file(root / target, found, seen, inside, files)
+                _requirement_file(root / target, found, seen, inside, files, known)
             else:
-                found.update(_names([line]))
+                found.update(_names([line], known))
         if found:
             yield f"tox.ini [{section}]", found
 
@@ -233,24 +276,26 @@ def _ini(path: Path, files: TreeFiles) -> configparser.ConfigParser | None:
     return parser
 
 
-def _setup_cfg(root: Path, files: TreeFiles) -> Iterator[tuple[str, set[str]]]:
+def _setup_cfg(root: Path, files: TreeFiles, known: Names) -> Iterator[tuple[str, set[str]]]:
     """``install_requires`` and the docs extras (setuptools' and pbr's spellings)."""
     parser = _ini(root / "setup.cfg", files)
     if parser is None:
         return
-    install = set(_names(parser.get("options", "install_requires", fallback="").splitlines()))
+    install = set(
+        _names(parser.get("options", "install_requires", fallback="").splitlines(), known)
+    )
     if install:
         yield "setup.cfg [options] install_requires", install
     for section in ("options.extras_require", "extras"):
         if not parser.has_section(section):
             continue
         for key, value in parser.items(section):
-            found = set(_names(value.splitlines()))
-            if _is_docs_key(key) and found:
+            found = set(_names(value.splitlines(), known))
+            if _is_docs_key(key, known) and found:
                 yield f"setup.cfg [{section}] {key}", found
 
 
-def _pyproject(root: Path, files: TreeFiles) -> Iterator[tuple[str, set[str]]]:
+def _pyproject(root: Path, files: TreeFiles, known: Names) -> Iterator[tuple[str, set[str]]]:
     """Runtime dependencies, docs extras and docs dependency groups (PEP 621, 735, Poetry)."""
     raw = files.read_unbounded(root / "pyproject.toml").data
     if raw is None:
@@ -260,25 +305,25 @@ def _pyproject(root: Path, files: TreeFiles) -> Iterator[tuple[str, set[str]]]:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return
     project = _table(data.get("project"))
-    runtime = set(_names(_strings(project.get("dependencies"))))
+    runtime = set(_names(_strings(project.get("dependencies")), known))
     if runtime:
         yield "pyproject.toml [project] dependencies", runtime
     for key, value in _table(project.get("optional-dependencies")).items():
-        found = set(_names(_strings(value)))
-        if _is_docs_key(key) and found:
+        found = set(_names(_strings(value), known))
+        if _is_docs_key(key, known) and found:
             yield f"pyproject.toml [project.optional-dependencies] {key}", found
     groups = _table(data.get("dependency-groups"))
     for key in groups:
-        found = set(_names(_group(groups, key, set())))
-        if _is_docs_key(key) and found:
+        found = set(_names(_group(groups, key, set()), known))
+        if _is_docs_key(key, known) and found:
             yield f"pyproject.toml [dependency-groups] {key}", found
     poetry = _table(_table(data.get("tool")).get("poetry"))
-    runtime = {canonical(k) for k in _table(poetry.get("dependencies")) if k != "python"}
+    runtime = {known.of_name(k) for k in _table(poetry.get("dependencies")) if k != "python"}
     if runtime:
         yield "pyproject.toml [tool.poetry.dependencies]", runtime
     for key, group in _table(poetry.get("group")).items():
-        found = {canonical(k) for k in _table(_table(group).get("dependencies"))}
-        if _is_docs_key(key) and found:
+        found = {known.of_name(k) for k in _table(_table(group).get("dependencies"))}
+        if _is_docs_key(key, known) and found:
             yield f"pyproject.toml [tool.poetry.group.{key}.dependencies]", found
 
 

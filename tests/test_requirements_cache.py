@@ -1,0 +1,149 @@
+"""extension-requirement-missing keeps the names packaging made of a tree's requirement lines.
+
+A warm run must answer as a cold one without importing or running packaging,
+parse a changed line again, keep nothing with --no-cache, and treat a forged
+entry of the wrong shape as a miss.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from novadoclint.checks import ALL_RULES
+from novadoclint.engine import lint_project
+from novadoclint.languages import requirements
+from novadoclint.project.discover import load_project
+from novadoclint.safety.cache import DiskCache
+from novadoclint.settings import load
+
+FILES = {
+    "setup.cfg": """
+        [metadata]
+        name = project
+
+        [extras]
+        Docs_Extra =
+            sphinxcontrib.blockdiag>=1.0
+    """,
+    "tox.ini": """
+        [testenv:docs]
+        deps =
+            -r{toxinidir}/doc/requirements.txt
+            py311: sphinxcontrib-nwdiag
+    """,
+    "pyproject.toml": """
+        [tool.poetry.group.docs.dependencies]
+        SphinxContrib_ActDiag = "*"
+    """,
+    "doc/requirements.txt": """
+        sphinx>=2.0  # the builder
+        sphinxcontrib-seqdiag ; python_version >= "3.8" \\
+            --hash=sha256:abc
+        not a requirement !
+    """,
+    "doc/source/conf.py": """
+        extensions = [
+            'sphinxcontrib.seqdiag', 'sphinxcontrib.blockdiag', 'sphinxcontrib.nwdiag',
+            'sphinxcontrib.actdiag', 'oslo_config.sphinxext', 'sphinx.ext.graphviz',
+        ]
+    """,
+    "doc/source/index.rst": "Index\n=====\n",
+}
+RULE = "extension-requirement-missing"
+
+
+def write(root: Path) -> Path:
+    for name, text in FILES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root / "doc/source"
+
+
+def lint(srcdir: Path, *, cache: bool = True) -> list[tuple[str, int, str]]:
+    settings = replace(load(srcdir, rules=ALL_RULES), select=(RULE,), jobs=1, cache=cache)
+    findings, _ = lint_project(load_project(srcdir, True), settings)
+    return [(f.rule, f.line, f.message) for f in findings]
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(folder))
+    return folder
+
+
+def kept(cache_dir: Path) -> int:
+    if not cache_dir.is_dir():
+        return 0
+    return sum(1 for p in cache_dir.glob("requirements-*/*/*") if p.is_file())
+
+
+def refuse_packaging(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(name: str) -> None:
+        raise AssertionError(f"asked packaging again: {name}")
+
+    monkeypatch.setattr(requirements, "specified_name", fail)
+    monkeypatch.setattr(requirements, "canonical", fail)
+
+
+def test_only_the_undeclared_extension_is_reported(tmp_path: Path, cache_dir: Path) -> None:
+    """Every source of a name counts (so the tests below see a wrong name change a finding)."""
+    found = lint(write(tmp_path), cache=False)
+    assert [m.split(" (")[0] for _, _, m in found] == ["package 'oslo.config'"]
+    assert kept(cache_dir) == 0  # --no-cache keeps nothing
+
+
+def test_a_warm_run_asks_packaging_nothing(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    srcdir = write(tmp_path)
+    cold = lint(srcdir, cache=False)
+    assert lint(srcdir) == cold
+    assert kept(cache_dir) == 1
+    refuse_packaging(monkeypatch)
+    assert lint(srcdir) == cold  # a rule that raised would be an internal-error finding
+
+
+def test_a_changed_line_is_parsed_again(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    srcdir = write(tmp_path)
+    lint(srcdir)
+    with (tmp_path / "doc/requirements.txt").open("a") as out:
+        out.write("Oslo_Config\n")
+    expected = lint(srcdir, cache=False)
+    assert expected == []
+    assert lint(srcdir) == expected
+    refuse_packaging(monkeypatch)
+    assert lint(srcdir) == expected
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "a string",
+        ({"sphinx": 1}, {}),
+        ({}, {"x": None}),
+        ({1: "x"}, {}),
+        ({}, {}, {}),
+    ],
+)
+def test_a_forged_entry_is_a_miss(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch, forged: object
+) -> None:
+    srcdir = write(tmp_path)
+    cold = lint(srcdir, cache=False)
+    lint(srcdir)
+    real_get = DiskCache.get
+
+    def get(self: DiskCache, key: str) -> object | None:
+        found = real_get(self, key)
+        return forged if self.fingerprint.startswith("requirements") else found
+
+    monkeypatch.setattr(DiskCache, "get", get)
+    assert lint(srcdir) == cold
