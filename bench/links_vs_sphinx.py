@@ -1,7 +1,7 @@
 """Link checking side by side: ``novadoclint --check-links`` against ``sphinx-build -b linkcheck``.
 
 Usage: python bench/links_vs_sphinx.py [SRCDIR] [--runs N] [--delay S] [--synthetic N]
-       [--hosts H] [--src PATH] [--sphinx-build PATH] [--keep]
+       [--hosts H] [--src PATH] [--base PATH] [--sphinx-build PATH] [--no-sphinx] [--keep]
 
 Sets the measurement up itself, never touching the internet or the original tree:
 
@@ -36,7 +36,9 @@ rules | tar -x -C DIR``, then ``--src DIR/src``), to measure a commit before a c
 ``--base PATH`` adds that folder's novadoclint as ``base`` rows interleaved with this
 checkout's (before and after in one run, so the machine's noise hits both). Each
 run prints the requests the servers saw and the most in flight at once, in all and to one
-host.
+host, and novadoclint's CPU time (user and system, its worker processes included).
+``--no-sphinx`` leaves Sphinx out (novadoclint's rows only, for many quick runs of a change
+against ``--base``; no ratio to Sphinx).
 Sphinx's conf.py differs from the one novadoclint reads only by the oracle's mocks and stubs:
 each tool runs with its own. Figures for the notes, never assertions.
 """
@@ -47,6 +49,7 @@ import argparse
 import dataclasses
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -263,14 +266,17 @@ class Tools:
         cmd = [*self.ours, "--format", "json", "-o", str(out)]
         if links:
             cmd += ["--check-links", "--allow-private"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run([*cmd, *flags, str(self.src)], env=env, capture_output=True)
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         if done.returncode not in (0, 1):
             raise SystemExit(f"novadoclint failed ({done.returncode}): {done.stderr[-2000:]!r}")
         text = out.read_text(encoding="utf-8")
         broken = len(re.findall(r'"rule": "link-(?:broken|skipped|redirected)"', text))
-        return seconds, f"{broken} link-broken/skipped/redirected findings"
+        return seconds, f"{broken} link-broken/skipped/redirected findings, {cpu:.2f} s CPU"
 
     def sphinx(self, doctrees: Path, builder: str = "linkcheck") -> tuple[float, str]:
         (self.src / "conf.py").write_text(self.sphinx_conf, encoding="utf-8")
@@ -318,11 +324,13 @@ def main() -> None:
     parser.add_argument("--base", help="also run novadoclint from this source folder, interleaved")
     parser.add_argument("--sphinx-build", default=None, help=f"default: {DEFAULT_SPHINX}")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--no-sphinx", action="store_true", help="novadoclint's rows only")
     args = parser.parse_args()
 
     tools = sphinx_tools(args.sphinx_build or DEFAULT_SPHINX)
-    if tools is None:
+    if tools is None and not args.no_sphinx:
         raise SystemExit("Sphinx is not installed: pass --sphinx-build")
+    sphinx_build = tools[0] if tools is not None else "(not run)"
     tally = Tally()
     work = Path(tempfile.mkdtemp(prefix="novadoclint-links-"))
     try:
@@ -355,18 +363,19 @@ def main() -> None:
             )
             ours_conf = (src / "conf.py").read_text(encoding="utf-8") + link_settings()
             (src / "conf.py").write_text(ours_conf, encoding="utf-8")
-            prepared = run_sphinx(copy, src, work / "oracle", tools, [])
-            if prepared.mocked:
-                print(f"sphinx: mocked modules: {', '.join(sorted(prepared.mocked))}")
-            if prepared.stubbed:
-                print(f"sphinx: stubbed extensions: {', '.join(prepared.stubbed)}")
+            if tools is not None and not args.no_sphinx:
+                prepared = run_sphinx(copy, src, work / "oracle", tools, [])
+                if prepared.mocked:
+                    print(f"sphinx: mocked modules: {', '.join(sorted(prepared.mocked))}")
+                if prepared.stubbed:
+                    print(f"sphinx: stubbed extensions: {', '.join(prepared.stubbed)}")
             sphinx_conf = (src / "conf.py").read_text(encoding="utf-8")
         print(f"servers answer after {args.delay * 1000:.0f} ms; novadoclint from "
-              f"{args.src or 'this checkout'}; sphinx-build {tools[0]}")  # fmt: skip
+              f"{args.src or 'this checkout'}; sphinx-build {sphinx_build}")  # fmt: skip
         runner = Tools(
             src=src,
             work=work,
-            sphinx_build=tools[0],
+            sphinx_build=sphinx_build,
             ours_conf=ours_conf,
             sphinx_conf=sphinx_conf,
             env=clean_env(args.src),
@@ -376,7 +385,7 @@ def main() -> None:
         if args.base:
             base = dataclasses.replace(runner, env=clean_env(args.base))
             print(f"base rows: novadoclint from {args.base}")
-        measure(runner, tally, args.runs, base)
+        measure(runner, tally, args.runs, base, sphinx=not args.no_sphinx)
     finally:
         if args.keep:
             print(f"kept {work}")
@@ -384,10 +393,13 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def measure(runner: Tools, tally: Tally, runs: int, base: Tools | None = None) -> None:
+def measure(
+    runner: Tools, tally: Tally, runs: int, base: Tools | None = None, *, sphinx: bool = True
+) -> None:
     """Interleaved runs; one untimed round first warms bytecode, the page cache and the
     caches the ``links`` and ``rerun`` rows keep. *base*: the same novadoclint rows for
-    another source folder, interleaved with these (``base ...``)."""
+    another source folder, interleaved with these (``base ...``); *sphinx*: whether
+    Sphinx's rows are run."""
     cache = runner.work / "cache"
     kept = runner.work / "doctrees-kept"
     times: dict[str, list[float]] = {}
@@ -405,6 +417,8 @@ def measure(runner: Tools, tally: Tally, runs: int, base: Tools | None = None) -
         steps[1:1] = [("base cold", lambda: base.novadoclint("--no-cache"))]
         steps[4:4] = [("base links", lambda: base.novadoclint("--refresh", cache=old))]
         steps.append(("base rerun", lambda: base.novadoclint(cache=old)))
+    if not sphinx:
+        steps = [(name, step) for name, step in steps if not name.startswith("sphinx")]
     for number in range(runs + 1):
         for name, step in steps:
             tally.reset()
@@ -418,6 +432,12 @@ def measure(runner: Tools, tally: Tally, runs: int, base: Tools | None = None) -
         print(f"{name:18} {spread(values)}")
     median = {name: statistics.median(values) for name, values in times.items()}
     print()
+    if not sphinx:
+        for kind in ("cold", "links", "rerun"):
+            if f"base {kind}" in median:
+                ratio = median[f"novadoclint {kind}"] / median[f"base {kind}"]
+                print(f"{kind}: novadoclint takes {ratio:.2f} of base's time")
+        return
     for kind in ("cold", "links"):
         for who in ("novadoclint", "base"):
             if f"{who} {kind}" in median:

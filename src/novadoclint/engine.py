@@ -23,7 +23,7 @@ from novadoclint.findings import Finding, Run
 from novadoclint.fixes import relocated
 from novadoclint.index import FactsIndex
 from novadoclint.phase1 import project_context, run_phase1_cached
-from novadoclint.phase2 import network_hits, requirement_findings, tree_hits
+from novadoclint.phase2 import links_ahead, network_hits, requirement_findings, tree_hits
 from novadoclint.project.discover import Project, load_project
 from novadoclint.settings import Settings, load
 
@@ -128,17 +128,17 @@ def lint_project(
     """
     ctx = project_context(project, settings)
     items = sorted(project.docs.items())
-    results = run_phase1_cached(ctx, items, settings.jobs or os.cpu_count() or 1)
-    docs = {r.facts.docname: r.facts for r in results}
-    index = FactsIndex(str(project.srcdir), project.conf, docs, project.files, settings.cache)
-    if facts_out is not None:
-        facts_out.extend(r.facts for r in results)
-    hits: list[RuleHit] = [h for r in results for h in r.hits]
-    hits.extend(unreadable_hits(project))
-    hits.extend(tree_hits(index, ctx))
-    if settings.check_links:
-        in_reach = None if only_paths is None else (lambda path: scope.within(path, only_paths))
-        hits.extend(network_hits(index, ctx, in_reach))
+    in_reach = None if only_paths is None else (lambda path: scope.within(path, only_paths))
+    with links_ahead(ctx, in_reach) as links:  # --check-links: fetching while phase 1 parses
+        results = run_phase1_cached(ctx, items, settings.jobs or os.cpu_count() or 1, links)
+        docs = {r.facts.docname: r.facts for r in results}
+        index = FactsIndex(str(project.srcdir), project.conf, docs, project.files, settings.cache)
+        if facts_out is not None:
+            facts_out.extend(r.facts for r in results)
+        hits: list[RuleHit] = [h for r in results for h in r.hits]
+        hits.extend(unreadable_hits(project))
+        hits.extend(tree_hits(index, ctx))
+        hits.extend(network_hits(index, ctx, links))
     findings = past_unreadable(finalise(hits, index, settings, ALL_RULES), project)
     return changes.reported(findings, ctx, results, index, only_paths, before, lines), len(items)
 

@@ -13,7 +13,7 @@ import gc
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -38,6 +38,8 @@ from novadoclint.workers import pool_size, run_pool
 log = logging.getLogger(__name__)
 
 SERIAL_BELOW = 8  # files: a pool costs more than it saves
+#: Hears of documents' facts while phase 1 parses others (see run_phase1).
+Early = Callable[[Sequence[DocFacts]], None]
 # The young generations' thresholds while a document is checked (allocations, young
 # collections): see document_gc.
 DOCUMENT_GC_THRESHOLDS = (20_000, 50)
@@ -73,22 +75,42 @@ def file_rule_ids() -> tuple[str, ...]:
 
 
 def run_phase1_cached(
-    ctx: Context, items: Sequence[tuple[str, str]], jobs: int
+    ctx: Context, items: Sequence[tuple[str, str]], jobs: int, early: Early | None = None
 ) -> list[Phase1Result]:
-    """Phase 1 through the facts cache: only documents whose bytes changed are parsed."""
+    """Phase 1 through the facts cache: only documents whose bytes changed are parsed.
+
+    ``early`` (see :func:`run_phase1`) hears of the cached documents with the first ones
+    parsed.
+    """
     if not ctx.settings.cache:
-        return run_phase1(ctx, items, jobs)
+        return run_phase1(ctx, items, jobs, early)
     cache = FactsCache(ctx, file_rule_ids())
     found = {item: cache.lookup(item[1]) for item in items}
     misses = [item for item, result in found.items() if result is None]
-    for item, result in zip(misses, run_phase1(ctx, misses, jobs), strict=True):
+    known = [result.facts for result in found.values() if result is not None]
+
+    def heard(facts: Sequence[DocFacts]) -> None:
+        assert early is not None
+        early([*known, *facts])
+        known.clear()
+
+    parsed = run_phase1(ctx, misses, jobs, heard if early is not None else None)
+    for item, result in zip(misses, parsed, strict=True):
         cache.store(item[1], result)
         found[item] = result
     return [r for r in found.values() if r is not None]
 
 
-def run_phase1(ctx: Context, items: Sequence[tuple[str, str]], jobs: int) -> list[Phase1Result]:
-    """Phase 1 over every document: in a process pool, or inline for small runs."""
+def run_phase1(
+    ctx: Context, items: Sequence[tuple[str, str]], jobs: int, early: Early | None = None
+) -> list[Phase1Result]:
+    """Phase 1 over every document: in a process pool, or inline for small runs.
+
+    ``early`` hears of the documents' facts as the pool's tasks finish, while the
+    others are parsed (--check-links fetches their URLs meanwhile). Only from the pool:
+    the threads it may start then are never forked, and inline they would use the CPU
+    time each file's budget counts.
+    """
     if not items:  # a warm run: docutils' directives are not even registered
         return []
     work = partial(phase1_file, ctx, file_rule_ids())
@@ -96,11 +118,16 @@ def run_phase1(ctx: Context, items: Sequence[tuple[str, str]], jobs: int) -> lis
     if workers > 1 and len(items) >= SERIAL_BELOW:
         try:
             sizes, diagrams = file_costs(ctx, items)
-            return run_pool(work, items, workers, ctx.vocabulary, sizes, diagrams)
+            done = None if early is None else _facts_of(early)
+            return run_pool(work, items, workers, ctx.vocabulary, sizes, diagrams, done)
         except OSError as exc:  # flake8's serial fallback
             log.warning("cannot start worker processes (%s); running serially", exc)
     with parse.namespace(ctx.vocabulary):
         return [work(item) for item in items]
+
+
+def _facts_of(early: Early) -> Callable[[list[Phase1Result]], None]:
+    return lambda results: early([result.facts for result in results])
 
 
 def file_costs(ctx: Context, items: Sequence[tuple[str, str]]) -> tuple[list[int], list[bool]]:

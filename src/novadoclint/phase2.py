@@ -3,13 +3,16 @@
 The tree rules run on every lint (the command line, ``--changed-since``'s lint of
 the tree as it was, the language server after each edit), so they run here and
 nowhere else; the network rules only with ``--check-links``, after every URL of
-the tree was fetched once (:mod:`novadoclint.links.plan`).
+the tree was fetched once (:mod:`novadoclint.links.plan`): a fetching begun while
+phase 1 parses (:func:`links_ahead`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from novadoclint.checks import ALL_RULES
 from novadoclint.containment import run_guarded
@@ -22,8 +25,11 @@ from novadoclint.project.discover import build_conf
 from novadoclint.project.policy import load_policy
 from novadoclint.project.sphinxconf import SphinxConf, read_conf
 from novadoclint.project.vocabulary import Vocabulary
-from novadoclint.registry import Phase, rule_names
+from novadoclint.registry import Phase, Rule, rule_names
 from novadoclint.settings import Settings
+
+if TYPE_CHECKING:
+    from novadoclint.links.plan import LinkCheck
 
 WHERE = "conf.py"  # what a crashing tree rule's internal-error names: no one document
 
@@ -37,23 +43,40 @@ def tree_hits(index: FactsIndex, ctx: Context) -> list[RuleHit]:
     return hits
 
 
-def network_hits(
-    index: FactsIndex, ctx: Context, scope: Callable[[str], bool] | None
-) -> list[RuleHit]:
-    """--check-links: fetch every URL once (cached), then run the selected network rules.
+@contextmanager
+def links_ahead(ctx: Context, scope: Callable[[str], bool] | None) -> Iterator[LinkCheck | None]:
+    """--check-links with a network rule selected: the link check, to hand to phase 1.
 
-    ``scope`` says which files' URLs are fetched (--changed-since); None for all.
+    Phase 1 calls it with documents' facts as they are parsed, so their URLs are fetched
+    while the other documents are parsed (:class:`~novadoclint.links.plan.LinkCheck`);
+    :func:`network_hits` finishes it. ``scope`` says which files' URLs are fetched
+    (--changed-since); None for all. If the run fails first, the fetching stops.
     """
-    rules = [r for r in ALL_RULES if r.phase is Phase.NETWORK and is_selected(r, ctx.settings)]
-    if not rules:
-        return []
-    from novadoclint.links import plan  # the HTTP client and ssl: only with --check-links
+    if not ctx.settings.check_links or not _network_rules(ctx.settings):
+        yield None
+        return
+    from novadoclint.links.plan import LinkCheck  # ssl and the HTTP client wait until used
 
-    results = plan.check(index, ctx.settings, scope=scope)
+    check = LinkCheck(ctx.sphinx, ctx.settings, scope=scope)
+    try:
+        yield check
+    finally:
+        check.stop()
+
+
+def network_hits(index: FactsIndex, ctx: Context, check: LinkCheck | None) -> list[RuleHit]:
+    """Every URL in scope fetched once (cached), then the selected network rules on them."""
+    if check is None:
+        return []
+    results = check.results(index)
     hits: list[RuleHit] = []
-    for rule in rules:
+    for rule in _network_rules(ctx.settings):
         hits.extend(run_guarded(rule, WHERE, index, results, ctx))
     return hits
+
+
+def _network_rules(settings: Settings) -> list[Rule]:
+    return [r for r in ALL_RULES if r.phase is Phase.NETWORK and is_selected(r, settings)]
 
 
 def requirement_findings(srcdir: Path, settings: Settings) -> list[Finding]:

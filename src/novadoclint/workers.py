@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from typing import TypeVar
@@ -60,6 +60,7 @@ def run_pool(
     vocab: Vocabulary,
     weights: Sequence[int] | None = None,
     together: Sequence[bool] = (),
+    on_done: Callable[[list[Result]], None] | None = None,
 ) -> list[Result]:
     """Map work over items in worker processes that never outlive this run.
 
@@ -69,7 +70,8 @@ def run_pool(
     terminates the workers at once: leaving the pool's ``with`` would wait for
     every queued file first, and a killed parent would leave them running for
     good. A worker that dies (the kernel's OOM killer) is WorkerDied, naming the
-    signal and the files it may have held.
+    signal and the files it may have held. ``on_done`` hears of each task's results
+    as it finishes, on this thread, once every worker was started.
     """
     chunks = plan_chunks(weights or [1] * len(items), workers, together)
     context = multiprocessing.get_context()
@@ -86,13 +88,18 @@ def run_pool(
         with sigterm_raises():
             futures = [pool.submit(work_chunk, work, [items[i] for i in chunk]) for chunk in chunks]
             processes = list((getattr(pool, "_processes", None) or {}).values())
-            for number, (chunk, future) in enumerate(zip(chunks, futures, strict=True)):
+            waiting = {future: number for number, future in enumerate(futures)}
+            for future in as_completed(futures):
+                number = waiting.pop(future)
                 try:
                     results = future.result()
                 except BrokenProcessPool:
-                    unfinished = [items[i] for c in chunks[number:] for i in c]
+                    lost = sorted([number, *waiting.values()])
+                    unfinished = [items[i] for n in lost for i in chunks[n]]
                     raise WorkerDied(died_how(processes), unfinished) from None
-                done.update(zip(chunk, results, strict=True))
+                done.update(zip(chunks[number], results, strict=True))
+                if on_done is not None:
+                    on_done(results)
     except BaseException:
         stop_workers(pool)
         raise

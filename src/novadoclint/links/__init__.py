@@ -4,9 +4,13 @@
   it, and the one reading of it every request decision uses; :func:`redact`.
 * :mod:`.options`: conf.py's ``linkcheck_*`` and ``[tool.novadoclint.linkcheck]`` merged
   into :class:`LinkCheckOptions` (:func:`options`).
-* :mod:`.plan`: the run's plan: which URLs of the tree are checked, the progress line.
+* :mod:`.plan`: the run's plan: which URLs of the tree are checked, the progress line, and
+  the check begun while phase 1 parses (:class:`~.plan.LinkCheck`).
+* :mod:`.ledger`: every URL once, the results known without a request (patterns, the
+  result cache of :mod:`.results`), the pages left to fetch: all a re-run whose results
+  are all cached needs.
 * :mod:`.checker`: :func:`check_links`, the coordinator and its retry policy, over
-  :mod:`.judge` (patterns and verdicts), :mod:`.results` (the result cache),
+  :mod:`.judge` (patterns and verdicts),
   :mod:`.guard` (which addresses may be contacted, DNS pinning, offline detection),
   :mod:`.schedule` (which page a worker takes next: a host with a free slot),
   :mod:`.throttle` (adaptive per-host slots, Retry-After, backoff, circuit breaker) and

@@ -32,11 +32,11 @@ What a request does (one parse of the URL, redirects by hand, bounded bodies, no
 the environment) is :mod:`.http`'s; which addresses may be contacted is :mod:`.guard`'s.
 
 All state (connection pools, semaphores, rate-limit clocks) lives in the objects one
-:func:`check_links` call creates: :class:`Checker` coordinates them and decides the retry
-policy; the guard (:mod:`.guard`), the per-host throttle (:mod:`.throttle`), the HTTP core
-(:mod:`.http`), the verdicts (:mod:`.judge`) and the result cache (:mod:`.results`) each
-hold their own part. Only the per-thread deadline of the request in flight lives in a
-module (:mod:`.deadline`).
+:func:`check_links` call creates: :class:`Checker` coordinates them, :class:`PageCheck`
+decides the retry policy; the ledger of URLs and cached results (:mod:`.ledger`), the guard
+(:mod:`.guard`), the per-host throttle (:mod:`.throttle`), the HTTP core (:mod:`.http`) and
+the verdicts (:mod:`.judge`) each hold their own part. Only the per-thread deadline of the
+request in flight lives in a module (:mod:`.deadline`).
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ from novadoclint.links.deadline import RunClock
 from novadoclint.links.guard import OFFLINE_AFTER_HOSTS, AddressGuard
 from novadoclint.links.http import Failure, Fetch, HttpClient
 from novadoclint.links.judge import LinkJudge
+from novadoclint.links.ledger import Ledger, Pages
 from novadoclint.links.options import LinkCheckOptions
 from novadoclint.links.outcome import (
     DnsFailure,
@@ -72,7 +73,6 @@ from novadoclint.links.outcome import (
     seconds_text,
     short_error,
 )
-from novadoclint.links.results import ResultCache
 from novadoclint.links.schedule import HostScheduler, Job
 from novadoclint.links.syntax import redact
 from novadoclint.links.throttle import HostThrottle
@@ -83,7 +83,7 @@ if TYPE_CHECKING:
 else:
     from novadoclint.links.http import requests
 
-__all__ = ["Checker", "check_links"]
+__all__ = ["Checker", "PageCheck", "check_links"]
 
 _log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def host_of(fetch_url: str) -> str:
         return ""
 
 
-def useful_workers(todo: dict[str, frozenset[str | None]], per_host: int) -> int:
+def useful_workers(todo: Pages, per_host: int) -> int:
     """How many workers can be busy at once: each host's pages, up to its slots, in all."""
     pages = Counter(host_of(fetch_url) for fetch_url in todo)
     return sum(min(count, per_host) for count in pages.values())
@@ -174,66 +174,89 @@ class _Tally:
 
 
 class Checker:
-    """One :func:`check_links` call: the collaborators it coordinates, and the retry policy."""
+    """One :func:`check_links` call: the collaborators it coordinates.
+
+    :meth:`run` checks a list of URLs. A caller that learns its URLs bit by bit (phase 1
+    parsing documents) starts the pages it knows of with :meth:`fetch` and gives the whole
+    list to :meth:`finish`, which returns what :meth:`run` would: only the time the pages
+    were fetched differs. Pages that want anchors wait for :meth:`finish` (a later
+    document may want more anchors of them, and one GET serves all); a status-only page
+    already taken when a later document wants an anchor of it is fetched again for it,
+    as when part of a page's results are cached. The run's deadline counts from the first
+    page (:meth:`run_deadline` of every page, known at :meth:`finish`).
+    """
 
     def __init__(
         self,
         options: LinkCheckOptions,
         cache: DiskCache | None,
         progress: Callable[[LinkProgress], None] | None = None,
+        *,
+        ledger: Ledger | None = None,
     ) -> None:
         self._options = options
         self._progress = progress
         self._clock = RunClock()
-        self._judge = LinkJudge(options)
-        self._results = ResultCache(options, cache)
+        self._ledger = Ledger(options, cache) if ledger is None else ledger
+        self._judge = self._ledger.judge
         self._guard = AddressGuard(options, self._clock)
         self._throttle = HostThrottle(options, self._clock)
         self._client = HttpClient(options, self._clock, self._guard, self._throttle)
+        self._pages = PageCheck(options, self._clock, self._client, self._throttle, self._judge)
         self._lock = threading.Lock()
-        self._uncached: set[str] = set()  # fetch URLs whose result must not be cached
         self._running = 0  # worker threads not yet stopped
+        self._threads = 0  # worker threads started
+        self._todo: Pages = {}  # every page handed to the workers, with its anchors
+        self._held: Pages = {}  # pages that want anchors, until finish()
+        self._jobs: Counter[str] = Counter()  # jobs (fetches) per page
+        self._started: float | None = None
+        self._tasks = HostScheduler(
+            {}, host_of, self._throttle, self._clock, OFFLINE_AFTER_HOSTS, closed=False
+        )
+        self._done: queue.SimpleQueue[tuple[str, dict[str | None, LinkResult]]]
+        self._done = queue.SimpleQueue()
 
     def run(self, urls: Iterable[str]) -> dict[str, LinkResult]:
         unique = list(dict.fromkeys(urls))
-        results: dict[str, LinkResult] = {}
-        # fetch URL -> anchor (None: status only) -> the input URLs that share that check
-        plan: dict[str, dict[str | None, list[str]]] = {}
-        for url in unique:
-            early = self._judge.precheck(url)
-            if early is not None:
-                results[url] = early
-                continue
-            fetch_url, anchor = self._judge.split(url)
-            plan.setdefault(fetch_url, {}).setdefault(anchor, []).append(url)
+        self.fetch(self._ledger.add(unique))
+        return self.finish(unique)
 
-        todo: dict[str, frozenset[str | None]] = {}
-        for fetch_url, by_anchor in plan.items():
-            missing: set[str | None] = set()
-            for anchor, members in by_anchor.items():
-                cached = self._results.get(fetch_url, anchor)
-                if cached is None:
-                    missing.add(anchor)
-                else:
-                    for url in members:
-                        results[url] = dataclasses.replace(cached, url=url)
-            if missing:
-                todo[fetch_url] = frozenset(missing)
+    def fetch(self, pages: Pages) -> None:
+        """Start checking *pages* (from :meth:`Ledger.add`); those wanting anchors wait."""
+        for fetch_url, anchors in pages.items():
+            if fetch_url in self._held or any(anchor is not None for anchor in anchors):
+                self._held[fetch_url] = self._held.get(fetch_url, frozenset()) | anchors
+            else:
+                self._schedule(fetch_url, anchors)
+        self._start_workers()
 
+    def stop(self) -> None:
+        """Stop the workers (the caller gave up: an error, Ctrl-C); nothing is returned."""
+        self._clock.stop.set()
+
+    def finish(self, urls: Iterable[str]) -> dict[str, LinkResult]:
+        """Every distinct URL's result, in input order, once the pages are checked."""
+        unique = list(dict.fromkeys(urls))
+        held, self._held = self._held, {}
+        for fetch_url, anchors in self._ledger.add(unique).items():
+            held[fetch_url] = held.get(fetch_url, frozenset()) | anchors
+        for fetch_url, anchors in held.items():
+            self._schedule(fetch_url, anchors)
+        self._tasks.close()
+        self._start_workers()
+        todo = self._todo
         per_host = Counter(host_of(fetch_url) for fetch_url in todo)
         budget = self.run_deadline(len(todo), max(per_host.values(), default=0))
-        self._clock.ends = time.monotonic() + budget
+        self._clock.ends = (self._started or time.monotonic()) + budget
         tally = _Tally(todo, self._progress)
-        with contextlib.closing(self._fetch_all(todo)) as finished:
+        left = Counter(self._jobs)
+        with contextlib.closing(self._drain(sum(left.values()))) as finished:
             for fetch_url, page in finished:
-                with self._lock:
-                    cacheable = fetch_url not in self._uncached
-                for anchor, result in page.items():
-                    if cacheable:
-                        self._results.put(fetch_url, anchor, result)
-                    for url in plan[fetch_url][anchor]:
-                        results[url] = dataclasses.replace(result, url=url)
-                tally.done(fetch_url)
+                cacheable = self._pages.cacheable(fetch_url)
+                self._ledger.settle(fetch_url, page, cacheable=cacheable)
+                left[fetch_url] -= 1
+                if not left[fetch_url]:
+                    tally.done(fetch_url)
         if self._guard.offline:
             raise NetworkUnreachable(self._guard.failed_names(), len(todo))
         if self._guard.failed_names() and not self._guard.any_resolved():
@@ -242,6 +265,7 @@ class Checker:
                 "their 'DNS failure' findings are its, not the links'",
                 ", ".join(self._guard.failed_names()),
             )
+        results = self._ledger.results
         late = f"run deadline reached (the link check may take {seconds_text(budget)} s in all)"
         for url in unique:
             if url not in results:
@@ -260,30 +284,45 @@ class Checker:
         worst = rounds * self._options.timeout * (self._options.retries + 2)
         return min(max(worst, _MIN_DERIVED_RUN), _MAX_DERIVED_RUN)
 
-    def _fetch_all(
-        self, todo: dict[str, frozenset[str | None]]
-    ) -> Generator[tuple[str, dict[str | None, LinkResult]], None, None]:
-        """Check the pages on daemon threads; yield each as it finishes, until the deadline.
+    def _schedule(self, fetch_url: str, anchors: frozenset[str | None]) -> None:
+        """Queue a page; anchors of a page already queued join it, of one already taken are
+        a second fetch."""
+        if self._started is None:
+            self._started = time.monotonic()
+            ceiling = self._options.run_timeout
+            self._clock.ends = self._started + (_MAX_DERIVED_RUN if ceiling is None else ceiling)
+        known = self._todo.get(fetch_url)
+        self._todo[fetch_url] = anchors if known is None else known | anchors
+        if known is None or not self._tasks.widen(fetch_url, anchors):
+            self._tasks.add({fetch_url: anchors})
+            self._jobs[fetch_url] += 1
+
+    def _start_workers(self) -> None:
+        """As many daemon workers as the pages so far can keep busy, up to ``workers``.
 
         Daemon threads, not an executor: the interpreter waits for an executor's threads at
         exit, so Ctrl-C used to wait for every request in flight. The last worker to stop
         closes the run's connections.
         """
-        tasks = HostScheduler(todo, host_of, self._throttle, self._clock, OFFLINE_AFTER_HOSTS)
-        done: queue.SimpleQueue[tuple[str, dict[str | None, LinkResult]]] = queue.SimpleQueue()
-        count = min(self._options.workers, useful_workers(todo, self._options.per_host))
-        self._running = count
-        for number in range(count):
-            name = f"novadoclint-link-{number}"
-            threading.Thread(target=self._work, args=(tasks, done), name=name, daemon=True).start()
-        pending = len(todo)
+        count = min(self._options.workers, useful_workers(self._todo, self._options.per_host))
+        while self._threads < count and not self._clock.stop.is_set():
+            with self._lock:
+                self._running += 1
+            name = f"novadoclint-link-{self._threads}"
+            self._threads += 1
+            threading.Thread(target=self._work, name=name, daemon=True).start()
+
+    def _drain(
+        self, pending: int
+    ) -> Generator[tuple[str, dict[str | None, LinkResult]], None, None]:
+        """Yield each of the *pending* checked pages as it finishes, until the deadline."""
         try:
             while pending:
                 remaining = self._clock.left()
                 if remaining <= 0 or self._guard.offline:
                     return
                 try:
-                    finished = done.get(timeout=min(remaining, 0.5))
+                    finished = self._done.get(timeout=min(remaining, 0.5))
                 except queue.Empty:
                     continue
                 pending -= 1
@@ -291,21 +330,18 @@ class Checker:
         finally:
             self._clock.stop.set()  # workers drop what they are doing within a read slice
 
-    def _work(
-        self,
-        tasks: HostScheduler,
-        done: queue.SimpleQueue[tuple[str, dict[str | None, LinkResult]]],
-    ) -> None:
+    def _work(self) -> None:
+        tasks = self._tasks
         try:
             while True:
                 job: Job | None = tasks.take()
                 if job is None:
                     return
                 try:
-                    page = self._check_page(job.fetch_url, job.anchors)
+                    page = self._pages.check(job.fetch_url, job.anchors)
                 finally:
                     tasks.finish(job)
-                done.put((job.fetch_url, page))
+                self._done.put((job.fetch_url, page))
         finally:
             with self._lock:
                 self._running -= 1
@@ -313,9 +349,34 @@ class Checker:
             if last:
                 self._client.close()
 
-    def _check_page(
-        self, fetch_url: str, anchors: frozenset[str | None]
-    ) -> dict[str | None, LinkResult]:
+
+class PageCheck:
+    """The retry policy: one page fetched (HEAD first, GET after any failure, transient
+    failures again after a backoff) and judged for each anchor wanted; on worker threads."""
+
+    def __init__(
+        self,
+        options: LinkCheckOptions,
+        clock: RunClock,
+        client: HttpClient,
+        throttle: HostThrottle,
+        judge: LinkJudge,
+    ) -> None:
+        self._options = options
+        self._clock = clock
+        self._client = client
+        self._throttle = throttle
+        self._judge = judge
+        self._lock = threading.Lock()
+        self._uncached: set[str] = set()  # fetch URLs whose result must not be cached
+
+    def cacheable(self, fetch_url: str) -> bool:
+        """Whether the page's results may be cached: not after a DNS failure, which may be
+        the machine's."""
+        with self._lock:
+            return fetch_url not in self._uncached
+
+    def check(self, fetch_url: str, anchors: frozenset[str | None]) -> dict[str | None, LinkResult]:
         """Fetch *fetch_url* once and judge it for every requested anchor (None: status only)."""
         wanted = frozenset(anchor for anchor in anchors if anchor is not None)
         try:

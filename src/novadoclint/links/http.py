@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import http
 import socket
 import ssl
 import threading
@@ -57,6 +56,7 @@ from novadoclint.links.outcome import (
     Verdict,
     seconds_text,
     short_error,
+    status_text,
 )
 from novadoclint.links.syntax import (
     FETCHED_SCHEMES,
@@ -410,13 +410,6 @@ def exception_chain(exc: BaseException) -> Iterator[BaseException]:
         nested: list[object] = [current.__cause__, current.__context__, *current.args]
         nested.append(getattr(current, "reason", None))
         todo.extend(item for item in nested if isinstance(item, BaseException))
-
-
-def status_text(code: int, reason: str) -> str:
-    if not reason:
-        with contextlib.suppress(ValueError):
-            reason = http.HTTPStatus(code).phrase
-    return f"{code} {reason}".strip()
 
 
 @functools.cache

@@ -10,13 +10,16 @@ conf.py or ``.novadoclint.toml``, that is from the pull request: they run throug
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from novadoclint.links.http import Fetch, status_text
 from novadoclint.links.options import LinkCheckOptions
-from novadoclint.links.outcome import LinkResult, LinkStatus, join_anchor
+from novadoclint.links.outcome import LinkResult, LinkStatus, join_anchor, status_text
 from novadoclint.links.syntax import unfetchable
 from novadoclint.safety import saferegex
+
+if TYPE_CHECKING:  # the HTTP core is imported only by a run that fetches
+    from novadoclint.links.http import Fetch
 
 __all__ = ["LinkJudge"]
 

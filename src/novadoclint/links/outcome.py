@@ -7,7 +7,9 @@ out of whichever collaborator reached it, up to the coordinator that turns it in
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import http
 from dataclasses import dataclass
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "join_anchor",
     "seconds_text",
     "short_error",
+    "status_text",
 ]
 
 
@@ -128,3 +131,11 @@ def short_error(exc: BaseException) -> str:
 def seconds_text(seconds: float) -> str:
     """A duration as messages show it: ``15`` rather than ``15.0``."""
     return f"{seconds:g}"
+
+
+def status_text(code: int, reason: str) -> str:
+    """``404 Not Found``: the code and the server's reason, or the standard phrase."""
+    if not reason:
+        with contextlib.suppress(ValueError):
+            reason = http.HTTPStatus(code).phrase
+    return f"{code} {reason}".strip()

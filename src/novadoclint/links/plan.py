@@ -19,19 +19,32 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from collections.abc import Callable, Mapping
-from typing import TextIO
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, TextIO
 
-from novadoclint.facts import Link
+from novadoclint.facts import DocFacts, Link
 from novadoclint.findings import printable
 from novadoclint.index import FactsIndex
-from novadoclint.links.options import excluded_documents, options
+from novadoclint.links.options import LinkCheckOptions, excluded_documents, options
 from novadoclint.links.outcome import LinkProgress, LinkResult, NetworkUnreachable
 from novadoclint.links.syntax import malformed
+from novadoclint.project.sphinxconf import SphinxConf
 from novadoclint.safety.cache import DiskCache
 from novadoclint.settings import ConfigError, Settings
 
-__all__ = ["LinkResults", "NetworkDown", "Place", "TerminalProgress", "check", "link_places"]
+if TYPE_CHECKING:
+    from novadoclint.links.checker import Checker
+    from novadoclint.links.ledger import Ledger
+
+__all__ = [
+    "LinkCheck",
+    "LinkResults",
+    "NetworkDown",
+    "Place",
+    "TerminalProgress",
+    "check",
+    "link_places",
+]
 
 Place = tuple[str, Link]  # (docname, link): the document whose change causes a finding
 LinkResults = Mapping[str, LinkResult]
@@ -132,28 +145,107 @@ def check(
     resolves. *progress* shows how far the check is (by default on standard error, if
     that is a terminal).
     """
-    opts = options(index.conf, settings)
-    skip_doc = excluded_documents(index.conf)
+    return LinkCheck(index.conf, settings, scope=scope, progress=progress).results(index)
 
-    def wanted(docname: str, link: Link) -> bool:
-        if skip_doc(docname):
+
+class LinkCheck:
+    """The tree's link check, begun while phase 1 still parses: :func:`check` in two steps.
+
+    Called with documents' facts as phase 1 hands them over, it starts fetching their URLs
+    at once (:meth:`Checker.fetch <novadoclint.links.checker.Checker.fetch>`), so that the
+    network waits while the processor parses; :meth:`results` then checks the tree's
+    whole list, as :func:`check` does, and the results are the same. Settings that cannot
+    work are not reported early: the documents' URLs then wait, and :meth:`results`
+    raises as :func:`check` does. A check whose every result is known without a request
+    (cached) never imports the HTTP client.
+    """
+
+    def __init__(
+        self,
+        conf: SphinxConf,
+        settings: Settings,
+        *,
+        scope: Callable[[str], bool] | None = None,
+        progress: TerminalProgress | None = None,
+    ) -> None:
+        self._conf = conf
+        self._settings = settings
+        self._scope = scope
+        self._skip_doc = excluded_documents(conf)
+        self._shown = TerminalProgress() if progress is None else progress
+        self._options: LinkCheckOptions | None = None
+        self._ledger: Ledger | None = None
+        self._checker: Checker | None = None
+        self._early = True  # False once the settings failed: results() says why
+
+    def wanted(self, docname: str, docpath: str, link: Link) -> bool:
+        """Whether *link*, written in document *docname* (file *docpath*), is checked."""
+        if self._skip_doc(docname):
             return False
-        return scope is None or scope(link.path) or scope(index.docs[docname].path)
+        return self._scope is None or self._scope(link.path) or self._scope(docpath)
 
-    urls = [
-        url
-        for url, places in link_places(index).items()
-        if malformed(url) is None and any(wanted(doc, link) for doc, link in places)
-    ]
-    from novadoclint.links.checker import check_links  # ssl, the HTTP client: only here
+    def __call__(self, documents: Iterable[DocFacts]) -> None:
+        """Start fetching these documents' URLs; phase 1 goes on with the others."""
+        if not self._early:
+            return
+        written = dict.fromkeys(
+            link.url
+            for doc in documents
+            for link in doc.links
+            if self.wanted(doc.docname, doc.path, link)
+        )
+        try:
+            pages = self._plan().add(url for url in written if malformed(url) is None)
+        except (ConfigError, ValueError):
+            self._early = False
+            return
+        if pages:
+            self._network().fetch(pages)
 
-    cache = DiskCache(CACHE_NAMESPACE) if settings.cache else None
-    shown = TerminalProgress() if progress is None else progress
-    try:
-        return check_links(urls, opts, cache=cache, progress=shown)
-    except NetworkUnreachable as exc:
-        raise NetworkDown(exc) from None
-    except ValueError as exc:
-        raise ConfigError(index.conf.path, None, f"linkcheck: {exc}") from None
-    finally:
-        shown.close()
+    def results(self, index: FactsIndex) -> dict[str, LinkResult]:
+        """Every URL of the tree in scope checked once, by URL, sorted; see :func:`check`."""
+        urls = [
+            url
+            for url, places in link_places(index).items()
+            if malformed(url) is None
+            and any(self.wanted(doc, index.docs[doc].path, link) for doc, link in places)
+        ]
+        try:
+            ledger = self._plan()
+            pages = ledger.add(urls)
+            if self._checker is None and not pages:  # all known: no request to make
+                return {url: ledger.results[url] for url in dict.fromkeys(urls)}
+            checker = self._network()
+            checker.fetch(pages)
+            return checker.finish(urls)
+        except NetworkUnreachable as exc:
+            raise NetworkDown(exc) from None
+        except ValueError as exc:
+            raise ConfigError(self._conf.path, None, f"linkcheck: {exc}") from None
+        finally:
+            self._shown.close()
+
+    def stop(self) -> None:
+        """Stop fetching: the run failed before :meth:`results` (nothing is reported)."""
+        if self._checker is not None:
+            self._checker.stop()
+
+    def _plan(self) -> Ledger:
+        """The URLs' ledger; the settings are read (and may fail) here, once."""
+        if self._ledger is None:
+            from novadoclint.links.ledger import Ledger
+
+            opts = self._options = options(self._conf, self._settings)
+            cache = DiskCache(CACHE_NAMESPACE) if self._settings.cache and opts.use_cache else None
+            self._ledger = Ledger(opts, cache)
+        return self._ledger
+
+    def _network(self) -> Checker:
+        """The coordinator of the fetches, made when the first page must be fetched."""
+        if self._checker is None:
+            from novadoclint.links.checker import Checker  # ssl, the HTTP client: only here
+
+            ledger = self._plan()
+            assert self._options is not None
+            self._checker = Checker(self._options, None, self._shown, ledger=ledger)
+        return self._checker

@@ -12,6 +12,11 @@ done, which would leave it alone at the end. A host's slots are counted by its p
 key (:meth:`.throttle.HostThrottle.group`: its address once a request has resolved it, so
 names of one server share them) and its current limit is the throttle's, which adapts to
 how the host answers.
+
+Pages may also come while the run is under way (:meth:`HostScheduler.add`, as phase 1
+parses the documents that hold them): a worker with nothing to take waits for more until
+the scheduler is closed (:meth:`HostScheduler.close`). A page already queued gains the
+anchors a later document asks of it, so it is still fetched once.
 """
 
 from __future__ import annotations
@@ -52,23 +57,63 @@ class HostScheduler:
         throttle: HostThrottle,
         clock: RunClock,
         in_turn: int = 0,
+        *,
+        closed: bool = True,
     ) -> None:
         self._throttle = throttle
         self._clock = clock
+        self._host_of = host_of
+        self._in_turn = in_turn
+        self._closed = closed  # no page will be added: a worker finding none may stop
+        self._seen: set[str] = set()  # every host that ever had a page
         self._queues: dict[str, deque[Page]] = {}
-        for fetch_url, anchors in pages.items():
-            self._queues.setdefault(host_of(fetch_url), deque()).append((fetch_url, anchors))
-        self._first = deque(list(self._queues)[:in_turn])  # hosts whose first page goes first
+        self._first: deque[str] = deque()  # hosts whose first page goes first
         # the other hosts, most pages left first (ties: in order), kept sorted as pages go
-        self._order = sorted(self._queues, key=lambda host: -len(self._queues[host]))
+        self._order: list[str] = []
         self._taken: dict[str, int] = {}  # pages in progress per politeness key
         self._changed = threading.Condition()
+        self.add(pages)
+
+    def add(self, pages: dict[str, frozenset[str | None]]) -> None:
+        """Queue more pages, each after its host's; a new host among the first ``in_turn``
+        goes in turn, and the order by pages left is kept."""
+        with self._changed:
+            for fetch_url, anchors in pages.items():
+                host = self._host_of(fetch_url)
+                if host not in self._queues:
+                    self._queues[host] = deque()
+                    self._order.append(host)
+                    if host not in self._seen and len(self._seen) < self._in_turn:
+                        self._first.append(host)
+                    self._seen.add(host)
+                self._queues[host].append((fetch_url, anchors))
+            self._order.sort(key=lambda host: -len(self._queues[host]))  # stable: ties in order
+            self._changed.notify_all()
+
+    def widen(self, fetch_url: str, anchors: frozenset[str | None]) -> bool:
+        """Add *anchors* to *fetch_url*'s page if it is still queued (one fetch serves them
+        all); False if no worker will take it any more (taken, or never queued)."""
+        with self._changed:
+            pages = self._queues.get(self._host_of(fetch_url))
+            if pages is None:
+                return False
+            for at, (queued, wanted) in enumerate(pages):
+                if queued == fetch_url:
+                    pages[at] = (queued, wanted | anchors)
+                    return True
+            return False
+
+    def close(self) -> None:
+        """No more pages will come: workers stop once the queued ones are taken."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
 
     def take(self) -> Job | None:
         """The next page a free slot can serve, waiting while none can; ``None`` when no
-        page is left or the run stops."""
+        page is left (and the scheduler is closed) or the run stops."""
         with self._changed:
-            while self._order and not self._clock.stop.is_set():
+            while (self._order or not self._closed) and not self._clock.stop.is_set():
                 wait = math.inf
                 for host in (*self._first, *self._order):
                     key, room = self._throttle.room_of(host, self._taken)
