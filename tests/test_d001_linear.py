@@ -20,7 +20,12 @@ from doc8 import checks as doc8_checks
 from docutils import nodes
 
 from novadoclint import parse
-from novadoclint.checks.style import LINE_CHECK_CAN_FIRE, _checks, _doc8_long_lines
+from novadoclint.checks.style import (
+    LINE_CHECK_CAN_FIRE,
+    _checks,
+    _doc8_directive_lines,
+    _doc8_long_lines,
+)
 from novadoclint.settings import Doc8Options
 
 from harness import FIXTURES
@@ -151,3 +156,45 @@ def test_re_whitespace_is_str_isspace() -> None:
     for code in range(sys.maxunicode + 1):
         char = chr(code)
         assert bool(pattern.match(char)) == char.isspace(), hex(code)
+
+
+def _directive_lines_by_doc8s_patterns(lines: list[str]) -> list[bool]:
+    """checks/style.py's _doc8_directive_lines as it was, with doc8's regexes verbatim."""
+    blank, indented = re.compile(r"^(\s*)$"), re.compile(r"^(\s+)(.*)$")
+    directive = (re.compile(r"^\s*..\s(.*?)::\s*"), re.compile(r"^::\s*$"))
+    listed, leading = re.compile(r"^\s*(\* |- |#\. |\d+\. )"), re.compile(r"^\s*")
+    count = len(lines)
+    follow = [0] * (count + 1)
+    for i in range(count - 1, -1, -1):
+        if blank.match(lines[i]) or indented.match(lines[i]):
+            follow[i] = follow[i + 1] + 1
+    cover = [0] * (count + 1)
+    for i, line in enumerate(lines):
+        if directive[0].match(line) or directive[1].match(line):
+            cover[i] += 1
+            cover[i + follow[i + 1] + 1] -= 1
+    widths = [len(leading.match(line).group()) for line in lines]  # type: ignore[union-attr]
+    for i in range(count - 1):
+        if blank.match(lines[i]) or listed.match(lines[i]):
+            continue
+        if widths[i] < widths[i + 1]:
+            cover[i] += 1
+            cover[i + 1] -= 1
+    exempt, depth = [], 0
+    for i in range(count):
+        depth += cover[i]
+        exempt.append(depth > 0)
+    return exempt
+
+
+def test_directive_lines_as_doc8s_patterns_find_them() -> None:
+    """The string tests that stand for doc8's blank, indented, directive and indent patterns."""
+    spaces = [" ", "\t", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0", "\u2003", "\u3000"]
+    shapes = ["{s}", "{s}x", "x{s}", "{s}.. note::", ".. x{s}::", "{s}::", "::{s}", "x::y"]
+    shapes += ["{s}* item", "{s}1. item", "..{s}a::", "{s}{s}text", ""]
+    edges = [shape.format(s=s) for s in spaces for shape in shapes]
+    lines = [*edges, *_lines()]
+    assert _doc8_directive_lines(lines) == _directive_lines_by_doc8s_patterns(lines)
+    for first in edges:  # each edge line before each other one: the indent comparisons
+        pairs = [line for other in edges for line in (first, other)]
+        assert _doc8_directive_lines(pairs) == _directive_lines_by_doc8s_patterns(pairs)

@@ -86,10 +86,7 @@ def _checks(options: Doc8Options) -> dict[str, Any]:
 
 # doc8's CheckMaxLineLength patterns, as it writes them ("..": any two characters).
 DOC8_DIRECTIVE_RES = (re.compile(r"^\s*..\s(.*?)::\s*"), re.compile(r"^::\s*$"))
-DOC8_BLANK_RE = re.compile(r"^(\s*)$")
-DOC8_INDENTED_RE = re.compile(r"^(\s+)(.*)$")
 DOC8_LIST_RE = re.compile(r"^\s*(\* |- |#\. |\d+\. )")
-DOC8_LEADING_RE = re.compile(r"^\s*")
 SKIPPED, TITLED = 1, 2  # what a node is to D001: a target or literal block; a title
 
 
@@ -141,27 +138,37 @@ def _doc8_long_lines(
 
 
 def _doc8_directive_lines(lines: list[str]) -> list[bool]:
-    """Per line, whether doc8's _extract_directives puts it in a directive or a term."""
+    """Per line, whether doc8's _extract_directives puts it in a directive or a term.
+
+    doc8's patterns, as string tests where they say the same (re's ``\\s`` is
+    str.isspace, and a line holds no line break): blank (``^(\\s*)$``) or indented
+    (``^(\\s+)(.*)$``) is an empty line or one starting with whitespace, both
+    directive patterns need ``::``, the leading whitespace (``^\\s*``) is what
+    lstrip() takes.
+    """
     count = len(lines)
     # follow[i]: how many lines from i on are blank or indented (doc8's directive body)
     follow = [0] * (count + 1)
     for i in range(count - 1, -1, -1):
         line = lines[i]
-        if DOC8_BLANK_RE.match(line) or DOC8_INDENTED_RE.match(line):
+        if not line or line[0].isspace():  # blank or indented
             follow[i] = follow[i + 1] + 1
     cover = [0] * (count + 1)
     for i, line in enumerate(lines):
-        if DOC8_DIRECTIVE_RES[0].match(line) or DOC8_DIRECTIVE_RES[1].match(line):
+        if "::" in line and (
+            DOC8_DIRECTIVE_RES[0].match(line) or DOC8_DIRECTIVE_RES[1].match(line)
+        ):
             cover[i] += 1
             cover[i + follow[i + 1] + 1] -= 1
-    leading = [len(DOC8_LEADING_RE.match(line).group()) for line in lines]  # type: ignore[union-attr]
+    leading = [len(line) - len(line.lstrip()) for line in lines]
     for i in range(count - 1):
-        line = lines[i]
-        if DOC8_BLANK_RE.match(line) or DOC8_LIST_RE.match(line):
+        if leading[i] >= leading[i + 1]:
             continue
-        if leading[i] < leading[i + 1]:
-            cover[i] += 1
-            cover[i + 1] -= 1
+        line = lines[i]
+        if not line or line.isspace() or DOC8_LIST_RE.match(line):  # blank, or a list item
+            continue
+        cover[i] += 1
+        cover[i + 1] -= 1
     exempt, depth = [], 0
     for i in range(count):
         depth += cover[i]
