@@ -21,14 +21,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from novadoclint import __version__, baseline, decide, explain, fixes
+from novadoclint import __version__, baseline, decide, fixes
 from novadoclint.checks import ALL_RULES
 from novadoclint.edits import Fix
 from novadoclint.engine import lint
 from novadoclint.findings import Run, Severity, printable
 from novadoclint.index import FactsIndex
 from novadoclint.phase1 import project_context, run_phase1_cached
-from novadoclint.project import policy_writer
 from novadoclint.project.discover import ProjectError, find_srcdir, load_project
 from novadoclint.registry import Phase
 from novadoclint.report import FORMATS, write_file
@@ -262,6 +261,8 @@ def _note_left_alone(paths: Sequence[Path]) -> None:
 
 
 def _explain(name: str, fmt: str) -> str:
+    from novadoclint import explain  # not imported by a lint run (as policy_writer below)
+
     rules = list(ALL_RULES) if name == "all" else [r for r in ALL_RULES if r.id == name]
     if not rules:
         raise UsageError(f"--explain: unknown rule {name!r} (see --list-rules)")
@@ -299,6 +300,8 @@ def _write_policy(args: argparse.Namespace) -> int:
     )
     docs = {r.facts.docname: r.facts for r in results}
     index = FactsIndex(str(project.srcdir), project.conf, docs, project.files)
+    from novadoclint.project import policy_writer
+
     try:
         written = policy_writer.write_policy(index, args.policy_page, args.write_policy)
     except policy_writer.PolicyError as exc:
@@ -373,6 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     try:
         if args.list_rules:
+            from novadoclint import explain
+
             _write(explain.list_rules(ALL_RULES), args.output)
             return EXIT_OK
         if args.explain:

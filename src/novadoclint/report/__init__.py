@@ -1,24 +1,61 @@
-"""Formatters: each a pure ``render(run, color) -> str``, keyed by name; and writing one out."""
+"""Formatters: each a pure ``render(run, color) -> str``, keyed by name; and writing one out.
+
+A format's module is imported when it is asked for: a run renders one (junit's
+ElementTree and the others cost a few milliseconds of every start-up).
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from novadoclint.findings import Run
-from novadoclint.report import github, json_format, junit, sarif, text
 
 Formatter = Callable[[Run, bool], str]
 
-FORMATS: dict[str, Formatter] = {
-    "text": text.render,
-    "json": json_format.render,
-    "sarif": sarif.render,
-    "github": github.render,
-    "junit": junit.render,
-}
+
+def _render(name: str) -> Formatter:
+    if name == "text":
+        from novadoclint.report import text
+
+        return text.render
+    if name == "json":
+        from novadoclint.report import json_format
+
+        return json_format.render
+    if name == "sarif":
+        from novadoclint.report import sarif
+
+        return sarif.render
+    if name == "github":
+        from novadoclint.report import github
+
+        return github.render
+    if name == "junit":
+        from novadoclint.report import junit
+
+        return junit.render
+    raise KeyError(name)
+
+
+class _Formats(Mapping[str, Formatter]):
+    """The formats by name, each imported on first use."""
+
+    NAMES = ("text", "json", "sarif", "github", "junit")
+
+    def __getitem__(self, name: str) -> Formatter:
+        return _render(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.NAMES)
+
+    def __len__(self) -> int:
+        return len(self.NAMES)
+
+
+FORMATS: Mapping[str, Formatter] = _Formats()
 
 
 def write_file(path: Path, content: str) -> None:
