@@ -1,7 +1,8 @@
 """novadoclint cold and warm against doc8, sphinx-lint and a Sphinx dummy build, in one run.
 
 Usage: python bench/warm_vs_peers.py [SRCDIR] [--runs N] [--peers-bin DIR]
-                                    [--sphinx-bin DIR] [--no-sphinx]
+                                    [--sphinx-bin DIR] [--no-sphinx] [--warm-only]
+                                    [--src DIR]
 
 Times, on the same tree, interleaved run by run so that machine noise hits
 every tool alike:
@@ -17,6 +18,11 @@ every tool alike:
   (local ``ext.*`` extensions and uninstalled ones are dropped and printed).
   The copy holds the source dir's whole repository folder (up to the folder
   above ``doc/``), so ``../../etc`` includes still resolve.
+
+``--warm-only`` times ``warm`` and ``sphinx-lint`` alone (the warm target's
+pair, a few seconds a round instead of a minute); ``--src DIR`` runs
+``python -m novadoclint`` from DIR (a checkout's ``src``, or ``git archive``
+unpacked) instead of the installed command.
 
 One untimed round first primes the facts cache, each tool's bytecode and the
 page cache. Prints each median with its spread, then the ratios the targets
@@ -107,17 +113,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--peers-bin", type=Path, default=DEFAULT_PEERS)
     parser.add_argument("--sphinx-bin", type=Path, help="where sphinx-build is (default: peers)")
     parser.add_argument("--no-sphinx", action="store_true", help="skip the Sphinx dummy build")
+    parser.add_argument(
+        "--warm-only", action="store_true", help="time the warm run and sphinx-lint only"
+    )
+    parser.add_argument("--src", type=Path, help="run python -m novadoclint from this folder")
     args = parser.parse_args(argv)
     srcdir = args.srcdir.resolve()
     work = Path(tempfile.mkdtemp(prefix="novadoclint-peers-"))
     env = {**os.environ, "NO_COLOR": "1", "NOVADOCLINT_CACHE_DIR": str(work / "cache")}
     # The peers were pip-installed with their bytecode; let ours be written too.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    commands: dict[str, list[str]] = {
-        "cold": [novadoclint(), "--no-cache", str(srcdir)],
-        "warm": [novadoclint(), str(srcdir)],
-    }
-    for name in ("doc8", "sphinx-lint"):
+    ours = [novadoclint()]
+    if args.src is not None:
+        ours = [sys.executable, "-m", "novadoclint"]
+        env["PYTHONPATH"] = str(args.src.resolve())
+    commands: dict[str, list[str]] = {"warm": [*ours, str(srcdir)]}
+    if not args.warm_only:
+        commands = {"cold": [*ours, "--no-cache", str(srcdir)], **commands}
+    for name in ("sphinx-lint",) if args.warm_only else ("doc8", "sphinx-lint"):
         exe = args.peers_bin / name
         if exe.exists():
             commands[name] = [str(exe), str(srcdir)]
@@ -125,7 +138,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"{name}: not in {args.peers_bin}, skipped")
     sphinx_bin = args.sphinx_bin or args.peers_bin
     build = sphinx_bin / "sphinx-build"
-    if not args.no_sphinx and build.exists():
+    skip_sphinx = args.no_sphinx or args.warm_only
+    if not skip_sphinx and build.exists():
         copy, dropped = sphinx_copy(srcdir, sphinx_bin / "python", work)
         print(f"sphinx: building a copy without {', '.join(dropped) or 'nothing'}")
         out = work / "out"
@@ -133,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             *(str(build), "-b", "dummy", "-n", "-j", "auto", "-E", "-q"),
             *(str(copy), str(out), "-d", str(out / ".doctrees")),
         ]
-    elif not args.no_sphinx:
+    elif not skip_sphinx:
         print(f"sphinx-build: not in {sphinx_bin}, skipped")
     try:
         for cmd in commands.values():  # prime the cache, the bytecode, the page cache
