@@ -138,6 +138,32 @@ def test_links_are_fetched_before_the_last_document_is_parsed(
     ]
 
 
+def test_with_every_document_cached_links_start_before_the_tree_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing to parse, so no pool to fork: the cached documents' links are fetched at
+    once, while the tree rules run (they wait here for the server to be asked)."""
+    with serving(ROUTES) as server:
+        tree = pages_tree(tmp_path / "src", server, 3)
+        overrides: dict[str, Any] = {"check_links": True, "allow_private": True}
+        cold = engine.lint([tree], overrides=overrides)  # fills the facts cache
+        asked = len(server.requests())
+        seen: list[bool] = []
+        tree_hits = engine.tree_hits
+
+        def after_a_request(*args: Any) -> Any:
+            give_up = time.monotonic() + WAIT_FOR_A_REQUEST
+            while len(server.requests()) == asked and time.monotonic() < give_up:
+                time.sleep(0.005)
+            seen.append(len(server.requests()) > asked)
+            return tree_hits(*args)
+
+        monkeypatch.setattr(engine, "tree_hits", after_a_request)
+        warm = engine.lint([tree], overrides={**overrides, "refresh": True})
+    assert seen == [True]
+    assert warm.findings == cold.findings and any(f.rule == "link-broken" for f in warm.findings)
+
+
 @POOL
 def test_the_pool_and_one_process_find_the_same(tmp_path: Path) -> None:
     """Near miss of the above, nothing held back: fetching while parsing (two workers) and

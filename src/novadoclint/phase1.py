@@ -80,7 +80,7 @@ def run_phase1_cached(
     """Phase 1 through the facts cache: only documents whose bytes changed are parsed.
 
     ``early`` (see :func:`run_phase1`) hears of the cached documents with the first ones
-    parsed.
+    parsed, or at once when none is to be parsed (no pool will fork).
     """
     if not ctx.settings.cache:
         return run_phase1(ctx, items, jobs, early)
@@ -88,6 +88,9 @@ def run_phase1_cached(
     found = {item: cache.lookup(item[1]) for item in items}
     misses = [item for item, result in found.items() if result is None]
     known = [result.facts for result in found.values() if result is not None]
+    if early is not None and not misses:
+        early(known)
+        return [r for r in found.values() if r is not None]
 
     def heard(facts: Sequence[DocFacts]) -> None:
         assert early is not None

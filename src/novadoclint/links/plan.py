@@ -177,6 +177,7 @@ class LinkCheck:
         self._ledger: Ledger | None = None
         self._checker: Checker | None = None
         self._early = True  # False once the settings failed: results() says why
+        self._wellformed: dict[str, bool] = {}
 
     def wanted(self, docname: str, docpath: str, link: Link) -> bool:
         """Whether *link*, written in document *docname* (file *docpath*), is checked."""
@@ -195,7 +196,7 @@ class LinkCheck:
             if self.wanted(doc.docname, doc.path, link)
         )
         try:
-            pages = self._plan().add(url for url in written if malformed(url) is None)
+            pages = self._plan().add(url for url in written if self._fine(url))
         except (ConfigError, ValueError):
             self._early = False
             return
@@ -207,7 +208,7 @@ class LinkCheck:
         urls = [
             url
             for url, places in link_places(index).items()
-            if malformed(url) is None
+            if self._fine(url)
             and any(self.wanted(doc, index.docs[doc].path, link) for doc, link in places)
         ]
         try:
@@ -229,6 +230,13 @@ class LinkCheck:
         """Stop fetching: the run failed before :meth:`results` (nothing is reported)."""
         if self._checker is not None:
             self._checker.stop()
+
+    def _fine(self, url: str) -> bool:
+        """Whether *url* is well-formed (:func:`malformed`), each URL read once."""
+        fine = self._wellformed.get(url)
+        if fine is None:
+            fine = self._wellformed[url] = malformed(url) is None
+        return fine
 
     def _plan(self) -> Ledger:
         """The URLs' ledger; the settings are read (and may fail) here, once."""
