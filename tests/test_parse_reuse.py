@@ -17,6 +17,7 @@ from typing import Any
 import docutils
 import docutils.nodes
 import docutils.statemachine
+import docutils.transforms
 import pytest
 
 from novadoclint import parse
@@ -147,13 +148,14 @@ def test_on_by_default_for_this_docutils() -> None:
 
 
 def test_fixture_doctrees_are_the_same_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without the lazy states, the inliner's prefilters and ReferencesOnly: docutils' own."""
+    """Without the lazy states, the prefilters, ReferencesOnly and skipped transforms."""
     lazy = {case: _recorded(monkeypatch, case) for case in CASES}
     assert parse.lazy_states(False) is False
     try:
         with monkeypatch.context() as patch:
             patch.setattr(parse, "PREFILTERED_DOCUTILS", frozenset())
             patch.setattr(parse, "REFERENCES_ONLY_DOCUTILS", frozenset())
+            patch.setattr(parse, "SKIPPED_TRANSFORMS_DOCUTILS", frozenset())
             eager = {case: _recorded(monkeypatch, case) for case in CASES}
     finally:
         assert parse.lazy_states(True) is True
@@ -324,6 +326,56 @@ def test_references_only_reports_as_docutils_own(
         assert any(t.startswith(expected) for t in texts), expected
     assert 'Hyperlink target "lonely" is not referenced.' in texts
     assert "<problematic" in mine[0]
+
+
+# Texts with none, or one kind, of the nodes the skippable transforms look for, and the
+# skippable transforms each keeps (a transform is skipped where its kind is missing).
+ONE_KIND = {
+    "none": ("Title\n=====\n\nText with *emphasis*.\n", set()),
+    "transition": ("Text\n\n----------\n\nMore\n\n----------\n", {"Transitions"}),
+    "substitution": ("A |sub| and |nowhere|.\n\n.. |sub| replace:: x\n", {"Substitutions"}),
+    "target": (
+        ".. _lonely:\n\nText\n",
+        {"PropagateTargets", "AnonymousHyperlinks", "ExternalTargets", "InternalTargets"}
+        | {"DanglingReferences"},  # its unreferenced targets
+    ),
+    "reference": (
+        "A nowhere_ reference and http://x.org\n",
+        {"AnonymousHyperlinks", "DanglingReferences"},
+    ),
+    "footnote": ("A [1]_ and [#]_.\n\n.. [1] one\n", {"DanglingReferences"}),
+    "in-substitution": (  # the copy of the reference is resolved (here: not found)
+        "A |t|.\n\n.. |t| replace:: see ref_\n",
+        {"Substitutions", "AnonymousHyperlinks", "DanglingReferences"},
+    ),
+}
+SKIPPABLE = {t.__name__ for t in parse.TRANSFORM_FINDS}
+
+
+@pytest.mark.parametrize("kind", sorted(ONE_KIND))
+def test_transforms_with_nothing_to_find_are_skipped_and_change_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    text, kept = ONE_KIND[kind]
+    applied: list[str] = []
+    add = docutils.transforms.Transformer.add_transforms
+
+    def adding(self: Any, transforms: list[Any]) -> None:
+        applied.extend(t.__name__ for t in transforms)
+        add(self, transforms)
+
+    def parsed() -> tuple[str, list[parse.Message]]:
+        applied.clear()
+        done = parse.parse(text, str(tmp_path / "index.rst"), str(tmp_path))
+        return done.doctree.pformat(), done.messages
+
+    monkeypatch.setattr(docutils.transforms.Transformer, "add_transforms", adding)
+    skipping = parsed()
+    names = {n.replace("ReferencesOnly", "DanglingReferences") for n in applied}
+    assert names & SKIPPABLE == kept
+    monkeypatch.setattr(parse, "SKIPPED_TRANSFORMS_DOCUTILS", frozenset())
+    assert parsed() == skipping
+    assert len(applied) == len(parse.TRANSFORMS)
 
 
 def test_a_changed_dangling_references_keeps_docutils_own(

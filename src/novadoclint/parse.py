@@ -369,15 +369,46 @@ class ReferencesOnly(references.DanglingReferences):
                 )
 
 
-def _transforms() -> list[type[Any]]:
-    """TRANSFORMS, with ReferencesOnly for DanglingReferences where it was checked."""
+# docutils releases whose transforms were checked to change nothing in a doctree without
+# a node of the classes they look for (TRANSFORM_FINDS): another release runs them all.
+SKIPPED_TRANSFORMS_DOCUTILS = frozenset({(0, 21)})
+# What each transform walks the doctree for: without a node of one of these classes (or a
+# subclass) in the parsed doctree, its walk finds nothing and it changes nothing. No
+# transform adds a node of these classes that was not in the doctree already (the
+# substitutions' copies are of nodes in their definitions, which the doctree holds).
+# IndirectHyperlinks and Footnotes read the document's own lists: always run.
+TRANSFORM_FINDS: dict[type[Any], tuple[type[nodes.Node], ...]] = {
+    references.Substitutions: (nodes.substitution_reference,),
+    references.PropagateTargets: (nodes.target,),
+    references.AnonymousHyperlinks: (nodes.reference, nodes.target),
+    references.ExternalTargets: (nodes.target,),
+    references.InternalTargets: (nodes.target,),
+    references.DanglingReferences: (
+        *(nodes.reference, nodes.footnote_reference, nodes.citation_reference, nodes.target),
+    ),
+    misc.Transitions: (nodes.transition,),
+}
+
+
+def _transforms(present: frozenset[type[Any]] | None = None) -> list[type[Any]]:
+    """TRANSFORMS, with ReferencesOnly for DanglingReferences where it was checked.
+
+    With ``present`` (the classes of the parsed doctree's nodes), without those
+    that would find nothing to change (each one's walk is a tenth of a parse's
+    transforms).
+    """
+    chosen = list(TRANSFORMS)
+    release = tuple(docutils.__version_info__[:2])
+    if present is not None and release in SKIPPED_TRANSFORMS_DOCUTILS:
+        chosen = [
+            t
+            for t in chosen
+            if t not in TRANSFORM_FINDS or any(issubclass(c, TRANSFORM_FINDS[t]) for c in present)
+        ]
     own = references.DanglingReferences.apply.__code__.co_names
-    if (
-        tuple(docutils.__version_info__[:2]) in REFERENCES_ONLY_DOCUTILS
-        and own == DANGLING_APPLY_NAMES
-    ):
-        return [ReferencesOnly if t is references.DanglingReferences else t for t in TRANSFORMS]
-    return list(TRANSFORMS)
+    if release in REFERENCES_ONLY_DOCUTILS and own == DANGLING_APPLY_NAMES:
+        return [ReferencesOnly if t is references.DanglingReferences else t for t in chosen]
+    return chosen
 
 
 class xref(nodes.Inline, nodes.TextElement):
@@ -915,8 +946,8 @@ def parse(
         roles._roles.pop("", None)  # type: ignore[attr-defined]  # a default-role directive's effect
         _drop_cached_machines()
     parser.finish_parse()
-    target_lines = _explicit_targets(document, lines)
-    document.transformer.add_transforms(_transforms())
+    target_lines, present = _explicit_targets(document, lines)
+    document.transformer.add_transforms(_transforms(present))
     document.transformer.apply_transforms()
     return Parsed(document, messages, list(settings.record_dependencies.list), target_lines)
 
@@ -965,16 +996,21 @@ def _check_nesting(text: str, lines: docutils.statemachine.StringList) -> None:
 
 def _explicit_targets(
     document: nodes.document, lines: docutils.statemachine.StringList
-) -> dict[str, tuple[str | None, int]]:
-    """Where each ``.. _name:`` sits (transforms later move its names to the section).
+) -> tuple[dict[str, tuple[str | None, int]], frozenset[type[Any]]]:
+    """Where each ``.. _name:`` sits (transforms later move its names to the section),
+    and the classes of the doctree's nodes (which transforms have work).
 
     Each target is given the line in its own file first: docutils sets a target's line
     to its offset in the input with included files spliced in, so every target after
-    an ``include`` had a wrong line; the input list maps it back. One walk for both.
+    an ``include`` had a wrong line; the input list maps it back. One walk for all.
     """
     found: dict[str, tuple[str | None, int]] = {}
+    present: set[type[Any]] = set()
     count = len(lines)
-    for target in document.findall(nodes.target):
+    for target in document.findall():
+        present.add(type(target))
+        if not isinstance(target, nodes.target):
+            continue
         if target.line and 0 < target.line <= count:
             source, offset = lines.info(target.line - 1)
             if source == target.source and isinstance(offset, int):
@@ -984,7 +1020,7 @@ def _explicit_targets(
         for name in target["names"]:
             if document.nametypes.get(name):
                 found.setdefault(name, (target.source, target.line or 1))
-    return found
+    return found, frozenset(present)
 
 
 def _input_lines(
