@@ -182,13 +182,17 @@ def _doc8_node_spans(document: nodes.Node) -> tuple[list[tuple[int, int, int]], 
     In document order, nodes inside a system message left out, as doc8 leaves
     them; a node's span covers its own line, its descendants' lines, a title's
     underline and overline (its raw source's lines before its line) and a literal
-    block's last line.
+    block's last line. A text node has no line of its own: it spans its parent's
+    line alone, which the parent's span covers, so each element with text gets one
+    such span after its own (text nodes are half the doctree; a span given twice
+    changes nothing in D001's smallest span per line).
     """
-    found: list[nodes.Node] = []  # preorder, with each node's line, parent and message flag
+    found: list[nodes.Element] = []  # preorder elements, each with its line, parent and flags
     line_of: list[int | None] = []
     parent_of: list[int] = []
     muted: list[bool] = []
-    stack: list[tuple[nodes.Node, int]] = [(document, -1)]
+    texts: list[bool] = []
+    stack: list[tuple[nodes.Element, int]] = [(document, -1)]  # type: ignore[list-item]
     while stack:
         node, parent = stack.pop()
         index = len(found)
@@ -199,8 +203,10 @@ def _doc8_node_spans(document: nodes.Node) -> tuple[list[tuple[int, int, int]], 
         line_of.append(line)
         parent_of.append(parent)
         muted.append((parent >= 0 and muted[parent]) or isinstance(node, nodes.system_message))
-        if node.children:
-            stack.extend([(child, index) for child in reversed(node.children)])
+        children = node.children
+        elements = [(c, index) for c in reversed(children) if isinstance(c, nodes.Element)]
+        texts.append(len(elements) < len(children))
+        stack.extend(elements)
     low = [0 if line is None else line for line in line_of]  # a None line is never read
     high = low[:]
     for index in range(len(found) - 1, -1, -1):  # children before their parent
@@ -233,6 +239,8 @@ def _doc8_node_spans(document: nodes.Node) -> tuple[list[tuple[int, int, int]], 
         if isinstance(node, (nodes.title, nodes.subtitle, nodes.section)):
             kinds |= TITLED
         spans.append((low[index], high[index], kinds))
+        if texts[index]:
+            spans.append((line, line, 0))  # its text nodes'
     return spans, first_line
 
 
