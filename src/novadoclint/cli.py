@@ -19,9 +19,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from novadoclint import __version__, baseline, decide, fixes
+from novadoclint import __version__, baseline, decide
 from novadoclint.checks import ALL_RULES
 from novadoclint.edits import Fix
 from novadoclint.engine import lint
@@ -35,6 +35,9 @@ from novadoclint.safety import untrusted
 from novadoclint.safety.untrusted import excerpt
 from novadoclint.settings import ConfigError, Settings, from_cli, line_of_key, load, names
 from novadoclint.workers import Terminated
+
+if TYPE_CHECKING:
+    from novadoclint import fixes
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INTERNAL = decide.EXIT_OK, decide.EXIT_FINDINGS, decide.EXIT_INTERNAL
 EXIT_USAGE = 2
@@ -508,6 +511,8 @@ def _diff(
     With --changed-since, the copy has no history to compare with: one pass,
     and a note counts the fixes that wait for a re-lint.
     """
+    from novadoclint import fixes  # as in _fix: a run without --fix or --diff needs none
+
     if args.changed_since:
         step = fixes.plan(run.findings, roots, unsafe=args.unsafe_fixes)
         for note in step.notes:
@@ -560,6 +565,8 @@ def _fix(
     """--diff: what --fix would write; --fix: the passes, then the findings that remain."""
     if args.diff:
         return _diff(args, run, lint_copy, roots)
+    from novadoclint import fixes  # ~5 ms of imports a run without --fix or --diff saves
+
     try:
         outcome = fixes.fix_until_done(run, lint_again, roots, unsafe=args.unsafe_fixes)
     except OSError as exc:

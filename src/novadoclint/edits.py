@@ -11,7 +11,8 @@ fixed in that file, once, whichever document included it.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 
 
 class FixSafety(enum.Enum):
@@ -85,3 +86,20 @@ def replace_at(
     if text[start : start + len(old)] != old or "\n" in text[starts[line - 1] : start]:
         return None
     return Fix((Edit(path, start, start + len(old), new),), safety, title)
+
+
+def relocated(fix: Fix | None, base: str) -> Fix | None:
+    """A fix whose edits name their files as the findings do: relative to the working directory.
+
+    Rules name files relative to their source dir; the engine moves a finding's
+    path to the working directory (``base`` is the source dir from there), and
+    its fix's paths with it, so --fix and --diff need no source dir to find them.
+    Here rather than in :mod:`novadoclint.fixes`, which a run without --fix does not import.
+    """
+    if fix is None:
+        return None
+    edits = tuple(
+        replace(edit, path=os.path.normpath(os.path.join(base, edit.path)).replace(os.sep, "/"))
+        for edit in fix.edits
+    )
+    return replace(fix, edits=edits)

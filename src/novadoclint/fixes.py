@@ -18,10 +18,11 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import TracebackType
 
 from novadoclint.edits import Edit, Fix, FixSafety
+from novadoclint.edits import relocated as relocated  # moved; the old name stays
 from novadoclint.findings import Finding, Run, printable
 from novadoclint.safety import untrusted
 
@@ -89,22 +90,6 @@ def _collides(taken: list[Edit], edit: Edit) -> bool:
         if overlaps(other, edit):
             return True
     return False
-
-
-def relocated(fix: Fix | None, base: str) -> Fix | None:
-    """A fix whose edits name their files as the findings do: relative to the working directory.
-
-    Rules name files relative to their source dir; the engine moves a finding's
-    path to the working directory (``base`` is the source dir from there), and
-    its fix's paths with it, so --fix and --diff need no source dir to find them.
-    """
-    if fix is None:
-        return None
-    edits = tuple(
-        replace(edit, path=os.path.normpath(os.path.join(base, edit.path)).replace(os.sep, "/"))
-        for edit in fix.edits
-    )
-    return replace(fix, edits=edits)
 
 
 def wanted(finding: Finding, unsafe: bool) -> Fix | None:

@@ -18,20 +18,18 @@ import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from novadoclint.context import Context
 from novadoclint.facts import Directive, DocFacts
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
-from novadoclint.languages.apiref import (
-    Entry,
-    ParamFile,
-    parameters_from,
-    parse_entries,
-)
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import relfn2path
 from novadoclint.safety.untrusted import excerpt
+
+if TYPE_CHECKING:  # languages.apiref is imported where os-api-ref is enabled (~3 ms otherwise)
+    from novadoclint.languages.apiref import Entry, ParamFile
 
 EXTENSION = "os_api_ref"
 # os-api-ref's path parameter: RestMethodDirective's findall on the URL.
@@ -55,6 +53,8 @@ class Stanza:
 
 def stanzas(index: FactsIndex) -> Iterator[Stanza]:
     """Every rest_parameters stanza with content and a file argument, document order."""
+    from novadoclint.languages.apiref import parameters_from
+
     for docname in sorted(index.docs):
         doc = index.docs[docname]
         for directive in doc.directives:
@@ -71,6 +71,8 @@ def stanzas(index: FactsIndex) -> Iterator[Stanza]:
 
 def stanza_entries(directive: Directive) -> tuple[list[Entry], str, int]:
     """A stanza's entries, numbered from its content's line (the directive's next when unknown)."""
+    from novadoclint.languages.apiref import parse_entries
+
     return parse_entries(directive.content, directive.content_line or directive.line + 1)
 
 
@@ -290,6 +292,8 @@ def apiref_path_parameter_missing(index: FactsIndex, ctx: Context) -> Iterator[H
     """
     if not enabled(ctx):
         return
+    from novadoclint.languages.apiref import parameters_from
+
     for docname in sorted(index.docs):
         doc = index.docs[docname]
         pending: list[str] = []

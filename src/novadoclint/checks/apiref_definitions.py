@@ -8,14 +8,17 @@ entries of a stanza.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from novadoclint.checks.apiref import Stanza, did_you_mean, enabled, stanzas
 from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
-from novadoclint.languages.apiref import SECTIONS, ParamFile
 from novadoclint.registry import Phase, rule
 from novadoclint.safety.untrusted import excerpt
+
+if TYPE_CHECKING:  # imported where os-api-ref is enabled
+    from novadoclint.languages.apiref import ParamFile
 
 
 def _files(index: FactsIndex) -> dict[str, tuple[ParamFile, Stanza]]:
@@ -72,6 +75,8 @@ def apiref_parameter_in(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     """
     if not enabled(ctx):
         return
+    from novadoclint.languages.apiref import SECTIONS
+
     valid = sorted(SECTIONS)
     for file, (params, stanza) in sorted(_files(index).items()):
         for param in params.params:
@@ -156,6 +161,8 @@ def apiref_parameters_order(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
     """
     if not enabled(ctx):
         return
+    from novadoclint.languages.apiref import SECTIONS
+
     for file, (params, stanza) in sorted(_files(index).items()):
         last = None
         for param in params.params:

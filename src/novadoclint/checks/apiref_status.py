@@ -14,7 +14,6 @@ from novadoclint.context import Context
 from novadoclint.facts import Directive, DocFacts
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
-from novadoclint.languages.apiref import parse_status_entries, status_from
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import relfn2path
 from novadoclint.safety.untrusted import excerpt
@@ -26,6 +25,8 @@ def _status_problems(
     index: FactsIndex, doc: DocFacts, directive: Directive
 ) -> Iterator[str | tuple[int, str]]:
     """What os-api-ref says of one rest_status_code stanza: at the directive, or (line, message)."""
+    from novadoclint.languages.apiref import parse_status_entries, status_from  # os-api-ref's
+
     if len(directive.arguments) < 2:
         yield "rest_status_code needs a status type (success or error) and a status file"
         return
