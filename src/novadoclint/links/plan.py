@@ -177,7 +177,6 @@ class LinkCheck:
         self._ledger: Ledger | None = None
         self._checker: Checker | None = None
         self._early = True  # False once the settings failed: results() says why
-        self._wellformed: dict[str, bool] = {}
 
     def wanted(self, docname: str, docpath: str, link: Link) -> bool:
         """Whether *link*, written in document *docname* (file *docpath*), is checked."""
@@ -196,7 +195,7 @@ class LinkCheck:
             if self.wanted(doc.docname, doc.path, link)
         )
         try:
-            pages = self._plan().add(url for url in written if self._fine(url))
+            pages = self._plan().add(url for url in written if malformed(url) is None)
         except (ConfigError, ValueError):
             self._early = False
             return
@@ -208,7 +207,7 @@ class LinkCheck:
         urls = [
             url
             for url, places in link_places(index).items()
-            if self._fine(url)
+            if malformed(url) is None
             and any(self.wanted(doc, index.docs[doc].path, link) for doc, link in places)
         ]
         try:
@@ -230,13 +229,6 @@ class LinkCheck:
         """Stop fetching: the run failed before :meth:`results` (nothing is reported)."""
         if self._checker is not None:
             self._checker.stop()
-
-    def _fine(self, url: str) -> bool:
-        """Whether *url* is well-formed (:func:`malformed`), each URL read once."""
-        fine = self._wellformed.get(url)
-        if fine is None:
-            fine = self._wellformed[url] = malformed(url) is None
-        return fine
 
     def _plan(self) -> Ledger:
         """The URLs' ledger; the settings are read (and may fail) here, once."""

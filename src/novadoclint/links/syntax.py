@@ -12,6 +12,7 @@ wherever a URL is shown or stored.
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -89,8 +90,12 @@ _USERINFO_PASSWORD = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def malformed(url: str) -> tuple[str, str | None] | None:
-    """What is wrong with a URL's syntax, and the likely intended URL; None if well-formed."""
+    """What is wrong with a URL's syntax, and the likely intended URL; None if well-formed.
+
+    Kept per URL: the link-malformed rule and the --check-links plan both ask of every URL.
+    """
     for pattern, reason, fix in BOTCHED:
         if pattern.match(url):
             return reason, pattern.sub(fix, url, count=1)
