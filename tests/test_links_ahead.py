@@ -26,7 +26,7 @@ from novadoclint import engine, phase1
 from novadoclint.context import Context
 from novadoclint.facts import Phase1Result, empty_facts
 from novadoclint.findings import Hit, Location
-from novadoclint.links import checker, schedule, throttle
+from novadoclint.links import checker, plan, schedule, throttle
 from novadoclint.links.checker import Checker
 from novadoclint.links.deadline import RunClock
 from novadoclint.links.ledger import Ledger
@@ -91,11 +91,11 @@ def parse_last_after_a_request(
     return PHASE1_FILE(ctx, rule_ids, item)
 
 
-def lint(tree: Path, jobs: int, server: LinkServer) -> list[str]:
+def lint(tree: Path, jobs: int, server: LinkServer, *, cache: bool = False) -> list[str]:
     """The findings, each as FILE:LINE: RULE MESSAGE, the server's address as {s}."""
     overrides: dict[str, Any] = {
         "jobs": jobs,
-        "cache": False,
+        "cache": cache,
         "check_links": True,
         "allow_private": True,
         "select": ["all"],
@@ -179,6 +179,24 @@ def test_the_pool_and_one_process_find_the_same(tmp_path: Path) -> None:
     for server in (pooled, alone):
         assert server.requests().count(("GET", "/ok")) == 1  # /ok#install and /ok: one GET
     assert sorted(set(pooled.requests())) == sorted(set(alone.requests()))
+
+
+@POOL
+def test_a_failing_early_start_is_met_again_at_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The link cache cannot be opened (an OSError): while the pool parses, that must not
+    pass for the pool failing to start (phase 1 run again serially); the check meets it
+    again where it always did, after phase 1, and the run fails with it."""
+
+    def unopenable(namespace: str) -> None:
+        raise OSError(f"cannot open the cache {namespace!r}")
+
+    monkeypatch.setattr(plan, "DiskCache", unopenable)
+    with serving(ROUTES) as server, pytest.raises(OSError, match="cannot open the cache"):
+        lint(pages_tree(tmp_path / "src", server, 12), 2, server, cache=True)
+    assert server.requests() == []
+    assert not [r for r in caplog.records if "running serially" in r.getMessage()]
 
 
 def wait_for(server: LinkServer, request: tuple[str, str]) -> None:

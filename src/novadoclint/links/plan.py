@@ -16,6 +16,7 @@ passing.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 import time
@@ -45,6 +46,8 @@ __all__ = [
     "check",
     "link_places",
 ]
+
+_log = logging.getLogger(__name__)
 
 Place = tuple[str, Link]  # (docname, link): the document whose change causes a finding
 LinkResults = Mapping[str, LinkResult]
@@ -156,8 +159,9 @@ class LinkCheck:
     network waits while the processor parses; :meth:`results` then checks the tree's
     whole list, as :func:`check` does, and the results are the same. Settings that cannot
     work are not reported early: the documents' URLs then wait, and :meth:`results`
-    raises as :func:`check` does. A check whose every result is known without a request
-    (cached) never imports the HTTP client.
+    raises as :func:`check` does (so does anything else going wrong early: the early
+    check is dropped and :meth:`results` begins anew). A check whose every result is known
+    without a request (cached) never imports the HTTP client.
     """
 
     def __init__(
@@ -196,11 +200,13 @@ class LinkCheck:
         )
         try:
             pages = self._plan().add(url for url in written if malformed(url) is None)
-        except (ConfigError, ValueError):
+            if pages:
+                self._network().fetch(pages)
+        except Exception:  # settings that cannot work, or worse: results() meets it again
+            _log.debug("link check: not begun while parsing", exc_info=True)
             self._early = False
-            return
-        if pages:
-            self._network().fetch(pages)
+            self.stop()
+            self._ledger = self._checker = None
 
     def results(self, index: FactsIndex) -> dict[str, LinkResult]:
         """Every URL of the tree in scope checked once, by URL, sorted; see :func:`check`."""
