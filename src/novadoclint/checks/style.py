@@ -140,11 +140,9 @@ def _doc8_long_lines(
 def _doc8_directive_lines(lines: list[str]) -> list[bool]:
     """Per line, whether doc8's _extract_directives puts it in a directive or a term.
 
-    doc8's patterns, as string tests where they say the same (re's ``\\s`` is
-    str.isspace, and a line holds no line break): blank (``^(\\s*)$``) or indented
-    (``^(\\s+)(.*)$``) is an empty line or one starting with whitespace, both
-    directive patterns need ``::``, the leading whitespace (``^\\s*``) is what
-    lstrip() takes.
+    doc8's patterns as string tests (re's ``\\s`` is str.isspace; no line break in a
+    line): blank or indented, an empty line or one starting with whitespace; both
+    directive patterns need ``::``; the leading whitespace is what lstrip() takes.
     """
     count = len(lines)
     # follow[i]: how many lines from i on are blank or indented (doc8's directive body)
@@ -155,9 +153,7 @@ def _doc8_directive_lines(lines: list[str]) -> list[bool]:
             follow[i] = follow[i + 1] + 1
     cover = [0] * (count + 1)
     for i, line in enumerate(lines):
-        if "::" in line and (
-            DOC8_DIRECTIVE_RES[0].match(line) or DOC8_DIRECTIVE_RES[1].match(line)
-        ):
+        if "::" in line and any(pattern.match(line) for pattern in DOC8_DIRECTIVE_RES):
             cover[i] += 1
             cover[i + follow[i + 1] + 1] -= 1
     leading = [len(line) - len(line.lstrip()) for line in lines]
@@ -182,10 +178,8 @@ def _doc8_node_spans(document: nodes.Node) -> tuple[list[tuple[int, int, int]], 
     In document order, nodes inside a system message left out, as doc8 leaves
     them; a node's span covers its own line, its descendants' lines, a title's
     underline and overline (its raw source's lines before its line) and a literal
-    block's last line. A text node has no line of its own: it spans its parent's
-    line alone, which the parent's span covers, so each element with text gets one
-    such span after its own (text nodes are half the doctree; a span given twice
-    changes nothing in D001's smallest span per line).
+    block's last line. A text node spans its parent's line alone: each element with
+    text gets that span once, after its own (a span twice changes no smallest span).
     """
     found: list[nodes.Element] = []  # preorder elements, each with its line, parent and flags
     line_of: list[int | None] = []
