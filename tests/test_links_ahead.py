@@ -254,6 +254,21 @@ def test_an_anchor_wanted_of_a_page_already_fetched_is_one_more_get() -> None:
     assert ("HEAD", "/ok#install") not in asked and asked.count(("GET", "/ok")) == 2
 
 
+def test_the_run_deadline_counts_from_the_whole_list() -> None:
+    """Pages fetched while phase 1 parses do not use up the run's deadline: it is set when
+    the whole list is known, as when every page waited for it."""
+    with serving(ROUTES) as server:
+        options = opts(run_timeout=60.0)
+        ledger = Ledger(options, None)
+        check = Checker(options, None, ledger=ledger)
+        check.fetch(ledger.add([f"{server.base}/ok"]))
+        wait_for(server, ("HEAD", "/ok"))
+        before = time.monotonic()
+        results = check.finish([f"{server.base}/ok", f"{server.base}/old"])
+    assert check._clock.ends >= before + 60.0
+    assert [r.status for r in results.values()] == [LinkStatus.OK, LinkStatus.REDIRECTED]
+
+
 def test_anchors_wanted_before_and_at_the_end_share_one_get() -> None:
     """A page that wants an anchor waits for the whole list, whose other anchors of it
     join: one GET judges both."""

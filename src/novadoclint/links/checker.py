@@ -182,8 +182,9 @@ class Checker:
     were fetched differs. Pages that want anchors wait for :meth:`finish` (a later
     document may want more anchors of them, and one GET serves all); a status-only page
     already taken when a later document wants an anchor of it is fetched again for it,
-    as when part of a page's results are cached. The run's deadline counts from the first
-    page (:meth:`run_deadline` of every page, known at :meth:`finish`).
+    as when part of a page's results are cached. The run's deadline counts from
+    :meth:`finish`, as it did when every page waited for it: pages fetched before are time
+    the check gains, never time it loses.
     """
 
     def __init__(
@@ -209,7 +210,6 @@ class Checker:
         self._todo: Pages = {}  # every page handed to the workers, with its anchors
         self._held: Pages = {}  # pages that want anchors, until finish()
         self._jobs: Counter[str] = Counter()  # jobs (fetches) per page
-        self._started: float | None = None
         self._tasks = HostScheduler(
             {}, host_of, self._throttle, self._clock, OFFLINE_AFTER_HOSTS, closed=False
         )
@@ -247,7 +247,7 @@ class Checker:
         todo = self._todo
         per_host = Counter(host_of(fetch_url) for fetch_url in todo)
         budget = self.run_deadline(len(todo), max(per_host.values(), default=0))
-        self._clock.ends = (self._started or time.monotonic()) + budget
+        self._clock.ends = time.monotonic() + budget
         tally = _Tally(todo, self._progress)
         left = Counter(self._jobs)
         with contextlib.closing(self._drain(sum(left.values()))) as finished:
@@ -287,10 +287,6 @@ class Checker:
     def _schedule(self, fetch_url: str, anchors: frozenset[str | None]) -> None:
         """Queue a page; anchors of a page already queued join it, of one already taken are
         a second fetch."""
-        if self._started is None:
-            self._started = time.monotonic()
-            ceiling = self._options.run_timeout
-            self._clock.ends = self._started + (_MAX_DERIVED_RUN if ceiling is None else ceiling)
         known = self._todo.get(fetch_url)
         self._todo[fetch_url] = anchors if known is None else known | anchors
         if known is None or not self._tasks.widen(fetch_url, anchors):
