@@ -151,6 +151,7 @@ def test_fixture_doctrees_are_the_same_without_it(monkeypatch: pytest.MonkeyPatc
     """Without the lazy states, the prefilters, ReferencesOnly and skipped transforms."""
     lazy = {case: _recorded(monkeypatch, case) for case in CASES}
     assert parse.lazy_states(False) is False
+    assert parse.prefiltered_paragraph(False) is False
     try:
         with monkeypatch.context() as patch:
             patch.setattr(parse, "PREFILTERED_DOCUTILS", frozenset())
@@ -159,6 +160,7 @@ def test_fixture_doctrees_are_the_same_without_it(monkeypatch: pytest.MonkeyPatc
             eager = {case: _recorded(monkeypatch, case) for case in CASES}
     finally:
         assert parse.lazy_states(True) is True
+        assert parse.prefiltered_paragraph(True) is True
     assert sum(len(v) for v in lazy.values()) > 200
     for case in CASES:
         assert lazy[case] == eager[case], case
@@ -376,6 +378,56 @@ def test_transforms_with_nothing_to_find_are_skipped_and_change_nothing(
     monkeypatch.setattr(parse, "SKIPPED_TRANSFORMS_DOCUTILS", frozenset())
     assert parsed() == skipping
     assert len(applied) == len(parse.TRANSFORMS)
+
+
+# Paragraphs ending in '::' (escaped or not, alone, after a space or a line break) and
+# near misses: a literal block follows only the first kind.
+PARAGRAPH_ENDINGS = (
+    *("Text::", "Text ::", "::", "Text\\::", "Text\\\\::", "Text\\\\\\::", "Text::  "),
+    *("Text\n::", "Text: :", "Text:: more", "Text:", "Text :: ::", "\\::", "a::b::"),
+)
+
+
+@pytest.mark.parametrize("ending", PARAGRAPH_ENDINGS)
+def test_prefiltered_paragraph_parses_as_docutils_own(tmp_path: Path, ending: str) -> None:
+    text = f"{ending}\n\n   literal?\n\nAfter.\n"
+
+    def parsed() -> tuple[str, list[parse.Message]]:
+        done = parse.parse(text, str(tmp_path / "index.rst"), str(tmp_path))
+        return done.doctree.pformat(), done.messages
+
+    assert parse.prefiltered_paragraph(True) is True
+    mine = parsed()
+    try:
+        assert parse.prefiltered_paragraph(False) is False
+        assert mine == parsed()
+    finally:
+        assert parse.prefiltered_paragraph(True) is True
+
+
+def test_literal_blocks_follow_the_paragraphs_docutils_says(tmp_path: Path) -> None:
+    literal = [
+        e
+        for e in PARAGRAPH_ENDINGS
+        if "<literal_block"
+        in parse.parse(f"{e}\n\n   x\n", str(tmp_path / "i.rst"), "/").doctree.pformat()
+    ]
+    assert literal == [
+        *("Text::", "Text ::", "::", "Text\\\\::", "Text::  ", "Text\n::", "Text :: ::", "a::b::"),
+    ]  # not after an escaped '::' (one or three backslashes), nor without '::' last
+
+
+def test_a_changed_paragraph_keeps_docutils_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    from docutils.parsers.rst import states
+
+    monkeypatch.setattr(parse, "PARAGRAPH_NAMES", ("join",))
+    try:
+        assert parse.prefiltered_paragraph(True) is False
+        assert states.RSTState.paragraph is parse._OWN_PARAGRAPH
+    finally:
+        monkeypatch.undo()
+        assert parse.prefiltered_paragraph(True) is True
+    assert states.RSTState.paragraph is parse._prefiltered_paragraph
 
 
 def test_a_changed_dangling_references_keeps_docutils_own(
