@@ -2,7 +2,7 @@
 
 Usage: python bench/warm_vs_peers.py [SRCDIR] [--runs N] [--peers-bin DIR]
                                     [--sphinx-bin DIR] [--no-sphinx] [--warm-only]
-                                    [--src DIR]
+                                    [--src [NAME=]DIR ...]
 
 Times, on the same tree, interleaved run by run so that machine noise hits
 every tool alike:
@@ -22,7 +22,9 @@ every tool alike:
 ``--warm-only`` times ``warm`` and ``sphinx-lint`` alone (the warm target's
 pair, a few seconds a round instead of a minute); ``--src DIR`` runs
 ``python -m novadoclint`` from DIR (a checkout's ``src``, or ``git archive``
-unpacked) instead of the installed command.
+unpacked) instead of the installed command. Given as ``NAME=DIR`` and repeated,
+each source gets its rows (``warm-NAME``...) in the same interleaved rounds, so
+that two versions are compared against one sphinx-lint under the same noise.
 
 One untimed round first primes the facts cache, each tool's bytecode and the
 page cache. Prints each median with its spread, then the ratios the targets
@@ -116,20 +118,34 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--warm-only", action="store_true", help="time the warm run and sphinx-lint only"
     )
-    parser.add_argument("--src", type=Path, help="run python -m novadoclint from this folder")
+    parser.add_argument(
+        "--src",
+        action="append",
+        default=[],
+        metavar="[NAME=]DIR",
+        help="run python -m novadoclint from this folder (repeat with NAME= to compare)",
+    )
     args = parser.parse_args(argv)
     srcdir = args.srcdir.resolve()
     work = Path(tempfile.mkdtemp(prefix="novadoclint-peers-"))
     env = {**os.environ, "NO_COLOR": "1", "NOVADOCLINT_CACHE_DIR": str(work / "cache")}
     # The peers were pip-installed with their bytecode; let ours be written too.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    ours = [novadoclint()]
-    if args.src is not None:
-        ours = [sys.executable, "-m", "novadoclint"]
-        env["PYTHONPATH"] = str(args.src.resolve())
-    commands: dict[str, list[str]] = {"warm": [*ours, str(srcdir)]}
-    if not args.warm_only:
-        commands = {"cold": [*ours, "--no-cache", str(srcdir)], **commands}
+    envs: dict[str, dict[str, str]] = {}  # a command's own environment (its PYTHONPATH)
+    commands: dict[str, list[str]] = {}
+    sources = [(n, d) if d else ("", n) for n, _, d in (s.partition("=") for s in args.src)]
+    for name, folder in sources or [("", "")]:
+        suffix = f"-{name}" if name else ""
+        ours = [novadoclint()]
+        if folder:
+            ours = [sys.executable, "-m", "novadoclint"]
+            envs[f"warm{suffix}"] = envs[f"cold{suffix}"] = {
+                **env,
+                "PYTHONPATH": str(Path(folder).resolve()),
+            }
+        if not args.warm_only:
+            commands[f"cold{suffix}"] = [*ours, "--no-cache", str(srcdir)]
+        commands[f"warm{suffix}"] = [*ours, str(srcdir)]
     for name in ("sphinx-lint",) if args.warm_only else ("doc8", "sphinx-lint"):
         exe = args.peers_bin / name
         if exe.exists():
@@ -150,22 +166,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif not skip_sphinx:
         print(f"sphinx-build: not in {sphinx_bin}, skipped")
     try:
-        for cmd in commands.values():  # prime the cache, the bytecode, the page cache
-            timed(cmd, env, work)
+        for name, cmd in commands.items():  # prime the cache, the bytecode, the page cache
+            timed(cmd, envs.get(name, env), work)
             shutil.rmtree(work / "out", ignore_errors=True)
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.runs):
             for name, cmd in commands.items():
                 if name == "sphinx":
                     shutil.rmtree(work / "out", ignore_errors=True)
-                times[name].append(timed(cmd, env, work))
+                times[name].append(timed(cmd, envs.get(name, env), work))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"tree: {srcdir}  runs: {args.runs}  cores: {os.cpu_count()}")
     median = {name: statistics.median(values) for name, values in times.items()}
     for name, values in times.items():
         spread = f"min {min(values):.3f}, max {max(values):.3f}"
-        print(f"{name:<12} median {median[name]:7.3f} s  ({spread})")
+        print(f"{name:<16} median {median[name]:7.3f} s  ({spread})")
     targets = [  # issue 15's
         ("cold / doc8", "cold", "doc8", "<= 0.2"),
         ("warm / sphinx-lint", "warm", "sphinx-lint", "<= 0.5"),
@@ -173,10 +189,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         ("cold / sphinx", "cold", "sphinx", "<= 0.1"),
         ("warm / sphinx", "warm", "sphinx", ""),
     ]
-    for label, a, b, target in targets:
-        if a in median and b in median:
-            ratio = median[a] / median[b]
-            print(f"{label:<20} {ratio:6.3f}  ({1 / ratio:5.1f}x)  target {target or '-'}")
+    for name, _ in sources or [("", "")]:
+        suffix = f"-{name}" if name else ""
+        for label, a, b, target in targets:
+            a, b = (f"{x}{suffix}" if x in ("warm", "cold") else x for x in (a, b))
+            if a in median and b in median:
+                ratio = median[a] / median[b]
+                label = label.replace("warm", f"warm{suffix}").replace("cold", f"cold{suffix}")
+                print(f"{label:<24} {ratio:6.3f}  ({1 / ratio:5.1f}x)  target {target or '-'}")
 
 
 if __name__ == "__main__":
