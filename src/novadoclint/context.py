@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from docutils import nodes
 
 from novadoclint.facts import DocFacts
 from novadoclint.parse import Message
-from novadoclint.project.policy import Policy
 from novadoclint.project.sphinxconf import SphinxConf
 from novadoclint.project.treefiles import TreeFiles
 from novadoclint.project.vocabulary import Vocabulary
 from novadoclint.registry import RuleName
 from novadoclint.settings import Settings
+
+if TYPE_CHECKING:  # loaded by phase 2 with --profile only
+    from novadoclint.project.policy import Policy
 
 View = TypeVar("View")
 

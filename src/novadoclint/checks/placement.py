@@ -12,15 +12,18 @@ import difflib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from novadoclint.context import Context
 from novadoclint.facts import DocFacts
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.project.indexpage import Entry, body_label, body_sections, entries
-from novadoclint.project.policy import IndexPolicy, Policy
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import doc_hint
+
+if TYPE_CHECKING:  # the policy comes in the context: a run without --profile imports none
+    from novadoclint.project.policy import IndexPolicy, Policy
 
 GLOB_CHARS = frozenset("*?[")
 SHOWN_STALE = 5  # stale entries a shipped profile's one finding names
