@@ -18,9 +18,9 @@ from typing import Any
 from novadoclint import changes, scope
 from novadoclint.checks import ALL_RULES
 from novadoclint.decide import finalise, past_unreadable, unreadable_hits
+from novadoclint.edits import relocated
 from novadoclint.facts import DocFacts, RuleHit
 from novadoclint.findings import Finding, Run
-from novadoclint.fixes import relocated
 from novadoclint.index import FactsIndex
 from novadoclint.phase1 import project_context, run_phase1_cached
 from novadoclint.phase2 import links_ahead, network_hits, requirement_findings, tree_hits

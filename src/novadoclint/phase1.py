@@ -29,7 +29,6 @@ from novadoclint.findings import Hit, Location
 from novadoclint.languages.diagrams import DIAGRAM_DIRECTIVES
 from novadoclint.project import vocabulary
 from novadoclint.project.discover import Project
-from novadoclint.project.policy import load_policy
 from novadoclint.registry import Phase, rule_names
 from novadoclint.safety import untrusted
 from novadoclint.settings import Settings
@@ -64,7 +63,11 @@ def project_context(project: Project, settings: Settings) -> Context:
         python_root=settings.python_root,
         cache=settings.cache,
     )
-    policy = load_policy(settings.profile)
+    policy = None
+    if settings.profile:  # the policy module (4 records) only where a profile is asked for
+        from novadoclint.project.policy import load_policy
+
+        policy = load_policy(settings.profile)
     names = rule_names(ALL_RULES)
     return Context(str(project.srcdir), settings, project.conf, vocab, policy, rule_names=names)
 

@@ -22,7 +22,6 @@ from novadoclint.facts import RuleHit
 from novadoclint.findings import Finding
 from novadoclint.index import FactsIndex
 from novadoclint.project.discover import build_conf
-from novadoclint.project.policy import load_policy
 from novadoclint.project.sphinxconf import SphinxConf, read_conf
 from novadoclint.project.vocabulary import Vocabulary
 from novadoclint.registry import Phase, Rule, rule_names
@@ -90,7 +89,11 @@ def requirement_findings(srcdir: Path, settings: Settings) -> list[Finding]:
         return []
     conf_path = srcdir / "conf.py"
     conf = build_conf(read_conf(conf_path) if conf_path.is_file() else SphinxConf(None))
-    policy = load_policy(settings.profile)
+    policy = None
+    if settings.profile:  # the policy module (4 records) only where a profile is asked for
+        from novadoclint.project.policy import load_policy
+
+        policy = load_policy(settings.profile)
     names = rule_names(ALL_RULES)
     ctx = Context(str(srcdir), settings, conf, Vocabulary((), ()), policy, rule_names=names)
     index = FactsIndex(str(srcdir), conf, {}, frozenset())

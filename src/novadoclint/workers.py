@@ -7,20 +7,20 @@ is processes and signals, not documents: Ctrl-C, SIGTERM, a dead parent and a
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from novadoclint import parse
 from novadoclint.project.vocabulary import Vocabulary
+
+if TYPE_CHECKING:  # imported where a pool starts: a warm run starts none
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -73,6 +73,10 @@ def run_pool(
     signal and the files it may have held. ``on_done`` hears of each task's results
     as it finishes, on this thread, once every worker was started.
     """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
     chunks = plan_chunks(weights or [1] * len(items), workers, together)
     context = multiprocessing.get_context()
     # A forkserver (Python 3.14's default) is the workers' parent, not this process.
@@ -228,6 +232,8 @@ def init_worker(vocab: Vocabulary, parent: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
+        import ctypes
+
         with suppress(OSError, AttributeError):  # no prctl: the getppid check remains
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if parent is not None and os.getppid() != parent:
