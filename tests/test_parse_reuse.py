@@ -11,6 +11,7 @@ import random
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,7 @@ def test_fixture_doctrees_are_the_same_without_it(monkeypatch: pytest.MonkeyPatc
             patch.setattr(parse, "PREFILTERED_DOCUTILS", frozenset())
             patch.setattr(parse, "REFERENCES_ONLY_DOCUTILS", frozenset())
             patch.setattr(parse, "SKIPPED_TRANSFORMS_DOCUTILS", frozenset())
+            patch.setattr(parse, "KNOWN_TARGETS_DOCUTILS", frozenset())
             eager = {case: _recorded(monkeypatch, case) for case in CASES}
     finally:
         assert parse.lazy_states(True) is True
@@ -428,6 +430,70 @@ def test_a_changed_paragraph_keeps_docutils_own(monkeypatch: pytest.MonkeyPatch)
         monkeypatch.undo()
         assert parse.prefiltered_paragraph(True) is True
     assert states.RSTState.paragraph is parse._prefiltered_paragraph
+
+
+INDIRECT = """\
+A direct_, an indirect_, a chained_, a loop_, a missing_ and an anonymous__ one.
+A `phrase <http://x.org/p>`_, a |sub|_ and `another phrase`_.
+
+.. _direct: http://example.org
+.. _indirect: direct_
+.. _chained: indirect_
+.. _loop: loop_
+.. _missing: nowhere_
+.. __: http://one
+.. _another phrase:
+.. _stacked:
+
+Section
+=======
+
+.. |sub| replace:: substituted
+.. _lonely:
+
+----------
+"""
+
+
+@pytest.mark.parametrize(
+    "text", [SAMPLE, DANGLING, INDIRECT], ids=["sample", "dangling", "indirect"]
+)
+def test_transforms_read_the_targets_parse_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """The transforms' walks for targets answered from parse's list give docutils' doctree."""
+    asked: list[str] = []
+    known = parse._targets_known
+
+    @contextmanager
+    def counting(document: Any, targets: list[Any]) -> Iterator[None]:
+        with known(document, targets):
+            had = "findall" in vars(document)
+            listed = document.findall
+
+            def findall(*args: Any, **kwargs: Any) -> Any:
+                asked.append(getattr(args[0], "__name__", "?") if args else "all")
+                return listed(*args, **kwargs)
+
+            document.findall = findall
+            try:
+                yield
+            finally:
+                if had:
+                    document.findall = listed
+                else:
+                    del document.findall
+        assert "findall" not in vars(document)  # docutils' own method again
+
+    def parsed() -> tuple[str, list[parse.Message]]:
+        done = parse.parse(text, str(tmp_path / "index.rst"), str(tmp_path))
+        return done.doctree.pformat(), done.messages
+
+    monkeypatch.setattr(parse, "_targets_known", counting)
+    mine = parsed()
+    assert asked.count("target") >= 4  # Propagate, Anonymous, External, Internal (+ Dangling)
+    monkeypatch.setattr(parse, "KNOWN_TARGETS_DOCUTILS", frozenset())
+    assert parsed() == mine
 
 
 def test_a_changed_dangling_references_keeps_docutils_own(

@@ -948,6 +948,39 @@ def _base_settings(language: str) -> frontend.Values:
     return settings
 
 
+# docutils releases whose transforms were checked to leave the targets of a doctree as
+# they are (no target added, removed or moved): another release walks for them.
+KNOWN_TARGETS_DOCUTILS = frozenset({(0, 21)})
+
+
+@contextmanager
+def _targets_known(document: nodes.document, targets: list[nodes.target]) -> Iterator[None]:
+    """While docutils' transforms run, their walks for targets answered from ``targets``.
+
+    Five of them walk the whole doctree for its targets (PropagateTargets,
+    AnonymousHyperlinks, ExternalTargets, InternalTargets, DanglingReferences'
+    report of unreferenced ones), which parse listed in its own walk: no
+    transform adds, removes or moves a target (they change attributes, replace
+    references and move transitions; a substitution's copy holds no target,
+    docutils refuses one in a definition), so the list is each walk's answer.
+    """
+    if tuple(docutils.__version_info__[:2]) not in KNOWN_TARGETS_DOCUTILS:
+        yield
+        return
+    walk = document.findall
+
+    def findall(condition: Any = None, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        if condition is nodes.target and not args and not kwargs:
+            return iter(list(targets))
+        return walk(condition, *args, **kwargs)
+
+    document.findall = findall  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        del document.findall
+
+
 def parse(
     text: str,
     source_path: str,
@@ -996,9 +1029,10 @@ def parse(
         roles._roles.pop("", None)  # type: ignore[attr-defined]  # a default-role directive's effect
         _drop_cached_machines()
     parser.finish_parse()
-    target_lines, present = _explicit_targets(document, lines)
+    target_lines, present, targets = _explicit_targets(document, lines)
     document.transformer.add_transforms(_transforms(present))
-    document.transformer.apply_transforms()
+    with _targets_known(document, targets):
+        document.transformer.apply_transforms()
     return Parsed(document, messages, list(settings.record_dependencies.list), target_lines)
 
 
@@ -1046,9 +1080,9 @@ def _check_nesting(text: str, lines: docutils.statemachine.StringList) -> None:
 
 def _explicit_targets(
     document: nodes.document, lines: docutils.statemachine.StringList
-) -> tuple[dict[str, tuple[str | None, int]], frozenset[type[Any]]]:
+) -> tuple[dict[str, tuple[str | None, int]], frozenset[type[Any]], list[nodes.target]]:
     """Where each ``.. _name:`` sits (transforms later move its names to the section),
-    and the classes of the doctree's nodes (which transforms have work).
+    the classes of the doctree's nodes (which transforms have work), and its targets.
 
     Each target is given the line in its own file first: docutils sets a target's line
     to its offset in the input with included files spliced in, so every target after
@@ -1056,11 +1090,13 @@ def _explicit_targets(
     """
     found: dict[str, tuple[str | None, int]] = {}
     present: set[type[Any]] = set()
+    targets: list[nodes.target] = []
     count = len(lines)
     for target in document.findall():
         present.add(type(target))
         if not isinstance(target, nodes.target):
             continue
+        targets.append(target)
         if target.line and 0 < target.line <= count:
             source, offset = lines.info(target.line - 1)
             if source == target.source and isinstance(offset, int):
@@ -1070,7 +1106,7 @@ def _explicit_targets(
         for name in target["names"]:
             if document.nametypes.get(name):
                 found.setdefault(name, (target.source, target.line or 1))
-    return found, frozenset(present)
+    return found, frozenset(present), targets
 
 
 def _input_lines(
