@@ -38,3 +38,11 @@ def isolated_cache(
 ) -> None:
     """Tests never read or write the user's cache directory."""
     monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of the test's own, to look into."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(folder))
+    return folder

@@ -10,18 +10,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cachecheck import forge_entries, lint_selected, write_files
 
-from novadoclint.checks import ALL_RULES
-from novadoclint.engine import lint_project
 from novadoclint.project import derived, generated, vocabulary
-from novadoclint.project.discover import load_project
-from novadoclint.safety.cache import DiskCache
-from novadoclint.settings import load
 
 EXTENSION = """
     import os
@@ -71,24 +65,8 @@ KINDS = ("writers", "labels", "registrations")
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-
-
 def lint(root: Path, *, cache: bool = True) -> list[tuple[str, int, str]]:
-    settings = replace(load(root, rules=ALL_RULES), select=("all",), jobs=1, cache=cache)
-    findings, _ = lint_project(load_project(root, True), settings)
-    return [(f.rule, f.line, f.message) for f in findings]
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(folder))
-    return folder
+    return lint_selected(root, ("all",), cache=cache)
 
 
 def kept(cache_dir: Path) -> set[str]:
@@ -111,7 +89,7 @@ def refuse_scans(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_tree_uses_all_three_answers(tmp_path: Path, cache_dir: Path) -> None:
     """The tree's findings depend on each answer, so the tests below can see one go wrong."""
-    write(tmp_path / "docs", FILES)
+    write_files(tmp_path / "docs", FILES)
     cold = lint(tmp_path / "docs", cache=False)
     rules = [rule for rule, _, _ in cold]
     assert "ref-label-assumed" in rules  # makes_labels: the directive's module writes '.. _'
@@ -125,7 +103,7 @@ def test_the_tree_uses_all_three_answers(tmp_path: Path, cache_dir: Path) -> Non
 def test_a_warm_run_answers_from_the_cache_without_parsing(
     tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(tmp_path / "docs", FILES)
+    write_files(tmp_path / "docs", FILES)
     cold = lint(tmp_path / "docs", cache=False)
     assert kept(cache_dir) == set()  # --no-cache keeps nothing
     assert lint(tmp_path / "docs") == cold
@@ -137,7 +115,7 @@ def test_a_warm_run_answers_from_the_cache_without_parsing(
 def test_a_changed_extension_is_scanned_again(
     tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(tmp_path / "docs", FILES)
+    write_files(tmp_path / "docs", FILES)
     lint(tmp_path / "docs")
     (tmp_path / "docs/_exts/writer.py").write_text("def setup(app):\n    pass\n")
     expected = lint(tmp_path / "docs", cache=False)
@@ -162,16 +140,10 @@ def test_a_forged_entry_is_a_miss(
     tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch, forged: object
 ) -> None:
     """An entry that passed the cache's own checks but has another shape is not used."""
-    write(tmp_path / "docs", FILES)
+    write_files(tmp_path / "docs", FILES)
     cold = lint(tmp_path / "docs", cache=False)
     lint(tmp_path / "docs")
-    real_get = DiskCache.get
-
-    def get(self: DiskCache, key: str) -> object | None:
-        found = real_get(self, key)
-        return forged if self.fingerprint.startswith(KINDS) else found
-
-    monkeypatch.setattr(DiskCache, "get", get)
+    forge_entries(monkeypatch, KINDS, forged)
     assert lint(tmp_path / "docs") == cold
 
 
@@ -209,7 +181,9 @@ print(fingerprint(ctx, file_rule_ids()))
 def test_a_set_in_conf_py_keeps_the_facts_cache_namespace(tmp_path: Path) -> None:
     """Sphinx's own conf.py has nitpick_ignore = {...}: its repr's order changed every run."""
     names = ", ".join(f"('py:class', 'module.Class{i}')" for i in range(40))
-    write(tmp_path / "docs", {"conf.py": f"nitpick_ignore = {{{names}}}\n", "index.rst": "I\n=\n"})
+    write_files(
+        tmp_path / "docs", {"conf.py": f"nitpick_ignore = {{{names}}}\n", "index.rst": "I\n=\n"}
+    )
     seen = set()
     for seed in ("1", "2", "3"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(SRC)}

@@ -8,17 +8,12 @@ as a miss.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cachecheck import forge_entries, lint_selected
 
-from novadoclint.checks import ALL_RULES
 from novadoclint.checks import links as link_rules
-from novadoclint.engine import lint_project
-from novadoclint.project.discover import load_project
-from novadoclint.safety.cache import DiskCache
-from novadoclint.settings import load
 
 INDEX = """
     Index
@@ -37,16 +32,7 @@ def write(root: Path, index: str = INDEX) -> Path:
 
 
 def lint(root: Path, *, cache: bool = True) -> list[tuple[str, int, str]]:
-    settings = replace(load(root, rules=ALL_RULES), select=("link-malformed",), jobs=1, cache=cache)
-    findings, _ = lint_project(load_project(root, True), settings)
-    return [(f.rule, f.line, f.message) for f in findings]
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(folder))
-    return folder
+    return lint_selected(root, ("link-malformed",), cache=cache)
 
 
 def kept(cache_dir: Path) -> int:
@@ -99,11 +85,5 @@ def test_a_forged_entry_is_a_miss(
     root = write(tmp_path / "docs")
     cold = lint(root, cache=False)
     lint(root)
-    real_get = DiskCache.get
-
-    def get(self: DiskCache, key: str) -> object | None:
-        found = real_get(self, key)
-        return forged if self.fingerprint.startswith("malformed") else found
-
-    monkeypatch.setattr(DiskCache, "get", get)
+    forge_entries(monkeypatch, "malformed", forged)
     assert lint(root) == cold

@@ -9,21 +9,16 @@ compile budget or crash the run.
 
 from __future__ import annotations
 
-import textwrap
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import regex
+from cachecheck import forge_entries, lint_selected, write_files
 
-from novadoclint.checks import ALL_RULES
-from novadoclint.engine import lint_project
 from novadoclint.languages import htaccess
-from novadoclint.project.discover import load_project
 from novadoclint.safety import saferegex
 from novadoclint.safety.cache import DiskCache
-from novadoclint.settings import load
 
 COSTLY = "^/nova/([^/]+)/costly(?:a{1000}){1000}$"
 FILES = {
@@ -58,25 +53,18 @@ RULES = ("redirect-target-missing", "redirect-test-mismatch")
 
 
 def write(root: Path) -> Path:
-    for name, text in FILES.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    write_files(root, FILES)
     return root
 
 
 def lint(root: Path, *, cache: bool = True) -> list[tuple[str, int, str]]:
-    settings = replace(load(root, rules=ALL_RULES), select=RULES, jobs=1, cache=cache)
-    findings, _ = lint_project(load_project(root, True), settings)
-    return [(f.rule, f.line, f.message) for f in findings]
+    return lint_selected(root, RULES, cache=cache)
 
 
 @pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(folder))
+def cache_dir(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(saferegex, "_compiled", {})  # this process compiled nothing yet
-    return folder
+    return cache_dir
 
 
 def kept(cache_dir: Path) -> int:
@@ -177,13 +165,7 @@ def test_a_forged_entry_is_a_miss(
     root = write(tmp_path / "docs")
     cold = lint(root, cache=False)
     lint(root)
-    real_get = DiskCache.get
-
-    def get(self: DiskCache, key: str) -> object | None:
-        found = real_get(self, key)
-        return forged if self.fingerprint.startswith("redirects") else found
-
-    monkeypatch.setattr(DiskCache, "get", get)
+    forge_entries(monkeypatch, "redirects", forged)
     assert lint(root) == cold
 
 

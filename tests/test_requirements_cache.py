@@ -7,18 +7,12 @@ entry of the wrong shape as a miss.
 
 from __future__ import annotations
 
-import textwrap
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cachecheck import forge_entries, lint_selected, write_files
 
-from novadoclint.checks import ALL_RULES
-from novadoclint.engine import lint_project
 from novadoclint.languages import requirements
-from novadoclint.project.discover import load_project
-from novadoclint.safety.cache import DiskCache
-from novadoclint.settings import load
 
 FILES = {
     "setup.cfg": """
@@ -57,24 +51,12 @@ RULE = "extension-requirement-missing"
 
 
 def write(root: Path) -> Path:
-    for name, text in FILES.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    write_files(root, FILES)
     return root / "doc/source"
 
 
 def lint(srcdir: Path, *, cache: bool = True) -> list[tuple[str, int, str]]:
-    settings = replace(load(srcdir, rules=ALL_RULES), select=(RULE,), jobs=1, cache=cache)
-    findings, _ = lint_project(load_project(srcdir, True), settings)
-    return [(f.rule, f.line, f.message) for f in findings]
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("NOVADOCLINT_CACHE_DIR", str(folder))
-    return folder
+    return lint_selected(srcdir, (RULE,), cache=cache)
 
 
 def kept(cache_dir: Path) -> int:
@@ -139,11 +121,5 @@ def test_a_forged_entry_is_a_miss(
     srcdir = write(tmp_path)
     cold = lint(srcdir, cache=False)
     lint(srcdir)
-    real_get = DiskCache.get
-
-    def get(self: DiskCache, key: str) -> object | None:
-        found = real_get(self, key)
-        return forged if self.fingerprint.startswith("requirements") else found
-
-    monkeypatch.setattr(DiskCache, "get", get)
+    forge_entries(monkeypatch, "requirements", forged)
     assert lint(srcdir) == cold
