@@ -8,6 +8,7 @@ failed write is a clear exit 2, and no worker process outlives the run.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import re
@@ -21,7 +22,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from novadoclint import cli, engine, workers
+from novadoclint import cli, engine
 from novadoclint.cli import main
 from novadoclint.findings import Finding, Run, Severity, printable
 from novadoclint.report import FORMATS
@@ -223,15 +224,15 @@ def test_pool_never_larger_than_cores_or_files(
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     limit = min(cores or 1, 31)
     sizes: list[int] = []
-    real = workers.ProcessPoolExecutor
+    real = concurrent.futures.ProcessPoolExecutor  # imported by run_pool when a pool starts
 
     def spy(max_workers: int, **kwargs: object) -> object:
         sizes.append(max_workers)
         if max_workers > limit:  # refuse what a fork bomb would do; the engine runs serially
             raise OSError("too many workers")
-        return real(max_workers=max_workers, **kwargs)  # type: ignore[arg-type]
+        return real(max_workers=max_workers, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(workers, "ProcessPoolExecutor", spy)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", spy)
     pages = {f"p{i}.rst": f"P{i}\n{'=' * (len(str(i)) + 1)}\n" for i in range(30)}
     tree = make_tree(tmp_path, {"index.rst": "Index\n=====\n", **pages})
     run = engine.lint([tree], overrides={"jobs": 100000, "cache": False})

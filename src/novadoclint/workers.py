@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, TypeVar
@@ -31,6 +32,7 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 TASKS_PER_WORKER = 4
 SMALLEST_TASK = 40
 NAMED_FILES = 3  # a dead worker's message names this many of the files it may have held
+DEATH_WAIT = 2.0  # seconds to learn how the workers of a broken pool ended
 
 
 def pool_size(jobs: int, files: int) -> int:
@@ -164,10 +166,14 @@ class WorkerDied(Exception):
 def died_how(processes: Sequence[multiprocessing.process.BaseProcess]) -> str:
     """'was killed by SIGKILL' or 'exited with status 1': the first worker that did not
     end by the SIGTERM the pool sends the others once one is dead."""
-    codes = []
+    deadline = time.monotonic() + DEATH_WAIT
     for process in processes:
-        process.join(1.0)
-        codes.append(process.exitcode)
+        process.join(max(0.0, deadline - time.monotonic()))
+    # The pool's own thread may reap a worker between this thread's wait and its waitpid:
+    # that join sees None, and the exit code lands on the same object a moment later.
+    while any(p.exitcode is None for p in processes) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    codes = [process.exitcode for process in processes]
     for code in codes:
         if code is not None and code != -signal.SIGTERM:
             if code < 0:
