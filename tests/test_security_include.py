@@ -278,6 +278,8 @@ def test_resolve_inside_never_looks_outside(tmp_path: Path) -> None:
     assert resolve_inside(str(root), str(root / "a" / ".." / "b")) == str(root / "b")
     os.symlink("loop", root / "loop")
     assert resolve_inside(str(root), str(root / "loop")) == str(root / "loop")
+    # no file has a NUL in its name: inside, missing (os.lstat raises ValueError, not OSError)
+    assert resolve_inside(str(root), str(root / "a" / "x\x00y")) == str(root / "a" / "x\x00y")
 
 
 def test_a_warm_run_reports_the_same_whatever_the_outside_file_holds(

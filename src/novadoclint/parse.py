@@ -595,6 +595,11 @@ def _outside(directive: Directive, path: str, target: str) -> outside_record | N
     from the written path and the links inside the project only, so the record
     is the same whether the outside file exists or not, and nothing of it is read.
     """
+    if "\x00" in path:  # no file can be named so; docutils' open would crash on it
+        raise directive.severe(
+            f'Problems with "{directive.name}" directive path:\n'
+            "a file name cannot hold a NUL character."
+        )
     settings = directive.state.document.settings
     root = settings.novadoclint_root
     include = _directives_misc().Include

@@ -155,7 +155,8 @@ def resolve_inside(root: str, path: str) -> str | None:
             continue
         try:
             mode = os.lstat(candidate).st_mode
-        except OSError:  # missing inside the boundary: opening it fails, nothing to follow
+        except (OSError, ValueError):  # missing inside the boundary (or a NUL in the name:
+            # no file has one): opening it fails, nothing to follow
             rest_path = os.path.normpath(os.path.join(candidate, *reversed(pending)))
             return rest_path if _under(rest_path, real_root) else None
         if not stat.S_ISLNK(mode):
