@@ -75,6 +75,7 @@ DIAGRAM_FILE_DIRECTIVES = frozenset(
 )
 
 
+DOCUTILS_RELEASE = tuple(docutils.__version_info__[:2])  # checked by each switch below
 # docutils releases whose State.__init__ the lazy transition tables below replace: its
 # code is checked too (LAZY_STATE_INIT_NAMES), so another release keeps docutils' own.
 LAZY_STATES_DOCUTILS = frozenset({(0, 21)})
@@ -236,7 +237,7 @@ def lazy_states(enabled: bool = True) -> bool:
     state = docutils.statemachine.State
     init = _EAGER_STATE_INIT
     known = (
-        tuple(docutils.__version_info__[:2]) in LAZY_STATES_DOCUTILS
+        DOCUTILS_RELEASE in LAZY_STATES_DOCUTILS
         and init.__code__.co_names == LAZY_STATE_INIT_NAMES
         and all(
             method.__code__.co_names == LAZY_MACHINE_NAMES[name]
@@ -297,7 +298,7 @@ def prefiltered_paragraph(enabled: bool = True) -> bool:
     """Use _prefiltered_paragraph for docutils' own (or not); whether it is in use."""
     own = _OWN_PARAGRAPH.__code__
     known = (
-        tuple(docutils.__version_info__[:2]) in PARAGRAPH_DOCUTILS
+        DOCUTILS_RELEASE in PARAGRAPH_DOCUTILS
         and own.co_names == PARAGRAPH_NAMES
         and LITERAL_NEXT_PATTERN in own.co_consts
     )
@@ -365,7 +366,7 @@ def _inliner() -> states.Inliner:
     Only the initial search and the standalone URI's: the same matches, the same doctree.
     """
     inliner = states.Inliner()
-    if tuple(docutils.__version_info__[:2]) in PREFILTERED_DOCUTILS:
+    if DOCUTILS_RELEASE in PREFILTERED_DOCUTILS:
         inliner.init_customizations = partial(_prefilter, inliner)  # type: ignore[method-assign]
     return inliner
 
@@ -448,15 +449,14 @@ def _transforms(present: frozenset[type[Any]] | None = None) -> list[type[Any]]:
     transforms).
     """
     chosen = list(TRANSFORMS)
-    release = tuple(docutils.__version_info__[:2])
-    if present is not None and release in SKIPPED_TRANSFORMS_DOCUTILS:
+    if present is not None and DOCUTILS_RELEASE in SKIPPED_TRANSFORMS_DOCUTILS:
         chosen = [
             t
             for t in chosen
             if t not in TRANSFORM_FINDS or any(issubclass(c, TRANSFORM_FINDS[t]) for c in present)
         ]
     own = references.DanglingReferences.apply.__code__.co_names
-    if release in REFERENCES_ONLY_DOCUTILS and own == DANGLING_APPLY_NAMES:
+    if DOCUTILS_RELEASE in REFERENCES_ONLY_DOCUTILS and own == DANGLING_APPLY_NAMES:
         return [ReferencesOnly if t is references.DanglingReferences else t for t in chosen]
     return chosen
 
@@ -969,7 +969,7 @@ def _targets_known(document: nodes.document, targets: list[nodes.target]) -> Ite
     references and move transitions; a substitution's copy holds no target,
     docutils refuses one in a definition), so the list is each walk's answer.
     """
-    if tuple(docutils.__version_info__[:2]) not in KNOWN_TARGETS_DOCUTILS:
+    if DOCUTILS_RELEASE not in KNOWN_TARGETS_DOCUTILS:
         yield
         return
     walk = document.findall

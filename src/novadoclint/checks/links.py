@@ -25,7 +25,7 @@ from novadoclint.links.outcome import LinkResult, LinkStatus
 from novadoclint.links.plan import LinkResults, link_places
 from novadoclint.links.syntax import CUT_SHORT_RE, malformed, redact
 from novadoclint.location import file_path, line_of, source_of, source_path
-from novadoclint.project.derived import DerivedCache
+from novadoclint.project.derived import DerivedCache, row
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import did_you_mean
 
@@ -88,7 +88,7 @@ def _malformed_all(index: FactsIndex, urls: Iterable[str]) -> dict[str, Problem]
     kept = cache.get(key, _well_formed)
     known = cast("dict[str, Problem]", kept) if kept is not None else {}
     found = {url: known[url] if url in known else malformed(url) for url in urls}
-    if found.keys() - known.keys() or len(found) != len(known):
+    if found != known:
         cache.put(key, found)
     return found
 
@@ -96,16 +96,7 @@ def _malformed_all(index: FactsIndex, urls: Iterable[str]) -> dict[str, Problem]
 def _well_formed(entry: object) -> bool:
     """A kept entry as _malformed_all writes it (the cache is untrusted)."""
     return type(entry) is dict and all(
-        type(url) is str
-        and (
-            problem is None
-            or (
-                type(problem) is tuple
-                and len(problem) == 2
-                and type(problem[0]) is str
-                and (problem[1] is None or type(problem[1]) is str)
-            )
-        )
+        type(url) is str and (problem is None or row(problem, str, (str, None)))
         for url, problem in entry.items()
     )
 

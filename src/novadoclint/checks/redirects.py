@@ -20,7 +20,7 @@ from novadoclint.index import FactsIndex
 from novadoclint.languages import htaccess
 from novadoclint.languages.htaccess import Chain, Problem, Redirect, RedirectTest
 from novadoclint.project import generated
-from novadoclint.project.derived import DerivedCache
+from novadoclint.project.derived import DerivedCache, row
 from novadoclint.registry import Phase, rule
 from novadoclint.resolve import doc_candidate, doc_hint, matches_any
 from novadoclint.safety import saferegex, untrusted
@@ -87,24 +87,13 @@ def _cache(index: FactsIndex) -> DerivedCache:
 
 def _well_formed(entry: object) -> bool:
     """A kept entry as _keep writes it: (verdicts, routes) of plain values (it is untrusted)."""
-    if not _row(entry, dict, dict):
+    if not row(entry, dict, dict):
         return False
     verdicts, routes = cast("tuple[dict[object, object], dict[object, object]]", entry)
     return all(type(k) is str and type(v) in (str, tuple) for k, v in verdicts.items()) and all(
-        type(k) is str and (v is None or (_row(v, int, (str, None)) and cast("Any", v)[0] >= 0))
+        type(k) is str and (v is None or (row(v, int, (str, None)) and cast("Any", v)[0] >= 0))
         for k, v in routes.items()
     )  # a verdict's tuple is checked by saferegex.compile
-
-
-def _row(value: object, *kinds: type | tuple[type | None, ...]) -> bool:
-    """A tuple of len(kinds) values, each of its kind's exact type(s) (None: the value None)."""
-    if type(value) is not tuple or len(value) != len(kinds):
-        return False
-    for item, kind in zip(value, kinds, strict=True):
-        allowed = kind if isinstance(kind, tuple) else (kind,)
-        if not any(item is None if k is None else type(item) is k for k in allowed):
-            return False
-    return True
 
 
 def _parsed_tests(
@@ -128,11 +117,11 @@ def _parsed_tests(
 
 def _tests_well_formed(entry: object) -> bool:
     """A kept parse of a test file: (tests, problems) as _parsed_tests writes them."""
-    if not _row(entry, tuple, tuple):
+    if not row(entry, tuple, tuple):
         return False
     tests, problems = cast("tuple[tuple[object, ...], tuple[object, ...]]", entry)
-    return all(_row(t, int, str, int, (str, None)) for t in tests) and all(
-        _row(p, int, int, str) for p in problems
+    return all(row(t, int, str, int, (str, None)) for t in tests) and all(
+        row(p, int, int, str) for p in problems
     )
 
 

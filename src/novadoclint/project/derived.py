@@ -90,3 +90,15 @@ class DerivedCache:
         """Keep ``value`` (plain containers and scalars) for the next run."""
         if self._cache is not None:
             self._cache.put(key, value)
+
+
+def row(value: object, *kinds: type | tuple[type | None, ...]) -> bool:
+    """A tuple of len(kinds) values, each of its kind's exact type(s) (None: the value None):
+    the shape check of a kept entry, which is untrusted."""
+    if type(value) is not tuple or len(value) != len(kinds):
+        return False
+    for item, kind in zip(value, kinds, strict=True):
+        allowed = kind if isinstance(kind, tuple) else (kind,)
+        if not any(item is None if k is None else type(item) is k for k in allowed):
+            return False
+    return True
