@@ -46,17 +46,11 @@ BOTCHED_URL_RE = re.compile(r"^(?:(?:https?|ftp);?//|[^:/?#\s]*://|www\.[^/\s]+\
 OPENSTACK_DOCS_URL = "https://docs.openstack.org/{}/latest/%s"
 SUPPRESS_RE = re.compile(r"^novadoclint:\s*(disable|disable-file)\s*=\s*([\w\s,*-]+)$")
 TOC_ENTRY_RE = re.compile(r"^(.+?)\s*<(.+)>$")
-WHITESPACE_RE = re.compile(r"\s+")
 # Recorded directives whose content only FILE rules read (code): keep facts small.
 CONTENT_FREE = frozenset({"code-block", "sourcecode", "code", "highlight"})
 EVERYWHERE = 10**9
 # Code blocks are enumerable: a :caption: titles the label before them.
 CODE_BLOCKS = frozenset({"code-block", "sourcecode", "code", "literalinclude"})
-
-
-def normalise_label(name: str) -> str:
-    """Sphinx's label normalisation (docutils.nodes.fully_normalize_name)."""
-    return WHITESPACE_RE.sub(" ", name.strip().lower())
 
 
 @dataclass

@@ -21,7 +21,6 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from novadoclint.collect import normalise_label
 from novadoclint.project.discover import compile_matchers
 from novadoclint.safety import saferegex
 from novadoclint.safety.untrusted import excerpt
@@ -37,6 +36,11 @@ BUILTIN_LABELS = frozenset({"genindex", "modindex", "search", "py-modindex"})
 NitpickPairs = tuple[tuple[saferegex.SafePattern, saferegex.SafePattern], ...]
 _nitpick_compiled: dict[tuple[tuple[str, str], ...], NitpickPairs] = {}
 _log = logging.getLogger(__name__)
+
+
+def normalise_label(name: str) -> str:
+    """Sphinx's label normalisation (docutils.nodes.fully_normalize_name)."""
+    return WS_RE.sub(" ", name.strip().lower())
 
 
 def docname_join(basedocname: str, docname: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from novadoclint.collect import normalise_label
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.edits import FixSafety
 from novadoclint.findings import Hit, Location, Severity
@@ -27,6 +26,7 @@ from novadoclint.prose import (
     written_here,
 )
 from novadoclint.registry import Phase, rule
+from novadoclint.resolve import normalise_label
 
 LINK_MISSING_BACKTICK_RE = re.compile(r">`__?(?![\w`])")
 LINK_WRITTEN_RE = re.compile(r"(?P<text>\S*)\s*<(?P<target>[^<>\s]*)>`__?")
