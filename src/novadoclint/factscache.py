@@ -56,14 +56,14 @@ def _code_stamp() -> str:
 
 
 def _sources(folder: str) -> list[str]:
-    """The .py and .toml files under folder, at any depth (bytecode folders skipped)."""
+    """The .py, .toml and .json files under folder, at any depth (bytecode folders skipped)."""
     found: list[str] = []
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name != "__pycache__":
                     found.extend(_sources(entry.path))
-            elif entry.name.endswith((".py", ".toml")):
+            elif entry.name.endswith((".py", ".toml", ".json")):
                 found.append(entry.path)
     return found
 
