@@ -1,7 +1,7 @@
-"""docutils' states and transition tables made on first use (parse.lazy_states) change no doctree.
+"""docutils' parser sped up (novadoclint.docutils_speedups) gives the same doctrees.
 
-Every fixture is parsed with docutils' eager State.__init__ and with the lazy one,
-and each document's doctree (pformat), messages and dependencies must be the same.
+Every fixture is parsed with each speedup on and with docutils' own code, and each
+document's doctree (pformat), messages and dependencies must be the same.
 bench/doctrees.py does the same on real trees (the corpus and the forest).
 """
 
@@ -21,6 +21,7 @@ import docutils.statemachine
 import docutils.transforms
 import pytest
 
+from novadoclint import docutils_speedups as speedups
 from novadoclint import parse
 from novadoclint.project.vocabulary import Vocabulary
 
@@ -121,11 +122,11 @@ Oops
 
 @pytest.fixture
 def eager() -> Iterator[None]:
-    parse.lazy_states(False)
+    speedups.lazy_states(False)
     try:
         yield
     finally:
-        parse.lazy_states(True)
+        speedups.lazy_states(True)
 
 
 def _recorded(monkeypatch: pytest.MonkeyPatch, case: Path) -> list[tuple[Any, ...]]:
@@ -144,25 +145,25 @@ def _recorded(monkeypatch: pytest.MonkeyPatch, case: Path) -> list[tuple[Any, ..
 
 
 def test_on_by_default_for_this_docutils() -> None:
-    assert tuple(docutils.__version_info__[:2]) in parse.LAZY_STATES_DOCUTILS
-    assert docutils.statemachine.State.__init__ is parse._lazy_state_init
+    assert tuple(docutils.__version_info__[:2]) in speedups.LAZY_STATES_DOCUTILS
+    assert docutils.statemachine.State.__init__ is speedups._lazy_state_init
 
 
 def test_fixture_doctrees_are_the_same_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the lazy states, the prefilters, ReferencesOnly and skipped transforms."""
     lazy = {case: _recorded(monkeypatch, case) for case in CASES}
-    assert parse.lazy_states(False) is False
-    assert parse.prefiltered_paragraph(False) is False
+    assert speedups.lazy_states(False) is False
+    assert speedups.prefiltered_paragraph(False) is False
     try:
         with monkeypatch.context() as patch:
-            patch.setattr(parse, "PREFILTERED_DOCUTILS", frozenset())
-            patch.setattr(parse, "REFERENCES_ONLY_DOCUTILS", frozenset())
-            patch.setattr(parse, "SKIPPED_TRANSFORMS_DOCUTILS", frozenset())
-            patch.setattr(parse, "KNOWN_TARGETS_DOCUTILS", frozenset())
+            patch.setattr(speedups, "PREFILTERED_DOCUTILS", frozenset())
+            patch.setattr(speedups, "REFERENCES_ONLY_DOCUTILS", frozenset())
+            patch.setattr(speedups, "SKIPPED_TRANSFORMS_DOCUTILS", frozenset())
+            patch.setattr(speedups, "KNOWN_TARGETS_DOCUTILS", frozenset())
             eager = {case: _recorded(monkeypatch, case) for case in CASES}
     finally:
-        assert parse.lazy_states(True) is True
-        assert parse.prefiltered_paragraph(True) is True
+        assert speedups.lazy_states(True) is True
+        assert speedups.prefiltered_paragraph(True) is True
     assert sum(len(v) for v in lazy.values()) > 200
     for case in CASES:
         assert lazy[case] == eager[case], case
@@ -175,11 +176,11 @@ def _sample(tmp_path: Path) -> tuple[str, list[parse.Message]]:
 
 def test_sample_doctree_is_the_same_without_it(tmp_path: Path) -> None:
     lazy = _sample(tmp_path)
-    parse.lazy_states(False)
+    speedups.lazy_states(False)
     try:
         eager = _sample(tmp_path)
     finally:
-        parse.lazy_states(True)
+        speedups.lazy_states(True)
     assert lazy == eager
     for name in ("bullet_list", "enumerated_list", "definition_list", "field_list"):
         assert f"<{name}" in lazy[0]
@@ -196,8 +197,8 @@ def test_tables_are_built_when_read_and_equal_to_eager(eager: None) -> None:
         name: (list(state.transition_order), dict(state.transitions))
         for name, state in machine.states.items()
     }
-    assert parse.lazy_states(True) is True
-    parse._STATE_TABLES.clear()
+    assert speedups.lazy_states(True) is True
+    speedups._STATE_TABLES.clear()
     # the first machine's tables are built by docutils, the second's copied from them
     for _ in range(2):
         machine = states.NestedStateMachine(
@@ -213,7 +214,7 @@ def test_tables_are_built_when_read_and_equal_to_eager(eager: None) -> None:
             }
             assert list(state.transitions) == list(table)
             assert all(m.__self__ is state for _, m, _ in state.transitions.values())
-    assert parse._STATE_TABLES and all(parse._STATE_TABLES.values())
+    assert speedups._STATE_TABLES and all(speedups._STATE_TABLES.values())
     with pytest.raises(AttributeError, match="no attribute 'elsewhere'"):
         machine.states["Body"].elsewhere  # noqa: B018
 
@@ -222,7 +223,7 @@ def test_states_are_made_when_asked_for_and_readied_in_a_run(tmp_path: Path) -> 
     from docutils.parsers.rst import states
 
     machine = states.NestedStateMachine(state_classes=states.state_classes, initial_state="Body")
-    assert isinstance(machine.states, parse._LazyStates) and not machine.states
+    assert isinstance(machine.states, speedups._LazyStates) and not machine.states
     with pytest.raises(docutils.statemachine.DuplicateStateError):
         machine.add_state(states.Body)
     with pytest.raises(docutils.statemachine.UnknownStateError):
@@ -247,7 +248,7 @@ def test_states_are_made_when_asked_for_and_readied_in_a_run(tmp_path: Path) -> 
 
 def _inliner_patterns(tmp_path: Path) -> tuple[Any, Any]:
     """The prefiltered initial and standalone-URI patterns a parse's inliner uses."""
-    inliner = parse._inliner()
+    inliner = speedups.inliner()
     document = parse.parse("", str(tmp_path / "a.rst"), str(tmp_path)).doctree
     inliner.init_customizations(document.settings)
     (uri, _), *_ = inliner.implicit_dispatch
@@ -267,7 +268,7 @@ NOT_NEEDED = "ab AZ09\t\n\x00\\-.+:@/#%[](){}<>!?'\"=~^$&;,\u2019\u00ab\u00bb"
 
 def test_prefiltered_patterns_match_as_docutils_own(tmp_path: Path) -> None:
     initial, uri = _inliner_patterns(tmp_path)
-    assert isinstance(initial, parse._Prefiltered) and isinstance(uri, parse._Prefiltered)
+    assert isinstance(initial, speedups._Prefiltered) and isinstance(uri, speedups._Prefiltered)
     rng = random.Random(15)
     texts = [*INLINE_TEXTS, *("".join(rng.choices(NOT_NEEDED + "*`_|", k=12)) for _ in range(3000))]
     for pattern in (initial, uri):
@@ -277,17 +278,17 @@ def test_prefiltered_patterns_match_as_docutils_own(tmp_path: Path) -> None:
             assert own is None or set(text) & set(pattern.needs)
 
 
-@pytest.mark.parametrize("needs", [parse.INITIAL_NEEDS, parse.URI_NEEDS])
+@pytest.mark.parametrize("needs", [speedups.INITIAL_NEEDS, speedups.URI_NEEDS])
 def test_no_text_without_a_needed_character_matches(tmp_path: Path, needs: str) -> None:
     """What the prefilters rest on: docutils' own pattern finds nothing in such a text."""
     initial, uri = _inliner_patterns(tmp_path)
-    own = (initial if needs == parse.INITIAL_NEEDS else uri).pattern
+    own = (initial if needs == speedups.INITIAL_NEEDS else uri).pattern
     alphabet = "".join(c for c in NOT_NEEDED + "*`_|" if c not in needs)
     rng = random.Random(15)
     texts = [t for t in INLINE_TEXTS if not set(t) & set(needs)]
     texts += ["".join(rng.choices(alphabet, k=rng.randint(1, 30))) for _ in range(20_000)]
     assert [t for t in texts if own.search(t)] == []
-    if needs == parse.URI_NEEDS:  # the near misses of the other pattern do match this one
+    if needs == speedups.URI_NEEDS:  # the near misses of the other pattern do match this one
         assert own.search("http://x.org/") and own.search("a@b.c")
 
 
@@ -320,10 +321,10 @@ def test_references_only_reports_as_docutils_own(
         done = parse.parse(DANGLING, str(tmp_path / "index.rst"), str(tmp_path))
         return done.doctree.pformat(), done.messages
 
-    assert parse.ReferencesOnly in parse._transforms()
+    assert speedups.ReferencesOnly in speedups.transforms(parse.TRANSFORMS)
     mine = parsed()
-    monkeypatch.setattr(parse, "REFERENCES_ONLY_DOCUTILS", frozenset())
-    assert parse.ReferencesOnly not in parse._transforms()
+    monkeypatch.setattr(speedups, "REFERENCES_ONLY_DOCUTILS", frozenset())
+    assert speedups.ReferencesOnly not in speedups.transforms(parse.TRANSFORMS)
     assert mine == parsed()
     texts = [m.text for m in mine[1]]
     for expected in ('Unknown target name: "nowhere"', "Duplicate target name, cannot be used"):
@@ -353,7 +354,7 @@ ONE_KIND = {
         {"Substitutions", "AnonymousHyperlinks", "DanglingReferences"},
     ),
 }
-SKIPPABLE = {t.__name__ for t in parse.TRANSFORM_FINDS}
+SKIPPABLE = {t.__name__ for t in speedups.TRANSFORM_FINDS}
 
 
 @pytest.mark.parametrize("kind", sorted(ONE_KIND))
@@ -377,7 +378,7 @@ def test_transforms_with_nothing_to_find_are_skipped_and_change_nothing(
     skipping = parsed()
     names = {n.replace("ReferencesOnly", "DanglingReferences") for n in applied}
     assert names & SKIPPABLE == kept
-    monkeypatch.setattr(parse, "SKIPPED_TRANSFORMS_DOCUTILS", frozenset())
+    monkeypatch.setattr(speedups, "SKIPPED_TRANSFORMS_DOCUTILS", frozenset())
     assert parsed() == skipping
     assert len(applied) == len(parse.TRANSFORMS)
 
@@ -398,13 +399,13 @@ def test_prefiltered_paragraph_parses_as_docutils_own(tmp_path: Path, ending: st
         done = parse.parse(text, str(tmp_path / "index.rst"), str(tmp_path))
         return done.doctree.pformat(), done.messages
 
-    assert parse.prefiltered_paragraph(True) is True
+    assert speedups.prefiltered_paragraph(True) is True
     mine = parsed()
     try:
-        assert parse.prefiltered_paragraph(False) is False
+        assert speedups.prefiltered_paragraph(False) is False
         assert mine == parsed()
     finally:
-        assert parse.prefiltered_paragraph(True) is True
+        assert speedups.prefiltered_paragraph(True) is True
 
 
 def test_literal_blocks_follow_the_paragraphs_docutils_says(tmp_path: Path) -> None:
@@ -422,14 +423,14 @@ def test_literal_blocks_follow_the_paragraphs_docutils_says(tmp_path: Path) -> N
 def test_a_changed_paragraph_keeps_docutils_own(monkeypatch: pytest.MonkeyPatch) -> None:
     from docutils.parsers.rst import states
 
-    monkeypatch.setattr(parse, "PARAGRAPH_NAMES", ("join",))
+    monkeypatch.setattr(speedups, "PARAGRAPH_NAMES", ("join",))
     try:
-        assert parse.prefiltered_paragraph(True) is False
-        assert states.RSTState.paragraph is parse._OWN_PARAGRAPH
+        assert speedups.prefiltered_paragraph(True) is False
+        assert states.RSTState.paragraph is speedups._OWN_PARAGRAPH
     finally:
         monkeypatch.undo()
-        assert parse.prefiltered_paragraph(True) is True
-    assert states.RSTState.paragraph is parse._prefiltered_paragraph
+        assert speedups.prefiltered_paragraph(True) is True
+    assert states.RSTState.paragraph is speedups._prefiltered_paragraph
 
 
 INDIRECT = """\
@@ -463,7 +464,7 @@ def test_transforms_read_the_targets_parse_listed(
 ) -> None:
     """The transforms' walks for targets answered from parse's list give docutils' doctree."""
     asked: list[str] = []
-    known = parse._targets_known
+    known = speedups.targets_known
 
     @contextmanager
     def counting(document: Any, targets: list[Any]) -> Iterator[None]:
@@ -489,62 +490,62 @@ def test_transforms_read_the_targets_parse_listed(
         done = parse.parse(text, str(tmp_path / "index.rst"), str(tmp_path))
         return done.doctree.pformat(), done.messages
 
-    monkeypatch.setattr(parse, "_targets_known", counting)
+    monkeypatch.setattr(speedups, "targets_known", counting)
     mine = parsed()
     assert asked.count("target") >= 4  # Propagate, Anonymous, External, Internal (+ Dangling)
-    monkeypatch.setattr(parse, "KNOWN_TARGETS_DOCUTILS", frozenset())
+    monkeypatch.setattr(speedups, "KNOWN_TARGETS_DOCUTILS", frozenset())
     assert parsed() == mine
 
 
 def test_a_changed_dangling_references_keeps_docutils_own(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(parse, "DANGLING_APPLY_NAMES", ("walk",))
-    assert parse._transforms() == list(parse.TRANSFORMS)
+    monkeypatch.setattr(speedups, "DANGLING_APPLY_NAMES", ("walk",))
+    assert speedups.transforms(parse.TRANSFORMS) == list(parse.TRANSFORMS)
 
 
 def test_other_docutils_releases_keep_docutils_own(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     lazy = _sample(tmp_path)
-    monkeypatch.setattr(parse, "LAZY_STATES_DOCUTILS", frozenset({(0, 99)}))
+    monkeypatch.setattr(speedups, "LAZY_STATES_DOCUTILS", frozenset({(0, 99)}))
     try:
-        assert parse.lazy_states(False) is False
-        assert parse.lazy_states(True) is False  # an unchecked release: left alone
+        assert speedups.lazy_states(False) is False
+        assert speedups.lazy_states(True) is False  # an unchecked release: left alone
         state = docutils.statemachine.State
-        assert state.__init__ is parse._EAGER_STATE_INIT
+        assert state.__init__ is speedups._EAGER_STATE_INIT
         assert "__getattr__" not in vars(state)
         machine = docutils.statemachine.StateMachine
-        assert machine.add_state is parse._EAGER_MACHINE["add_state"]
-        assert machine.runtime_init is parse._EAGER_MACHINE["runtime_init"]
+        assert machine.add_state is speedups._EAGER_MACHINE["add_state"]
+        assert machine.runtime_init is speedups._EAGER_MACHINE["runtime_init"]
         assert _sample(tmp_path) == lazy
     finally:
         monkeypatch.undo()
-        assert parse.lazy_states(True) is True
+        assert speedups.lazy_states(True) is True
 
 
 def test_a_changed_state_init_keeps_docutils_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    parse.lazy_states(False)
+    speedups.lazy_states(False)
     try:
-        monkeypatch.setattr(parse, "LAZY_STATE_INIT_NAMES", ("transitions",))
-        assert parse.lazy_states(True) is False
-        assert docutils.statemachine.State.__init__ is parse._EAGER_STATE_INIT
+        monkeypatch.setattr(speedups, "LAZY_STATE_INIT_NAMES", ("transitions",))
+        assert speedups.lazy_states(True) is False
+        assert docutils.statemachine.State.__init__ is speedups._EAGER_STATE_INIT
     finally:
         monkeypatch.undo()
-        assert parse.lazy_states(True) is True
+        assert speedups.lazy_states(True) is True
 
 
 def test_a_changed_machine_keeps_docutils_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    parse.lazy_states(False)
+    speedups.lazy_states(False)
     try:
-        names = dict(parse.LAZY_MACHINE_NAMES, runtime_init=("states", "runtime_init"))
-        monkeypatch.setattr(parse, "LAZY_MACHINE_NAMES", names)
-        assert parse.lazy_states(True) is False
+        names = dict(speedups.LAZY_MACHINE_NAMES, runtime_init=("states", "runtime_init"))
+        monkeypatch.setattr(speedups, "LAZY_MACHINE_NAMES", names)
+        assert speedups.lazy_states(True) is False
         machine = docutils.statemachine.StateMachine
-        assert machine.runtime_init is parse._EAGER_MACHINE["runtime_init"]
+        assert machine.runtime_init is speedups._EAGER_MACHINE["runtime_init"]
     finally:
         monkeypatch.undo()
-        assert parse.lazy_states(True) is True
+        assert speedups.lazy_states(True) is True
 
 
 def test_figure_width_from_the_image_is_never_read(
