@@ -3,6 +3,7 @@ without a line on stderr saying why (a worker killed, a file over its time budge
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -16,7 +17,8 @@ import pytest
 from novadoclint import engine, phase1
 from novadoclint.cli import main
 from novadoclint.containment import BudgetExceeded, time_budget
-from novadoclint.workers import plan_chunks, pool_size
+from novadoclint.project.vocabulary import Vocabulary
+from novadoclint.workers import plan_chunks, pool_size, run_pool
 
 MULTICORE = pytest.mark.skipif(pool_size(2, 2) < 2, reason="one usable core: no pool")
 
@@ -39,11 +41,11 @@ def page(title: str, sections: int) -> str:
 
 
 def test_plan_chunks_heaviest_first_each_index_once() -> None:
-    weights = [10, 5000, 10, 10, 3000, 10, 10, 10, 10, 10]
+    weights = [300, 50_000, 300, 300, 30_000, *[300] * 15]  # bytes
     chunks = plan_chunks(weights, 2)
     assert sorted(i for chunk in chunks for i in chunk) == list(range(len(weights)))
     assert chunks[0] == [1] and chunks[1] == [4]  # heavier than a share: alone, first
-    assert len(chunks[-1]) > 1  # the small ones travel together
+    assert len(chunks[2]) > 1  # the small ones travel together
     flat = [weights[i] for chunk in chunks for i in chunk]
     assert flat == sorted(flat, reverse=True)
 
@@ -55,12 +57,35 @@ def test_plan_chunks_equal_weights_keep_the_order_and_shrink() -> None:
     assert sizes == sorted(sizes, reverse=True) and sizes[0] > 1 and sizes[-1] == 1
 
 
+def test_plan_chunks_counts_what_a_file_costs_whatever_its_size() -> None:
+    """Many tiny pages are not one last task: each costs a parse (nova-2026's last held 27)."""
+    weights = [20_000] * 10 + [100] * 60
+    chunks = plan_chunks(weights, 2)
+    assert max(len(chunk) for chunk in chunks) < 20
+    assert len(chunks[-1]) <= 3
+
+
 def test_plan_chunks_keeps_the_marked_together_unless_too_heavy() -> None:
     weights = [100] * 20
     marked = [i in (3, 11, 17) for i in range(20)]
     assert [3, 11, 17] in plan_chunks(weights, 2, marked)
     half = [i < 10 for i in range(20)]  # a worker's whole share: not worth the imbalance
     assert all(len(chunk) < 10 for chunk in plan_chunks(weights, 2, half))
+
+
+def frozen_in_worker(item: int) -> tuple[int, int]:
+    """A pool task: how many objects the worker's collector never traverses, and its pid."""
+    return gc.get_freeze_count(), os.getpid()
+
+
+@MULTICORE
+def test_workers_start_with_the_parents_objects_frozen() -> None:
+    """Inherited objects are out of the workers' collections, and the parent's own again."""
+    kept = [[i] for i in range(1000)]  # objects that were here before the fork
+    results = run_pool(frozen_in_worker, list(range(8)), 2, Vocabulary((), ()))
+    assert os.getpid() not in {pid for _, pid in results}
+    assert all(frozen > len(kept) for frozen, _ in results)
+    assert gc.get_freeze_count() == 0
 
 
 @MULTICORE

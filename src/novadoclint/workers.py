@@ -7,6 +7,7 @@ is processes and signals, not documents: Ctrl-C, SIGTERM, a dead parent and a
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -31,6 +32,10 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # worker's whole: the last tasks are small, so the workers finish close together.
 TASKS_PER_WORKER = 4
 SMALLEST_TASK = 40
+# What a file weighs beyond its size in bytes: a parse's cost whatever the size, about
+# that of 1 KB of text (nova's pages: ~1.1-1.9 us a byte, and ~1.5-2 ms for a 300-byte
+# page). Without it, the last task of nova-2026 held 27 small pages, ~0.1 s of work alone.
+FILE_WEIGHT = 1024
 NAMED_FILES = 3  # a dead worker's message names this many of the files it may have held
 DEATH_WAIT = 2.0  # seconds to learn how the workers of a broken pool ended
 
@@ -83,6 +88,7 @@ def run_pool(
     context = multiprocessing.get_context()
     # A forkserver (Python 3.14's default) is the workers' parent, not this process.
     parent = None if context.get_start_method() == "forkserver" else os.getpid()
+    parse.preload()  # once here, not once in each worker
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
@@ -92,7 +98,10 @@ def run_pool(
     done: dict[int, Result] = {}
     try:
         with sigterm_raises():
-            futures = [pool.submit(work_chunk, work, [items[i] for i in chunk]) for chunk in chunks]
+            with frozen_heap():  # a fork context forks every worker at the first submit
+                futures = [
+                    pool.submit(work_chunk, work, [items[i] for i in chunk]) for chunk in chunks
+                ]
             processes = list((getattr(pool, "_processes", None) or {}).values())
             waiting = {future: number for number, future in enumerate(futures)}
             for future in as_completed(futures):
@@ -118,19 +127,20 @@ def plan_chunks(
 ) -> list[list[int]]:
     """The items' indexes in tasks, heaviest first, each task a share of the weight left.
 
-    A file heavier than a share is a task alone; small ones travel together, so
-    that they do not pay a round trip each, fewer as the end nears (guided
-    self-scheduling: nova's 190 pages make ~40 tasks). The
+    A file weighs its size in bytes plus FILE_WEIGHT. A file heavier than a share
+    is a task alone; small ones travel together, so that they do not pay a round
+    trip each, fewer as the end nears (guided self-scheduling: nova's 190 pages
+    make ~24 tasks). The
     items marked ``together`` are one task, weighed as one: they share a cost
     each worker pays once (pydot's grammar, ~0.2 s, on a worker's first graph),
     unless they weigh more than half a worker's share: then the balance counts more.
     """
 
     def weight(unit: list[int]) -> int:
-        return sum(max(1, weights[i]) for i in unit)
+        return sum(max(0, weights[i]) + FILE_WEIGHT for i in unit)
 
     marked = [i for i in range(len(weights)) if i < len(together) and together[i]]
-    if weight(marked) > sum(weights) // (workers * 2):
+    if weight(marked) > weight(list(range(len(weights)))) // (workers * 2):
         marked = []
     grouped = set(marked)
     units = [[i] for i in range(len(weights)) if i not in grouped]
@@ -182,6 +192,22 @@ def died_how(processes: Sequence[multiprocessing.process.BaseProcess]) -> str:
                 return f"was killed by signal {-code}"
             return f"exited with status {code}"
     return "was killed by SIGTERM" if -signal.SIGTERM in codes else "died"
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """This process's objects out of the collector's reach while workers are forked from it.
+
+    A worker's full collections would traverse every object it inherited (the
+    imports, the vocabulary: ~40,000, ~15 ms a time) and write to their
+    headers, copying the pages it shares with this process; frozen, they are
+    never traversed there. Here they are the collector's again after.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def work_chunk(work: Callable[[Item], Result], chunk: Sequence[Item]) -> list[Result]:
