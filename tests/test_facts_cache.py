@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,93 @@ def test_no_cache_reads_nothing(tree: Path, parsed: list[str]) -> None:
     parsed.clear()
     lint([tree], overrides={"jobs": 1, "cache": False})
     assert len(parsed) == 3
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The facts-cache keys read (a pack's as 'pack', a document's entry as 'entry')."""
+    from novadoclint.safety.cache import DiskCache
+
+    seen: list[str] = []
+    real = DiskCache.get
+
+    def get(self: DiskCache, key: str) -> object | None:
+        if self.fingerprint.startswith("facts-"):
+            seen.append("pack" if key.startswith("pack\0") else "entry")
+        return real(self, key)
+
+    monkeypatch.setattr(DiskCache, "get", get)
+    return seen
+
+
+def test_a_warm_run_reads_one_pack(tree: Path, parsed: list[str], reads: list[str]) -> None:
+    cold = findings(tree)
+    assert reads == ["pack", "entry", "entry", "entry"]  # nothing yet: the pack is written
+    reads.clear()
+    parsed.clear()
+    assert findings(tree) == cold
+    assert (reads, parsed) == (["pack"], [])
+
+
+def test_a_document_back_to_earlier_bytes_is_read_from_its_own_entry(
+    tree: Path, parsed: list[str], reads: list[str]
+) -> None:
+    """The pack holds each document's last bytes only; older ones are still kept one by one."""
+    cold = findings(tree)
+    before = (tree / "a.rst").read_text(encoding="utf-8")
+    (tree / "a.rst").write_text("A\n=\n\nSee :doc:`missing`.\n", encoding="utf-8")
+    findings(tree)
+    (tree / "a.rst").write_text(before, encoding="utf-8")
+    reads.clear()
+    parsed.clear()
+    assert findings(tree) == cold
+    assert (sorted(reads), parsed) == (["entry", "pack"], [])
+
+
+def test_a_pack_of_other_bytes_or_shapes_is_passed_over(
+    tree: Path, parsed: list[str], reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pack's entry is used only for the key of the document's bytes now, and well formed."""
+    from novadoclint.safety.cache import DiskCache
+
+    cold = findings(tree)
+    real = DiskCache.get
+    packs: list[dict[str, object]] = []
+
+    def get(self: DiskCache, key: str) -> object | None:
+        found = real(self, key)
+        if not key.startswith("pack\0") or not isinstance(found, dict):
+            return found
+        good = found["a.rst"]
+        assert isinstance(good, tuple)
+        packs.append(found)
+        return {  # a.rst: another document's entry; b.rst: the wrong key; index.rst: no shape
+            "a.rst": (good[0], found["b.rst"][1]),  # type: ignore[index]
+            "b.rst": (good[0], found["b.rst"][1]),  # type: ignore[index]
+            "index.rst": (found["index.rst"][0], "not an entry"),  # type: ignore[index]
+        }
+
+    monkeypatch.setattr(DiskCache, "get", get)
+    reads.clear()
+    parsed.clear()
+    assert findings(tree) == cold
+    assert len(packs) == 1
+    assert (sorted(reads), parsed) == (["entry", "entry", "entry", "pack"], [])
+
+
+def test_a_pack_too_large_is_emptied(
+    tree: Path, parsed: list[str], reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rather than a stale pack read first on every run: the documents' own entries, as before."""
+    from novadoclint.safety import cache as cache_module
+
+    cold = findings(tree)
+    root = Path(os.environ["NOVADOCLINT_CACHE_DIR"])
+    sizes = sorted(e.stat().st_size - cache_module._PREFIX for e in root.rglob("facts-*/*/*"))
+    monkeypatch.setattr(cache_module, "MAX_PAYLOAD", sizes[-2] + 1)  # all but the pack fit
+    (tree / "a.rst").write_text("A\n=\n\nSee :doc:`missing`.\n", encoding="utf-8")
+    findings(tree)  # writes a pack: too large, so an empty one
+    reads.clear()
+    parsed.clear()
+    assert findings(tree) != cold
+    assert (sorted(reads), parsed) == (["entry", "entry", "entry", "pack"], [])

@@ -360,9 +360,9 @@ def test_poisoned_facts_cache_runs_nothing_and_changes_nothing(
     cold = findings(tree)
     assert cold and findings(tree) == cold  # warm
     entries = files_in(cache_dir)
-    # three documents' facts, and what conf.py writes (project.derived)
+    # three documents' facts and their pack, and what conf.py writes (project.derived)
     assert sorted(e.parent.parent.name.split("-")[0] for e in entries) == [
-        *["facts"] * 3,
+        *["facts"] * 4,
         "writers",
     ]
     marker = tmp_path / "pwned"

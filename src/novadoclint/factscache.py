@@ -13,6 +13,16 @@ Any cache trouble is a miss: the run is still correct.
 The cache may come from an earlier CI job: its entries are read back as the
 record classes below and nothing else (see :mod:`novadoclint.safety.cache`), and an
 entry must have the shape of a phase-1 result of the document looked up.
+
+Besides an entry per document, a tree has a pack: the last run's entries of all its
+documents in one cache entry, each beside the key of the bytes it was made from.
+A warm run reads one file instead of one per document (nova's 190 pages: ~17 ms of
+CPU to ~11). A pack's entry is used only under the key the document's bytes have
+now and with its dependencies' digests checked, exactly as a document's own entry
+is; a pack or pack entry of another shape or key is passed over for the document's
+own entry. The pack is written once every document the run looked up has its
+result: after the last miss is stored (a run that missed nothing leaves it as it
+was), or when the caller says so (:meth:`FactsCache.finish`).
 """
 
 from __future__ import annotations
@@ -154,6 +164,9 @@ def _digest(srcdir: str, dep: str) -> str | None:
         return None
 
 
+Entry = tuple[tuple[tuple[str, str | None], ...], Phase1Result]  # dependencies, result
+
+
 class FactsCache:
     """Lookup and store of phase-1 results for one run's context."""
 
@@ -163,6 +176,11 @@ class FactsCache:
         self._looked_up: dict[str, str] = {}  # path -> key of the bytes seen at lookup
         self._started = time.time_ns()
         self._digests: dict[str, str | None] = {}  # included files shared by many documents
+        self._pack_key = f"pack\0{ctx.srcdir}"
+        self._pack: dict[object, object] | None = None  # the last run's, read at first lookup
+        self._entries: dict[str, tuple[str, Entry]] = {}  # this run's: path -> key, entry
+        self._missed: set[str] = set()  # looked up, neither hit nor stored yet
+        self._pack_stale = False  # a result came from elsewhere than the pack, or was parsed
 
     def _dependency_digest(self, dep: str) -> str | None:
         if dep not in self._digests:
@@ -181,26 +199,48 @@ class FactsCache:
 
     def lookup(self, path: str) -> Phase1Result | None:
         try:
-            raw = untrusted.read_bytes(Path(self._srcdir, path))
+            raw = untrusted.read_bytes(os.path.join(self._srcdir, path))
         except OSError:
             return None
         key = self._looked_up[path] = self.key(path, raw)
-        entry = self._cache.get(key)
+        self._missed.add(path)
+        entry = self._packed(path, key)
         if not _well_formed(entry, path):
-            return None
-        dependencies, result = cast(
-            "tuple[tuple[tuple[str, str | None], ...], Phase1Result]", entry
-        )
+            self._pack_stale = True
+            entry = self._cache.get(key)
+            if not _well_formed(entry, path):
+                return None
+        dependencies, result = cast("Entry", entry)
         for dep, digest in dependencies:
             if self._dependency_digest(dep) != digest:
                 return None
+        self._missed.discard(path)
+        self._entries[path] = key, (dependencies, result)
         return result
 
+    def _packed(self, path: str, key: str) -> object | None:
+        """The pack's entry for *path* if it was made from bytes of this *key*, else None."""
+        if self._pack is None:
+            pack = self._cache.get(self._pack_key)
+            self._pack = pack if type(pack) is dict else {}
+        item = self._pack.get(path)
+        if type(item) is not tuple or len(item) != 2 or item[0] != key:
+            return None
+        entry: object = item[1]
+        return entry
+
     def store(self, path: str, result: Phase1Result) -> None:
+        self._store(path, result)
+        self._missed.discard(path)
+        self._pack_stale = True
+        if not self._missed:
+            self.finish()
+
+    def _store(self, path: str, result: Phase1Result) -> None:
         if any(rule == "internal-error" for rule, _ in result.hits):
             return  # a budget overrun may not recur (its wall limit counts waiting); a crash will
         try:
-            raw = untrusted.read_bytes(Path(self._srcdir, path))
+            raw = untrusted.read_bytes(os.path.join(self._srcdir, path))
         except OSError:
             return
         key = self.key(path, raw)
@@ -213,3 +253,17 @@ class FactsCache:
             return  # an include edited mid-run: its digest now may not be what was parsed
         dependencies = tuple((dep, self._dependency_digest(dep)) for dep in names)
         self._cache.put(key, (dependencies, result))
+        self._entries[path] = key, (dependencies, result)
+
+    def finish(self) -> None:
+        """Write this run's pack, unless every result came from the last one (idempotent).
+
+        Holds the documents looked up whose result was found or stored. A pack too
+        large for one entry is replaced by an empty one: every lookup then reads the
+        document's own entry, as before packs, rather than a stale pack first.
+        """
+        if not self._pack_stale:
+            return
+        self._pack_stale = False
+        if not self._cache.put(self._pack_key, self._entries):
+            self._cache.put(self._pack_key, {})

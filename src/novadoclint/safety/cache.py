@@ -385,7 +385,7 @@ class DiskCache:
             _log.debug("cache: unusable entry %s: %r", path, exc)
             return None
 
-    def put(self, key: str, value: object, *, ttl: float | None = None) -> None:
+    def put(self, key: str, value: object, *, ttl: float | None = None) -> bool:
         """Store *value* under *key*, valid for *ttl* seconds (``None``: no expiry).
 
         Errors from the file system are logged at debug level and swallowed: a run must not
@@ -393,18 +393,19 @@ class DiskCache:
         directory that is not :meth:`usable`. A value that cannot be pickled, or holds a type
         not among *types*, is a bug in the caller and raises. A *ttl* of zero or less stores
         nothing, and neither does a value larger than :data:`MAX_PAYLOAD` once pickled.
+        Whether the value was stored.
         """
         if ttl is not None and ttl <= 0:
-            return
+            return False
         if not self.usable():
-            return
+            return False
         expires = math.inf if ttl is None else self._clock() + ttl
         buffer = io.BytesIO()
         _Pickler(buffer, self._allowed).dump(value)
         payload = buffer.getvalue()
         if len(payload) > MAX_PAYLOAD:
             _log.debug("cache: not storing %d bytes under one key", len(payload))
-            return
+            return False
         header = _HEADER.pack(
             self._fingerprint_hash,
             _sha256(key),
@@ -419,7 +420,7 @@ class DiskCache:
             for directory in (self._root, self._directory, path.parent):
                 self._make_directory(directory)
                 if not self._directory_safe(directory, root=directory == self._root):
-                    return
+                    return False
             # mkstemp: O_EXCL (never through a symlink), mode 0o600; os.replace replaces a
             # symlink planted at *path* itself rather than writing where it points.
             fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
@@ -427,8 +428,10 @@ class DiskCache:
                 handle.write(_MAGIC + header + payload)
             os.replace(tmp_name, path)
             tmp_name = None
+            return True
         except OSError as exc:
             _log.debug("cache: cannot write %s: %s", path, exc)
+            return False
         finally:
             if tmp_name is not None:
                 with contextlib.suppress(OSError):
