@@ -118,7 +118,7 @@ def run_pool(
     except BaseException:
         stop_workers(pool)
         raise
-    pool.shutdown()
+    pool.shutdown(wait=False)  # the workers exit on their own; joined at exit, not here
     return [done[i] for i in range(len(items))]
 
 
