@@ -57,6 +57,15 @@ def test_plan_chunks_equal_weights_keep_the_order_and_shrink() -> None:
     assert sizes == sorted(sizes, reverse=True) and sizes[0] > 1 and sizes[-1] == 1
 
 
+def test_plan_chunks_puts_a_light_graph_first_for_the_grammar_it_builds() -> None:
+    """The marked items' shared cost (a grammar) is not left to the last task."""
+    weights = [30_000] * 40 + [500]
+    marked = [False] * 40 + [True]
+    chunks = plan_chunks(weights, 2, marked)
+    assert chunks[0][0] == 40
+    assert plan_chunks(weights, 2)[-1] == [40]  # by its size alone: the last task
+
+
 def test_plan_chunks_counts_what_a_file_costs_whatever_its_size() -> None:
     """Many tiny pages are not one last task: each costs a parse (nova-2026's last held 27)."""
     weights = [20_000] * 10 + [100] * 60

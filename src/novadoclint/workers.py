@@ -36,6 +36,10 @@ SMALLEST_TASK = 40
 # that of 1 KB of text (nova's pages: ~1.1-1.9 us a byte, and ~1.5-2 ms for a 300-byte
 # page). Without it, the last task of nova-2026 held 27 small pages, ~0.1 s of work alone.
 FILE_WEIGHT = 1024
+# What the ``together`` items' shared cost weighs in bytes (pydot's grammar, ~0.25 s: what
+# ~160 KB of text costs to parse) when tasks are ordered: a light page with a graph does
+# not build the grammar in the last task while the other workers wait.
+SHARED_WEIGHT = 160_000
 NAMED_FILES = 3  # a dead worker's message names this many of the files it may have held
 DEATH_WAIT = 2.0  # seconds to learn how the workers of a broken pool ended
 
@@ -130,10 +134,10 @@ def plan_chunks(
     A file weighs its size in bytes plus FILE_WEIGHT. A file heavier than a share
     is a task alone; small ones travel together, so that they do not pay a round
     trip each, fewer as the end nears (guided self-scheduling: nova's 190 pages
-    make ~24 tasks). The
-    items marked ``together`` are one task, weighed as one: they share a cost
-    each worker pays once (pydot's grammar, ~0.2 s, on a worker's first graph),
-    unless they weigh more than half a worker's share: then the balance counts more.
+    make ~24 tasks). The items marked ``together`` are one task, weighed as one:
+    they share a cost each worker pays once (pydot's grammar, ~0.25 s, on a
+    worker's first graph), which orders them (SHARED_WEIGHT), unless they weigh
+    more than half a worker's share: then the balance counts more.
     """
 
     def weight(unit: list[int]) -> int:
@@ -147,7 +151,8 @@ def plan_chunks(
     if marked:
         units.append(marked)
 
-    units.sort(key=lambda unit: (-weight(unit), unit[0]))
+    shared = {marked[0]: SHARED_WEIGHT} if marked else {}  # orders their task, no more
+    units.sort(key=lambda unit: (-weight(unit) - shared.get(unit[0], 0), unit[0]))
     left = sum(weight(unit) for unit in units)
     least = max(1, left // (workers * SMALLEST_TASK))
     chunks: list[list[int]] = []
