@@ -116,7 +116,8 @@ def test_a_crashing_rule_is_a_finding_and_the_tree_goes_on(
     crash = Rule(
         "crash-test", Severity.ERROR, Phase.TREE, _crash, RuleDoc.parse(_crash.__doc__ or "")
     )
-    monkeypatch.setattr(phase2, "ALL_RULES", (*phase2.ALL_RULES, crash))
+    selected = phase2.tree_rules
+    monkeypatch.setattr(phase2, "tree_rules", lambda settings: (*selected(settings), crash))
     tree = workspace.Tree(src.resolve(), True)
     tree.load()
     rules = {f.rule for found in tree.findings.values() for f in found}

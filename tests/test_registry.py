@@ -8,8 +8,8 @@ from pathlib import Path
 
 import novadoclint.checks as checks_pkg
 from novadoclint import explain
-from novadoclint.checks import ALL_RULES, MODULES
-from novadoclint.registry import RULE_ID_RE
+from novadoclint.checks import ALL_RULES, META, MODULE_NAMES, MODULES, load
+from novadoclint.registry import RULE_ID_RE, manifest_source
 
 from harness import FIXTURES
 
@@ -24,8 +24,26 @@ def test_ids_unique_and_well_formed() -> None:
 
 
 def test_every_checks_module_is_registered() -> None:
-    names = {m.name for m in pkgutil.iter_modules(checks_pkg.__path__)}
-    assert names == {m.__name__.rsplit(".", 1)[1] for m in MODULES}
+    names = {m.name for m in pkgutil.iter_modules(checks_pkg.__path__)} - {"manifest"}
+    assert names == {m.__name__.rsplit(".", 1)[1] for m in MODULES} == set(MODULE_NAMES)
+
+
+def test_manifest_is_generated_from_the_rules() -> None:
+    """The metadata a run selects and reports with is the rules' own (ids, severities,
+    phases, defaults, tags, fixes, modules): a rule added or changed without
+    regenerating it would silently never run, or run under stale settings."""
+    written = (ROOT / "src" / "novadoclint" / "checks" / "manifest.py").read_text("utf-8")
+    assert written == manifest_source(ALL_RULES, "python tools/update_manifest.py"), (
+        "src/novadoclint/checks/manifest.py is stale: run `python tools/update_manifest.py`"
+    )
+    assert tuple(r.meta() for r in ALL_RULES) == META
+
+
+def test_load_imports_a_rule_from_the_module_the_manifest_names() -> None:
+    by_id = {r.id: r for r in ALL_RULES}
+    wanted = ["toctree-entry-missing", "D001", "link-broken"]
+    assert load(wanted) == tuple(by_id[i] for i in sorted(wanted))
+    assert load([]) == ()
 
 
 def test_every_rule_has_firing_and_near_miss_fixtures() -> None:

@@ -2,8 +2,10 @@
 
 A warm run reads facts and runs the tree rules: docutils' include, raw and
 csv-table directives (whose modules import urllib.request, the HTTP client and
-the email package) and PyYAML (os-api-ref's files) are for a run that parses
-(issue 15: the warm run against sphinx-lint). Each run is a fresh interpreter.
+the email package), PyYAML (os-api-ref's files), the prose walk, the facts
+collector, the code and diagram grammars, and the modules of the file and
+network rules are for a run that parses or fetches (issue 15: the warm run
+against sphinx-lint). Each run is a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -16,12 +18,26 @@ from pathlib import Path
 
 import pytest
 
+from novadoclint.checks import META
+from novadoclint.registry import Phase
+
 SRC = Path(__file__).resolve().parents[1] / "src"
+
+# The modules that define no tree rule: file rules (run on a parsed document) and
+# network rules (--check-links).
+UNTREED = tuple(
+    sorted({m.module for m in META} - {m.module for m in META if m.phase is Phase.TREE})
+)
 PARSING_ONLY = (
     "docutils.parsers.rst.directives.misc",
     "docutils.parsers.rst.directives.tables",
     "urllib.request",
     "yaml",
+    "novadoclint.prose",
+    "novadoclint.collect",
+    "novadoclint.languages.code",
+    "novadoclint.languages.diagrams",
+    *UNTREED,
 )
 PROBE = """
 import json, sys
@@ -61,6 +77,8 @@ def test_a_warm_run_imports_no_parsing_module(tree: Path, tmp_path: Path) -> Non
     cold = _imported(tree, cache, tmp_path / "cold.json")
     assert "docutils.parsers.rst.directives.misc" in cold  # the cold run parsed the include
     assert "docutils.parsers.rst.directives.tables" in cold
+    assert {"novadoclint.checks.style", "novadoclint.prose"} <= set(cold)
+    assert "novadoclint.checks.links_network" not in cold  # no --check-links
     warm = _imported(tree, cache, tmp_path / "warm.json")
     assert warm == []
     cold_report = json.loads((tmp_path / "cold.json").read_text())

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from novadoclint import __version__, baseline, decide
-from novadoclint.checks import ALL_RULES
+from novadoclint.checks import META
 from novadoclint.edits import Fix
 from novadoclint.engine import lint
 from novadoclint.findings import Run, Severity, printable
@@ -233,7 +233,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def _from_cli(option: str, value: Any) -> dict[str, Any]:
     try:
-        return from_cli(option, value, ALL_RULES)
+        return from_cli(option, value, META)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 
@@ -265,6 +265,7 @@ def _note_left_alone(paths: Sequence[Path]) -> None:
 
 def _explain(name: str, fmt: str) -> str:
     from novadoclint import explain  # not imported by a lint run (as policy_writer below)
+    from novadoclint.checks import ALL_RULES  # every rule module: their docs
 
     rules = list(ALL_RULES) if name == "all" else [r for r in ALL_RULES if r.id == name]
     if not rules:
@@ -295,7 +296,7 @@ def _write_policy(args: argparse.Namespace) -> int:
         raise UsageError(f"--write-policy reads one Sphinx source dir; {len(srcdirs)} given")
     ((srcdir, has_conf),) = srcdirs
     config = Path(args.config) if args.config else None
-    settings = load(srcdir, rules=ALL_RULES, config=config, overrides=_overrides(args))
+    settings = load(srcdir, rules=META, config=config, overrides=_overrides(args))
     project = load_project(srcdir, has_conf)
     ctx = project_context(project, replace(settings, profile=None))
     results = run_phase1_cached(
@@ -380,6 +381,7 @@ def _main(args: argparse.Namespace) -> int:
     try:
         if args.list_rules:
             from novadoclint import explain
+            from novadoclint.checks import ALL_RULES
 
             _write(explain.list_rules(ALL_RULES), args.output)
             return EXIT_OK
@@ -648,7 +650,7 @@ def _note_network_rules(settings: Settings) -> None:
     wanted = (*settings.select, *settings.extend_select)
     named = [
         r.id
-        for r in ALL_RULES
+        for r in META
         if r.phase is Phase.NETWORK and any(p in (r.id, Phase.NETWORK.value) for p in wanted)
     ]
     if named:

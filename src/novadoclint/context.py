@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
-from docutils import nodes
-
 from novadoclint.facts import DocFacts
-from novadoclint.parse import Message
 from novadoclint.project.sphinxconf import SphinxConf
 from novadoclint.project.treefiles import TreeFiles
 from novadoclint.project.vocabulary import Vocabulary
 from novadoclint.registry import RuleName
 from novadoclint.settings import Settings
 
-if TYPE_CHECKING:  # loaded by phase 2 with --profile only
+if TYPE_CHECKING:  # the policy: loaded with --profile only; the parser: by a run that parses
+    from docutils import nodes
+
+    from novadoclint.parse import Message
     from novadoclint.project.policy import Policy
 
 View = TypeVar("View")

@@ -25,7 +25,7 @@ from novadoclint.facts import DocFacts, RuleHit, Suppression
 from novadoclint.findings import Finding, Hit, Location, Run, Severity
 from novadoclint.index import FactsIndex
 from novadoclint.project.discover import Project, excluded
-from novadoclint.registry import Rule, matches
+from novadoclint.registry import Described, Named, matches
 from novadoclint.scope import within
 from novadoclint.settings import ConfigError, Settings
 
@@ -36,7 +36,7 @@ MISSING_DOCUMENT_RULES = frozenset({"toctree-entry-missing", "doc-ref-missing"})
 QUOTED_RE = re.compile(r"'([^']*)'")
 
 
-def is_selected(rule: Rule, settings: Settings) -> bool:
+def is_selected(rule: Described, settings: Settings) -> bool:
     """Whether a rule runs and is reported: select, extend-select, ignore, defaults.
 
     An ignore pattern beats a select pattern; a rule named by its exact id in
@@ -52,10 +52,13 @@ def is_selected(rule: Rule, settings: Settings) -> bool:
 
 
 def finalise(
-    hits: Iterable[RuleHit], index: FactsIndex, settings: Settings, rules: Iterable[Rule]
+    hits: Iterable[RuleHit], index: FactsIndex, settings: Settings, rules: Iterable[Described]
 ) -> list[Finding]:
     """Hits -> findings: stamp id and severity; drop what is not selected, suppressed by a
-    comment, ignored for its path or in an excluded file; sort and dedupe."""
+    comment, ignored for its path or in an excluded file; sort and dedupe.
+
+    ``rules`` is every rule's metadata (the manifest, :data:`novadoclint.checks.META`):
+    no rule's module is needed to report its findings."""
     by_id = {r.id: r for r in rules}
     overrides = dict(settings.severity)
     found = suppressions(index.docs.values())
@@ -121,7 +124,7 @@ def suppressions(docs: Iterable[DocFacts]) -> dict[str, list[Suppression]]:
 
 
 def suppressed(
-    found: dict[str, list[Suppression]], at: Location, rule_id: str, rule: Rule | None = None
+    found: dict[str, list[Suppression]], at: Location, rule_id: str, rule: Named | None = None
 ) -> bool:
     """A comment covering the line names the rule: its id, ``all``, a pattern or a tag."""
     return any(
@@ -130,7 +133,7 @@ def suppressed(
     )
 
 
-def _named(names: Iterable[str], rule_id: str, rule: Rule | None) -> bool:
+def _named(names: Iterable[str], rule_id: str, rule: Named | None) -> bool:
     if rule is None:
         return any(n in (rule_id, "all") for n in names)
     return any(matches(rule, n) for n in names)
@@ -153,7 +156,7 @@ def pattern_matches(pattern: str, path: str) -> bool:
     )
 
 
-def path_ignored(settings: Settings, srcdir: str, path: str, rule: Rule | str | None) -> bool:
+def path_ignored(settings: Settings, srcdir: str, path: str, rule: Named | str | None) -> bool:
     """per-path-ignores, ``exclude`` and doc8's ignore-path-errors."""
     rule_id = rule if isinstance(rule, str) else rule.id if rule is not None else ""
     if settings.exclude or settings.per_path_ignores:
@@ -169,8 +172,8 @@ def path_ignored(settings: Settings, srcdir: str, path: str, rule: Rule | str | 
     return False
 
 
-def _ignores(names: Iterable[str], rule_id: str, rule: Rule | str | None) -> bool:
-    if isinstance(rule, Rule):
+def _ignores(names: Iterable[str], rule_id: str, rule: Named | str | None) -> bool:
+    if rule is not None and not isinstance(rule, str):
         return any(matches(rule, n) for n in names)
     return any(fnmatch.fnmatchcase(rule_id, n) or n == "all" for n in names)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from novadoclint import changes, scope
-from novadoclint.checks import ALL_RULES
+from novadoclint.checks import META
 from novadoclint.decide import finalise, past_unreadable, unreadable_hits
 from novadoclint.edits import relocated
 from novadoclint.facts import DocFacts, RuleHit
@@ -57,7 +57,7 @@ def lint(
     all_findings: list[Finding] = []
     checked: list[str] = []
     for srcdir, tree in sorted(scopes.items()):
-        settings = load(srcdir, rules=ALL_RULES, config=config, overrides=overrides)
+        settings = load(srcdir, rules=META, config=config, overrides=overrides)
         base = os.path.relpath(srcdir)
         docs: list[str] = []
         if tree.only_packaging:
@@ -139,7 +139,7 @@ def lint_project(
         hits.extend(unreadable_hits(project))
         hits.extend(tree_hits(index, ctx))
         hits.extend(network_hits(index, ctx, links))
-    findings = past_unreadable(finalise(hits, index, settings, ALL_RULES), project)
+    findings = past_unreadable(finalise(hits, index, settings, META), project)
     return changes.reported(findings, ctx, results, index, only_paths, before, lines), len(items)
 
 

@@ -15,18 +15,15 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
-from novadoclint import markdown, parse
-from novadoclint.checks import ALL_RULES
-from novadoclint.collect import collect, extlink_patterns
+from novadoclint import checks
 from novadoclint.containment import BudgetExceeded, run_guarded, time_budget
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.facts import DocFacts, Phase1Result, RuleHit, empty_facts
 from novadoclint.factscache import FactsCache
 from novadoclint.findings import Hit, Location
-from novadoclint.languages.diagrams import DIAGRAM_DIRECTIVES
 from novadoclint.project import vocabulary
 from novadoclint.project.discover import Project
 from novadoclint.registry import Phase, rule_names
@@ -43,12 +40,6 @@ Early = Callable[[Sequence[DocFacts]], None]
 # collections): see document_gc.
 DOCUMENT_GC_THRESHOLDS = (20_000, 50)
 VERTICAL_SPACE_RE = re.compile("[\v\f]")
-DIAGRAM_RE = re.compile(
-    rb"^[ \t]*\.\.[ \t]+(?:"
-    + b"|".join(re.escape(name.encode()) for name in sorted(DIAGRAM_DIRECTIVES))
-    + rb")[ \t]*::",
-    re.MULTILINE,
-)
 
 
 def project_context(project: Project, settings: Settings) -> Context:
@@ -68,13 +59,13 @@ def project_context(project: Project, settings: Settings) -> Context:
         from novadoclint.project.policy import load_policy
 
         policy = load_policy(settings.profile)
-    names = rule_names(ALL_RULES)
+    names = rule_names(checks.META)
     return Context(str(project.srcdir), settings, project.conf, vocab, policy, rule_names=names)
 
 
 def file_rule_ids() -> tuple[str, ...]:
     """The ids of the file rules: how they travel to workers (see :func:`phase1_file`)."""
-    return tuple(r.id for r in ALL_RULES if r.phase is Phase.FILE)
+    return tuple(r.id for r in checks.META if r.phase is Phase.FILE)
 
 
 def run_phase1_cached(
@@ -119,7 +110,11 @@ def run_phase1(
     """
     if not items:  # a warm run: docutils' directives are not even registered
         return []
-    work = partial(phase1_file, ctx, file_rule_ids())
+    from novadoclint import parse
+
+    rule_ids = file_rule_ids()
+    preload(rule_ids)  # here, before a pool forks: not once in each worker
+    work = partial(phase1_file, ctx, rule_ids)
     workers = pool_size(jobs, len(items))
     if workers > 1 and len(items) >= SERIAL_BELOW:
         try:
@@ -132,6 +127,17 @@ def run_phase1(
         return [work(item) for item in items]
 
 
+def preload(rule_ids: tuple[str, ...]) -> None:
+    """Import what parsing a document needs: the parser, the walk, the file rules' modules.
+
+    Only a run that parses pays for them (a warm run imports none); called before the
+    pool forks, so that every worker inherits them instead of importing them again.
+    """
+    from novadoclint import collect, markdown, parse  # noqa: F401
+
+    checks.load(rule_ids)
+
+
 def _facts_of(early: Early) -> Callable[[list[Phase1Result]], None]:
     return lambda results: early([result.facts for result in results])
 
@@ -142,6 +148,7 @@ def file_costs(ctx: Context, items: Sequence[tuple[str, str]]) -> tuple[list[int
     The pool's work goes heaviest first; the documents with diagrams go to one
     worker, so that one process, not each, builds a diagram grammar.
     """
+    diagram_re = _diagram_re()
     sizes, diagrams = [], []
     for _, path in items:
         try:
@@ -149,8 +156,17 @@ def file_costs(ctx: Context, items: Sequence[tuple[str, str]]) -> tuple[list[int
         except OSError:
             raw = b""
         sizes.append(len(raw))
-        diagrams.append(DIAGRAM_RE.search(raw) is not None)
+        diagrams.append(diagram_re.search(raw) is not None)
     return sizes, diagrams
+
+
+@cache
+def _diagram_re() -> re.Pattern[bytes]:
+    """A line starting a diagram directive (the directives' names are shipped: fixed)."""
+    from novadoclint.languages.diagrams import DIAGRAM_DIRECTIVES
+
+    names = b"|".join(re.escape(name.encode()) for name in sorted(DIAGRAM_DIRECTIVES))
+    return re.compile(rb"^[ \t]*\.\.[ \t]+(?:" + names + rb")[ \t]*::", re.MULTILINE)
 
 
 def phase1_file(ctx: Context, rule_ids: tuple[str, ...], item: tuple[str, str]) -> Phase1Result:
@@ -208,7 +224,10 @@ def phase1_bytes(
 def _phase1_bytes(
     ctx: Context, rule_ids: tuple[str, ...], docname: str, path: str, raw: bytes
 ) -> Phase1Result:
-    rules = [r for r in ALL_RULES if r.id in rule_ids]
+    from novadoclint import markdown, parse  # a run that parses only (see preload)
+    from novadoclint.collect import collect, extlink_patterns
+
+    rules = checks.load(rule_ids)
     absolute = os.path.join(ctx.srcdir, path)
     decode_error = None
     try:
@@ -251,6 +270,9 @@ def phase1_markdown(ctx: Context, docname: str, path: str, text: str) -> Phase1R
     No file rule runs: they read reStructuredText. ``{eval-rst}`` blocks are
     parsed as the rST they are, for their facts.
     """
+    from novadoclint import markdown, parse
+    from novadoclint.collect import collect, extlink_patterns
+
     conf = ctx.sphinx
     absolute = os.path.join(ctx.srcdir, path)
     extlinks = extlink_patterns(conf)

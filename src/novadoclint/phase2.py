@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from novadoclint.checks import ALL_RULES
+from novadoclint import checks
 from novadoclint.containment import run_guarded
 from novadoclint.context import Context
 from novadoclint.decide import finalise, is_selected
@@ -36,10 +36,18 @@ WHERE = "conf.py"  # what a crashing tree rule's internal-error names: no one do
 def tree_hits(index: FactsIndex, ctx: Context) -> list[RuleHit]:
     """What the selected tree rules find, each rule guarded."""
     hits: list[RuleHit] = []
-    for rule in ALL_RULES:
-        if rule.phase is Phase.TREE and is_selected(rule, ctx.settings):
-            hits.extend(run_guarded(rule, WHERE, index, ctx))
+    for rule in tree_rules(ctx.settings):
+        hits.extend(run_guarded(rule, WHERE, index, ctx))
     return hits
+
+
+def tree_rules(settings: Settings) -> tuple[Rule, ...]:
+    """The selected tree rules: only their modules are imported (not the parser's users)."""
+    return checks.load(_selected(Phase.TREE, settings))
+
+
+def _selected(phase: Phase, settings: Settings) -> list[str]:
+    return [m.id for m in checks.META if m.phase is phase and is_selected(m, settings)]
 
 
 @contextmanager
@@ -51,7 +59,7 @@ def links_ahead(ctx: Context, scope: Callable[[str], bool] | None) -> Iterator[L
     :func:`network_hits` finishes it. ``scope`` says which files' URLs are fetched
     (--changed-since); None for all. If the run fails first, the fetching stops.
     """
-    if not ctx.settings.check_links or not _network_rules(ctx.settings):
+    if not ctx.settings.check_links or not _selected(Phase.NETWORK, ctx.settings):
         yield None
         return
     from novadoclint.links.plan import LinkCheck  # ssl and the HTTP client wait until used
@@ -69,13 +77,9 @@ def network_hits(index: FactsIndex, ctx: Context, check: LinkCheck | None) -> li
         return []
     results = check.results(index)
     hits: list[RuleHit] = []
-    for rule in _network_rules(ctx.settings):
+    for rule in checks.load(_selected(Phase.NETWORK, ctx.settings)):
         hits.extend(run_guarded(rule, WHERE, index, results, ctx))
     return hits
-
-
-def _network_rules(settings: Settings) -> list[Rule]:
-    return [r for r in ALL_RULES if r.phase is Phase.NETWORK and is_selected(r, settings)]
 
 
 def requirement_findings(srcdir: Path, settings: Settings) -> list[Finding]:
@@ -84,9 +88,10 @@ def requirement_findings(srcdir: Path, settings: Settings) -> list[Finding]:
     Reads conf.py and the packaging files, no document: a commit touching only
     requirements.txt is checked at once.
     """
-    rule = next((r for r in ALL_RULES if r.id == "extension-requirement-missing"), None)
-    if rule is None or not is_selected(rule, settings):
+    meta = checks.META_BY_ID.get("extension-requirement-missing")
+    if meta is None or not is_selected(meta, settings):
         return []
+    (rule,) = checks.load([meta.id])
     conf_path = srcdir / "conf.py"
     conf = build_conf(read_conf(conf_path) if conf_path.is_file() else SphinxConf(None))
     policy = None
@@ -94,8 +99,8 @@ def requirement_findings(srcdir: Path, settings: Settings) -> list[Finding]:
         from novadoclint.project.policy import load_policy
 
         policy = load_policy(settings.profile)
-    names = rule_names(ALL_RULES)
+    names = rule_names(checks.META)
     ctx = Context(str(srcdir), settings, conf, Vocabulary((), ()), policy, rule_names=names)
     index = FactsIndex(str(srcdir), conf, {}, frozenset())
     hits = run_guarded(rule, WHERE, index, ctx)
-    return finalise(hits, index, settings, ALL_RULES)
+    return finalise(hits, index, settings, checks.META)

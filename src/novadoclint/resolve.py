@@ -322,6 +322,12 @@ def _fullmatch(pattern: saferegex.SafePattern, text: str) -> bool:
     return pattern.fullmatch(text) is not None
 
 
+# The diagram directives whose argument names a file, found as relfn2path says: parse
+# records them, diagram-file-missing checks them over the facts (without the parser).
+DIAGRAM_FILE_DIRECTIVES = frozenset(
+    {"blockdiag", "seqdiag", "actdiag", "nwdiag", "rackdiag", "packetdiag"}
+    | {"graphviz", "mermaid", "uml"}
+)
 FUZZY_POOL = 2000  # above this, fuzzy matching every candidate is quadratic in practice
 FIX_CUTOFF = 0.8  # closest: how alike a fuzzy candidate must be for a fix to write it
 
@@ -340,6 +346,22 @@ def one_edit(a: str, b: str) -> bool:
         return a[start + 1 :] == b[start + 1 :] or swapped
     longer, shorter = (a, b) if len(a) > len(b) else (b, a)
     return longer[start + 1 :] == shorter[start:]
+
+
+def near_miss(name: str, known: Iterable[str]) -> str | None:
+    """The known name ``name`` is one edit (or one swap of neighbours) away from, if any.
+
+    Strict on purpose: with an extension novadoclint cannot read, an unknown name
+    is reported only as a likely typo of a known one (``code-bock``, ``reff``);
+    names of two letters are too short to tell a typo from another name.
+    """
+    name = name.lower()
+    if len(name) < 3:
+        return None
+    close = sorted(
+        k for k in known if abs(len(k) - len(name)) <= 1 and len(k) >= 3 and one_edit(name, k)
+    )
+    return close[0] if close else None
 
 
 def did_you_mean(wanted: str, candidates: Iterable[str]) -> str:

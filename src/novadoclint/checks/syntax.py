@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.findings import Hit, Location, Severity
-from novadoclint.index import FactsIndex
 from novadoclint.languages.diagrams import DIAGRAM_DIRECTIVES
 from novadoclint.location import message_location
 from novadoclint.parse import Message
 from novadoclint.project.vocabulary import providers_of_directive, providers_of_role
 from novadoclint.prose import known_directives, known_roles
 from novadoclint.registry import Phase, rule
-from novadoclint.resolve import one_edit
+from novadoclint.resolve import near_miss
 
 UNKNOWN_DIRECTIVE_RE = re.compile(r'^Unknown directive type "([^"]+)"')
 UNKNOWN_ROLE_RE = re.compile(r'^Unknown interpreted text role "([^"]+)"')
@@ -31,22 +30,6 @@ def _location(doc: ParsedDoc, ctx: Context, message: Message, needle: str = "") 
         column = doc.lines[at.line - 1].lower().find(needle.lower()) + 1 or 1
         return Location(at.path, at.line, column)
     return at
-
-
-def near_miss(name: str, known: Iterable[str]) -> str | None:
-    """The known name ``name`` is one edit (or one swap of neighbours) away from, if any.
-
-    Strict on purpose: with an extension novadoclint cannot read, an unknown name
-    is reported only as a likely typo of a known one (``code-bock``, ``reff``);
-    names of two letters are too short to tell a typo from another name.
-    """
-    name = name.lower()
-    if len(name) < 3:
-        return None
-    close = sorted(
-        k for k in known if abs(len(k) - len(name)) <= 1 and len(k) >= 3 and one_edit(name, k)
-    )
-    return close[0] if close else None
 
 
 def _unknown_hint(name: str, near: str | None, providers: tuple[object, ...], ctx: Context) -> str:
@@ -217,26 +200,3 @@ def encoding(doc: ParsedDoc, ctx: Context) -> Iterator[Hit]:
     if doc.decode_error is not None:
         offset, line, reason = doc.decode_error
         yield Hit(Location(doc.path, line), f"not valid UTF-8 at byte {offset}: {reason}")
-
-
-@rule("conf-syntax", Severity.ERROR, Phase.TREE, tags={"syntax"})
-def conf_syntax(index: FactsIndex, ctx: Context) -> Iterator[Hit]:
-    """Reports a conf.py that cannot be read; the run goes on with Sphinx's defaults.
-
-    ## Why is this bad?
-    Sphinx cannot build at all. novadoclint reads conf.py with `ast` (it never
-    runs it), so it can still lint the pages, but extensions and settings are unknown.
-
-    ## Example
-    ```rst
-    .. conf.py: extensions = ['sphinx.ext.todo'
-    ```
-
-    ## Use instead
-    ```rst
-    .. conf.py: extensions = ['sphinx.ext.todo']
-    ```
-    """
-    problem = ctx.sphinx.problem
-    if problem is not None:
-        yield Hit(Location("conf.py", problem.line, problem.column), problem.message)

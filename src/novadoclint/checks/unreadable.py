@@ -14,17 +14,12 @@ from collections import Counter
 from collections.abc import Iterator
 from functools import cache
 
-from novadoclint.checks.codeblocks import CODE_DIRECTIVES
-from novadoclint.checks.syntax import near_miss
 from novadoclint.context import Context
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.index import FactsIndex
-from novadoclint.languages.code import lexer_known
-from novadoclint.languages.diagrams import DIAGRAM_DIRECTIVES
-from novadoclint.parse import EXTERNAL_ROLE_RE, INTERSPHINX
 from novadoclint.project.vocabulary import Kind
-from novadoclint.prose import known_directives, known_roles
 from novadoclint.registry import Phase, rule
+from novadoclint.resolve import near_miss
 from novadoclint.safety import untrusted
 
 
@@ -203,6 +198,12 @@ def _assumed_names(index: FactsIndex, ctx: Context) -> Counter[tuple[str, str]]:
     directives and roles up, leaving out comments, literal blocks and the
     content of code and unknown directives.
     """
+    # Only with an unreadable extension: a warm run without one imports no parser, no lexers.
+    from novadoclint.checks.codeblocks import CODE_DIRECTIVES
+    from novadoclint.languages.code import lexer_known
+    from novadoclint.parse import INTERSPHINX
+    from novadoclint.prose import known_directives, known_roles
+
     vocabulary = ctx.vocabulary
     directive_names, role_names = known_directives(vocabulary), known_roles(vocabulary)
     external = INTERSPHINX in vocabulary.loaded
@@ -246,6 +247,9 @@ def _assumed(
     kind: str, name: str, directives: frozenset[str], roles: frozenset[str], external: bool
 ) -> bool:
     """An unknown name no rule reports: neither known, a diagram's, nor a near miss."""
+    from novadoclint.languages.diagrams import DIAGRAM_DIRECTIVES  # as in _assumed_names
+    from novadoclint.parse import EXTERNAL_ROLE_RE
+
     lowered = name.lower()
     if kind == "directive":
         known = lowered in directives or lowered in DIAGRAM_DIRECTIVES
