@@ -44,8 +44,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from docutils.nodes import make_id
-
 from novadoclint.facts import (
     DocFacts,
     Image,
@@ -239,6 +237,8 @@ class _Reader:
         while self.levels and self.levels[-1] >= level:
             self.levels.pop()
         parent = self._open_section()
+        from docutils.nodes import make_id  # a MyST page's headings only: a warm run reads none
+
         ids = (make_id(title),) if make_id(title) else ()
         self.sections.append(Section(title, len(self.levels) + 1, self.docpath, line, ids, parent))
         self.levels.append(level)

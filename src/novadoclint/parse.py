@@ -30,6 +30,7 @@ from docutils.transforms import misc, references
 from novadoclint import docutils_speedups as speedups
 from novadoclint.location import relative
 from novadoclint.project.vocabulary import Kind, Vocabulary
+from novadoclint.resolve import DIAGRAM_FILE_DIRECTIVES as DIAGRAM_FILE_DIRECTIVES  # names a file
 from novadoclint.safety.untrusted import project_root, resolve_inside
 
 TITLE_TARGET_RE = re.compile(r"^(.+?)\s*(?<!\x00)<(.*?)>$", re.DOTALL)
@@ -70,11 +71,6 @@ VERSION_CHANGES = frozenset(
 NESTING_LIMIT = 100
 DEEP_INDENT_RE = re.compile(f"^ {{{NESTING_LIMIT}}}", re.MULTILINE)
 RECURSION_MESSAGE = "maximum recursion depth exceeded"
-# Diagram directives whose argument names the file Sphinx draws from: a dependency.
-DIAGRAM_FILE_DIRECTIVES = frozenset(
-    {"blockdiag", "seqdiag", "actdiag", "nwdiag", "rackdiag", "packetdiag"}
-    | {"graphviz", "mermaid", "uml"}
-)
 
 
 class xref(nodes.Inline, nodes.TextElement):

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, TypeVar
 
-from novadoclint import parse
 from novadoclint.project.vocabulary import Vocabulary
 
 if TYPE_CHECKING:  # imported where a pool starts: a warm run starts none
@@ -87,6 +86,8 @@ def run_pool(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
+
+    from novadoclint import parse  # as the pool: the cli's Terminated must not import it
 
     chunks = plan_chunks(weights or [1] * len(items), workers, together)
     context = multiprocessing.get_context()
@@ -275,4 +276,6 @@ def init_worker(vocab: Vocabulary, parent: int | None) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if parent is not None and os.getppid() != parent:
         os._exit(1)
+    from novadoclint import parse  # imported by run_pool before the fork: a lookup
+
     parse.install(vocab)
