@@ -188,12 +188,40 @@ def find_module(module: str, search: Iterable[str], root: str | None = None) -> 
     which names an outside file registers would tell what lies there.
     """
     rel = Path(*module.split("."))
+    plain = root is not None and all(part.isidentifier() for part in module.split("."))
+    # what the module's path starts with in a search folder: its package, or itself
+    first = (rel.parts[0],) if len(rel.parts) > 1 else (f"{rel}.py", str(rel))
     for base in search:
+        if plain and not _may_hold(root, base, first):
+            continue
         for candidate in (Path(base) / rel.with_suffix(".py"), Path(base) / rel / "__init__.py"):
             found = candidate if root is None else untrusted.resolve_inside(root, str(candidate))
             if found is not None and os.path.isfile(found):
                 return Path(found)
     return None
+
+
+def _may_hold(root: str | None, base: str, first: tuple[str, ...]) -> bool:
+    """False when no name of ``first`` is in the folder ``base``, or base leads outside root.
+
+    Saves resolving both candidates of every search folder, component by component
+    (each extension a tree enables is looked up, and most are installed, not local):
+    an lstat of each name in the folder ``base`` resolves to, which is inside root
+    (or it is None: outside), so nothing outside is looked at either.
+    """
+    assert root is not None
+    real = untrusted.resolve_inside(root, base)
+    if real is None:
+        return False
+    for name in first:
+        try:
+            os.lstat(os.path.join(real, name))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except (OSError, ValueError):
+            return True  # undecided here: the full lookup decides, as before
+        return True
+    return False
 
 
 def scan_local_extension(
