@@ -259,12 +259,14 @@ def walk_files(srcdir: Path) -> list[str]:
     return _walk(srcdir)[0]
 
 
-def _walk(srcdir: Path) -> tuple[list[str], list[tuple[str, str]]]:
-    """walk_files, and the folders that could not be listed (relative posix, reason)."""
+def _walk(srcdir: Path) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    """walk_files, the folders that could not be listed (relative posix, reason), and
+    the files that are symbolic links (the listing says so: no file is examined)."""
     root = project_root(str(srcdir))
     seen: set[tuple[int, int]] = set()
     found: list[str] = []
     unreadable: list[tuple[str, str]] = []
+    links: list[str] = []
     stack = [(str(srcdir), "")]
     while stack:
         folder, rel_root = stack.pop()
@@ -286,8 +288,17 @@ def _walk(srcdir: Path) -> tuple[list[str], list[tuple[str, str]]]:
                 folders.append((entry.path, rel))
             else:
                 found.append(rel.replace(os.sep, "/"))
+                if _is_link(entry):
+                    links.append(found[-1])
         stack.extend(reversed(folders))
-    return found, unreadable
+    return found, unreadable, links
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
 
 
 def _is_folder(entry: os.DirEntry[str], root: str) -> bool:
@@ -301,29 +312,42 @@ def _is_folder(entry: os.DirEntry[str], root: str) -> bool:
         return False
 
 
-def outside_links(srcdir: str | Path, files: Iterable[str]) -> list[str]:
-    """The symbolic links among the tree's files that resolve outside the project."""
+def outside_links(
+    srcdir: str | Path, files: Iterable[str], *, links: Iterable[str] | None = None
+) -> list[str]:
+    """The symbolic links among the tree's files that resolve outside the project.
+
+    ``links``: those of the files that are links, when the walk that listed them
+    knows (no file is examined then: an lstat of each costs ~1 ms on nova's tree).
+    """
     root = project_root(str(srcdir))
     found = []
-    for rel in files:
+    for rel in files if links is None else links:
         path = os.path.join(str(srcdir), rel)
-        if os.path.islink(path) and resolve_inside(root, path) is None:
+        if (links is not None or os.path.islink(path)) and resolve_inside(root, path) is None:
             found.append(rel)
     return found
 
 
 def load_project(srcdir: Path, has_conf: bool) -> Project:
     conf = build_conf(read_conf(srcdir / "conf.py") if has_conf else SphinxConf(None))
-    files, unreadable = _walk(srcdir)
+    files, unreadable, links = _walk(srcdir)
     matchers = compile_matchers(_excludes(conf))
     suffixes = conf.source_suffixes
     docs: dict[str, str] = {}
-    outside = frozenset(outside_links(srcdir, files))
+    outside = frozenset(outside_links(srcdir, files, links=links))
+    excluded_folders: dict[str, bool] = {}  # documents share folders: each is matched once
+
+    def excluded_folder(folder: str) -> bool:
+        if folder not in excluded_folders:
+            excluded_folders[folder] = any(m.match(folder) for m in matchers)
+        return excluded_folders[folder]
+
     for rel in files:
         suffix = next((s for s in suffixes if rel.endswith(s)), None)
         if suffix is None or rel in outside or any(m.match(rel) for m in matchers):
             continue
-        if any(m.match(prefix) for m in matchers for prefix in _parents(rel)):
+        if any(excluded_folder(prefix) for prefix in _parents(rel)):
             continue
         docs.setdefault(rel[: -len(suffix)], rel)
     return Project(srcdir, conf, docs, frozenset(files), tuple(unreadable))
