@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import pkgutil
 import re
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 import novadoclint.checks as checks_pkg
 from novadoclint import explain
-from novadoclint.checks import ALL_RULES, META, MODULE_NAMES, MODULES, load
+from novadoclint.checks import (
+    ALL_RULES,
+    META,
+    META_BY_ID,
+    MODULE_NAMES,
+    MODULES,
+    StaleManifest,
+    load,
+)
 from novadoclint.registry import RULE_ID_RE, manifest_source
 
 from harness import FIXTURES
@@ -44,6 +55,15 @@ def test_load_imports_a_rule_from_the_module_the_manifest_names() -> None:
     wanted = ["toctree-entry-missing", "D001", "link-broken"]
     assert load(wanted) == tuple(by_id[i] for i in sorted(wanted))
     assert load([]) == ()
+
+
+def test_a_stale_manifest_fails_the_run_naming_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule the manifest names but its module lacks (renamed, moved) is an error, never
+    a rule silently not run."""
+    ghost = replace(META_BY_ID["conf-syntax"], id="ghost-rule")
+    monkeypatch.setitem(checks_pkg.META_BY_ID, "ghost-rule", ghost)
+    with pytest.raises(StaleManifest, match=r"tools/update_manifest\.py"):
+        load(["ghost-rule"])
 
 
 def test_every_rule_has_firing_and_near_miss_fixtures() -> None:

@@ -85,3 +85,20 @@ def test_a_warm_run_imports_no_parsing_module(tree: Path, tmp_path: Path) -> Non
     warm_report = json.loads((tmp_path / "warm.json").read_text())
     assert warm_report["findings"] == cold_report["findings"]
     assert warm_report["summary"]["files"] == 3
+
+
+def test_phase_one_imports_doc8_before_its_pool_forks() -> None:
+    """What every worker would import on its first document (doc8, for the D-rules) is
+    imported by phase 1's preload, in the parent: each forked worker inherits it."""
+    code = (
+        "import sys\n"
+        "from novadoclint import checks, phase1\n"
+        "print('doc8.checks' in sys.modules)\n"
+        "phase1.preload(phase1.file_rule_ids())\n"
+        "print('doc8.checks' in sys.modules, 'novadoclint.checks.style' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.split() == ["False", "True", "True"]

@@ -135,7 +135,7 @@ def preload(rule_ids: tuple[str, ...]) -> None:
     """
     from novadoclint import collect, markdown, parse  # noqa: F401
 
-    checks.load(rule_ids)
+    checks.preload(rule_ids)
 
 
 def _facts_of(early: Early) -> Callable[[list[Phase1Result]], None]:

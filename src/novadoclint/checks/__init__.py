@@ -6,8 +6,9 @@ adding a rule means running ``python tools/update_manifest.py``, which writes
 each rule's :class:`~novadoclint.registry.RuleMeta` into :mod:`.manifest` (a
 test fails while it is stale). A run selects, validates and finalises with the
 manifest (:data:`META`) and imports a rule's module only to run it
-(:func:`load`): a warm run, whose documents all come from the cache, imports the
-selected tree rules alone, and neither the parser nor the file rules' grammars.
+(:func:`load`; :func:`preload` before phase 1's pool forks): a warm run, whose
+documents all come from the cache, imports the selected tree rules alone, and
+neither the parser nor the file rules' grammars.
 
 ``ALL_RULES``, ``RULES_BY_ID`` and ``MODULES`` import every rule module when
 first read: for --explain, --list-rules, SARIF's rule table and the tests.
@@ -87,6 +88,16 @@ def _load(ids: tuple[str, ...]) -> tuple[Rule, ...]:
             )
         found.append(rule)
     return tuple(found)
+
+
+def preload(ids: Iterable[str]) -> None:
+    """Import the rules' modules and what their rules import on a first run (a module's
+    ``preload()``): called before phase 1's pool forks, so each worker inherits them."""
+    rules = load(ids)
+    for name in sorted({rule.module for rule in rules}):
+        hook = getattr(importlib.import_module(name), "preload", None)
+        if callable(hook):
+            hook()
 
 
 @cache

@@ -59,14 +59,15 @@ class _Doc8Error:
         self.level, self.message, self.line = level, message, line
 
 
+def preload() -> None:
+    """doc8 (it imports stevedore and its command line, ~40 ms) for phase 1's parent to
+    import before it forks; not with the module, which importing must not cost that."""
+    from doc8 import checks  # noqa: F401
+
+
 @cache
 def _checks(options: Doc8Options) -> dict[str, Any]:
-    """doc8's check objects, built once per process per options (not per file).
-
-    doc8 is imported here, not with the module: its package imports stevedore
-    and its command line (~40 ms), which a warm run, where no file rule runs,
-    does not need.
-    """
+    """doc8's check objects, built once per process per options (not per file)."""
     from doc8 import checks as doc8_checks
 
     cfg = {
