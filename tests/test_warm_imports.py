@@ -1,8 +1,9 @@
 """A warm run (every document's facts cached) imports nothing only parsing needs.
 
-A warm run reads facts and runs the tree rules: docutils' include, raw and
-csv-table directives (whose modules import urllib.request, the HTTP client and
-the email package), PyYAML (os-api-ref's files), the prose walk, the facts
+A warm run reads facts and runs the tree rules: docutils' parser (and Pygments,
+which it imports), its include, raw and csv-table directives (whose modules
+import urllib.request, the HTTP client and the email package), PyYAML
+(os-api-ref's files), novadoclint's parse module, the prose walk, the facts
 collector, the code and diagram grammars, and the modules of the file and
 network rules are for a run that parses or fetches (issue 15: the warm run
 against sphinx-lint). Each run is a fresh interpreter.
@@ -33,6 +34,9 @@ PARSING_ONLY = (
     "docutils.parsers.rst.directives.tables",
     "urllib.request",
     "yaml",
+    "docutils.parsers.rst",
+    "pygments",
+    "novadoclint.parse",
     "novadoclint.prose",
     "novadoclint.collect",
     "novadoclint.languages.code",
@@ -77,7 +81,7 @@ def test_a_warm_run_imports_no_parsing_module(tree: Path, tmp_path: Path) -> Non
     cold = _imported(tree, cache, tmp_path / "cold.json")
     assert "docutils.parsers.rst.directives.misc" in cold  # the cold run parsed the include
     assert "docutils.parsers.rst.directives.tables" in cold
-    assert {"novadoclint.checks.style", "novadoclint.prose"} <= set(cold)
+    assert {"novadoclint.checks.style", "novadoclint.parse", "pygments"} <= set(cold)
     assert "novadoclint.checks.links_network" not in cold  # no --check-links
     warm = _imported(tree, cache, tmp_path / "warm.json")
     assert warm == []
