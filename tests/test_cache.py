@@ -257,37 +257,3 @@ def test_concurrent_writers_processes(tmp_path: Path) -> None:
     assert cache.get("shared") in {letter * 300_000 for letter in letters}
     assert [cache.get("own-" + letter) for letter in letters] == [39, 39, 39, 39]
     assert list(cache.directory.rglob(".tmp-*")) == []
-
-
-@pytest.mark.parametrize("enabled", [True, False])
-def test_the_collector_is_paused_while_unpickling_and_left_as_it_was(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, enabled: bool
-) -> None:
-    import gc
-
-    from novadoclint.safety import cache as cache_module
-
-    cache = DiskCache("v1", tmp_path)
-    cache.put("k", [1, 2])
-    seen: list[bool] = []
-    failing: list[bool] = []  # non-empty: the payload fails midway
-    real = cache_module._Unpickler.load
-
-    def load(self: cache_module._Unpickler) -> object:
-        seen.append(gc.isenabled())
-        if failing:
-            raise ValueError("a payload that fails midway")
-        return real(self)
-
-    monkeypatch.setattr(cache_module._Unpickler, "load", load)
-    was = gc.isenabled()
-    try:
-        gc.enable() if enabled else gc.disable()
-        assert cache.get("k") == [1, 2]
-        assert gc.isenabled() is enabled
-        failing.append(True)
-        assert cache.get("k") is None
-        assert gc.isenabled() is enabled
-    finally:
-        gc.enable() if was else gc.disable()
-    assert seen == [False, False]

@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import hashlib
 import io
 import logging
@@ -62,7 +61,7 @@ import struct
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -459,23 +458,5 @@ class DiskCache:
         payload = memoryview(data)[_PREFIX:]
         if hashlib.sha256(payload).digest() != digest:
             return None
-        with _collector_paused():
-            value: object = _Unpickler(data, _PREFIX, self._by_name).load()
+        value: object = _Unpickler(data, _PREFIX, self._by_name).load()
         return value
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while an entry is unpickled, if it was on.
-
-    A warm run's facts pack makes ~40,000 objects at once, none of them garbage, and
-    the young collections their allocation triggers cost ~15% of reading it (2-3 ms
-    of nova's ~15); what is made stays bounded by the entry's size either way.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
