@@ -1,9 +1,11 @@
 """A pooled cold run's critical path in CPU seconds: what its wall time is on two idle cores.
 
-Usage: python bench/critical_path.py [--runs N] [--jobs J] [--src NAME=DIR ...] [TREE]
+Usage: python bench/critical_path.py [--runs N] [--jobs J] [--empty-cache] [--src NAME=DIR ...]
+                                    [TREE]
 
-Runs ``novadoclint --no-cache --jobs J`` (default 2) in a child process per run and
-source, interleaved, and reads from inside it, as CPU time (``time.process_time``,
+Runs ``novadoclint --no-cache --jobs J`` (default 2; with ``--empty-cache``, a run that
+writes the facts cache into a fresh empty folder instead) in a child process per run
+and source, interleaved, and reads from inside it, as CPU time (``time.process_time``,
 which a busy shared machine bends far less than wall time):
 
 - ``before``: the parent until the pool starts (imports, the project, the vocabulary,
@@ -37,7 +39,7 @@ from typing import Any
 DEFAULT_TREE = Path(__file__).resolve().parents[2] / "shared/corpus/nova-2026/doc/source"
 
 
-def one_run(tree: str, jobs: int, marks: str) -> dict[str, Any]:
+def one_run(tree: str, jobs: int, marks: str, empty_cache: bool) -> dict[str, Any]:
     """In this process: the instrumented run; each worker appends its CPU to ``marks``."""
     from novadoclint import cli, workers
 
@@ -67,7 +69,9 @@ def one_run(tree: str, jobs: int, marks: str) -> dict[str, Any]:
     phase1.run_pool = timed_pool  # type: ignore[attr-defined]  # where phase1 has it by name
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "report.json")
-        cli.main(["--no-cache", "--jobs", str(jobs), "--format", "json", "-o", out, tree])
+        os.environ["NOVADOCLINT_CACHE_DIR"] = os.path.join(tmp, "cache")
+        cache = [] if empty_cache else ["--no-cache"]
+        cli.main([*cache, "--jobs", str(jobs), "--format", "json", "-o", out, tree])
     total = time.process_time()
     last: dict[str, float] = {}
     with open(marks, encoding="utf-8") as f:
@@ -86,12 +90,13 @@ def one_run(tree: str, jobs: int, marks: str) -> dict[str, Any]:
     }
 
 
-def child(src: str, tree: str, jobs: int) -> dict[str, Any]:
+def child(src: str, tree: str, jobs: int, empty_cache: bool) -> dict[str, Any]:
     """One run of ``src``'s package in a fresh interpreter (its imports counted)."""
     with tempfile.TemporaryDirectory() as tmp:
         marks = os.path.join(tmp, "marks")
         env = dict(os.environ, PYTHONPATH=src)
         cmd = [sys.executable, __file__, "--one", marks, "--jobs", str(jobs), tree]
+        cmd += ["--empty-cache"] if empty_cache else []
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
         result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     result["path"] = result["before"] + result["longest"] + result["after"]
@@ -104,23 +109,25 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--src", action="append", default=[], help="NAME=DIR")
+    parser.add_argument("--empty-cache", action="store_true", help="write a fresh facts cache")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # the instrumented run itself
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one_run(args.tree, args.jobs, args.one)))
+        print(json.dumps(one_run(args.tree, args.jobs, args.one, args.empty_cache)))
         return 0
     here = str(Path(__file__).resolve().parents[1] / "src")
     sources = [tuple(s.split("=", 1)) for s in args.src] or [("here", here)]
     for _, src in sources:  # untimed: bytecode written, the page cache warm
-        child(src, args.tree, args.jobs)
+        child(src, args.tree, args.jobs, args.empty_cache)
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in sources}
     for number in range(args.runs):
         for name, src in sources:
-            run = child(src, args.tree, args.jobs)
+            run = child(src, args.tree, args.jobs, args.empty_cache)
             runs[name].append(run)
             cells = "  ".join(f"{k} {run[k]:.3f}" for k in ("before", "longest", "idle", "after"))
             print(f"run {number + 1} {name:>8}  path {run['path']:.3f}  {cells}")
-    print(f"\nmedian CPU seconds of {args.runs} runs, --jobs {args.jobs}  {args.tree}")
+    kind = "empty cache" if args.empty_cache else "--no-cache"
+    print(f"\nmedian CPU seconds of {args.runs} runs, --jobs {args.jobs}, {kind}  {args.tree}")
     first = statistics.median(r["path"] for r in runs[sources[0][0]])
     for name, _ in sources:
         keys = ("path", "before", "longest", "idle", "after")
