@@ -5,8 +5,9 @@ which it imports), its include, raw and csv-table directives (whose modules
 import urllib.request, the HTTP client and the email package), PyYAML
 (os-api-ref's files), novadoclint's parse module, the prose walk, the facts
 collector, the code and diagram grammars, and the modules of the file and
-network rules are for a run that parses or fetches (issue 15: the warm run
-against sphinx-lint). Each run is a fresh interpreter.
+network rules are for a run that parses or fetches, subprocess for one that
+asks git (--changed-since) (issue 15: the warm run against sphinx-lint). Each
+run is a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ PARSING_ONLY = (
     "docutils.parsers.rst.directives.tables",
     "urllib.request",
     "yaml",
+    "subprocess",
     "docutils.parsers.rst",
     "pygments",
     "novadoclint.parse",

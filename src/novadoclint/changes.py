@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from novadoclint.checks import META
 from novadoclint.context import Context
@@ -36,14 +36,28 @@ from novadoclint.resolve import strip_suffix
 from novadoclint.scope import within
 from novadoclint.settings import ConfigError
 
+if TYPE_CHECKING:
+    import subprocess
+
 Lines = Mapping[str, frozenset[int] | None]  # path -> the lines a change touched (None: all)
 
 
+def _run(
+    args: list[str], cwd: Path, timeout: float | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """git, its output captured: subprocess is imported only by --changed-since, which runs it."""
+    import subprocess
+
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, check=False, timeout=timeout
+    )
+
+
 def _git(args: list[str], cwd: Path) -> bytes:
+    import subprocess  # imported by _run: a lookup
+
     try:
-        result = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, check=False, timeout=60
-        )
+        result = _run(args, cwd, timeout=60)
     except (OSError, subprocess.SubprocessError) as exc:
         raise ConfigError(None, None, f"--changed-since needs git: {exc}") from None
     if result.returncode != 0:
@@ -66,12 +80,8 @@ def verify(rev: str, cwd: Path) -> str:
     """The commit id rev names; a ConfigError (exit 2) naming it when there is none."""
     if rev.startswith("-") or not rev:
         raise ConfigError(None, None, f"--changed-since: not a revision: {rev!r}")
-    result = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
-        cwd=cwd,
-        capture_output=True,
-        check=False,
-        timeout=60,
+    result = _run(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd, 60
     )
     if result.returncode != 0:
         raise ConfigError(None, None, f"--changed-since: unknown revision {rev!r}")
@@ -85,12 +95,7 @@ def changed_since(rev: str, cwd: Path | None = None) -> list[Path] | None:
     """
     where = (cwd or Path.cwd()).resolve()
     top = _toplevel(where)
-    has_head = (
-        subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=where, capture_output=True
-        ).returncode
-        == 0
-    )
+    has_head = _run(["rev-parse", "--verify", "--quiet", "HEAD"], where).returncode == 0
     if not has_head:
         return None
     commit = verify(rev, where)
@@ -109,11 +114,7 @@ def old_content(rev: str, path: Path) -> bytes | None:
         rel = path.resolve().relative_to(top.resolve()).as_posix()
     except ValueError:
         return None
-    result = subprocess.run(
-        ["git", "cat-file", "blob", "--end-of-options", f"{rev}:{rel}"],
-        cwd=top,
-        capture_output=True,
-    )
+    result = _run(["cat-file", "blob", "--end-of-options", f"{rev}:{rel}"], top)
     return result.stdout if result.returncode == 0 else None
 
 
