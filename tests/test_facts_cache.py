@@ -118,22 +118,69 @@ def test_a_warm_run_reads_one_pack(tree: Path, parsed: list[str], reads: list[st
     assert (reads, parsed) == (["pack"], [])
 
 
-def test_a_document_back_to_earlier_bytes_is_read_from_its_own_entry(
-    tree: Path, parsed: list[str], reads: list[str]
+@pytest.fixture
+def big_tree(tree: Path) -> Path:
+    """Nine documents more: one changed is under REPACK_SHARE of them."""
+    pages = [f"p{i}" for i in range(9)]
+    toctree = "".join(f"   {p}\n" for p in pages)
+    (tree / "index.rst").write_text(
+        f"Index\n=====\n\n.. toctree::\n\n   a\n   b\n{toctree}\n.. include:: part.inc\n",
+        encoding="utf-8",
+    )
+    for page in pages:
+        (tree / f"{page}.rst").write_text(f"{page}\n==\n\nSee :doc:`a`.\n", encoding="utf-8")
+    return tree
+
+
+def test_a_few_changed_documents_are_kept_beside_the_pack(
+    big_tree: Path, parsed: list[str], reads: list[str]
 ) -> None:
-    """The pack holds each document's last bytes only; older ones are still kept one by one."""
-    cold = findings(tree)
-    before = (tree / "a.rst").read_text(encoding="utf-8")
-    (tree / "a.rst").write_text("A\n=\n\nSee :doc:`missing`.\n", encoding="utf-8")
-    findings(tree)
-    (tree / "a.rst").write_text(before, encoding="utf-8")
+    """The pack holds what it held; a document's new bytes get an entry of their own."""
+    from novadoclint.factscache import REPACK_SHARE
+
+    assert 1 <= REPACK_SHARE * 12 < 2
+    cold = findings(big_tree)
+    before = (big_tree / "a.rst").read_text(encoding="utf-8")
+    (big_tree / "a.rst").write_text("A\n=\n\nSee :doc:`missing`.\n", encoding="utf-8")
+    changed = findings(big_tree)
     reads.clear()
     parsed.clear()
-    assert findings(tree) == cold
+    assert findings(big_tree) == changed
+    assert (sorted(reads), parsed) == (["entry", "pack"], [])
+    (big_tree / "a.rst").write_text(before, encoding="utf-8")  # the pack's bytes again
+    reads.clear()
+    assert findings(big_tree) == cold
+    assert (reads, parsed) == (["pack"], [])
+
+
+def test_a_changed_include_is_kept_beside_the_pack(
+    big_tree: Path, parsed: list[str], reads: list[str]
+) -> None:
+    """A pack entry whose include changed is passed over for the document's own entry."""
+    findings(big_tree)
+    (big_tree / "part.inc").write_text("See :doc:`nowhere`.\n", encoding="utf-8")
+    changed = findings(big_tree)
+    assert parsed[-1:] == ["index.rst"]
+    reads.clear()
+    parsed.clear()
+    assert findings(big_tree) == changed
     assert (sorted(reads), parsed) == (["entry", "pack"], [])
 
 
-def test_a_pack_of_other_bytes_or_shapes_is_passed_over(
+def test_the_pack_is_written_again_when_enough_changed(
+    tree: Path, parsed: list[str], reads: list[str]
+) -> None:
+    """One document of three is over REPACK_SHARE: the pack holds the new bytes."""
+    findings(tree)
+    (tree / "a.rst").write_text("A\n=\n\nSee :doc:`missing`.\n", encoding="utf-8")
+    changed = findings(tree)
+    reads.clear()
+    parsed.clear()
+    assert findings(tree) == changed
+    assert (reads, parsed) == (["pack"], [])
+
+
+def test_a_pack_of_other_bytes_or_shapes_is_a_miss(
     tree: Path, parsed: list[str], reads: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A pack's entry is used only for the key of the document's bytes now, and well formed."""
@@ -145,15 +192,15 @@ def test_a_pack_of_other_bytes_or_shapes_is_passed_over(
 
     def get(self: DiskCache, key: str) -> object | None:
         found = real(self, key)
-        if not key.startswith("pack\0") or not isinstance(found, dict):
+        if not key.startswith("pack\0") or not isinstance(found, dict) or packs:
             return found
         good = found["a.rst"]
         assert isinstance(good, tuple)
         packs.append(found)
         return {  # a.rst: another document's entry; b.rst: the wrong key; index.rst: no shape
-            "a.rst": (good[0], found["b.rst"][1]),  # type: ignore[index]
-            "b.rst": (good[0], found["b.rst"][1]),  # type: ignore[index]
-            "index.rst": (found["index.rst"][0], "not an entry"),  # type: ignore[index]
+            "a.rst": (good[0], found["b.rst"][1]),
+            "b.rst": (good[0], found["b.rst"][1]),
+            "index.rst": (found["index.rst"][0], "not an entry"),
         }
 
     monkeypatch.setattr(DiskCache, "get", get)
@@ -161,22 +208,28 @@ def test_a_pack_of_other_bytes_or_shapes_is_passed_over(
     parsed.clear()
     assert findings(tree) == cold
     assert len(packs) == 1
-    assert (sorted(reads), parsed) == (["entry", "entry", "entry", "pack"], [])
+    assert (sorted(reads), sorted(parsed)) == (
+        ["entry", "entry", "entry", "pack"],  # each document's own entry: there is none
+        ["a.rst", "b.rst", "index.rst"],
+    )
+    reads.clear()
+    parsed.clear()
+    assert findings(tree) == cold  # and a pack of the results parsed was written
+    assert (reads, parsed) == (["pack"], [])
 
 
 def test_a_pack_too_large_is_emptied(
     tree: Path, parsed: list[str], reads: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Rather than a stale pack read first on every run: the documents' own entries, as before."""
+    """Rather than a stale pack read first on every run: each entry on its own, as before."""
     from novadoclint.safety import cache as cache_module
 
-    cold = findings(tree)
-    root = Path(os.environ["NOVADOCLINT_CACHE_DIR"])
-    sizes = sorted(e.stat().st_size - cache_module._PREFIX for e in root.rglob("facts-*/*/*"))
-    monkeypatch.setattr(cache_module, "MAX_PAYLOAD", sizes[-2] + 1)  # all but the pack fit
+    findings(tree)
+    (pack,) = Path(os.environ["NOVADOCLINT_CACHE_DIR"]).rglob("facts-*/*/*")
+    monkeypatch.setattr(cache_module, "MAX_PAYLOAD", pack.stat().st_size // 2)
     (tree / "a.rst").write_text("A\n=\n\nSee :doc:`missing`.\n", encoding="utf-8")
-    findings(tree)  # writes a pack: too large, so an empty one
+    changed = findings(tree)  # writes a pack: too large, so an empty one, and three entries
     reads.clear()
     parsed.clear()
-    assert findings(tree) != cold
+    assert findings(tree) == changed
     assert (sorted(reads), parsed) == (["entry", "entry", "entry", "pack"], [])

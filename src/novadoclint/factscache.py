@@ -14,15 +14,19 @@ The cache may come from an earlier CI job: its entries are read back as the
 record classes below and nothing else (see :mod:`novadoclint.safety.cache`), and an
 entry must have the shape of a phase-1 result of the document looked up.
 
-Besides an entry per document, a tree has a pack: the last run's entries of all its
+A tree's entries are kept together, in a pack: the last run's entries of all its
 documents in one cache entry, each beside the key of the bytes it was made from.
 A warm run reads one file instead of one per document (nova's 190 pages: ~17 ms of
 CPU to ~11). A pack's entry is used only under the key the document's bytes have
 now and with its dependencies' digests checked, exactly as a document's own entry
 is; a pack or pack entry of another shape or key is passed over for the document's
-own entry. The pack is written once every document the run looked up has its
-result: after the last miss is stored (a run that missed nothing leaves it as it
-was), or when the caller says so (:meth:`FactsCache.finish`).
+own entry, if there is one. Once every document the run looked up has its result
+(after the last miss is stored, or when the caller says so: :meth:`FactsCache.finish`),
+the pack is written again if more than :data:`REPACK_SHARE` of them came from
+elsewhere (a first run: all); else the few results parsed are kept as entries of
+their own, beside the pack, and writing it again (~20 ms for nova) waits until
+enough have changed. A pack too large for one cache entry is written empty, and
+every entry kept on its own, as before packs.
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ PACKAGE = Path(__file__).resolve().parent
 # bump when the entries' records change shape (a Hit with a fix: 2); older entries then miss
 RECORD_VERSION = 2
 OUTSIDE = "outside the project"  # a dependency's digest when it leads out: never read
+#: The pack is written again when more than this share of the documents missed it.
+REPACK_SHARE = 1 / 8
 
 
 def _code_stamp() -> str:
@@ -179,8 +185,9 @@ class FactsCache:
         self._pack_key = f"pack\0{ctx.srcdir}"
         self._pack: dict[object, object] | None = None  # the last run's, read at first lookup
         self._entries: dict[str, tuple[str, Entry]] = {}  # this run's: path -> key, entry
+        self._unwritten: dict[str, tuple[str, Entry]] = {}  # stored, not yet on disk
         self._missed: set[str] = set()  # looked up, neither hit nor stored yet
-        self._pack_stale = False  # a result came from elsewhere than the pack, or was parsed
+        self._outside_pack = 0  # documents looked up whose result the pack did not hold
 
     def _dependency_digest(self, dep: str) -> str | None:
         if dep not in self._digests:
@@ -205,18 +212,21 @@ class FactsCache:
         key = self._looked_up[path] = self.key(path, raw)
         self._missed.add(path)
         entry = self._packed(path, key)
-        if not _well_formed(entry, path):
-            self._pack_stale = True
+        if not self._current(entry, path):
+            self._outside_pack += 1
             entry = self._cache.get(key)
-            if not _well_formed(entry, path):
-                return None
-        dependencies, result = cast("Entry", entry)
-        for dep, digest in dependencies:
-            if self._dependency_digest(dep) != digest:
+            if not self._current(entry, path):
                 return None
         self._missed.discard(path)
-        self._entries[path] = key, (dependencies, result)
-        return result
+        self._entries[path] = key, cast("Entry", entry)
+        return cast("Entry", entry)[1]
+
+    def _current(self, entry: object, path: str) -> bool:
+        """Whether *entry* is one of *path* whose dependencies are as they were then."""
+        if not _well_formed(entry, path):
+            return False
+        dependencies, _ = cast("Entry", entry)
+        return all(self._dependency_digest(dep) == digest for dep, digest in dependencies)
 
     def _packed(self, path: str, key: str) -> object | None:
         """The pack's entry for *path* if it was made from bytes of this *key*, else None."""
@@ -230,40 +240,45 @@ class FactsCache:
         return entry
 
     def store(self, path: str, result: Phase1Result) -> None:
-        self._store(path, result)
+        kept = self._kept(path, result)
+        if kept is not None:
+            self._entries[path] = self._unwritten[path] = kept
         self._missed.discard(path)
-        self._pack_stale = True
         if not self._missed:
             self.finish()
 
-    def _store(self, path: str, result: Phase1Result) -> None:
+    def _kept(self, path: str, result: Phase1Result) -> tuple[str, Entry] | None:
+        """The key and entry to keep for this result, None when it must not be kept."""
         if any(rule == "internal-error" for rule, _ in result.hits):
-            return  # a budget overrun may not recur (its wall limit counts waiting); a crash will
+            return None  # a budget overrun may not recur (its wall limit counts waiting)
         try:
             raw = untrusted.read_bytes(os.path.join(self._srcdir, path))
         except OSError:
-            return
+            return None
         key = self.key(path, raw)
         if self._looked_up.get(path, key) != key:
-            return  # edited while we linted: which bytes were parsed is unknown, keep nothing
+            return None  # edited while we linted: which bytes were parsed is unknown
         # Files read while parsing, and includes that were missing: either may change.
         missing = (i.resolved for i in result.facts.includes if not i.found)
         names = sorted({*result.facts.dependencies, *missing} - {path})
         if any(self._changed_since_start(dep) for dep in names):
-            return  # an include edited mid-run: its digest now may not be what was parsed
-        dependencies = tuple((dep, self._dependency_digest(dep)) for dep in names)
-        self._cache.put(key, (dependencies, result))
-        self._entries[path] = key, (dependencies, result)
+            return None  # an include edited mid-run: its digest now may not be what was parsed
+        return key, (tuple((dep, self._dependency_digest(dep)) for dep in names), result)
 
     def finish(self) -> None:
-        """Write this run's pack, unless every result came from the last one (idempotent).
+        """Keep what this run stored: a new pack of every result, or entries of their own.
 
-        Holds the documents looked up whose result was found or stored. A pack too
-        large for one entry is replaced by an empty one: every lookup then reads the
-        document's own entry, as before packs, rather than a stale pack first.
+        Idempotent. The pack is written again when more than REPACK_SHARE of the
+        documents looked up missed it; one too large for a cache entry is written
+        empty, so that no stale pack is read first, and every result kept on its own.
         """
-        if not self._pack_stale:
-            return
-        self._pack_stale = False
-        if not self._cache.put(self._pack_key, self._entries):
+        if self._outside_pack > REPACK_SHARE * len(self._looked_up):
+            self._outside_pack = 0
+            if self._cache.put(self._pack_key, self._entries):
+                self._unwritten.clear()
+                return
             self._cache.put(self._pack_key, {})
+            self._unwritten = dict(self._entries)
+        for key, entry in self._unwritten.values():
+            self._cache.put(key, entry)
+        self._unwritten.clear()
