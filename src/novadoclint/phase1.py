@@ -81,6 +81,8 @@ def run_phase1_cached(
     cache = FactsCache(ctx, file_rule_ids())
     found = {item: cache.lookup(item[1]) for item in items}
     misses = [item for item, result in found.items() if result is None]
+    if not misses:
+        cache.finish()  # all found: rewrites the tree's pack if some came from elsewhere
     known = [result.facts for result in found.values() if result is not None]
     if early is not None and not misses:
         early(known)
