@@ -218,18 +218,32 @@ def test_a_pack_of_other_bytes_or_shapes_is_a_miss(
     assert (reads, parsed) == (["pack"], [])
 
 
-def test_a_pack_too_large_is_emptied(
+def test_a_tree_too_large_to_pack_keeps_entries_of_their_own(
     tree: Path, parsed: list[str], reads: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Rather than a stale pack read first on every run: each entry on its own, as before."""
+    """Rather than a stale pack read first on every run, or the tree pickled in vain again."""
     from novadoclint.safety import cache as cache_module
+    from novadoclint.safety.cache import DiskCache
 
     findings(tree)
     (pack,) = Path(os.environ["NOVADOCLINT_CACHE_DIR"]).rglob("facts-*/*/*")
     monkeypatch.setattr(cache_module, "MAX_PAYLOAD", pack.stat().st_size // 2)
+    packed: list[object] = []
+    real_put = DiskCache.put
+
+    def put(self: DiskCache, key: str, value: object, **kwargs: float | None) -> bool:
+        if key.startswith("pack\0"):
+            packed.append(value if type(value) is tuple else "a pack")
+        return real_put(self, key, value, **kwargs)
+
+    monkeypatch.setattr(DiskCache, "put", put)
     (tree / "a.rst").write_text("A\n=\n\nSee :doc:`missing`.\n", encoding="utf-8")
-    changed = findings(tree)  # writes a pack: too large, so an empty one, and three entries
+    changed = findings(tree)  # a pack too large: the mark, and three entries
+    assert packed == ["a pack", ("too large to pack", 3)]
     reads.clear()
     parsed.clear()
     assert findings(tree) == changed
     assert (sorted(reads), parsed) == (["entry", "entry", "entry", "pack"], [])
+    (tree / "b.rst").write_text("B\n=\n\nSee :doc:`gone`.\n", encoding="utf-8")
+    findings(tree)
+    assert parsed == ["b.rst"] and len(packed) == 2  # not tried again

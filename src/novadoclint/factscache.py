@@ -25,8 +25,9 @@ own entry, if there is one. Once every document the run looked up has its result
 the pack is written again if more than :data:`REPACK_SHARE` of them came from
 elsewhere (a first run: all); else the few results parsed are kept as entries of
 their own, beside the pack, and writing it again (~20 ms for nova) waits until
-enough have changed. A pack too large for one cache entry is written empty, and
-every entry kept on its own, as before packs.
+enough have changed. A tree whose pack is too large for one cache entry (some
+thousands of pages) has every entry kept on its own, as before packs, and a mark
+in the pack's place: no later run pickles its whole tree again only to find that out.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ RECORD_VERSION = 2
 OUTSIDE = "outside the project"  # a dependency's digest when it leads out: never read
 #: The pack is written again when more than this share of the documents missed it.
 REPACK_SHARE = 1 / 8
+TOO_LARGE = "too large to pack"  # stands in the pack's place, with the documents' count
 
 
 def _code_stamp() -> str:
@@ -188,6 +190,7 @@ class FactsCache:
         self._unwritten: dict[str, tuple[str, Entry]] = {}  # stored, not yet on disk
         self._missed: set[str] = set()  # looked up, neither hit nor stored yet
         self._outside_pack = 0  # documents looked up whose result the pack did not hold
+        self._unpackable = False  # the last run found this tree's pack too large
 
     def _dependency_digest(self, dep: str) -> str | None:
         if dep not in self._digests:
@@ -233,6 +236,7 @@ class FactsCache:
         if self._pack is None:
             pack = self._cache.get(self._pack_key)
             self._pack = pack if type(pack) is dict else {}
+            self._unpackable = type(pack) is tuple and bool(pack) and pack[0] == TOO_LARGE
         item = self._pack.get(path)
         if type(item) is not tuple or len(item) != 2 or item[0] != key:
             return None
@@ -269,15 +273,17 @@ class FactsCache:
         """Keep what this run stored: a new pack of every result, or entries of their own.
 
         Idempotent. The pack is written again when more than REPACK_SHARE of the
-        documents looked up missed it; one too large for a cache entry is written
-        empty, so that no stale pack is read first, and every result kept on its own.
+        documents looked up missed it; one that cannot be written is replaced by the
+        TOO_LARGE mark, so that no stale pack is read first and no later run tries
+        again, and every result is kept on its own.
         """
-        if self._outside_pack > REPACK_SHARE * len(self._looked_up):
+        if self._outside_pack > REPACK_SHARE * len(self._looked_up) and not self._unpackable:
             self._outside_pack = 0
             if self._cache.put(self._pack_key, self._entries):
                 self._unwritten.clear()
                 return
-            self._cache.put(self._pack_key, {})
+            self._cache.put(self._pack_key, (TOO_LARGE, len(self._entries)))
+            self._unpackable = True
             self._unwritten = dict(self._entries)
         for key, entry in self._unwritten.values():
             self._cache.put(key, entry)
