@@ -95,20 +95,35 @@ def run_phase1_cached(
         early([*known, *facts])
         known.clear()
 
-    parsed = run_phase1(ctx, misses, jobs, heard if early is not None else None)
+    waiting = {item[1] for item in misses}
+
+    def store(results: list[Phase1Result]) -> None:
+        """A pool task's results stored as it finishes, while the workers parse the rest."""
+        for result in results:
+            if result.facts.path in waiting:
+                waiting.discard(result.facts.path)
+                cache.store(result.facts.path, result)
+
+    parsed = run_phase1(ctx, misses, jobs, heard if early is not None else None, store)
     for item, result in zip(misses, parsed, strict=True):
-        cache.store(item[1], result)
+        if item[1] in waiting:  # run inline, or a result not stored as it arrived
+            cache.store(item[1], result)
         found[item] = result
     return [r for r in found.values() if r is not None]
 
 
 def run_phase1(
-    ctx: Context, items: Sequence[tuple[str, str]], jobs: int, early: Early | None = None
+    ctx: Context,
+    items: Sequence[tuple[str, str]],
+    jobs: int,
+    early: Early | None = None,
+    arrived: Callable[[list[Phase1Result]], None] | None = None,
 ) -> list[Phase1Result]:
     """Phase 1 over every document: in a process pool, or inline for small runs.
 
     ``early`` hears of the documents' facts as the pool's tasks finish, while the
-    others are parsed (--check-links fetches their URLs meanwhile). Only from the pool:
+    others are parsed (--check-links fetches their URLs meanwhile), and ``arrived`` of
+    their results (the facts cache stores them meanwhile). Only from the pool:
     the threads it may start then are never forked, and inline they would use the CPU
     time each file's budget counts.
     """
@@ -123,7 +138,7 @@ def run_phase1(
     if workers > 1 and len(items) >= SERIAL_BELOW:
         try:
             sizes, diagrams = file_costs(ctx, items)
-            done = None if early is None else _facts_of(early)
+            done = _heard(early, arrived)
             return run_pool(work, items, workers, ctx.vocabulary, sizes, diagrams, done)
         except OSError as exc:  # flake8's serial fallback
             log.warning("cannot start worker processes (%s); running serially", exc)
@@ -142,8 +157,20 @@ def preload(rule_ids: tuple[str, ...]) -> None:
     checks.preload(rule_ids)
 
 
-def _facts_of(early: Early) -> Callable[[list[Phase1Result]], None]:
-    return lambda results: early([result.facts for result in results])
+def _heard(
+    early: Early | None, arrived: Callable[[list[Phase1Result]], None] | None
+) -> Callable[[list[Phase1Result]], None] | None:
+    """What the pool calls with each task's results: ``arrived``, then ``early`` with facts."""
+    if early is None and arrived is None:
+        return None
+
+    def heard(results: list[Phase1Result]) -> None:
+        if arrived is not None:
+            arrived(results)
+        if early is not None:
+            early([result.facts for result in results])
+
+    return heard
 
 
 def file_costs(ctx: Context, items: Sequence[tuple[str, str]]) -> tuple[list[int], list[bool]]:
