@@ -19,10 +19,10 @@ from novadoclint.context import Context, ParsedDoc
 from novadoclint.facts import Directive
 from novadoclint.findings import Hit, Location, Severity
 from novadoclint.languages import diagrams
-from novadoclint.parse import DIAGRAM_FILE_DIRECTIVES, Message
+from novadoclint.parse import Message
 from novadoclint.project.vocabulary import providers_of_directive
 from novadoclint.registry import Phase, rule
-from novadoclint.resolve import relfn2path
+from novadoclint.resolve import DIAGRAM_FILE_DIRECTIVES, relfn2path
 
 NAMED_GRAPHS = frozenset({"graph", "digraph"})
 
