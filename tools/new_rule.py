@@ -6,7 +6,7 @@ Usage: python tools/new_rule.py RULE-ID --family references --phase tree [--seve
 ``novadoclint.registry.Phase``): ``file`` (one parsed document), ``tree`` (the
 index of every document's facts) or ``network`` (the index and the link-check
 results fetched once per tree, only with --check-links; tagged ``network`` like
-the link rules in ``checks/links.py``). A network rule's fixture cases are
+the link rules in ``checks/links_network.py``). A network rule's fixture cases are
 served on 127.0.0.1 by ``tests/linkserver.py``: each gets a ``server.toml``
 whose routes answer, and ``{server}`` in its files stands for that server.
 
@@ -120,13 +120,16 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"{args.id!r} is not a kebab-case id naming the bad thing")
     module = CHECKS / f"{args.family}.py"
     if not module.is_file():
-        parser.error(f"{module} does not exist: add new families to checks/__init__.py MODULES")
+        parser.error(
+            f"{module} does not exist: add new families to checks/__init__.py MODULE_NAMES"
+        )
     with module.open("a", encoding="utf-8") as f:
         f.write(stub(args.id, args.family, args.phase, args.severity))
     write_fixtures(args.id, args.phase, FIXTURES)
     print(f"added {args.id} to {module.relative_to(ROOT)} and fixtures/{args.id}/")
     imports = SIGNATURES[args.phase].imports
     print(f"check the imports it needs: {imports}, Iterator, Hit, rule...")
+    print("then run tools/update_manifest.py: a rule missing from the manifest never runs")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from docutils.transforms import misc, references
 from novadoclint import docutils_speedups as speedups
 from novadoclint.location import relative
 from novadoclint.project.vocabulary import Kind, Vocabulary
-from novadoclint.resolve import DIAGRAM_FILE_DIRECTIVES as DIAGRAM_FILE_DIRECTIVES  # names a file
+from novadoclint.resolve import DIAGRAM_FILE_DIRECTIVES  # names a file
 from novadoclint.safety.untrusted import project_root, resolve_inside
 
 TITLE_TARGET_RE = re.compile(r"^(.+?)\s*(?<!\x00)<(.*?)>$", re.DOTALL)
