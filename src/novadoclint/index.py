@@ -92,6 +92,12 @@ class FactsIndex:
         return merged
 
     @cached_property
+    def label_suggestions(self) -> resolve.Suggestions:
+        """did_you_mean over every label, its answers shared by the rules that hint at
+        one: three rules walk the same misses, and each hint searches every label."""
+        return resolve.Suggestions(self.all_labels)
+
+    @cached_property
     def toc_links(self) -> tuple[TocLink, ...]:
         """Every toctree entry of every document, resolved, in document order."""
         suffixes = self.conf.source_suffixes

@@ -279,7 +279,7 @@ def _label_misses(
         index.conf.values, index.conf.extensions, "std:label", index.conf.unknown
     )
     resolve_self = index.conf.get("intersphinx_resolve_self")
-    suggest = Suggestions(labels)
+    suggest = index.label_suggestions
     for docname, ref in _refs(index, REF_ROLES | NUMREF_ROLES):
         target = label_target(ref.target)
         name = _local_name(target, resolve_self)
