@@ -123,7 +123,10 @@ def run_pool(
     except BaseException:
         stop_workers(pool)
         raise
-    pool.shutdown(wait=False)  # the workers exit on their own; joined at exit, not here
+    # Waits the ~10 ms the workers take to exit: left to the interpreter's exit, the
+    # pool's thread may close its wake-up pipe while concurrent.futures' exit hook
+    # writes to it (CPython 3.11), which prints "Exception ignored ... Bad file descriptor".
+    pool.shutdown()
     return [done[i] for i in range(len(items))]
 
 
@@ -256,7 +259,10 @@ def stop_workers(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
         if process.is_alive():
             process.kill()
             process.join(grace)
-    pool.shutdown(wait=False)
+    pool.shutdown(wait=False, cancel_futures=True)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:  # gone before this process exits: see run_pool's shutdown
+        manager.join(grace)
 
 
 def init_worker(vocab: Vocabulary, parent: int | None) -> None:
