@@ -45,3 +45,10 @@ def forge_entries(
         return forged if self.fingerprint.startswith(kinds) else found
 
     monkeypatch.setattr(DiskCache, "get", get)
+
+
+def entries(cache_dir: Path, kind: str) -> int:
+    """How many entries of one kind (a fingerprint prefix) the cache holds."""
+    if not cache_dir.is_dir():
+        return 0
+    return sum(1 for p in cache_dir.glob(f"{kind}-*/*/*") if p.is_file())

@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from cachecheck import forge_entries, lint_selected
+from cachecheck import entries, forge_entries, lint_selected
 
 from novadoclint.checks import links as link_rules
 
@@ -36,9 +36,7 @@ def lint(root: Path, *, cache: bool = True) -> list[tuple[str, int, str]]:
 
 
 def kept(cache_dir: Path) -> int:
-    if not cache_dir.is_dir():
-        return 0
-    return sum(1 for p in cache_dir.glob("malformed-*/*/*") if p.is_file())
+    return entries(cache_dir, "malformed")
 
 
 def refuse_judging(monkeypatch: pytest.MonkeyPatch) -> None:

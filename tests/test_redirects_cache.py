@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import regex
-from cachecheck import forge_entries, lint_selected, write_files
+from cachecheck import entries, forge_entries, lint_selected, write_files
 
 from novadoclint.languages import htaccess
 from novadoclint.safety import saferegex
@@ -68,12 +68,7 @@ def cache_dir(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def kept(cache_dir: Path) -> int:
-    """How many redirect entries the cache holds."""
-    return (
-        sum(1 for p in cache_dir.glob("redirects-*/*/*") if p.is_file())
-        if cache_dir.is_dir()
-        else 0
-    )
+    return entries(cache_dir, "redirects")
 
 
 def compiled_by_regex(monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cachecheck import forge_entries, lint_selected, write_files
+from cachecheck import entries, forge_entries, lint_selected, write_files
 
 from novadoclint.languages import requirements
 
@@ -60,9 +60,7 @@ def lint(srcdir: Path, *, cache: bool = True) -> list[tuple[str, int, str]]:
 
 
 def kept(cache_dir: Path) -> int:
-    if not cache_dir.is_dir():
-        return 0
-    return sum(1 for p in cache_dir.glob("requirements-*/*/*") if p.is_file())
+    return entries(cache_dir, "requirements")
 
 
 def refuse_packaging(monkeypatch: pytest.MonkeyPatch) -> None:
