@@ -147,13 +147,15 @@ def run_phase1(
 
 
 def preload(rule_ids: tuple[str, ...]) -> None:
-    """Import what parsing a document needs: the parser, the walk, the file rules' modules.
+    """Import what parsing a document needs: the parser and what registering the
+    vocabulary imports, the walk, the file rules' modules.
 
     Only a run that parses pays for them (a warm run imports none); called before the
     pool forks, so that every worker inherits them instead of importing them again.
     """
     from novadoclint import collect, markdown, parse  # noqa: F401
 
+    parse.preload()
     checks.preload(rule_ids)
 
 

@@ -87,13 +87,10 @@ def run_pool(
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    from novadoclint import parse  # as the pool: the cli's Terminated must not import it
-
     chunks = plan_chunks(weights or [1] * len(items), workers, together)
     context = multiprocessing.get_context()
     # A forkserver (Python 3.14's default) is the workers' parent, not this process.
     parent = None if context.get_start_method() == "forkserver" else os.getpid()
-    parse.preload()  # once here, not once in each worker
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
@@ -282,6 +279,6 @@ def init_worker(vocab: Vocabulary, parent: int | None) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if parent is not None and os.getppid() != parent:
         os._exit(1)
-    from novadoclint import parse  # imported by run_pool before the fork: a lookup
+    from novadoclint import parse  # imported before the fork (phase1.preload): a lookup
 
     parse.install(vocab)
