@@ -45,6 +45,11 @@ def printable(text: str) -> str:
     return UNSAFE_RE.sub(_escape, text)
 
 
+def quoted(text: str) -> str:
+    """Markup quoted for a message: on one line, backslashes kept as written."""
+    return "'" + " ".join(text.split()) + "'"
+
+
 def encodable(text: str) -> str:
     """Text any UTF-8 encoder accepts: lone surrogates as backslash escapes.
 

@@ -224,11 +224,6 @@ def elements(doc: ParsedDoc, ctx: Context) -> tuple[Span, ...]:
     return view(doc, ctx).elements
 
 
-def quoted(text: str) -> str:
-    """Markup quoted for a message: on one line, backslashes kept as written."""
-    return "'" + " ".join(text.split()) + "'"
-
-
 def is_interpreted(node: nodes.Node | None) -> bool:
     """Interpreted text with no role prefix: `x` (title_reference, or the default role's node)."""
     if not isinstance(node, nodes.Element):

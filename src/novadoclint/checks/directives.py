@@ -13,13 +13,12 @@ from docutils import nodes
 
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.edits import Edit, Fix, FixSafety, line_starts, replace_at
-from novadoclint.findings import Hit, Location, Severity
+from novadoclint.findings import Hit, Location, Severity, quoted
 from novadoclint.location import comment_line, line_of
 from novadoclint.prose import (
     TAGS,
     known_directives,
     locate,
-    quoted,
     stays_short,
     view,
     written_file,

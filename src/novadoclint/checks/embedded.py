@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from novadoclint.context import Context
-from novadoclint.findings import Hit, Location, Severity
+from novadoclint.findings import Hit, Location, Severity, quoted
 from novadoclint.index import FactsIndex
 from novadoclint.links.syntax import SCHEME_RE
 from novadoclint.registry import Phase, rule
@@ -93,8 +93,3 @@ def _section_hint(
             f"{quoted(section.title)} there and use ':ref:`{text} <label>`'"
         )
     return "; use a URL, or :ref: or :doc: for a page of these docs"
-
-
-def quoted(text: str) -> str:
-    """prose.quoted's wording (on one line, backslashes as written), without the parser."""
-    return "'" + " ".join(text.split()) + "'"

@@ -12,14 +12,13 @@ from collections.abc import Iterator
 
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.edits import FixSafety
-from novadoclint.findings import Hit, Location, Severity
+from novadoclint.findings import Hit, Location, Severity, quoted
 from novadoclint.prose import (
     TAGS,
     Span,
     edge_fix,
     elements,
     link_in_backticks,
-    quoted,
     span_location,
     texts,
     written_here,

@@ -14,7 +14,7 @@ from docutils import nodes
 
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.edits import Edit, Fix, FixSafety
-from novadoclint.findings import Hit, Location, Severity
+from novadoclint.findings import Hit, Location, Severity, quoted
 from novadoclint.prose import (
     LEADING_BACKTICK_RE,
     TAGS,
@@ -24,7 +24,6 @@ from novadoclint.prose import (
     in_table,
     is_interpreted,
     link_in_backticks,
-    quoted,
     span_location,
     texts,
     written_here,

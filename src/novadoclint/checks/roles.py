@@ -14,7 +14,7 @@ from docutils import nodes
 
 from novadoclint.context import Context, ParsedDoc
 from novadoclint.edits import FixSafety
-from novadoclint.findings import Hit, Severity
+from novadoclint.findings import Hit, Severity, quoted
 from novadoclint.parse import xref
 from novadoclint.project.vocabulary import Vocabulary
 from novadoclint.prose import (
@@ -26,7 +26,6 @@ from novadoclint.prose import (
     elements,
     is_interpreted,
     known_roles,
-    quoted,
     span_location,
     texts,
     written_here,
